@@ -1,0 +1,522 @@
+"""The optimisation: turn a content image and style images into a painting.
+
+``stylize()`` runs Gatys et al.'s optimisation coarse-to-fine over ``params.scale_sizes()``,
+with L-BFGS-B (scipy; bounded to [0,1]) or Adam, and reports ``ProgressEvent``s to a
+callback while it runs. A ``RunControl`` lets another thread cancel the run or change the
+content / style / TV weights; a change takes effect at the next step (the weights are
+``tf.Variable``s read inside the compiled step, so nothing retraces), and for L-BFGS it
+restarts the optimiser's memory from the current image.
+
+Per scale, the content features and blended style Gram targets are computed once. The
+step is one ``tf.function`` per optimiser, kept per (network, loss form) for the life of
+the process, so a new run at a size already seen never retraces.
+
+The best (lowest-loss) image is tracked per *segment*: a segment starts at each scale and
+at each weight change, because losses are not comparable across those.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from nst.colors import luminance_style, match_color_statistics, recombine_luminance
+from nst.errors import ParamsError
+from nst.images import resize_long_side, resize_to, to_uint8
+from nst.losses import LossForm, gram_matrix, loss_terms
+from nst.model import FeatureNet, get_feature_net
+from nst.params import StyleParams
+
+SNAPSHOT_SECONDS = 2.0  # a snapshot at least this often, however slow the steps
+
+
+# ---- what the engine reports ----------------------------------------------------------------
+@dataclass(frozen=True)
+class LossTerms:
+    """Content, style and TV terms (unweighted) and the weighted total."""
+
+    total: float
+    content: float
+    style: float
+    tv: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {"total": self.total, "content": self.content, "style": self.style, "tv": self.tv}
+
+    @property
+    def finite(self) -> bool:
+        return all(math.isfinite(v) for v in (self.total, self.content, self.style, self.tv))
+
+
+@dataclass(frozen=True)
+class Weights:
+    content: float
+    style: float
+    tv: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {"content": self.content, "style": self.style, "tv": self.tv}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    step: int
+    scale_index: int
+    image: np.ndarray  # uint8 H x W x 3, as the user would see it (colour options applied)
+    losses: LossTerms
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One report from a running optimisation.
+
+    kind: "scale_start" (a new scale begins), "step" (one optimiser step done),
+    "weights_changed" (live weights took effect), "finished" (the run is over).
+    ``image`` is set on steps that made a snapshot (every ``snapshot_every`` steps and at
+    least every 2 s) and on "finished".
+    """
+
+    kind: str
+    step: int
+    total_steps: int
+    scale_index: int
+    n_scales: int
+    scale_size: tuple[int, int]  # (width, height)
+    elapsed: float
+    eta: float | None
+    weights: Weights
+    losses: LossTerms | None = None
+    image: np.ndarray | None = None
+    status: str = ""
+
+
+@dataclass
+class StyleResult:
+    image: np.ndarray  # float32 H x W x 3 in [0,1] at the requested size
+    status: str  # "finished" | "stopped" | "diverged"
+    message: str
+    steps: int
+    seconds: float
+    losses: LossTerms
+    history: list[dict[str, float]]
+    snapshots: list[Snapshot]
+    weight_changes: list[int]  # steps at which live weights took effect
+    trace_seconds: dict[str, float]  # first call at a new size: trace + compile + one step
+    params: StyleParams
+    weights_id: str
+    device: str
+    interrupted: bool = False  # Ctrl-C (KeyboardInterrupt) rather than a cancel()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return int(self.image.shape[1]), int(self.image.shape[0])
+
+
+class RunControl:
+    """Thread-safe handle to steer a running ``stylize()``: cancel, or change weights."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._pending: dict[str, float] = {}
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+
+    @property
+    def cancelled(self) -> bool:
+        with self._lock:
+            return self._cancelled
+
+    def set_weights(self, *, content: float | None = None, style: float | None = None,
+                    tv: float | None = None) -> None:
+        """Ask the run to use these weights from its next step on."""
+        changes = {k: v for k, v in (("content", content), ("style", style), ("tv", tv)) if v is not None}
+        for name, value in changes.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise ParamsError(f"{name} weight must be a finite number of at least 0, not {value!r}.")
+        with self._lock:
+            self._pending.update({k: float(v) for k, v in changes.items()})
+
+    def take_weight_changes(self) -> dict[str, float]:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            return pending
+
+
+# ---- the compiled objective, kept per (network, loss form) ----------------------------------
+class Objective:
+    """The loss of one loss form on one network, as compiled TensorFlow functions."""
+
+    def __init__(self, net: FeatureNet, form: LossForm) -> None:
+        self.net = net
+        self.form = form
+        self.extract = net.extractor(form.layers, form.pooling)
+        self.content_weight = tf.Variable(1.0, trainable=False, name="content_weight")
+        self.style_weight = tf.Variable(1.0, trainable=False, name="style_weight")
+        self.tv_weight = tf.Variable(1.0, trainable=False, name="tv_weight")
+        self.traces = 0  # python side effect: counts retraces, for tests and reports
+        self.lock = threading.Lock()  # one run at a time uses these weight variables
+        self.value_and_grad = tf.function(self._value_and_grad)
+        self.adam_step = tf.function(self._adam_step)
+        self.features = tf.function(self.extract)
+
+    def set_weights(self, weights: Weights) -> None:
+        self.content_weight.assign(weights.content)
+        self.style_weight.assign(weights.style)
+        self.tv_weight.assign(weights.tv)
+
+    def _terms(self, image, content_targets, style_targets):
+        content, style, tv = loss_terms(self.extract(image), image, content_targets, style_targets, self.form)
+        total = self.content_weight * content + self.style_weight * style + self.tv_weight * tv
+        return total, content, style, tv
+
+    def _value_and_grad(self, image, content_targets, style_targets):
+        self.traces += 1
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            terms = self._terms(image, content_targets, style_targets)
+        return terms, tape.gradient(terms[0], image)
+
+    def _adam_step(self, image, m, v, t, lr, beta1, epsilon, content_targets, style_targets):
+        self.traces += 1
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            terms = self._terms(image, content_targets, style_targets)
+        grad = tape.gradient(terms[0], image)
+        beta2 = 0.999
+        m = beta1 * m + (1.0 - beta1) * grad
+        v = beta2 * v + (1.0 - beta2) * tf.square(grad)
+        m_hat = m / (1.0 - tf.pow(beta1, t))
+        v_hat = v / (1.0 - tf.pow(beta2, t))
+        image = tf.clip_by_value(image - lr * m_hat / (tf.sqrt(v_hat) + epsilon), 0.0, 1.0)
+        return image, m, v, terms
+
+    def targets(self, content: np.ndarray, styles: Sequence[np.ndarray],
+                blend: Sequence[float]) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
+        """Content features and blended style Grams: computed once per scale, never per step."""
+        content_features = self.features(tf.constant(content[None]))
+        content_targets = {n: content_features[n] for n, _ in self.form.content_layers}
+        style_targets: dict[str, tf.Tensor] = {}
+        for style, weight in zip(styles, blend):
+            features = self.features(tf.constant(style[None]))
+            for name, _ in self.form.style_layers:
+                gram = gram_matrix(features[name]) * weight
+                style_targets[name] = style_targets[name] + gram if name in style_targets else gram
+        return content_targets, style_targets
+
+
+_objectives: dict[tuple[int, LossForm], Objective] = {}
+_objectives_lock = threading.Lock()
+
+
+def objective_for(net: FeatureNet, form: LossForm) -> Objective:
+    with _objectives_lock:
+        key = (id(net), form)
+        if key not in _objectives:
+            _objectives[key] = Objective(net, form)
+        return _objectives[key]
+
+
+# ---- the run ---------------------------------------------------------------------------------
+class _Cancelled(Exception):
+    pass
+
+
+class _Diverged(Exception):
+    pass
+
+
+class _ScaleDone(Exception):
+    pass
+
+
+class _Restart(Exception):
+    pass
+
+
+def stylize(
+    content: np.ndarray,
+    styles: Sequence[np.ndarray],
+    params: StyleParams = StyleParams(),
+    *,
+    net: FeatureNet | None = None,
+    control: RunControl | None = None,
+    on_event: Callable[[ProgressEvent], None] | None = None,
+    init_image: np.ndarray | None = None,
+) -> StyleResult:
+    """Paint ``content`` (H x W x 3 float32 in [0,1], any size) in the style of ``styles``.
+
+    ``net`` defaults to the real VGG19 (``get_feature_net()``, may raise ``ModelUnavailable``).
+    ``init_image`` is required when ``params.init == "image"`` (e.g. to continue a run).
+    """
+    if not styles:
+        raise ParamsError("Give at least one style image.")
+    if params.init == "image" and init_image is None:
+        raise ParamsError('init "image" needs an init image (e.g. a previous result).')
+    blend = params.blend_weights(len(styles))
+    net = net if net is not None else get_feature_net()
+    objective = objective_for(net, LossForm.from_params(params))
+    with objective.lock:
+        run = _Run(objective, content, styles, blend, params, control or RunControl(), on_event, init_image)
+        return run.execute()
+
+
+class _Run:
+    """State of one ``stylize()`` call; its methods are the steps of the loop."""
+
+    def __init__(self, objective: Objective, content: np.ndarray, styles: Sequence[np.ndarray],
+                 blend: Sequence[float], params: StyleParams, control: RunControl,
+                 on_event: Callable[[ProgressEvent], None] | None, init_image: np.ndarray | None) -> None:
+        self.objective = objective
+        self.params = params
+        self.control = control
+        self.on_event = on_event or (lambda event: None)
+        self.content = resize_long_side(np.asarray(content, np.float32), params.size)
+        self.styles = [self._prepare_style(np.asarray(s, np.float32)) for s in styles]
+        self.blend = blend
+        self.init_image = init_image
+        self.sizes = params.scale_sizes()
+        self.dims = [self._dims(long_side) for long_side in self.sizes]
+        self.weights = Weights(params.content_weight, params.style_weight, params.tv_weight)
+        self.total_steps = params.iterations * len(self.sizes)
+        self.total_work = sum(params.iterations * w * h for w, h in self.dims)
+        self.done_work = 0
+        self.steps = 0
+        self.scale_steps = 0
+        self.scale_index = 0
+        self.history: list[dict[str, float]] = []
+        self.snapshots: list[Snapshot] = []
+        self.weight_changes: list[int] = []
+        self.trace_seconds: dict[str, float] = {}
+        self.start = time.perf_counter()
+        self.last_snapshot = self.start
+        self.content_at_scale = self.content
+        self.best_x: np.ndarray | None = None
+        self.best_terms: LossTerms | None = None
+        self.restart_from: np.ndarray | None = None
+
+    # -- inputs --
+    def _prepare_style(self, style: np.ndarray) -> np.ndarray:
+        if self.params.preserve_colors == "luminance":
+            return luminance_style(style, self.content)
+        if self.params.preserve_colors == "histogram":
+            return match_color_statistics(style, self.content)
+        return style
+
+    def _dims(self, long_side: int) -> tuple[int, int]:
+        h, w = self.content.shape[:2]
+        factor = long_side / max(h, w)
+        return max(1, round(w * factor)), max(1, round(h * factor))
+
+    def _style_at(self, style: np.ndarray, long_side: int) -> np.ndarray:
+        return resize_long_side(style, max(16, round(long_side * self.params.style_scale)))
+
+    def _initial_image(self, width: int, height: int) -> np.ndarray:
+        init = self.params.init
+        if init == "content":
+            return self.content_at_scale
+        if init == "noise":
+            rng = np.random.default_rng(self.params.seed)
+            return rng.uniform(0.0, 1.0, size=(height, width, 3)).astype(np.float32)
+        source = self.styles[0] if init == "style" else np.asarray(self.init_image, np.float32)
+        return resize_to(source, width, height)
+
+    # -- outputs --
+    def _present(self, x: np.ndarray) -> np.ndarray:
+        """The image as the user sees it: colour recombination applied when asked for."""
+        if self.params.preserve_colors == "luminance":
+            return recombine_luminance(x, self.content_at_scale)
+        return x
+
+    def _emit(self, kind: str, losses: LossTerms | None = None, image: np.ndarray | None = None,
+              status: str = "") -> None:
+        elapsed = time.perf_counter() - self.start
+        eta = elapsed * (self.total_work - self.done_work) / self.done_work if self.done_work else None
+        width, height = self.dims[self.scale_index]
+        self.on_event(ProgressEvent(
+            kind=kind, step=self.steps, total_steps=self.total_steps, scale_index=self.scale_index,
+            n_scales=len(self.sizes), scale_size=(width, height), elapsed=elapsed, eta=eta,
+            weights=self.weights, losses=losses, image=image, status=status,
+        ))
+
+    # -- the loop --
+    def execute(self) -> StyleResult:
+        status, message, interrupted = "finished", "", False
+        self.objective.set_weights(self.weights)
+        previous: np.ndarray | None = None
+        try:
+            for self.scale_index, (width, height) in enumerate(self.dims):
+                previous = self._run_scale(width, height, previous)
+        except _Cancelled:
+            status, message = "stopped", "Stopped; kept the best image so far."
+        except KeyboardInterrupt:
+            status, message, interrupted = "stopped", "Interrupted; kept the best image so far.", True
+        except _Diverged:
+            status = "diverged"
+            message = "The loss became infinite or NaN, so the run stopped; kept the best image before that."
+        return self._result(status, message, interrupted)
+
+    def _run_scale(self, width: int, height: int, previous: np.ndarray | None) -> np.ndarray:
+        self.content_at_scale = resize_to(self.content, width, height)
+        long_side = self.sizes[self.scale_index]
+        styles = [self._style_at(s, long_side) for s in self.styles]
+        targets = self.objective.targets(self.content_at_scale, styles, self.blend)
+        x0 = self._initial_image(width, height) if previous is None else resize_to(previous, width, height)
+        self.scale_steps = 0
+        self._new_segment()
+        self.restart_from = x0
+        self._emit("scale_start")
+        if self.params.optimizer == "lbfgs":
+            self._lbfgs(x0, targets)
+        else:
+            self._adam(x0, targets)
+        return self.best_x if self.best_x is not None else x0
+
+    def _new_segment(self) -> None:
+        if self.best_x is not None:
+            self.restart_from = self.best_x
+        self.best_x, self.best_terms = None, None
+
+    def _before_step(self) -> None:
+        """Between steps: budget, cancel, live weight changes."""
+        if self.scale_steps >= self.params.iterations:
+            raise _ScaleDone
+        if self.control.cancelled:
+            raise _Cancelled
+        changes = self.control.take_weight_changes()
+        if changes:
+            current = self.weights.to_dict()
+            current.update(changes)
+            self.weights = Weights(**current)
+            self.objective.set_weights(self.weights)
+            self.weight_changes.append(self.steps)
+            self._new_segment()
+            self._emit("weights_changed")
+            if self.params.optimizer == "lbfgs":
+                raise _Restart
+
+    def _after_step(self, x: np.ndarray, terms: LossTerms) -> None:
+        self.steps += 1
+        self.scale_steps += 1
+        width, height = self.dims[self.scale_index]
+        self.done_work += width * height
+        now = time.perf_counter()
+        self.history.append({
+            "step": self.steps, "scale": self.scale_index, "elapsed": now - self.start,
+            **terms.to_dict(), **{f"w_{k}": v for k, v in self.weights.to_dict().items()},
+        })
+        if not terms.finite:
+            raise _Diverged
+        if self.best_terms is None or terms.total < self.best_terms.total:
+            self.best_x, self.best_terms = x, terms
+        image = None
+        if self.steps % self.params.snapshot_every == 0 or now - self.last_snapshot >= SNAPSHOT_SECONDS \
+                or self.scale_steps == self.params.iterations:
+            image = to_uint8(self._present(x))
+            self.snapshots.append(Snapshot(self.steps, self.scale_index, image, terms))
+            self.last_snapshot = now
+        self._emit("step", terms, image)
+
+    def _timed_first_call(self, fn: Callable, shape: tuple[int, ...]):
+        key = f"{shape[2]}x{shape[1]}"
+        traces_before = self.objective.traces
+        started = time.perf_counter()
+        out = fn()
+        if self.objective.traces != traces_before:
+            self.trace_seconds[key] = time.perf_counter() - started
+        return out
+
+    def _lbfgs(self, x0: np.ndarray, targets) -> None:
+        from scipy.optimize import minimize
+
+        shape = (1, *x0.shape)
+        content_targets, style_targets = targets
+
+        def value_and_grad(flat: np.ndarray) -> tuple[float, np.ndarray]:
+            self._before_step()
+            image = tf.constant(flat.reshape(shape), tf.float32)
+            terms, grad = self._timed_first_call(
+                lambda: self.objective.value_and_grad(image, content_targets, style_targets), shape)
+            values = LossTerms(*(float(t) for t in terms))
+            self._after_step(flat.reshape(x0.shape).astype(np.float32), values)
+            return values.total, grad.numpy().astype(np.float64).ravel()
+
+        x = x0
+        while True:
+            steps_at_start = self.scale_steps
+            try:
+                # ftol/gtol 0: the step budget decides when to stop, not scipy's tolerances.
+                minimize(value_and_grad, x.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
+                         bounds=[(0.0, 1.0)], options={"maxiter": 10**6, "maxfun": 10**6,
+                                                       "ftol": 0.0, "gtol": 0.0, "maxcor": 20})
+                if self.scale_steps - steps_at_start < 2:  # line search can make no progress
+                    return
+            except _ScaleDone:
+                return
+            except _Restart:
+                pass
+            # Restart from the best image (L-BFGS memory dropped): after a weight change, or
+            # when scipy gave up early (non-smooth objectives) with steps left in the budget.
+            x = self.best_x if self.best_x is not None else self.restart_from
+
+    def _adam(self, x0: np.ndarray, targets) -> None:
+        content_targets, style_targets = targets
+        image = tf.constant(x0[None], tf.float32)
+        m = tf.zeros_like(image)
+        v = tf.zeros_like(image)
+        lr = tf.constant(self.params.learning_rate, tf.float32)
+        beta1 = tf.constant(self.params.adam_beta1, tf.float32)
+        epsilon = tf.constant(self.params.adam_epsilon, tf.float32)
+        t = 0
+        while True:
+            try:
+                self._before_step()
+            except _ScaleDone:
+                return
+            t += 1
+            step_t = tf.constant(float(t), tf.float32)
+            new_image, m, v, terms = self._timed_first_call(
+                lambda: self.objective.adam_step(image, m, v, step_t, lr, beta1, epsilon,
+                                                 content_targets, style_targets), tuple(image.shape))
+            self._after_step(image[0].numpy(), LossTerms(*(float(t_) for t_ in terms)))
+            image = new_image
+
+    def _result(self, status: str, message: str, interrupted: bool) -> StyleResult:
+        best = self.best_x if self.best_x is not None else self.restart_from
+        terms = self.best_terms
+        if best is None or not np.all(np.isfinite(best)):
+            best, terms = self.content_at_scale, None
+        final_w, final_h = self.dims[-1]
+        image = self._present(best)
+        if image.shape[:2] != (final_h, final_w):
+            image = resize_to(image, final_w, final_h)
+        if terms is None:
+            terms = LossTerms(math.nan, math.nan, math.nan, math.nan)
+        seconds = time.perf_counter() - self.start
+        self._emit("finished", terms, to_uint8(image), status)
+        return StyleResult(
+            image=image, status=status, message=message or "Finished.", steps=self.steps,
+            seconds=seconds, losses=terms, history=self.history, snapshots=self.snapshots,
+            weight_changes=self.weight_changes, trace_seconds=self.trace_seconds,
+            params=self.params, weights_id=self.objective.net.weights_id, device=compute_device(),
+            interrupted=interrupted,
+        )
+
+
+def compute_device() -> str:
+    """"GPU" when TensorFlow sees one, else "CPU" (shown in the app and stored with runs)."""
+    return "GPU" if tf.config.list_logical_devices("GPU") else "CPU"
+
+
+__all__ = [
+    "stylize", "RunControl", "StyleResult", "ProgressEvent", "Snapshot", "LossTerms", "Weights",
+    "Objective", "objective_for", "compute_device",
+]

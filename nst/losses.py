@@ -1,0 +1,121 @@
+"""Loss terms of Gatys et al. style transfer, and how they are normalised.
+
+The studio's own form ("relative") makes the user-facing weights mean the same at any
+output size and for any style image:
+
+- Gram matrices are averaged over positions, ``G = F^T F / (H W)``, so they do not grow
+  with the image.
+- Style loss per layer = ``sum((G - A)^2) / sum(A^2)``: the squared error relative to the
+  target Gram's energy. A bright, busy painting and a pale one start from the same scale.
+- Content loss per layer = ``sum((F - P)^2) / sum(P^2)``: relative feature error.
+- Layer losses are combined with the layer weights normalised to sum 1.
+- Total variation "squared_mean" = mean squared difference of neighbouring pixels.
+
+So at content init the content term is 0 and the style term is of order 1, whatever the
+size. The other forms exist so well-known recipes can be expressed as presets: "mean"
+(TensorFlow tutorial: mean squared error of Grams/features) and "gatys" (the paper's
+``1/(4 N^2 M^2) sum (G - A)^2`` and ``1/2 sum (F - P)^2``); "l1_sum" TV is
+``tf.image.total_variation``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import tensorflow as tf
+
+from nst.params import VGG19_CONV_LAYERS, StyleParams
+
+_EPS = 1e-8
+
+
+def gram_matrix(features: tf.Tensor) -> tf.Tensor:
+    """[1,H,W,C] activations -> [C,C] Gram matrix averaged over the H*W positions."""
+    channels = tf.shape(features)[-1]
+    flat = tf.reshape(features, [-1, channels])
+    positions = tf.cast(tf.shape(flat)[0], features.dtype)
+    return tf.matmul(flat, flat, transpose_a=True) / positions
+
+
+def style_layer_loss(gram: tf.Tensor, target: tf.Tensor, form: str) -> tf.Tensor:
+    squared = tf.square(gram - target)
+    if form == "relative":
+        return tf.reduce_sum(squared) / (tf.reduce_sum(tf.square(target)) + _EPS)
+    if form == "mean":
+        return tf.reduce_mean(squared)
+    # gatys: 1/(4 N^2 M^2) sum (G_raw - A_raw)^2 with G_raw = M * G  ==  mean(squared) / 4
+    return tf.reduce_mean(squared) / 4.0
+
+
+def content_layer_loss(features: tf.Tensor, target: tf.Tensor, form: str) -> tf.Tensor:
+    squared = tf.square(features - target)
+    if form == "relative":
+        return tf.reduce_sum(squared) / (tf.reduce_sum(tf.square(target)) + _EPS)
+    if form == "mean":
+        return tf.reduce_mean(squared)
+    return 0.5 * tf.reduce_sum(squared)
+
+
+def total_variation(image: tf.Tensor, form: str) -> tf.Tensor:
+    """Smoothness penalty of a [1,H,W,3] image in [0,1]."""
+    dy = image[:, 1:, :, :] - image[:, :-1, :, :]
+    dx = image[:, :, 1:, :] - image[:, :, :-1, :]
+    if form == "squared_mean":
+        return tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))
+    return tf.reduce_sum(tf.abs(dy)) + tf.reduce_sum(tf.abs(dx))
+
+
+def weighted_sum(per_layer: Mapping[str, tf.Tensor], layer_weights: Mapping[str, float]) -> tf.Tensor:
+    """Combine per-layer losses with weights normalised to sum 1 (so adding a layer keeps the scale)."""
+    total_weight = sum(layer_weights.values()) or 1.0
+    return tf.add_n([per_layer[name] * (w / total_weight) for name, w in layer_weights.items()])
+
+
+@dataclass(frozen=True)
+class LossForm:
+    """The data that defines an objective (everything except the three user weights)."""
+
+    content_layers: tuple[tuple[str, float], ...]
+    style_layers: tuple[tuple[str, float], ...]
+    style_loss_form: str
+    content_loss_form: str
+    tv_form: str
+    pooling: str
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        used = {n for n, _ in self.content_layers} | {n for n, _ in self.style_layers}
+        return tuple(n for n in VGG19_CONV_LAYERS if n in used)
+
+    @classmethod
+    def from_params(cls, params: StyleParams) -> "LossForm":
+        return cls(
+            content_layers=params.content_layers,
+            style_layers=params.style_layers,
+            style_loss_form=params.style_loss_form,
+            content_loss_form=params.content_loss_form,
+            tv_form=params.tv_form,
+            pooling=params.pooling,
+        )
+
+
+def loss_terms(
+    features: Mapping[str, tf.Tensor],
+    image: tf.Tensor,
+    content_targets: Mapping[str, tf.Tensor],
+    style_targets: Mapping[str, tf.Tensor],
+    form: LossForm,
+) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Unweighted (content, style, tv) terms of one image's features."""
+    content = weighted_sum(
+        {n: content_layer_loss(features[n], content_targets[n], form.content_loss_form)
+         for n, _ in form.content_layers},
+        dict(form.content_layers),
+    )
+    style = weighted_sum(
+        {n: style_layer_loss(gram_matrix(features[n]), style_targets[n], form.style_loss_form)
+         for n, _ in form.style_layers},
+        dict(form.style_layers),
+    )
+    return content, style, total_variation(image, form.tv_form)

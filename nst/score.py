@@ -1,0 +1,82 @@
+"""The yardstick: a frozen, versioned loss of ANY image against a content and style images.
+
+``score_image`` is what ``python -m nst score`` prints. It deliberately does not read
+``StyleParams`` defaults: the definition below is frozen under ``SCORE_VERSION``, so
+changing the studio's defaults never changes a score. A new definition gets a new version.
+Lower is better; scores are comparable only for the same content, styles, size and weights
+file (its SHA-256 is part of the report).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from nst.engine import LossTerms
+from nst.images import resize_long_side, resize_to
+from nst.losses import LossForm, gram_matrix, loss_terms
+from nst.model import FeatureNet
+
+SCORE_VERSION = "nst-score-v1"
+SCORE_FORM = LossForm(
+    content_layers=(("block4_conv2", 1.0),),
+    style_layers=tuple((f"block{n}_conv1", 1.0) for n in range(1, 6)),
+    style_loss_form="relative",
+    content_loss_form="relative",
+    tv_form="squared_mean",
+    pooling="max",
+)
+SCORE_WEIGHTS = {"content": 1.0, "style": 10.0, "tv": 10.0}
+
+
+@dataclass(frozen=True)
+class Score:
+    terms: LossTerms
+    size: tuple[int, int]
+    weights_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.terms.total,
+            "terms": self.terms.to_dict(),
+            "definition": {
+                "version": SCORE_VERSION,
+                "content_layers": dict(SCORE_FORM.content_layers),
+                "style_layers": dict(SCORE_FORM.style_layers),
+                "normalisation": "relative squared error of features and of position-averaged Grams; "
+                                 "TV = mean squared neighbour difference",
+                "weights": SCORE_WEIGHTS,
+                "pooling": SCORE_FORM.pooling,
+            },
+            "width": self.size[0],
+            "height": self.size[1],
+            "vgg19_weights_sha256": self.weights_id,
+        }
+
+
+def score_image(image: np.ndarray, content: np.ndarray, styles: Sequence[np.ndarray],
+                net: FeatureNet, *, size: int = 512,
+                blend: Sequence[float] | None = None) -> Score:
+    """Score ``image`` (resized to the content's aspect at ``size`` long side)."""
+    content = resize_long_side(content, size)
+    height, width = content.shape[:2]
+    image = resize_to(np.asarray(image, np.float32), width, height)
+    styles = [resize_long_side(s, size) for s in styles]
+    blend = blend or [1.0 / len(styles)] * len(styles)
+    extract = net.extractor(SCORE_FORM.layers, SCORE_FORM.pooling)
+    content_features = extract(tf.constant(content[None]))
+    style_targets: dict[str, tf.Tensor] = {}
+    for style, weight in zip(styles, blend):
+        features = extract(tf.constant(style[None]))
+        for name, _ in SCORE_FORM.style_layers:
+            gram = gram_matrix(features[name]) * (weight / sum(blend))
+            style_targets[name] = style_targets.get(name, 0.0) + gram
+    tensor = tf.constant(image[None])
+    c, s, tv = (float(t) for t in loss_terms(
+        extract(tensor), tensor,
+        {n: content_features[n] for n, _ in SCORE_FORM.content_layers}, style_targets, SCORE_FORM))
+    total = SCORE_WEIGHTS["content"] * c + SCORE_WEIGHTS["style"] * s + SCORE_WEIGHTS["tv"] * tv
+    return Score(LossTerms(total, c, s, tv), (width, height), net.weights_id)

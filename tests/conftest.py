@@ -1,0 +1,60 @@
+"""Shared test fixtures. Tests never touch the network: NST_OFFLINE is forced on here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ["NST_OFFLINE"] = "1"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED_IMAGES = SHARED / "images"
+
+
+def real_weights_path() -> Path | None:
+    value = os.environ.get("NST_VGG19_WEIGHTS")
+    return Path(value) if value and Path(value).is_file() else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = None
+    if real_weights_path() is None:
+        reason = "NST_VGG19_WEIGHTS not set to an existing VGG19 weights file"
+    elif not (SHARED_IMAGES / "content" / "tubingen.jpg").is_file():
+        reason = f"sample images not found in {SHARED_IMAGES}"
+    if reason:
+        for item in items:
+            if "real_weights" in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def tiny_net():
+    from nst.model import tiny_feature_net_for_tests
+
+    return tiny_feature_net_for_tests(seed=0)
+
+
+def _gradient_image(height: int, width: int) -> np.ndarray:
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    return np.stack([x / width, y / height, 0.5 + 0.4 * np.sin(x / 3.0) * np.cos(y / 4.0)], -1).astype(np.float32)
+
+
+@pytest.fixture
+def content_image() -> np.ndarray:
+    """A smooth 48 x 64 picture with some structure."""
+    return _gradient_image(48, 64)
+
+
+@pytest.fixture
+def style_image() -> np.ndarray:
+    """A busy, colourful 64 x 64 texture (stripes plus seeded noise)."""
+    rng = np.random.default_rng(7)
+    y, x = np.mgrid[0:64, 0:64].astype(np.float32)
+    stripes = 0.5 + 0.5 * np.sin((x + y) / 2.0)
+    noise = rng.uniform(0, 1, (64, 64, 3)).astype(np.float32)
+    return np.clip(0.6 * noise + 0.4 * stripes[..., None] * np.array([1.0, 0.2, 0.6]), 0, 1).astype(np.float32)

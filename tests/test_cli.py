@@ -1,0 +1,181 @@
+"""The command line: exit codes, JSON shape, one-line errors, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nst.cli import main
+from nst.images import load_image, read_png_metadata
+from nst.model import tiny_feature_net_for_tests
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = {"net_factory": lambda weights: tiny_feature_net_for_tests(seed=0)}
+
+
+@pytest.fixture
+def pictures(tmp_path, content_image, style_image):
+    content = tmp_path / "content.png"
+    style = tmp_path / "style.jpg"
+    Image.fromarray((content_image * 255).astype(np.uint8)).save(content)
+    Image.fromarray((style_image * 255).astype(np.uint8)).save(style, quality=95)
+    return content, style
+
+
+def stylize_args(content, style, out, *extra):
+    return ["stylize", "--content", str(content), "--style", str(style), "-o", str(out),
+            "--size", "64", "--scales", "1", "--iterations", "4", *extra]
+
+
+def test_stylize_writes_the_png_and_one_json_object(pictures, tmp_path, capsys):
+    out = tmp_path / "out" / "result.png"
+    code = main(stylize_args(*pictures, out, "--json", "--snapshots", str(tmp_path / "snaps")), **TINY)
+    captured = capsys.readouterr()
+    assert code == 0
+    report = json.loads(captured.out)  # exactly one JSON object on stdout
+    assert {"output", "width", "height", "seconds", "iterations", "status", "losses"} <= set(report)
+    assert (report["width"], report["height"]) == (64, 48)
+    assert report["status"] == "finished" and report["iterations"] == 4
+    assert set(report["losses"]) == {"total", "content", "style", "tv"}
+    assert load_image(out).size == (64, 48)
+    params = json.loads(read_png_metadata(out)["nst:params"])
+    assert params["size"] == 64 and params["iterations"] == 4
+    assert list((tmp_path / "snaps").glob("step_*.png"))
+
+
+def test_style_blend_and_several_styles(pictures, tmp_path, capsys):
+    content, style = pictures
+    code = main(stylize_args(content, style, tmp_path / "o.png", "--style", str(style),
+                             "--style-blend", "0.7,0.3", "--json"), **TINY)
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["params"]["style_blend"] == [0.7, 0.3]
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--size", "abc"], "invalid int value"),
+    (["--style-weight", "-1"], "style_weight"),
+    (["--style-weight", "nan"], "style_weight"),
+    (["--optimizer", "sgd"], "invalid choice"),
+    (["--style-blend", "0.5,x"], "--style-blend"),
+    (["--style-blend", "1,2"], "2 weights for 1"),
+])
+def test_bad_flag_values_exit_2_with_one_line(pictures, tmp_path, capsys, extra, message):
+    code = main(stylize_args(*pictures, tmp_path / "o.png", *extra), **TINY)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and message in err[0] and err[0].startswith("error:")
+
+
+def test_missing_and_broken_inputs_exit_2(pictures, tmp_path, capsys):
+    content, style = pictures
+    assert main(stylize_args(tmp_path / "nope.jpg", style, tmp_path / "o.png"), **TINY) == 2
+    assert "nope.jpg" in capsys.readouterr().err
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a picture")
+    assert main(stylize_args(content, text, tmp_path / "o.png"), **TINY) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "notes.jpg" in err[0]
+    assert main(stylize_args(content, style, tmp_path / "o.jpg"), **TINY) == 2
+
+
+def test_weights_unavailable_says_what_to_set(pictures, tmp_path, capsys, monkeypatch):
+    for var in ("NST_VGG19_WEIGHTS",):
+        monkeypatch.delenv(var, raising=False)
+    for var in ("HOME", "KERAS_HOME", "NST_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / "empty-home"))
+    code = main(stylize_args(*pictures, tmp_path / "o.png"))  # the real model chain, offline
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert "NST_VGG19_WEIGHTS" in err[-1]
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_score_reports_a_versioned_definition(pictures, tmp_path, capsys):
+    content, style = pictures
+    code = main(["score", "--content", str(content), "--style", str(style), "--image", str(content),
+                 "--size", "64", "--json"], **TINY)
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["definition"]["version"] == "nst-score-v1"
+    assert report["terms"]["content"] == pytest.approx(0.0, abs=1e-3)  # the content image itself
+    assert report["vgg19_weights_sha256"].startswith("tiny-test-net")
+    main(["score", "--content", str(content), "--style", str(style), "--image", str(style),
+          "--size", "64", "--json"], **TINY)
+    other = json.loads(capsys.readouterr().out)
+    assert other["terms"]["content"] > 0.1
+
+
+def test_score_does_not_follow_style_params_defaults(pictures, monkeypatch, capsys):
+    import nst.params
+
+    content, style = pictures
+    args = ["score", "--content", str(content), "--style", str(style), "--image", str(style), "--size", "64",
+            "--json"]
+    main(args, **TINY)
+    before = json.loads(capsys.readouterr().out)["score"]
+    monkeypatch.setattr(nst.params, "DEFAULT_STYLE_LAYERS", (("block1_conv1", 1.0),))
+    monkeypatch.setattr(nst.params.StyleParams, "style_weight", 123.0)
+    main(args, **TINY)
+    assert json.loads(capsys.readouterr().out)["score"] == before
+
+
+def test_weights_command_reports_the_source(tmp_path, monkeypatch, capsys):
+    h5py = pytest.importorskip("h5py")
+    fake = tmp_path / "fake.h5"
+    with h5py.File(fake, "w") as f:
+        f.attrs["layer_names"] = []
+    monkeypatch.setenv("NST_VGG19_WEIGHTS", str(fake))
+    assert main(["weights", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["path"] == str(fake) and "NST_VGG19_WEIGHTS" in report["source"]
+
+
+def _env():
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NST_OFFLINE="1")
+    env.pop("NST_VGG19_WEIGHTS", None)
+    return env
+
+
+def test_module_entry_point_error_has_no_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "nst", "stylize", "--content", str(tmp_path / "x.jpg"),
+                           "--style", str(tmp_path / "y.jpg"), "-o", str(tmp_path / "o.png")],
+                          capture_output=True, text=True, env=_env(), cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("error:")
+
+
+def test_ctrl_c_writes_the_best_image_and_exits_130(pictures, tmp_path):
+    out = tmp_path / "interrupted.png"
+    script = (
+        "import sys\n"
+        "from nst.cli import main\n"
+        "from nst.model import tiny_feature_net_for_tests\n"
+        "sys.exit(main(sys.argv[1:], net_factory=lambda w: tiny_feature_net_for_tests()))\n"
+    )
+    args = stylize_args(*pictures, out)
+    args[args.index("--iterations") + 1] = "100000"
+    proc = subprocess.Popen([sys.executable, "-c", script, *args], env=_env(), stderr=subprocess.PIPE,
+                            text=True)
+    lines = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until steps are being made (not a timing assertion)
+        line = proc.stderr.readline()
+        lines.append(line)
+        if "scale 1/1" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130, "".join(lines) + rest
+    assert "Traceback" not in rest
+    assert load_image(out).size == (64, 48)
+    assert read_png_metadata(out)["nst:status"] == "stopped"

@@ -1,0 +1,63 @@
+"""StyleParams: defaults, validation, JSON round trip."""
+
+import json
+import math
+
+import pytest
+
+from nst.errors import ParamsError
+from nst.params import QUALITY_PRESETS, STRENGTH_PRESETS, StyleParams
+
+
+def test_defaults_are_valid_and_standard_quality():
+    params = StyleParams()
+    assert params.optimizer == "lbfgs" and params.init == "content"
+    assert params.scale_sizes() == (128, 256, 512)
+    assert params.total_steps() == params.iterations * 3
+
+
+def test_round_trip_through_json_is_identical():
+    params = StyleParams(style_weight=3.5, style_blend=(0.7, 0.3), style_layers=(("block1_conv1", 2.0),),
+                         preserve_colors="histogram", optimizer="adam", seed=42)
+    again = StyleParams.from_dict(json.loads(json.dumps(params.to_dict())))
+    assert again == params
+
+
+@pytest.mark.parametrize("field, value", [
+    ("style_weight", math.nan), ("style_weight", -1.0), ("content_weight", math.inf),
+    ("tv_weight", "a lot"), ("size", 10), ("size", 512.5), ("scales", 0), ("iterations", 0),
+    ("optimizer", "sgd"), ("init", "random"), ("preserve_colors", "yes"), ("pooling", "min"),
+    ("style_scale", 0.0), ("learning_rate", 0.0), ("style_blend", (0.0, 0.0)), ("seed", -1),
+    ("style_layers", (("block9_conv1", 1.0),)), ("content_layers", ()), ("tv_form", "l2"),
+])
+def test_bad_values_are_refused_with_a_sentence_naming_the_field(field, value):
+    with pytest.raises(ParamsError, match=field):
+        StyleParams(**{field: value})
+
+
+def test_unknown_keys_are_refused():
+    with pytest.raises(ParamsError, match="colour_weight"):
+        StyleParams.from_dict({"colour_weight": 1.0})
+
+
+def test_scales_under_64px_are_dropped_not_refused():
+    assert StyleParams(size=256, scales=4).scale_sizes() == (64, 128, 256)
+    assert StyleParams(size=100, scales=3).scale_sizes() == (100,)
+
+
+def test_blend_is_normalised_and_must_match_style_count():
+    assert StyleParams(style_blend=(3, 1)).blend_weights(2) == (0.75, 0.25)
+    assert StyleParams().blend_weights(4) == (0.25,) * 4
+    with pytest.raises(ParamsError, match="one weight per style"):
+        StyleParams(style_blend=(1, 1)).blend_weights(3)
+
+
+def test_feature_layers_are_in_network_order_and_truncate_at_the_deepest():
+    params = StyleParams(content_layers=(("block5_conv2", 1.0),), style_layers=(("block1_conv1", 1.0),))
+    assert params.feature_layers() == ("block1_conv1", "block5_conv2")
+    assert StyleParams().feature_layers()[-1] == "block5_conv1"
+
+
+def test_presets_are_valid_params():
+    for preset in [*STRENGTH_PRESETS.values(), *QUALITY_PRESETS.values()]:
+        StyleParams(**preset)
