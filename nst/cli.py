@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("-o", "--output", required=True, help="output PNG")
     stylize.add_argument("--size", type=int, default=defaults.size, help="long side of the output in px")
     stylize.add_argument("--iterations", type=int, default=defaults.iterations,
-                         help="optimiser steps per scale (each one VGG19 forward+backward)")
+                         help="optimiser steps at the coarsest scale (each one VGG19 forward+backward)")
+    stylize.add_argument("--iteration-decay", type=float, default=defaults.iteration_decay,
+                         help="each finer scale gets this fraction of the previous scale's steps")
     stylize.add_argument("--scales", type=int, default=defaults.scales, help="coarse-to-fine scales")
     stylize.add_argument("--content-weight", type=float, default=defaults.content_weight)
     stylize.add_argument("--style-weight", type=float, default=defaults.style_weight)
@@ -123,7 +125,8 @@ def _load(path: str, max_side: int):
 def _params_from_args(args: argparse.Namespace) -> StyleParams:
     return StyleParams(
         content_weight=args.content_weight, style_weight=args.style_weight, tv_weight=args.tv_weight,
-        size=args.size, scales=args.scales, iterations=args.iterations, optimizer=args.optimizer,
+        size=args.size, scales=args.scales, iterations=args.iterations,
+        iteration_decay=args.iteration_decay, optimizer=args.optimizer,
         learning_rate=args.learning_rate, init="image" if args.init_image else args.init,
         seed=args.seed, style_blend=_parse_blend(args.style_blend, len(args.style)),
         style_scale=args.style_scale, preserve_colors=args.preserve_colors, pooling=args.pooling,

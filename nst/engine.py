@@ -166,7 +166,8 @@ class Objective:
         self.lock = threading.Lock()  # one run at a time uses these weight variables
         self.value_and_grad = tf.function(self._value_and_grad)
         self.adam_step = tf.function(self._adam_step)
-        self.features = tf.function(self.extract)
+        # targets are computed once per scale at many shapes: one shape-generic trace serves them all
+        self.features = tf.function(self.extract, reduce_retracing=True)
 
     def set_weights(self, weights: Weights) -> None:
         self.content_weight.assign(weights.content)
@@ -286,8 +287,9 @@ class _Run:
         self.sizes = params.scale_sizes()
         self.dims = [self._dims(long_side) for long_side in self.sizes]
         self.weights = Weights(params.content_weight, params.style_weight, params.tv_weight)
-        self.total_steps = params.iterations * len(self.sizes)
-        self.total_work = sum(params.iterations * w * h for w, h in self.dims)
+        self.budgets = params.scale_iterations()
+        self.total_steps = sum(self.budgets)
+        self.total_work = sum(n * w * h for n, (w, h) in zip(self.budgets, self.dims))
         self.done_work = 0
         self.steps = 0
         self.scale_steps = 0
@@ -387,7 +389,7 @@ class _Run:
 
     def _before_step(self) -> None:
         """Between steps: budget, cancel, live weight changes."""
-        if self.scale_steps >= self.params.iterations:
+        if self.scale_steps >= self.budgets[self.scale_index]:
             raise _ScaleDone
         if self.control.cancelled:
             raise _Cancelled
@@ -419,7 +421,7 @@ class _Run:
             self.best_x, self.best_terms = x, terms
         image = None
         if self.steps % self.params.snapshot_every == 0 or now - self.last_snapshot >= SNAPSHOT_SECONDS \
-                or self.scale_steps == self.params.iterations:
+                or self.scale_steps == self.budgets[self.scale_index]:
             image = to_uint8(self._present(x))
             self.snapshots.append(Snapshot(self.steps, self.scale_index, image, terms))
             self.last_snapshot = now

@@ -9,10 +9,12 @@ The loss *form* is data too (layers and their weights, how Gram matrices and the
 term are normalised, the total-variation form, pooling), so well-known recipes (the
 TensorFlow tutorial, Gatys et al. 2015, jcjohnson/neural-style) are just presets.
 
-What ``iterations`` counts: optimiser steps *per scale*; each step is one VGG19
-forward + backward pass (for L-BFGS, one function/gradient evaluation, line-search
-evaluations included). A run makes at most ``iterations * len(scale_sizes())`` steps (scales under
-64 px are dropped).
+What ``iterations`` counts: optimiser steps at the *coarsest* scale; each finer scale gets
+``iteration_decay`` times as many as the one before (at least 1), because a step costs 4x
+more at each doubling of size while the coarse scales already settle the composition. Each
+step is one VGG19 forward + backward pass (for L-BFGS, one function/gradient evaluation,
+line-search evaluations included). ``scale_iterations()`` gives the per-scale budgets and
+``total_steps()`` their sum; scales under 64 px are dropped.
 """
 
 from __future__ import annotations
@@ -57,12 +59,13 @@ class StyleParams:
 
     # what the user drags
     content_weight: float = 1.0
-    style_weight: float = 1.0
+    style_weight: float = 10.0
     tv_weight: float = 1.0
     # output and quality
     size: int = 512
     scales: int = 3
-    iterations: int = 100
+    iterations: int = 80
+    iteration_decay: float = 0.4
     optimizer: str = "lbfgs"
     learning_rate: float = 0.02  # Adam only; the image lives in [0,1]
     adam_beta1: float = 0.9
@@ -88,6 +91,7 @@ class StyleParams:
         _check_number("style_weight", self.style_weight, low=0.0)
         _check_number("tv_weight", self.tv_weight, low=0.0)
         _check_number("learning_rate", self.learning_rate, low=0.0, strict_low=True)
+        _check_number("iteration_decay", self.iteration_decay, low=0.05, high=1.0)
         _check_number("adam_beta1", self.adam_beta1, low=0.0, high=0.9999)
         _check_number("adam_epsilon", self.adam_epsilon, low=0.0, strict_low=True)
         _check_number("style_scale", self.style_scale, low=0.1, high=4.0)
@@ -121,8 +125,13 @@ class StyleParams:
         sizes = [int(round(self.size / 2**k)) for k in range(self.scales)]
         return tuple(reversed([s for s in sizes if s >= MIN_SIZE]))
 
+    def scale_iterations(self) -> tuple[int, ...]:
+        """Step budget of each scale, coarse to fine."""
+        n = len(self.scale_sizes())
+        return tuple(max(1, round(self.iterations * self.iteration_decay**k)) for k in range(n))
+
     def total_steps(self) -> int:
-        return self.iterations * len(self.scale_sizes())
+        return sum(self.scale_iterations())
 
     def blend_weights(self, n_styles: int) -> tuple[float, ...]:
         """Blend weights for ``n_styles`` style images, normalised to sum 1 (equal when unset)."""
@@ -217,20 +226,31 @@ def _layer_weights(name: str, layers: object) -> tuple[tuple[str, float], ...]:
     return tuple((layer, float(weight)) for layer, weight in pairs)
 
 
-# Named presets the app and CLI offer as starting points: multipliers on the default weights.
-STRENGTH_PRESETS: dict[str, dict[str, float]] = {
-    "Subtle": {"content_weight": 1.0, "style_weight": 0.3, "tv_weight": 1.0},
-    "Balanced": {"content_weight": 1.0, "style_weight": 1.0, "tv_weight": 1.0},
-    "Strong": {"content_weight": 1.0, "style_weight": 4.0, "tv_weight": 1.0},
+# Starting points the app offers. Strength presets multiply the default style weight.
+STRENGTH_PRESETS: dict[str, float] = {"Subtle": 0.3, "Balanced": 1.0, "Strong": 3.0}
+
+QUALITY_PRESETS: dict[str, dict[str, float]] = {
+    "Preview": {"scales": 2, "iterations": 50, "iteration_decay": 0.4},
+    "Standard": {"scales": 3, "iterations": 80, "iteration_decay": 0.4},
+    "High": {"scales": 4, "iterations": 160, "iteration_decay": 0.5},
 }
 
-QUALITY_PRESETS: dict[str, dict[str, int]] = {
-    "Preview": {"scales": 2, "iterations": 40},
-    "Standard": {"scales": 3, "iterations": 100},
-    "High": {"scales": 4, "iterations": 200},
-}
+
+def with_strength(params: StyleParams, preset: str) -> StyleParams:
+    """``params`` with the style weight of a strength preset (Subtle / Balanced / Strong)."""
+    if preset not in STRENGTH_PRESETS:
+        raise ParamsError(f"strength must be one of {', '.join(STRENGTH_PRESETS)}, not {preset!r}.")
+    return params.replace(style_weight=StyleParams().style_weight * STRENGTH_PRESETS[preset])
+
+
+def with_quality(params: StyleParams, preset: str) -> StyleParams:
+    """``params`` with the scales and iterations of a quality preset (Preview / Standard / High)."""
+    if preset not in QUALITY_PRESETS:
+        raise ParamsError(f"quality must be one of {', '.join(QUALITY_PRESETS)}, not {preset!r}.")
+    return params.replace(**QUALITY_PRESETS[preset])
+
 
 __all__ = [
-    "StyleParams", "VGG19_CONV_LAYERS", "STRENGTH_PRESETS", "QUALITY_PRESETS",
+    "StyleParams", "VGG19_CONV_LAYERS", "STRENGTH_PRESETS", "QUALITY_PRESETS", "with_strength", "with_quality",
     "OPTIMIZERS", "INITS", "PRESERVE_COLORS", "POOLINGS", "LOSS_FORMS", "TV_FORMS",
 ]

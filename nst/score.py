@@ -29,7 +29,7 @@ SCORE_FORM = LossForm(
     tv_form="squared_mean",
     pooling="max",
 )
-SCORE_WEIGHTS = {"content": 1.0, "style": 10.0, "tv": 10.0}
+SCORE_WEIGHTS = {"content": 1.0, "style": 10.0, "tv": 1.0}
 
 
 @dataclass(frozen=True)

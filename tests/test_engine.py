@@ -44,7 +44,7 @@ def test_output_has_the_requested_size_and_range(tiny_net, style_image):
 
 def test_multi_scale_runs_coarse_to_fine(tiny_net, content_image, style_image):
     events = []
-    params = StyleParams(size=128, scales=2, iterations=6)
+    params = StyleParams(size=128, scales=2, iterations=6, iteration_decay=1.0)
     result = stylize(content_image, [style_image], params, net=tiny_net, on_event=events.append)
     starts = [e.scale_size for e in events if e.kind == "scale_start"]
     assert starts == [(64, 48), (128, 96)]

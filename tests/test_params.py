@@ -6,14 +6,14 @@ import math
 import pytest
 
 from nst.errors import ParamsError
-from nst.params import QUALITY_PRESETS, STRENGTH_PRESETS, StyleParams
+from nst.params import QUALITY_PRESETS, StyleParams, with_quality, with_strength
 
 
 def test_defaults_are_valid_and_standard_quality():
     params = StyleParams()
     assert params.optimizer == "lbfgs" and params.init == "content"
     assert params.scale_sizes() == (128, 256, 512)
-    assert params.total_steps() == params.iterations * 3
+    assert params.scale_iterations() == (80, 32, 13) and params.total_steps() == 125
 
 
 def test_round_trip_through_json_is_identical():
@@ -58,6 +58,14 @@ def test_feature_layers_are_in_network_order_and_truncate_at_the_deepest():
     assert StyleParams().feature_layers()[-1] == "block5_conv1"
 
 
-def test_presets_are_valid_params():
-    for preset in [*STRENGTH_PRESETS.values(), *QUALITY_PRESETS.values()]:
-        StyleParams(**preset)
+def test_presets_change_strength_and_quality():
+    assert with_quality(StyleParams(), "Standard") == StyleParams()  # the default is "Standard, Balanced"
+    assert with_strength(StyleParams(), "Balanced") == StyleParams()
+    base = StyleParams(size=1024, seed=9)
+    assert with_strength(base, "Strong").style_weight > base.style_weight > with_strength(base, "Subtle").style_weight
+    assert with_strength(base, "Strong").seed == 9
+    for name in QUALITY_PRESETS:
+        assert with_quality(base, name).size == 1024
+    assert with_quality(base, "Preview").total_steps() < base.total_steps() < with_quality(base, "High").total_steps()
+    with pytest.raises(ParamsError, match="strength"):
+        with_strength(base, "Wild")

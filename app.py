@@ -1,0 +1,595 @@
+"""The studio page: pick a photo and styles, tune, Stylize, watch it paint, steer it live, download.
+
+Views only: every computation happens in ``nst`` (the engine runs in ``nst.jobs``' worker
+thread; this script draws ``Job.view()`` snapshots and never blocks on a run). Design notes
+are in docs/dashboard.md.
+
+TEST HOOK: ``NST_STUDIO_TEST_TINY_NET=1`` makes this page use a tiny *random* network
+(``nst.model.tiny_feature_net_for_tests``) instead of VGG19, so the AppTest and browser tests
+run in seconds without weights. It is read only here, the page shows a banner while it is
+on, and without it a missing weight file is an error message, never a silent fallback.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import streamlit as st
+
+from nst.engine import compute_device
+from nst.errors import ImageError, ParamsError
+from nst.examples import CONTENT_EXAMPLES, STYLE_EXAMPLES, example_image
+from nst.images import from_uint8, load_image, png_bytes, resize_long_side, resize_to, to_uint8
+from nst.jobs import Job, JobRunner, JobView, format_seconds, MODEL_LOADING, MODEL_UNAVAILABLE
+from nst.params import (
+    INITS, OPTIMIZERS, POOLINGS, PRESERVE_COLORS, QUALITY_PRESETS, STRENGTH_PRESETS, VGG19_CONV_LAYERS,
+    StyleParams, with_quality, with_strength,
+)
+
+TEST_TINY_NET_ENV = "NST_STUDIO_TEST_TINY_NET"
+DEFAULTS = StyleParams()
+SIZES = (256, 384, 512, 640, 768, 1024, 1280, 1536, 2048)
+MAX_INPUT_SIDE = max(SIZES)  # uploads are reduced to this on load; the engine resizes further
+THUMB_SIDE = 240
+POLL_SECONDS = 0.5
+# log-spaced multiples of the default weights, readable at a glance
+MULTIPLIERS = (0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0,
+               10.0, 15.0, 20.0, 30.0, 50.0, 70.0, 100.0)
+TV_MULTIPLIERS = (0.0,) + MULTIPLIERS
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
+INIT_LABELS = {"content": "the photo", "noise": "random noise", "style": "the first style image"}
+PRESERVE_LABELS = {"none": "no (take the style's colours)", "luminance": "yes, keep the photo's colours",
+                   "histogram": "match style colours to the photo"}
+LOSS_TERMS = ("total", "content", "style", "tv")
+MAX_STYLES = 6
+SESSION_RESULTS = 6
+
+st.set_page_config(page_title="Style studio", page_icon=":material/palette:", layout="wide")
+
+
+# ---- process-wide: one runner (and so one network, one CPU queue) per server process --------
+def _tiny_net_hook() -> bool:
+    return os.environ.get(TEST_TINY_NET_ENV) == "1"
+
+
+@st.cache_resource(show_spinner=False)
+def studio_runner(tiny_test_net: bool) -> JobRunner:
+    """The process's job runner; it builds the network once, in the background, and keeps it."""
+    if tiny_test_net:
+        from nst.model import tiny_feature_net_for_tests
+
+        return JobRunner(net_provider=lambda: tiny_feature_net_for_tests(seed=0))
+    return JobRunner()  # nst.model.get_feature_net: the real VGG19
+
+
+@st.cache_data(show_spinner=False)
+def _example_thumb(key: str) -> np.ndarray:
+    return to_uint8(resize_long_side(example_image(key), THUMB_SIDE))
+
+
+@st.cache_data(show_spinner=False)
+def _device() -> str:
+    return compute_device()
+
+
+# ---- uploads: checked once per file, kept in this session only --------------------------------
+def read_upload(data: bytes, name: str) -> tuple[np.ndarray | None, tuple[str, ...], str | None]:
+    """(pixels, notes, error): an upload as engine pixels, what was changed, or why it is refused.
+
+    ``name`` only labels messages; it never becomes a path.
+    """
+    try:
+        loaded = load_image(data, name=name, max_side=MAX_INPUT_SIDE)
+    except ImageError as error:
+        return None, (), str(error)
+    pixels = loaded.pixels
+    notes = list(loaded.notes)
+    if max(pixels.shape[:2]) > MAX_INPUT_SIDE:
+        pixels = resize_long_side(pixels, MAX_INPUT_SIDE)
+        notes.append(f"reduced to {MAX_INPUT_SIDE} px on the long side")
+    return pixels, tuple(notes), None
+
+
+def _session_upload(uploaded) -> dict:
+    """Decode an UploadedFile once per session (keyed by Streamlit's file id)."""
+    cache = st.session_state.setdefault("_uploads", {})
+    entry = cache.get(uploaded.file_id)
+    if entry is None:
+        pixels, notes, error = read_upload(uploaded.getvalue(), uploaded.name)
+        thumb = to_uint8(resize_long_side(pixels, THUMB_SIDE)) if pixels is not None else None
+        entry = {"name": uploaded.name, "pixels": pixels, "notes": notes, "error": error, "thumb": thumb}
+        cache[uploaded.file_id] = entry
+    return entry
+
+
+def _forget_old_uploads(keep: set[str]) -> None:
+    cache = st.session_state.get("_uploads", {})
+    for file_id in [f for f in cache if f not in keep]:
+        del cache[file_id]
+
+
+# ---- controls -> StyleParams ---------------------------------------------------------------
+def _nearest(options: tuple[float, ...], value: float) -> float:
+    positive = [o for o in options if o > 0]
+    if value <= 0:
+        return options[0]
+    return min(positive, key=lambda o: abs(np.log(o) - np.log(value)))
+
+
+def _ratio(value: float, default: float) -> float:
+    return value / default if default else 1.0
+
+
+def _init_state() -> None:
+    state = st.session_state
+    quality = next((name for name, preset in QUALITY_PRESETS.items()
+                    if with_quality(DEFAULTS, name) == DEFAULTS), "Standard")
+    strength = next((name for name in STRENGTH_PRESETS if with_strength(DEFAULTS, name) == DEFAULTS), "Balanced")
+    defaults = {
+        "strength": strength, "quality": quality, "size": DEFAULTS.size if DEFAULTS.size in SIZES else 512,
+        "m_content": 1.0, "m_style": 1.0, "m_tv": 1.0,
+        "optimizer": DEFAULTS.optimizer, "init": DEFAULTS.init if DEFAULTS.init in INIT_LABELS else "content",
+        "preserve_colors": DEFAULTS.preserve_colors, "style_scale": float(DEFAULTS.style_scale),
+        "seed": DEFAULTS.seed, "scales": DEFAULTS.scales, "iterations": DEFAULTS.iterations,
+        "learning_rate": float(DEFAULTS.learning_rate), "pooling": DEFAULTS.pooling,
+        "content_layer": DEFAULTS.content_layers[0][0],
+        "style_layers": [name for name, _ in DEFAULTS.style_layers],
+        "content_example": next(iter(CONTENT_EXAMPLES)),
+        "style_examples": [next(iter(STYLE_EXAMPLES))],
+    }
+    for name, weight in DEFAULTS.style_layers:
+        defaults[f"lw_{name}"] = float(weight)
+    for key, value in defaults.items():
+        state.setdefault(key, value)
+
+
+def _apply_strength() -> None:
+    preset = with_strength(DEFAULTS, st.session_state["strength"])
+    st.session_state["m_content"] = _nearest(MULTIPLIERS, _ratio(preset.content_weight, DEFAULTS.content_weight))
+    st.session_state["m_style"] = _nearest(MULTIPLIERS, _ratio(preset.style_weight, DEFAULTS.style_weight))
+    st.session_state["m_tv"] = _nearest(TV_MULTIPLIERS, _ratio(preset.tv_weight, DEFAULTS.tv_weight))
+    _live_weights()
+
+
+def _apply_quality() -> None:
+    preset = with_quality(DEFAULTS, st.session_state["quality"])
+    st.session_state["scales"] = preset.scales
+    st.session_state["iterations"] = preset.iterations
+
+
+def current_weights() -> dict[str, float]:
+    state = st.session_state
+    return {"content": state["m_content"] * DEFAULTS.content_weight,
+            "style": state["m_style"] * DEFAULTS.style_weight,
+            "tv": state["m_tv"] * DEFAULTS.tv_weight}
+
+
+def _live_weights() -> None:
+    """Slider callback: steer the running painting (takes effect at its next step)."""
+    job = current_job()
+    if job is None or not job.view().active:
+        return
+    try:
+        job.set_weights(**current_weights())
+    except ParamsError as error:
+        st.session_state["_notice"] = str(error)
+        return
+    st.toast("Live: the new weights apply from the painting's next step.", icon=":material/tune:")
+
+
+def build_params(n_styles: int, blend: list[float]) -> StyleParams:
+    """Every control, mapped onto the engine's parameters (raises ParamsError)."""
+    state = st.session_state
+    weights = current_weights()
+    style_layers = tuple((name, float(state.get(f"lw_{name}", 1.0))) for name in state["style_layers"])
+    return DEFAULTS.replace(
+        content_weight=weights["content"], style_weight=weights["style"], tv_weight=weights["tv"],
+        size=int(state["size"]), scales=int(state["scales"]), iterations=int(state["iterations"]),
+        optimizer=state["optimizer"], learning_rate=float(state["learning_rate"]), init=state["init"],
+        seed=int(state["seed"]), style_blend=tuple(blend) if n_styles > 1 else (),
+        style_scale=float(state["style_scale"]), preserve_colors=state["preserve_colors"],
+        content_layers=((state["content_layer"], 1.0),), style_layers=style_layers, pooling=state["pooling"],
+    )
+
+
+def _weight_label(default: float):
+    return lambda m: f"{m:g}×  (= {m * default:.3g})" if default else f"{m:g}×"
+
+
+def sidebar_controls(running: bool) -> None:
+    sb = st.sidebar
+    sb.header("Controls")
+    sb.radio("Strength", list(STRENGTH_PRESETS), key="strength", horizontal=True, on_change=_apply_strength,
+             help="Starting points: how much the style counts compared with the photo.")
+    if running:
+        sb.info("**Live:** moving the three weight sliders changes the running painting from its next step "
+                "(marked in the loss chart).", icon=":material/tune:")
+    sb.select_slider("Style weight", MULTIPLIERS, key="m_style", format_func=_weight_label(DEFAULTS.style_weight),
+                     on_change=_live_weights, help="Log scale, as a multiple of the default. Higher: more painterly.")
+    sb.select_slider("Content weight", MULTIPLIERS, key="m_content",
+                     format_func=_weight_label(DEFAULTS.content_weight), on_change=_live_weights,
+                     help="Log scale, as a multiple of the default. Higher: more of the photo's shapes.")
+    sb.select_slider("Smoothness (TV weight)", TV_MULTIPLIERS, key="m_tv",
+                     format_func=_weight_label(DEFAULTS.tv_weight), on_change=_live_weights,
+                     help="Log scale. Total-variation weight: higher gives smoother, less noisy images.")
+    sb.divider()
+    sb.radio("Quality", list(QUALITY_PRESETS), key="quality", horizontal=True, on_change=_apply_quality,
+             help="Preview / Standard / High: number of scales and iterations (see Advanced).")
+    sb.select_slider("Output size (long side, px)", SIZES, key="size",
+                     help="256 px paints in about a minute on a 2-core laptop; each doubling costs about 4x.")
+    sb.selectbox("Keep the photo's colours?", PRESERVE_COLORS, key="preserve_colors",
+                 format_func=lambda v: PRESERVE_LABELS.get(v, v))
+    sb.slider("Style scale", 0.25, 2.0, key="style_scale", step=0.05,
+              help="Size of the style's brush marks relative to the output (style image resized by this).")
+    sb.selectbox("Start from", [i for i in INITS if i in INIT_LABELS], key="init",
+                 format_func=lambda v: INIT_LABELS.get(v, v))
+    sb.number_input("Seed", 0, 2**31 - 1, key="seed", step=1, help="Same seed and settings: same picture.")
+    with sb.expander("Advanced"):
+        st.selectbox("Optimizer", OPTIMIZERS, key="optimizer",
+                     format_func=lambda v: {"lbfgs": "L-BFGS (best quality)", "adam": "Adam"}.get(v, v))
+        st.number_input("Adam learning rate", 0.001, 0.5, key="learning_rate", step=0.005, format="%.3f")
+        st.number_input("Scales (coarse to fine)", 1, 8, key="scales", step=1)
+        st.number_input("Iterations", 1, 5000, key="iterations", step=10,
+                        help="Optimiser steps (one VGG19 forward + backward each); see the engine's docs "
+                             "for how they spread over scales.")
+        st.selectbox("Pooling", POOLINGS, key="pooling")
+        st.selectbox("Content layer", VGG19_CONV_LAYERS, key="content_layer")
+        st.multiselect("Style layers", VGG19_CONV_LAYERS, key="style_layers")
+        for name in st.session_state["style_layers"]:
+            st.session_state.setdefault(f"lw_{name}", 1.0)
+            st.number_input(f"weight of {name}", 0.0, 100.0, key=f"lw_{name}", step=0.1)
+    if running:
+        sb.caption("Other settings apply to the next run.")
+
+
+# ---- inputs -------------------------------------------------------------------------------
+def content_input() -> tuple[np.ndarray | None, str]:
+    st.subheader("1 · Photo")
+    upload = st.file_uploader("Upload a photo", type=UPLOAD_TYPES, key="content_upload")
+    st.selectbox("…or use an example", list(CONTENT_EXAMPLES), key="content_example",
+                 format_func=lambda k: CONTENT_EXAMPLES[k].title)
+    if upload is not None:
+        entry = _session_upload(upload)
+        if entry["error"]:
+            st.error(entry["error"], icon=":material/error:")
+        else:
+            st.image(entry["thumb"], caption=f"Your photo: {entry['name']}", width=THUMB_SIDE)
+            if entry["notes"]:
+                st.caption("Note: " + "; ".join(entry["notes"]) + ".")
+            return entry["pixels"], entry["name"]
+    key = st.session_state["content_example"]
+    st.image(_example_thumb(key), caption=f"Example: {CONTENT_EXAMPLES[key].title}", width=THUMB_SIDE)
+    return example_image(key), CONTENT_EXAMPLES[key].title
+
+
+def style_inputs() -> tuple[list[np.ndarray], list[float], list[str]]:
+    st.subheader("2 · Styles")
+    uploads = st.file_uploader("Upload style images", type=UPLOAD_TYPES, key="style_upload",
+                               accept_multiple_files=True) or []
+    st.multiselect("…and/or examples", list(STYLE_EXAMPLES), key="style_examples",
+                   format_func=lambda k: STYLE_EXAMPLES[k].title)
+    chosen: list[tuple[str, str, np.ndarray, np.ndarray, tuple[str, ...]]] = []  # (id, label, pixels, thumb, notes)
+    for upload in uploads:
+        entry = _session_upload(upload)
+        if entry["error"]:
+            st.error(entry["error"], icon=":material/error:")
+        else:
+            chosen.append((upload.file_id, entry["name"], entry["pixels"], entry["thumb"], entry["notes"]))
+    for key in st.session_state["style_examples"]:
+        chosen.append((f"ex_{key}", STYLE_EXAMPLES[key].title, example_image(key), _example_thumb(key), ()))
+    if len(chosen) > MAX_STYLES:
+        st.warning(f"Using the first {MAX_STYLES} styles.")
+        chosen = chosen[:MAX_STYLES]
+    if not chosen:
+        st.info("Choose at least one style: upload an image or pick an example.")
+    blend = []
+    columns = st.columns(min(3, max(1, len(chosen))))
+    for index, (item_id, label, _, thumb, notes) in enumerate(chosen):
+        with columns[index % len(columns)]:
+            st.image(thumb, caption=label, width=120)
+            if notes:
+                st.caption("Note: " + "; ".join(notes) + ".")
+            if len(chosen) > 1:
+                blend.append(st.slider("blend", 0.0, 1.0, 1.0, 0.05, key=f"blend_{item_id}",
+                                       help="How much this style counts in the mix."))
+            else:
+                blend.append(1.0)
+    return [c[2] for c in chosen], blend, [c[1] for c in chosen]
+
+
+# ---- the job of this session ---------------------------------------------------------------
+def current_job() -> Job | None:
+    job_id = st.session_state.get("job_id")
+    return runner.get(job_id) if job_id else st.session_state.get("_job_ref")
+
+
+def _attach_from_url() -> None:
+    """A reloaded tab has a fresh session: reattach to its run through ?job=<id>."""
+    if "job_id" in st.session_state:
+        return
+    job_id = st.query_params.get("job")
+    if not job_id:
+        return
+    job = runner.get(job_id)
+    if job is None:
+        st.session_state["_notice"] = "That run is no longer on this server (it was restarted or the run is old)."
+        del st.query_params["job"]
+        return
+    st.session_state["job_id"] = job.id
+    st.session_state["_job_ref"] = job
+    _remember(job)
+
+
+def _remember(job: Job) -> None:
+    history = st.session_state.setdefault("results", [])
+    if job not in history:
+        history.insert(0, job)
+        del history[SESSION_RESULTS:]
+
+
+def _start(content: np.ndarray, styles: list[np.ndarray], params: StyleParams) -> None:
+    job = Job(content, styles, params, owner=st.session_state.get("_session_token"))
+    runner.submit(job)
+    st.session_state["job_id"] = job.id
+    st.session_state["_job_ref"] = job  # survives the registry forgetting old jobs
+    st.query_params["job"] = job.id
+    _remember(job)
+
+
+def _stop() -> None:
+    job = current_job()
+    if job is not None:
+        job.stop()
+
+
+# ---- drawing a job -------------------------------------------------------------------------
+def loss_chart(view: JobView, height: int = 260):
+    import altair as alt
+    import pandas as pd
+
+    history = view.history
+    if len(history) > 600:  # keep the browser light on long runs
+        stride = -(-len(history) // 600)
+        history = history[::stride] + ((history[-1],) if (len(history) - 1) % stride else ())
+    rows = [{"step": h["step"], "term": term, "loss": max(float(h[term]), 1e-12)}
+            for h in history for term in LOSS_TERMS if np.isfinite(h[term])]
+    data = pd.DataFrame(rows, columns=["step", "term", "loss"])
+    lines = alt.Chart(data).mark_line(strokeWidth=1.6).encode(
+        x=alt.X("step:Q", title="step"),
+        y=alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log")),
+        color=alt.Color("term:N", sort=list(LOSS_TERMS), legend=alt.Legend(orient="top", title=None)),
+        tooltip=["step", "term", alt.Tooltip("loss:Q", format=".3g")],
+    )
+    changes = pd.DataFrame({"step": list(view.weight_changes), "what": "weights changed"},
+                           columns=["step", "what"])
+    scales = pd.DataFrame({"step": [s for s in view.scale_starts if s > 0], "what": "next scale"},
+                          columns=["step", "what"])
+    change_rules = alt.Chart(changes).mark_rule(color="#d62728", strokeDash=[5, 3], strokeWidth=2).encode(
+        x="step:Q", tooltip=["what", "step"])
+    scale_rules = alt.Chart(scales).mark_rule(color="#999999", strokeDash=[2, 2]).encode(
+        x="step:Q", tooltip=["what", "step"])
+    return (lines + scale_rules + change_rules).properties(height=height)
+
+
+def progress_line(view: JobView) -> str:
+    parts = [f"Step {view.step} / {view.total_steps}"]
+    if view.scale_size:
+        parts.append(f"scale {view.scale_index + 1}/{view.n_scales} ({view.scale_size[0]}×{view.scale_size[1]})")
+    parts.append(f"{format_seconds(view.elapsed)} elapsed")
+    if view.active:
+        parts.append(f"ETA {format_seconds(view.eta)}")
+    if view.steps_per_second:
+        parts.append(f"{view.steps_per_second:.2f} it/s")
+    return " · ".join(parts)
+
+
+def draw_live(view: JobView, content: np.ndarray | None) -> None:
+    if view.status == "queued":
+        st.info(f"Waiting in the queue: position {view.queue_position or 1}. Another session's painting is using "
+                "the CPU; yours starts as soon as it is done.", icon=":material/hourglass_top:")
+    elif view.step == 0:
+        st.info(f"Starting: {view.phase}…", icon=":material/hourglass_top:")
+    st.progress(view.fraction, text=progress_line(view))
+    st.caption(":material/tune: **Live:** move the style, content or TV weight sliders (left) and the painting follows from "
+               "its next step; red dashed lines in the chart mark each change.")
+    if view.image is not None:
+        st.image(view.image, caption=f"Step {view.image_step} (live)", width="stretch")
+    elif content is not None:
+        st.image(to_uint8(resize_long_side(content, 768)), caption="Starting image: your photo", width="stretch")
+    if view.history:
+        st.altair_chart(loss_chart(view, height=200), width="stretch")
+    w = view.weights
+    st.caption(f"Weights in effect: content {w['content']:.3g} · style {w['style']:.3g} · tv {w['tv']:.3g}")
+
+
+def live_panel() -> None:
+    job = current_job()
+    if job is None:
+        return
+    job.touch()  # heartbeat: the watchdog stops runs nobody watches
+    view = job.view()
+    if view.done and st.session_state.get("_panel_active"):
+        st.session_state["_panel_active"] = False
+        st.rerun(scope="app")  # the run just ended: draw the results
+    if view.active:
+        draw_live(view, job.content)
+
+
+def _comparison(content: np.ndarray, result: np.ndarray, mode: str, position: int) -> np.ndarray:
+    height, width = result.shape[:2]
+    before = resize_to(content, width, height)
+    if mode == "Blend":
+        t = position / 100.0
+        return to_uint8(before * (1 - t) + result * t)
+    cut = int(round(width * position / 100.0))
+    out = np.concatenate([before[:, :cut], result[:, cut:]], axis=1)
+    out = to_uint8(out)
+    if 0 < cut < width:
+        out[:, max(0, cut - 1):cut + 1] = 255
+    return out
+
+
+def _png_for(view: JobView, pixels: np.ndarray, snapshot_step: int | None = None) -> bytes:
+    from nst.cli import result_metadata
+
+    metadata = dict(result_metadata(view.result))
+    if snapshot_step is not None:
+        metadata["nst:snapshot_step"] = snapshot_step
+    return png_bytes(pixels, metadata)
+
+
+def draw_results(job: Job, view: JobView) -> None:
+    if view.status == "failed":
+        st.error(view.message, icon=":material/error:")
+        return
+    result = view.result
+    if result is None:
+        st.warning(view.message)
+        return
+    rate = f" · {result.steps / result.seconds:.2f} it/s" if result.seconds > 0 else ""
+    summary = (f"{result.steps} steps in {format_seconds(result.seconds)}{rate} · "
+               f"{result.size[0]}×{result.size[1]} px · {result.device}")
+    if view.status == "finished":
+        st.success(f"Finished: {summary}", icon=":material/check_circle:")
+    else:
+        st.warning(f"{view.message} ({summary})", icon=":material/stop_circle:")
+    tab_result, tab_timeline, tab_compare, tab_losses = st.tabs(
+        ["Result", "Timeline", "Before / after", "Loss curves"])
+    with tab_result:
+        st.image(to_uint8(result.image), caption="Result (best image)", width="stretch")
+        st.download_button("Download PNG (with parameters)", lambda: _png_for(view, result.image),
+                           file_name=f"painting-{job.id[:8]}.png", mime="image/png", on_click="ignore",
+                           type="primary", key=f"dl_{job.id}")
+    with tab_timeline:
+        snapshots = list(view.snapshots)
+        if not snapshots:
+            st.info("No snapshots were taken in this run.")
+        else:
+            labels = {i: f"step {s.step} (scale {s.scale_index + 1})" for i, s in enumerate(snapshots)}
+            index = st.select_slider("Snapshot", list(labels), value=len(snapshots) - 1, key=f"tl_{job.id}",
+                                     format_func=labels.get,
+                                     help="Earlier iterations are sometimes better: late ones can be overdone.")
+            snap = snapshots[index]
+            st.image(snap.image, caption=f"Step {snap.step}: total loss {snap.losses.total:.3g}",
+                     width="stretch")
+            st.download_button(f"Download step {snap.step} as PNG",
+                               lambda: _png_for(view, from_uint8(snap.image), snap.step),
+                               file_name=f"painting-{job.id[:8]}-step{snap.step:05d}.png", mime="image/png",
+                               on_click="ignore", key=f"dls_{job.id}")
+    with tab_compare:
+        mode = st.radio("Compare", ["Wipe", "Blend"], horizontal=True, key=f"cmpmode_{job.id}")
+        position = st.slider("← photo · painting →", 0, 100, 50, key=f"cmp_{job.id}")
+        st.image(_comparison(job.content, result.image, mode, position), width="stretch")
+    with tab_losses:
+        if view.history:
+            st.altair_chart(loss_chart(view, height=320), width="stretch")
+        st.caption("Red dashed lines: live weight changes. Grey dotted: a new (finer) scale begins.")
+    if result.trace_seconds:
+        st.caption("First step at a new size compiles: " +
+                   ", ".join(f"{k} {v:.1f} s" for k, v in result.trace_seconds.items()))
+
+
+def draw_session_results(current: Job | None) -> None:
+    earlier = [j for j in st.session_state.get("results", []) if j is not current and j.view().result is not None]
+    if not earlier:
+        return
+    st.subheader("Earlier results in this session")
+    columns = st.columns(min(len(earlier), 5))
+    for column, job in zip(columns, earlier[:5]):
+        view = job.view()
+        with column:
+            st.image(to_uint8(resize_long_side(view.result.image, THUMB_SIDE)),
+                     caption=f"{view.status} · {view.result.steps} steps")
+            st.download_button("PNG", lambda v=view: _png_for(v, v.result.image), file_name=f"painting-{job.id[:8]}.png",
+                               mime="image/png", on_click="ignore", key=f"dlh_{job.id}")
+
+
+# =============================================================================================
+runner = studio_runner(_tiny_net_hook())
+runner.warm_up()
+st.session_state.setdefault("_session_token", os.urandom(8).hex())
+_init_state()
+_attach_from_url()
+
+st.title(":material/palette: Style studio")
+st.caption("Paint a photo in the style of other pictures (Gatys et al. neural style transfer, VGG19).")
+if _tiny_net_hook():
+    st.warning(f"TEST MODE ({TEST_TINY_NET_ENV}=1): a tiny random network stands in for VGG19; "
+               "results are not paintings.", icon=":material/science:")
+
+model_state, model_message = runner.model_state()
+if model_state == MODEL_UNAVAILABLE:
+    st.error(f"**The VGG19 model is not available, so nothing can be painted yet.** {model_message}", icon=":material/error:")
+    if st.button("Try again"):
+        runner.retry_model()
+        st.rerun()
+elif model_state == MODEL_LOADING:
+    @st.fragment(run_every=1.0)
+    def _model_status() -> None:
+        if runner.model_state()[0] != MODEL_LOADING:
+            st.rerun(scope="app")
+        st.info("Loading the VGG19 model (once per server process; a few seconds)… "
+                "You can choose images meanwhile.", icon=":material/hourglass_top:")
+    _model_status()
+else:
+    seconds = runner.model_seconds
+    st.caption(f"Device: **{_device()}** · model ready" + (f" (built in {seconds:.1f} s)" if seconds else ""))
+
+notice = st.session_state.pop("_notice", None)
+if notice:
+    st.warning(notice)
+
+job = current_job()
+job_view = job.view() if job is not None else None
+running = bool(job_view and job_view.active)
+sidebar_controls(running)
+
+col_inputs, col_paint = st.columns([1, 1.6], gap="large")
+with col_inputs:
+    content_pixels, content_label = content_input()
+    style_pixels, blend, style_labels = style_inputs()
+live_uploads = set()
+for key in ("content_upload", "style_upload"):
+    value = st.session_state.get(key)
+    for item in (value if isinstance(value, list) else [value] if value is not None else []):
+        live_uploads.add(item.file_id)
+_forget_old_uploads(live_uploads)
+
+with col_paint:
+    st.subheader("3 · Paint")
+    params = None
+    params_error = None
+    if style_pixels:
+        try:
+            params = build_params(len(style_pixels), blend)
+        except ParamsError as error:
+            params_error = str(error)
+    if params_error:
+        st.error(params_error)
+    ready = (content_pixels is not None and params is not None and model_state != MODEL_UNAVAILABLE)
+    button_col, stop_col, info_col = st.columns([1, 1, 3])
+    with button_col:
+        clicked = st.button("Stylize", type="primary", disabled=not ready or running, width="stretch",
+                            help="One run per browser session: stop the current one first." if running else None)
+    with stop_col:
+        st.button("Stop", disabled=not running, on_click=_stop, width="stretch",
+                  help="Stop now and keep the best image so far.")
+    with info_col:
+        if params is not None:
+            st.caption(f"{params.total_steps()} steps over scales {', '.join(map(str, params.scale_sizes()))} px"
+                       f" · {', '.join(style_labels)} on {content_label}")
+    if clicked and ready and not running:
+        _start(content_pixels, style_pixels, params)
+        st.rerun()  # redraw the sidebar in "live" mode
+
+    st.session_state["_panel_active"] = running
+    if running:
+        st.fragment(run_every=POLL_SECONDS)(live_panel)()
+    elif job is not None and job_view is not None and job_view.done:
+        job.touch()
+        draw_results(job, job_view)
+    elif job is None:
+        st.info("Pick a photo and one or more styles (examples are ready), then press **Stylize**. "
+                "While it paints you can steer it with the weight sliders on the left.", icon=":material/brush:")
+    draw_session_results(job)

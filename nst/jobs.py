@@ -1,0 +1,522 @@
+"""Background style-transfer runs for the studio: jobs, one worker, a queue and a watchdog.
+
+A :class:`Job` is one ``stylize()`` call with its inputs, a :class:`~nst.engine.RunControl`
+and a lock-protected state that the engine's progress events update. The page never
+touches the engine: it calls :meth:`Job.view` to get a consistent, immutable copy of the
+state (:class:`JobView`) and draws that; it steers the run with :meth:`Job.stop` and
+:meth:`Job.set_weights`.
+
+A :class:`JobRunner` owns one worker thread, so on a small machine only one painting
+uses the CPU at a time; other jobs wait in a FIFO queue and know their position. It
+also owns the network: ``net_provider`` (default :func:`nst.model.get_feature_net`) is
+called in the background, once, and its state ("loading", "ready", "unavailable" with the
+message of :class:`~nst.errors.ModelUnavailable`) is reported, so a page can say
+"loading the model" or show what to set. Tests pass a tiny network's provider.
+
+Heartbeat and watchdog: a page calls :meth:`Job.touch` every time it looks at a job. A
+watchdog thread stops any queued or running job nobody has looked at for
+``abandon_after`` seconds (the run keeps its best image), so a closed tab cannot hold
+the CPU. Jobs are found by id (:meth:`JobRunner.get`), which is how a reloaded browser
+tab reattaches to its run; ids are random 128-bit tokens, so one session cannot guess
+another's.
+
+Nothing here imports streamlit: the worker never draws anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from nst.engine import ProgressEvent, RunControl, Snapshot, StyleResult, stylize
+from nst.errors import ModelUnavailable, NSTError
+from nst.params import StyleParams
+
+log = logging.getLogger("nst")
+
+# job statuses
+QUEUED = "queued"
+RUNNING = "running"
+FINISHED = "finished"
+STOPPED = "stopped"
+FAILED = "failed"
+ACTIVE_STATUSES = frozenset({QUEUED, RUNNING})
+DONE_STATUSES = frozenset({FINISHED, STOPPED, FAILED})
+
+# model states
+MODEL_IDLE = "idle"
+MODEL_LOADING = "loading"
+MODEL_READY = "ready"
+MODEL_UNAVAILABLE = "unavailable"
+
+ABANDON_AFTER_SECONDS = 60.0
+RATE_WINDOW = 8  # steps over which iterations per second are measured
+
+NetProvider = Callable[[], Any]
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class JobView:
+    """A consistent copy of a job's state at one moment, for drawing."""
+
+    id: str
+    status: str  # queued | running | finished | stopped | failed
+    phase: str  # what it is doing now, in words: "waiting in the queue", "loading the model", ...
+    queue_position: int | None  # 1, 2, ... while queued; None otherwise
+    message: str  # the run's closing message (also set for failures)
+    step: int
+    total_steps: int
+    scale_index: int
+    n_scales: int
+    scale_size: tuple[int, int] | None
+    elapsed: float
+    eta: float | None
+    steps_per_second: float | None
+    weights: dict[str, float]  # weights in effect at the last step
+    image: np.ndarray | None  # latest uint8 image (a snapshot, or the result)
+    image_step: int
+    history: tuple[dict[str, float], ...]
+    weight_changes: tuple[int, ...]
+    scale_starts: tuple[int, ...]  # step count at which each scale began
+    snapshots: tuple[Snapshot, ...]
+    result: StyleResult | None
+    params: StyleParams
+    created: float
+    finished_at: float | None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.step / self.total_steps) if self.total_steps else 0.0
+
+
+class Job:
+    """One painting: inputs, a RunControl, and a lock-protected state the worker updates."""
+
+    def __init__(self, content: np.ndarray, styles: Sequence[np.ndarray], params: StyleParams, *,
+                 init_image: np.ndarray | None = None, owner: str | None = None,
+                 clock: Clock = time.monotonic) -> None:
+        self.id = secrets.token_hex(16)
+        self.content = np.asarray(content, np.float32)
+        self.styles = [np.asarray(s, np.float32) for s in styles]
+        self.params = params
+        self.init_image = init_image
+        self.owner = owner
+        self.control = RunControl()
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._done = threading.Event()
+        self._runner: JobRunner | None = None
+        # state, guarded by self._cond
+        self._status = QUEUED
+        self._phase = "waiting in the queue"
+        self._message = ""
+        self._step = 0
+        self._total_steps = params.total_steps()
+        self._scale_index = 0
+        self._n_scales = len(params.scale_sizes())
+        self._scale_size: tuple[int, int] | None = None
+        self._elapsed = 0.0
+        self._eta: float | None = None
+        self._weights = {"content": params.content_weight, "style": params.style_weight, "tv": params.tv_weight}
+        self._image: np.ndarray | None = None
+        self._image_step = 0
+        self._history: list[dict[str, float]] = []
+        self._weight_changes: list[int] = []
+        self._scale_starts: list[int] = []
+        self._snapshots: list[Snapshot] = []
+        self._result: StyleResult | None = None
+        self.created = clock()
+        self._finished_at: float | None = None
+        self._last_seen = self.created
+        self._started_clock: float | None = None
+        self._stop_reason: str | None = None
+
+    # ---- for the page ---------------------------------------------------------------
+    def view(self) -> JobView:
+        # outside our lock: the runner's lock is never taken while a job's lock is held
+        position = self._runner.queue_position(self) if self._runner is not None else None
+        with self._cond:
+            return JobView(
+                id=self.id, status=self._status, phase=self._phase,
+                queue_position=position if self._status == QUEUED else None,
+                message=self._message, step=self._step, total_steps=self._total_steps,
+                scale_index=self._scale_index, n_scales=self._n_scales, scale_size=self._scale_size,
+                elapsed=self._elapsed, eta=self._eta, steps_per_second=self._rate(),
+                weights=dict(self._weights), image=self._image, image_step=self._image_step,
+                history=tuple(self._history), weight_changes=tuple(self._weight_changes),
+                scale_starts=tuple(self._scale_starts), snapshots=tuple(self._snapshots),
+                result=self._result, params=self.params, created=self.created, finished_at=self._finished_at,
+            )
+
+    @property
+    def status(self) -> str:
+        with self._cond:
+            return self._status
+
+    def touch(self) -> None:
+        """Heartbeat: somebody is looking at this job (the watchdog leaves it alone)."""
+        with self._cond:
+            self._last_seen = self._clock()
+
+    @property
+    def last_seen(self) -> float:
+        with self._cond:
+            return self._last_seen
+
+    def stop(self, reason: str | None = None) -> None:
+        """Cancel: a running job stops at its next step and keeps its best image; a queued one never starts."""
+        self.control.cancel()
+        runner = self._runner
+        if runner is not None and runner._dequeue(self):
+            self._finish(STOPPED, reason or "Stopped before it started.", None)
+        elif reason:
+            with self._cond:
+                self._stop_reason = reason
+
+    def set_weights(self, *, content: float | None = None, style: float | None = None,
+                    tv: float | None = None) -> None:
+        """Live re-weighting: the running optimisation uses these weights from its next step."""
+        self.control.set_weights(content=content, style=style, tv=tv)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job is finished, stopped or failed; False on timeout."""
+        return self._done.wait(timeout)
+
+    def wait_until(self, predicate: Callable[[JobView], bool], timeout: float | None = None) -> bool:
+        """Block until ``predicate(view)`` holds (checked at every state change); False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            view = self.view()
+            if predicate(view):
+                return True
+            with self._cond:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._cond.wait(0.5 if remaining is None else min(0.5, remaining))
+
+    # ---- for the worker -------------------------------------------------------------
+    def _rate(self) -> float | None:
+        """Iterations per second over the last few steps of the current scale."""
+        if len(self._history) < 2:
+            return None
+        scale = self._history[-1]["scale"]
+        recent = [h for h in self._history[-RATE_WINDOW:] if h["scale"] == scale]
+        if len(recent) >= 2:
+            span = recent[-1]["elapsed"] - recent[0]["elapsed"]
+            if span > 0:
+                return (len(recent) - 1) / span
+        last = self._history[-1]
+        return last["step"] / last["elapsed"] if last["elapsed"] > 0 else None
+
+    def _set_phase(self, status: str, phase: str) -> None:
+        with self._cond:
+            self._status, self._phase = status, phase
+            if status == RUNNING and self._started_clock is None:
+                self._started_clock = self._clock()
+            self._cond.notify_all()
+
+    def _on_event(self, event: ProgressEvent) -> None:
+        with self._cond:
+            self._step = event.step
+            self._total_steps = event.total_steps
+            self._scale_index = event.scale_index
+            self._n_scales = event.n_scales
+            self._scale_size = tuple(event.scale_size)  # type: ignore[assignment]
+            self._elapsed = event.elapsed
+            self._eta = event.eta
+            self._weights = event.weights.to_dict()
+            if event.kind == "scale_start":
+                self._scale_starts.append(event.step)
+                self._phase = f"painting at {event.scale_size[0]}x{event.scale_size[1]}"
+            elif event.kind == "weights_changed":
+                self._weight_changes.append(event.step)
+            elif event.kind == "step" and event.losses is not None:
+                self._history.append({
+                    "step": event.step, "scale": event.scale_index, "elapsed": event.elapsed,
+                    **event.losses.to_dict(), **{f"w_{k}": v for k, v in event.weights.to_dict().items()},
+                })
+                if event.image is not None:
+                    self._snapshots.append(Snapshot(event.step, event.scale_index, event.image, event.losses))
+            if event.image is not None:
+                self._image, self._image_step = event.image, event.step
+            self._cond.notify_all()
+
+    def _finish(self, status: str, message: str, result: StyleResult | None) -> None:
+        with self._cond:
+            if self._status in DONE_STATUSES:
+                return
+            self._status, self._message, self._result = status, message, result
+            self._phase = {FINISHED: "finished", STOPPED: "stopped", FAILED: "failed"}[status]
+            self._finished_at = self._clock()
+            if result is not None:
+                # the engine's own record is complete; prefer it to what the events gave us
+                self._history = list(result.history)
+                self._weight_changes = list(result.weight_changes)
+                self._snapshots = list(result.snapshots)
+                self._step = result.steps
+                self._elapsed = result.seconds
+                self._eta = 0.0
+                from nst.images import to_uint8
+
+                self._image, self._image_step = to_uint8(result.image), result.steps
+            self._cond.notify_all()
+        self._done.set()
+
+
+class JobRunner:
+    """One worker thread that runs queued jobs one at a time, plus the heartbeat watchdog."""
+
+    def __init__(self, net_provider: NetProvider | None = None, *, abandon_after: float = ABANDON_AFTER_SECONDS,
+                 watchdog_interval: float = 5.0, keep_done: int = 16, clock: Clock = time.monotonic,
+                 start_watchdog: bool = True) -> None:
+        if net_provider is None:
+            from nst.model import get_feature_net
+
+            net_provider = get_feature_net
+        self._net_provider = net_provider
+        self.abandon_after = abandon_after
+        self._watchdog_interval = watchdog_interval
+        self._keep_done = keep_done
+        self._clock = clock
+        self._lock = threading.Condition()
+        self._pending: deque[Job] = deque()
+        self._running: Job | None = None
+        self._jobs: dict[str, Job] = {}
+        self._worker: threading.Thread | None = None
+        self._closed = False
+        # the network
+        self._net: Any = None
+        self._net_lock = threading.Lock()
+        self._model_state = MODEL_IDLE
+        self._model_message = ""
+        self._model_seconds: float | None = None
+        self._watchdog: threading.Thread | None = None
+        if start_watchdog:
+            self._watchdog = threading.Thread(target=self._watch, name="nst-watchdog", daemon=True)
+            self._watchdog.start()
+
+    # ---- the model ------------------------------------------------------------------
+    def model_state(self) -> tuple[str, str]:
+        """("idle" | "loading" | "ready" | "unavailable", message for "unavailable")."""
+        with self._lock:
+            return self._model_state, self._model_message
+
+    @property
+    def model_seconds(self) -> float | None:
+        """How long building the network took (None until built)."""
+        return self._model_seconds
+
+    def warm_up(self) -> None:
+        """Start building the network in the background (no-op when built, building or unavailable)."""
+        with self._lock:
+            if self._model_state != MODEL_IDLE:
+                return
+            self._model_state = MODEL_LOADING
+        threading.Thread(target=self._warm, name="nst-warm-up", daemon=True).start()
+
+    def retry_model(self) -> None:
+        """After "unavailable" (e.g. the weights file was put in place): try again."""
+        with self._lock:
+            if self._model_state == MODEL_UNAVAILABLE:
+                self._model_state, self._model_message = MODEL_IDLE, ""
+        self.warm_up()
+
+    def _warm(self) -> None:
+        try:
+            self.net()
+        except Exception:  # noqa: BLE001 - state and message are recorded by net()
+            pass
+
+    def net(self) -> Any:
+        """The network, built on first use (raises ModelUnavailable, recorded in model_state())."""
+        with self._net_lock:
+            if self._net is not None:
+                return self._net
+            with self._lock:
+                self._model_state = MODEL_LOADING
+            started = time.perf_counter()
+            try:
+                net = self._net_provider()
+            except ModelUnavailable as error:
+                with self._lock:
+                    self._model_state, self._model_message = MODEL_UNAVAILABLE, str(error)
+                raise
+            except Exception as error:
+                log.exception("building the feature network failed")
+                with self._lock:
+                    self._model_state = MODEL_UNAVAILABLE
+                    self._model_message = f"The VGG19 model could not be built: {error}"
+                raise ModelUnavailable(self._model_message) from error
+            self._net = net
+            self._model_seconds = time.perf_counter() - started
+            with self._lock:
+                self._model_state, self._model_message = MODEL_READY, ""
+            return net
+
+    # ---- jobs -----------------------------------------------------------------------
+    def submit(self, job: Job) -> Job:
+        job.touch()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this JobRunner has been shut down")
+            job._runner = self
+            self._jobs[job.id] = job
+            self._pending.append(job)
+            self._prune()
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._work, name="nst-worker", daemon=True)
+                self._worker.start()
+            self._lock.notify_all()
+        return job
+
+    def get(self, job_id: str | None) -> Job | None:
+        if not job_id:
+            return None
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def queue_position(self, job: Job) -> int | None:
+        """1 for the next job to run, 2 after it, ...; None when not waiting."""
+        with self._lock:
+            for index, pending in enumerate(self._pending):
+                if pending is job:
+                    return index + 1
+            return None
+
+    def busy(self) -> bool:
+        """True while a job runs or waits."""
+        with self._lock:
+            return self._running is not None or bool(self._pending)
+
+    def active_jobs(self) -> list[Job]:
+        with self._lock:
+            return ([self._running] if self._running else []) + list(self._pending)
+
+    def reap_abandoned(self, now: float | None = None) -> list[Job]:
+        """Stop every queued or running job nobody has watched for ``abandon_after`` seconds."""
+        now = self._clock() if now is None else now
+        stopped = []
+        for job in self.active_jobs():
+            if now - job.last_seen > self.abandon_after:
+                log.info("stopping job %s: nobody watched it for %.0f s", job.id[:8], now - job.last_seen)
+                job.stop(reason=f"Stopped because nobody watched it for {self.abandon_after:.0f} s; "
+                                "kept the best image so far.")
+                stopped.append(job)
+        return stopped
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop everything and end the threads (tests; a server just exits)."""
+        with self._lock:
+            self._closed = True
+            jobs = list(self._pending) + ([self._running] if self._running else [])
+            self._lock.notify_all()
+        for job in jobs:
+            job.stop()
+        if self._worker is not None:
+            self._worker.join(timeout)
+
+    # ---- internals ------------------------------------------------------------------
+    def _dequeue(self, job: Job) -> bool:
+        with self._lock:
+            if job in self._pending:
+                self._pending.remove(job)
+                return True
+            return False
+
+    def _prune(self) -> None:
+        done = [j for j in self._jobs.values() if j._done.is_set()]
+        done.sort(key=lambda j: j._finished_at or 0.0)
+        for job in done[: max(0, len(done) - self._keep_done)]:
+            del self._jobs[job.id]
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._pending and not self._closed:
+                    self._lock.wait()
+                if self._closed and not self._pending:
+                    return
+                job = self._pending.popleft()
+                self._running = job
+            try:
+                self._run(job)
+            finally:
+                with self._lock:
+                    self._running = None
+                    self._prune()
+
+    def _run(self, job: Job) -> None:
+        if job.control.cancelled:
+            job._finish(STOPPED, job._stop_reason or "Stopped before it started.", None)
+            return
+        try:
+            if self._net is None:
+                job._set_phase(RUNNING, "loading the VGG19 model (first run in this server process)")
+            net = self.net()
+            job._set_phase(RUNNING, "preparing (the first run at a new size compiles the step)")
+            result = stylize(job.content, job.styles, job.params, net=net, control=job.control,
+                             on_event=job._on_event, init_image=job.init_image)
+        except NSTError as error:  # ModelUnavailable, ParamsError, ImageError: one sentence for the user
+            job._finish(FAILED, str(error), None)
+            return
+        except Exception as error:  # never a traceback on the page; the server log has it
+            log.exception("job %s failed", job.id[:8])
+            job._finish(FAILED, f"The run failed unexpectedly ({type(error).__name__}: {error}).", None)
+            return
+        if result.status == "finished":
+            job._finish(FINISHED, result.message, result)
+        else:  # "stopped" or "diverged": the best image is kept either way
+            message = result.message
+            if result.status == "stopped" and job._stop_reason:
+                message = job._stop_reason
+            job._finish(STOPPED, message, result)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(self._watchdog_interval)
+            with self._lock:
+                if self._closed:
+                    return
+            try:
+                self.reap_abandoned()
+            except Exception:  # noqa: BLE001 - the watchdog must never die
+                log.exception("watchdog")
+
+
+def format_seconds(seconds: float | None) -> str:
+    """"—", "8 s", "2 min 05 s", "1 h 02 min": for progress lines."""
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+__all__ = [
+    "Job", "JobRunner", "JobView", "format_seconds", "QUEUED", "RUNNING", "FINISHED", "STOPPED", "FAILED",
+    "ACTIVE_STATUSES", "DONE_STATUSES", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
+    "ABANDON_AFTER_SECONDS",
+]

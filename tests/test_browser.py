@@ -1,0 +1,180 @@
+"""End to end in a real browser: `streamlit run app.py` + headless Chromium driven by Playwright.
+
+Uses the tiny test network (NST_STUDIO_TEST_TINY_NET=1), so it needs no weights. Skips with a
+reason when the Python ``playwright`` package or a Chromium binary is missing (``.ci/run``
+installs Debian's ``chromium``; ``playwright install`` cannot download here). Chromium is
+found at $NST_CHROMIUM or /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("NST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+START_TIMEOUT = 180
+RUN_TIMEOUT_MS = 240_000
+
+playwright_sync = pytest.importorskip("playwright.sync_api", reason="the Python playwright package is not installed")
+if not Path(CHROMIUM).is_file():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set NST_CHROMIUM)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    """A studio server on a free localhost port, with the tiny-network test hook on."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("studio") / "streamlit.log"
+    env = dict(os.environ, NST_STUDIO_TEST_TINY_NET="1", NST_OFFLINE="1", PYTHONUNBUFFERED="1")
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(20)
+        assert "Traceback" not in log_path.read_text(errors="replace"), log_path.read_text(errors="replace")[-3000:]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def _png_bytes(width: int, height: int) -> bytes:
+    y, x = np.mgrid[0:height, 0:width]
+    pixels = np.stack([x * 255 // width, y * 255 // height, (x + y) % 64 * 4], -1).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _progress_step(page) -> int:
+    text = page.get_by_test_id("stProgress").inner_text()
+    match = re.search(r"Step (\d+) / (\d+)", text)
+    return int(match.group(1)) if match else -1
+
+
+def test_pick_examples_stylize_watch_progress_and_get_the_result(studio, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(studio)
+    page.get_by_role("button", name="Stylize").wait_for(timeout=START_TIMEOUT * 1000)
+    page.get_by_text("model ready").wait_for(timeout=60_000)
+
+    # a bad upload gets its message beside the style uploader; the rest keeps working
+    style_input = page.get_by_test_id("stFileUploader").nth(1).locator("input[type=file]")
+    style_input.set_input_files(files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"not a png"}])
+    page.get_by_text("notes.png is not an image file we can read").wait_for(timeout=60_000)
+
+    # pick a different example content picture and a second example style
+    page.get_by_test_id("stSelectbox").filter(has_text="use an example").click()
+    page.get_by_role("option", name="City").click()
+    page.get_by_text("Example: City").wait_for(timeout=30_000)
+    page.get_by_test_id("stMultiSelect").filter(has_text="examples").click()
+    page.get_by_role("option", name="Swirls").click()
+    page.keyboard.press("Escape")
+    page.get_by_text("Swirls").first.wait_for(timeout=30_000)
+    # the quickest quality preset
+    page.get_by_test_id("stSidebar").get_by_text("Preview", exact=True).click()
+    page.wait_for_timeout(500)
+
+    page.get_by_role("button", name="Stylize").click()
+    page.get_by_test_id("stProgress").wait_for(timeout=RUN_TIMEOUT_MS)
+    page.get_by_text("Live:").first.wait_for(timeout=30_000)
+    first = -1
+    deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+    while first < 1 and time.monotonic() < deadline:  # progress appears ...
+        first = _progress_step(page) if page.get_by_test_id("stProgress").count() else first
+        page.wait_for_timeout(200)
+    assert first >= 1
+    page.screenshot(path=str(tmp_path / "studio-running.png"), full_page=True)
+    later = first
+    while later <= first and time.monotonic() < deadline:  # ... and updates while it runs
+        if page.get_by_test_id("stProgress").count() == 0:
+            break  # already finished
+        later = max(later, _progress_step(page))
+        page.wait_for_timeout(200)
+
+    page.get_by_text("Finished:").wait_for(timeout=RUN_TIMEOUT_MS)
+    result = page.get_by_test_id("stImage").filter(has_text="Result (best image)")
+    result.wait_for(timeout=30_000)
+    assert result.locator("img").evaluate("img => img.complete && img.naturalWidth") > 0
+    assert page.get_by_role("button", name=re.compile("Download PNG")).is_visible()
+    assert page.get_by_test_id("stException").count() == 0
+    page.screenshot(path=str(tmp_path / "studio-result.png"), full_page=True)
+    assert (tmp_path / "studio-result.png").stat().st_size > 10_000
+
+    # download the final PNG: parameters are embedded
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=re.compile("Download PNG")).click()
+    path = download_info.value.path()
+    with Image.open(path) as png:
+        assert "nst:params" in png.text and png.size[0] == 512
+    page.close()
+
+
+def test_upload_a_photo_and_stop_a_run(studio, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(studio)
+    page.get_by_role("button", name="Stylize").wait_for(timeout=START_TIMEOUT * 1000)
+    page.get_by_test_id("stFileUploader").first.locator("input[type=file]").set_input_files(
+        files=[{"name": "mine.png", "mimeType": "image/png", "buffer": _png_bytes(120, 90)}])
+    page.get_by_text("Your photo: mine.png").wait_for(timeout=60_000)
+    page.get_by_test_id("stSidebar").get_by_text("High", exact=True).click()  # long enough to stop
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Stylize").click()
+    page.get_by_test_id("stProgress").wait_for(timeout=RUN_TIMEOUT_MS)
+    deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+    while _progress_step(page) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("kept the best image so far").first.wait_for(timeout=RUN_TIMEOUT_MS)
+    page.get_by_role("tab", name="Timeline").click()
+    page.get_by_role("button", name=re.compile(r"Download step \d+ as PNG")).wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+    page.close()

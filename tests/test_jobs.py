@@ -1,0 +1,214 @@
+"""Background jobs: queue, live control, stop, heartbeat watchdog, model state. Tiny net, tiny images.
+
+No timing assertions: everything synchronises on job state changes, with generous timeouts.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from nst.errors import ModelUnavailable
+from nst.jobs import (
+    FAILED, FINISHED, MODEL_READY, MODEL_UNAVAILABLE, QUEUED, RUNNING, STOPPED, Job, JobRunner, format_seconds,
+)
+from nst.params import StyleParams
+
+FAST = StyleParams(size=64, scales=1, iterations=6, style_weight=10.0, snapshot_every=2)
+LONG = FAST.replace(iterations=100_000)
+WAIT = 120
+
+
+@pytest.fixture
+def runner(tiny_net):
+    r = JobRunner(net_provider=lambda: tiny_net, watchdog_interval=0.05)
+    yield r
+    r.shutdown()
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_job_runs_to_the_end_and_keeps_its_record(runner, content_image, style_image):
+    job = runner.submit(Job(content_image, [style_image], FAST))
+    assert job.wait(WAIT)
+    view = job.view()
+    assert view.status == FINISHED and view.done and not view.active
+    assert view.result is not None and view.result.status == "finished"
+    assert view.step == view.total_steps == FAST.total_steps()
+    assert [h["step"] for h in view.history] == list(range(1, view.step + 1))
+    assert {"total", "content", "style", "tv", "w_style"} <= set(view.history[0])
+    assert view.image is not None and view.image.dtype == np.uint8 and view.image.shape == (48, 64, 3)
+    assert [s.step for s in view.snapshots] and all(s.image.dtype == np.uint8 for s in view.snapshots)
+    assert view.fraction == 1.0
+    assert runner.get(job.id) is job and runner.model_state()[0] == MODEL_READY
+
+
+def test_progress_is_visible_while_running(runner, content_image, style_image):
+    job = runner.submit(Job(content_image, [style_image], LONG))
+    assert job.wait_until(lambda v: v.step >= 3 and v.image is not None, WAIT)
+    view = job.view()
+    assert view.status == RUNNING and view.active
+    assert view.steps_per_second is not None and view.steps_per_second > 0
+    assert view.eta is not None and view.scale_size == (64, 48)
+    assert view.scale_starts == (0,)
+    job.stop()
+    assert job.wait(WAIT)
+
+
+def test_stop_keeps_the_best_image_so_far(runner, content_image, style_image):
+    job = runner.submit(Job(content_image, [style_image], LONG))
+    assert job.wait_until(lambda v: v.step >= 4, WAIT)
+    job.stop()
+    assert job.wait(WAIT)
+    view = job.view()
+    assert view.status == STOPPED and "best image" in view.message
+    assert view.result is not None and view.result.image.shape == (48, 64, 3)
+    assert 4 <= view.result.steps < 100_000
+
+
+def test_live_weights_reach_the_running_optimisation_and_are_marked(runner, content_image, style_image):
+    job = runner.submit(Job(content_image, [style_image], LONG))
+    assert job.wait_until(lambda v: v.step >= 3, WAIT)
+    job.set_weights(style=50.0, tv=2.0)
+    assert job.wait_until(lambda v: v.weight_changes and v.history[-1]["w_style"] == 50.0, WAIT)
+    view = job.view()
+    assert view.weights["style"] == 50.0 and view.weights["tv"] == 2.0
+    change = view.weight_changes[0]
+    assert view.history[change - 1]["w_style"] == 10.0  # the steps before the change kept the old weight
+    job.stop()
+    assert job.wait(WAIT)
+    assert list(job.view().weight_changes) == list(job.view().result.weight_changes)
+
+
+def test_only_one_job_runs_at_a_time_and_others_know_their_place(runner, content_image, style_image):
+    first = runner.submit(Job(content_image, [style_image], LONG))
+    assert first.wait_until(lambda v: v.step >= 1, WAIT)
+    second = runner.submit(Job(content_image, [style_image], FAST))
+    third = runner.submit(Job(content_image, [style_image], FAST))
+    assert second.view().status == QUEUED and second.view().queue_position == 1
+    assert third.view().queue_position == 2
+    assert runner.busy()
+    third.stop()  # leaving the queue: never starts, the one behind moves up
+    assert third.wait(WAIT) and third.view().status == STOPPED and third.view().result is None
+    assert second.view().status == QUEUED and second.view().step == 0
+    first.stop()
+    assert second.wait(WAIT)
+    assert second.view().status == FINISHED and second.view().queue_position is None
+    assert first.view().status == STOPPED
+
+
+def test_a_job_nobody_watches_is_stopped_by_the_watchdog(tiny_net, content_image, style_image):
+    clock = FakeClock()
+    runner = JobRunner(net_provider=lambda: tiny_net, abandon_after=60.0, clock=clock, start_watchdog=False)
+    try:
+        watched = Job(content_image, [style_image], LONG, clock=clock)
+        abandoned = Job(content_image, [style_image], LONG, clock=clock)
+        runner.submit(abandoned)
+        runner.submit(watched)
+        assert abandoned.wait_until(lambda v: v.step >= 2, WAIT)
+        clock.now += 45
+        watched.touch()
+        assert runner.reap_abandoned() == []  # 45 s without a look is still fine
+        clock.now += 30
+        watched.touch()
+        assert runner.reap_abandoned() == [abandoned]
+        assert abandoned.wait(WAIT)
+        view = abandoned.view()
+        assert view.status == STOPPED and "nobody watched" in view.message
+        assert view.result is not None  # the best image is kept
+        assert watched.wait_until(lambda v: v.status == RUNNING, WAIT)
+        watched.stop()
+        assert watched.wait(WAIT)
+    finally:
+        runner.shutdown()
+
+
+def test_the_watchdog_thread_stops_abandoned_jobs_on_its_own(tiny_net, content_image, style_image):
+    runner = JobRunner(net_provider=lambda: tiny_net, abandon_after=0.2, watchdog_interval=0.05)
+    try:
+        job = runner.submit(Job(content_image, [style_image], LONG))
+        assert job.wait(WAIT)  # nobody calls touch(): the watchdog must end it
+        assert job.view().status == STOPPED and "nobody watched" in job.view().message
+    finally:
+        runner.shutdown()
+
+
+def test_weights_unavailable_fails_the_job_with_the_message(content_image, style_image):
+    def provider():
+        raise ModelUnavailable("No VGG19 weights: set NST_VGG19_WEIGHTS to the .h5 file.")
+
+    runner = JobRunner(net_provider=provider, start_watchdog=False)
+    try:
+        job = runner.submit(Job(content_image, [style_image], FAST))
+        assert job.wait(WAIT)
+        assert job.view().status == FAILED and "NST_VGG19_WEIGHTS" in job.view().message
+        assert runner.model_state() == (MODEL_UNAVAILABLE, "No VGG19 weights: set NST_VGG19_WEIGHTS to the .h5 file.")
+    finally:
+        runner.shutdown()
+
+
+def test_the_network_is_built_once_in_the_background(tiny_net, content_image, style_image):
+    calls = []
+    gate = threading.Event()
+
+    def provider():
+        calls.append(1)
+        gate.wait(WAIT)
+        return tiny_net
+
+    runner = JobRunner(net_provider=provider, start_watchdog=False)
+    try:
+        runner.warm_up()
+        job = runner.submit(Job(content_image, [style_image], FAST))
+        assert job.wait_until(lambda v: "loading" in v.phase, WAIT)
+        assert runner.model_state()[0] == "loading"
+        gate.set()
+        assert job.wait(WAIT) and job.view().status == FINISHED
+        second = runner.submit(Job(content_image, [style_image], FAST))
+        assert second.wait(WAIT) and second.view().status == FINISHED
+        assert len(calls) == 1 and runner.model_state()[0] == MODEL_READY
+    finally:
+        runner.shutdown()
+
+
+def test_unexpected_errors_become_a_failed_job_not_a_crash(runner, style_image):
+    broken = np.zeros((48, 64), np.float32)  # no channel axis: the engine cannot use it
+    job = runner.submit(Job(broken, [style_image], FAST))
+    assert job.wait(WAIT)
+    assert job.view().status == FAILED and job.view().message
+    ok = runner.submit(Job(np.zeros((48, 64, 3), np.float32), [style_image], FAST))  # the worker lives on
+    assert ok.wait(WAIT) and ok.view().status == FINISHED
+
+
+def test_job_ids_are_unguessable_and_unknown_ids_find_nothing(runner, content_image, style_image):
+    a, b = Job(content_image, [style_image], FAST), Job(content_image, [style_image], FAST)
+    assert a.id != b.id and len(a.id) == 32
+    assert runner.get("nope") is None and runner.get(None) is None
+
+
+def test_old_finished_jobs_are_forgotten(tiny_net, content_image, style_image):
+    runner = JobRunner(net_provider=lambda: tiny_net, keep_done=2, start_watchdog=False)
+    try:
+        jobs = [runner.submit(Job(content_image, [style_image], FAST.replace(iterations=1))) for _ in range(4)]
+        for job in jobs:
+            assert job.wait(WAIT)
+        runner.submit(Job(content_image, [style_image], FAST.replace(iterations=1))).wait(WAIT)
+        assert runner.get(jobs[0].id) is None and runner.get(jobs[-1].id) is jobs[-1]
+    finally:
+        runner.shutdown()
+
+
+def test_format_seconds():
+    assert format_seconds(None) == "—"
+    assert format_seconds(3.21) == "3.2 s"
+    assert format_seconds(42) == "42 s"
+    assert format_seconds(125) == "2 min 05 s"
+    assert format_seconds(3725) == "1 h 02 min"
