@@ -413,7 +413,10 @@ def live_panel() -> None:
         st.session_state["_panel_active"] = False
         st.rerun(scope="app")  # the run just ended: draw the results
     if view.active:
+        import time as _t, sys as _s
+        _t0 = _t.perf_counter()
         draw_live(view, job.content)
+        print(f"PANEL {1000*(_t.perf_counter()-_t0):.0f} ms step {view.step}", file=_s.stderr, flush=True)
 
 
 def _comparison(content: np.ndarray, result: np.ndarray, mode: str, position: int) -> np.ndarray:

@@ -29,7 +29,7 @@ import tensorflow as tf
 from nst.colors import luminance_style, match_color_statistics, recombine_luminance
 from nst.errors import ParamsError
 from nst.images import resize_long_side, resize_to, to_uint8
-from nst.losses import LossForm, gram_matrix, loss_terms
+from nst.losses import LossForm, blended_style_targets, loss_terms
 from nst.model import FeatureNet, get_feature_net
 from nst.params import StyleParams
 
@@ -205,12 +205,7 @@ class Objective:
         """Content features and blended style Grams: computed once per scale, never per step."""
         content_features = self.features(tf.constant(content[None]))
         content_targets = {n: content_features[n] for n, _ in self.form.content_layers}
-        style_targets: dict[str, tf.Tensor] = {}
-        for style, weight in zip(styles, blend):
-            features = self.features(tf.constant(style[None]))
-            for name, _ in self.form.style_layers:
-                gram = gram_matrix(features[name]) * weight
-                style_targets[name] = style_targets[name] + gram if name in style_targets else gram
+        style_targets = blended_style_targets(self.features, styles, blend, self.form.style_layers)
         return content_targets, style_targets
 
 

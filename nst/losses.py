@@ -21,8 +21,9 @@ size. The other forms exist so well-known recipes can be expressed as presets: "
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Mapping, Sequence
 
+import numpy as np
 import tensorflow as tf
 
 from nst.params import VGG19_CONV_LAYERS, StyleParams
@@ -98,6 +99,23 @@ class LossForm:
             tv_form=params.tv_form,
             pooling=params.pooling,
         )
+
+
+def blended_style_targets(
+    extract: Callable[[tf.Tensor], Mapping[str, tf.Tensor]],
+    styles: Sequence[np.ndarray],
+    blend: Sequence[float],
+    style_layers: Sequence[tuple[str, float]],
+) -> dict[str, tf.Tensor]:
+    """Each style layer's target Gram: the blend-weighted average over the style images."""
+    total = sum(blend)
+    targets: dict[str, tf.Tensor] = {}
+    for style, weight in zip(styles, blend):
+        features = extract(tf.constant(style[None]))
+        for name, _ in style_layers:
+            gram = gram_matrix(features[name]) * (weight / total)
+            targets[name] = targets[name] + gram if name in targets else gram
+    return targets
 
 
 def loss_terms(

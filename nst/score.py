@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from nst.engine import LossTerms
 from nst.images import resize_long_side, resize_to
-from nst.losses import LossForm, gram_matrix, loss_terms
+from nst.losses import LossForm, blended_style_targets, loss_terms
 from nst.model import FeatureNet
 
 SCORE_VERSION = "nst-score-v1"
@@ -68,12 +68,7 @@ def score_image(image: np.ndarray, content: np.ndarray, styles: Sequence[np.ndar
     blend = blend or [1.0 / len(styles)] * len(styles)
     extract = net.extractor(SCORE_FORM.layers, SCORE_FORM.pooling)
     content_features = extract(tf.constant(content[None]))
-    style_targets: dict[str, tf.Tensor] = {}
-    for style, weight in zip(styles, blend):
-        features = extract(tf.constant(style[None]))
-        for name, _ in SCORE_FORM.style_layers:
-            gram = gram_matrix(features[name]) * (weight / sum(blend))
-            style_targets[name] = style_targets.get(name, 0.0) + gram
+    style_targets = blended_style_targets(extract, styles, blend, SCORE_FORM.style_layers)
     tensor = tf.constant(image[None])
     c, s, tv = (float(t) for t in loss_terms(
         extract(tensor), tensor,
