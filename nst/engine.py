@@ -377,6 +377,14 @@ class _Run:
             self._adam(x0, targets)
         return self.best_x if self.best_x is not None else x0
 
+    def _scale_time_is_up(self) -> bool:
+        if not self.params.time_limit:
+            return False
+        planned_until_now = sum(n * w * h for n, (w, h) in
+                                zip(self.budgets[: self.scale_index + 1], self.dims[: self.scale_index + 1]))
+        deadline = self.params.time_limit * planned_until_now / self.total_work
+        return time.perf_counter() - self.start >= deadline and self.scale_steps > 0
+
     def _new_segment(self) -> None:
         if self.best_x is not None:
             self.restart_from = self.best_x
@@ -384,7 +392,7 @@ class _Run:
 
     def _before_step(self) -> None:
         """Between steps: budget, cancel, live weight changes."""
-        if self.scale_steps >= self.budgets[self.scale_index]:
+        if self.scale_steps >= self.budgets[self.scale_index] or self._scale_time_is_up():
             raise _ScaleDone
         if self.control.cancelled:
             raise _Cancelled

@@ -83,6 +83,9 @@ class StyleParams:
     content_loss_form: str = "relative"
     tv_form: str = "squared_mean"
     pooling: str = "max"
+    # budget: 0 = none. Otherwise the run ends after this many seconds, each scale getting a
+    # share proportional to its planned work (steps x pixels), so a budget still ends at full size.
+    time_limit: float = 0.0
     # reporting
     snapshot_every: int = 10
 
@@ -99,6 +102,7 @@ class StyleParams:
         _check_int("scales", self.scales, 1, 8)
         _check_int("iterations", self.iterations, 1, 100_000)
         _check_int("seed", self.seed, 0, 2**31 - 1)
+        _check_number("time_limit", self.time_limit, low=0.0)
         _check_int("snapshot_every", self.snapshot_every, 1, 100_000)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("init", self.init, INITS)

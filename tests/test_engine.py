@@ -219,3 +219,13 @@ def test_truncation_never_computes_deeper_layers():
 def test_no_style_image_is_refused(tiny_net, content_image):
     with pytest.raises(ParamsError, match="style image"):
         stylize(content_image, [], FAST, net=tiny_net)
+
+
+def test_time_limit_still_ends_at_full_size(tiny_net, content_image, style_image):
+    # a budget far too small for any step: every scale makes one step and the run still
+    # finishes at the requested size (no timing is asserted, only the shape of the run)
+    params = StyleParams(size=128, scales=2, iterations=50, time_limit=1e-9)
+    result = stylize(content_image, [style_image], params, net=tiny_net)
+    assert result.status == "finished"
+    assert [h["scale"] for h in result.history] == [0, 1]
+    assert result.image.shape == (96, 128, 3)

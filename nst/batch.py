@@ -1,0 +1,105 @@
+"""Batches of runs: parameter sweeps (a small labelled grid) and method comparisons.
+
+A batch is a list of ``BatchItem``s (a label, grid coordinates, the params) run one after the
+other by ``run_batch`` with one ``RunControl`` (cancel stops the rest of the batch). The
+gallery shows a batch as a labelled grid, like the grids in jcjohnson/neural-style's README;
+each cell is an ordinary run.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from nst.errors import ParamsError
+from nst.params import StyleParams, with_quality
+from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE, recipe
+
+SWEEPABLE = ("content_weight", "style_weight", "tv_weight", "style_scale", "learning_rate")
+MAX_VALUES_PER_AXIS = 5
+SWEEP_SIZE = 256
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    label: str
+    row: int
+    col: int
+    params: StyleParams
+
+
+def sweep_items(base: StyleParams, grid: Mapping[str, Sequence[float]], *,
+                preview: bool = True) -> list[BatchItem]:
+    """A grid over one or two parameters; rows follow the first, columns the second.
+
+    ``preview``: run at the Preview quality and at most 256 px, so a 3x3 sweep is quick.
+    """
+    if not 1 <= len(grid) <= 2:
+        raise ParamsError("A sweep varies one or two parameters.")
+    for name, values in grid.items():
+        if name not in SWEEPABLE:
+            raise ParamsError(f"Cannot sweep {name!r}; choose from {', '.join(SWEEPABLE)}.")
+        if not 1 <= len(values) <= MAX_VALUES_PER_AXIS:
+            raise ParamsError(f"Give 1 to {MAX_VALUES_PER_AXIS} values for {name}, not {len(values)}.")
+    if preview:
+        base = with_quality(base, "Preview").replace(size=min(base.size, SWEEP_SIZE))
+    axes = list(grid.items())
+    if len(axes) == 1:
+        axes.append(("", [None]))
+    (row_name, row_values), (col_name, col_values) = axes
+    items = []
+    for (r, row_value), (c, col_value) in itertools.product(enumerate(row_values), enumerate(col_values)):
+        changes = {row_name: float(row_value)}
+        if col_name:
+            changes[col_name] = float(col_value)
+        label = " · ".join(f"{k}={_short(v)}" for k, v in changes.items())
+        items.append(BatchItem(label, r, c, base.replace(**changes)))  # validates each value
+    return items
+
+
+def compare_items(methods: Sequence[str], *, size: int = COMPARE_SIZE, seconds: float = COMPARE_SECONDS,
+                  native: bool = False, seed: int = 0) -> list[BatchItem]:
+    """One item per recipe: same size and time budget (fair), or each recipe's own settings."""
+    return [
+        BatchItem(recipe(key).name, 0, col,
+                  recipe(key).params(size, time_limit=0.0 if native else seconds, native=native).replace(seed=seed))
+        for col, key in enumerate(methods)
+    ]
+
+
+def parse_grid(specs: Sequence[str]) -> dict[str, list[float]]:
+    """CLI form ``name=v1,v2,v3`` (one per axis) -> {name: [values]}."""
+    grid: dict[str, list[float]] = {}
+    for spec in specs:
+        name, _, values = spec.partition("=")
+        try:
+            grid[name.strip().replace("-", "_")] = [float(v) for v in values.split(",") if v.strip()]
+        except ValueError:
+            raise ParamsError(f"--grid takes name=v1,v2,... with numbers, not {spec!r}.") from None
+    return grid
+
+
+def run_batch(items: Sequence[BatchItem], content: np.ndarray, styles: Sequence[np.ndarray], *,
+              net, control=None, on_event: Callable[[int, object], None] | None = None,
+              on_result: Callable[[BatchItem, object], None] | None = None) -> list:
+    """Run items one after another; a cancel ends the current item (kept) and skips the rest."""
+    from nst.engine import RunControl, stylize
+
+    control = control or RunControl()
+    results = []
+    for index, item in enumerate(items):
+        if control.cancelled:
+            break
+        result = stylize(content, styles, item.params, net=net, control=control,
+                         on_event=(lambda event, i=index: on_event(i, event)) if on_event else None)
+        results.append(result)
+        if on_result:
+            on_result(item, result)
+    return results
+
+
+def _short(value: float) -> str:
+    return f"{value:g}"
