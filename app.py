@@ -49,6 +49,32 @@ SESSION_RESULTS = 6
 st.set_page_config(page_title="Style studio", page_icon=":material/palette:", layout="wide")
 
 
+def _keep_tensorflow_warm_between_reruns() -> None:
+    """Stop Streamlit from resetting TensorFlow after every script run.
+
+    After *every* run (so also every poll of the live panel, about twice a second) Streamlit
+    1.67 calls ``keras.backend.clear_session()`` (which clears TensorFlow's eager kernel cache and
+    runs a full garbage collection) and, with ``runner.postScriptGC`` on, another ``gc.collect(2)``.
+    Both hold the GIL and the first throws away the running optimisation's kernels: measured,
+    a painting watched in the browser ran many times slower than an unwatched one. The page
+    builds no Keras models (nst.model clears its own Keras session after building VGG19), so
+    skipping that clean-up is safe. Private Streamlit API, pinned version: checked by
+    tests/test_app.py; if it moves, the page still works, only slower.
+    """
+    from streamlit import config
+    from streamlit.runtime.scriptrunner import script_runner
+
+    if getattr(script_runner, "_clean_problem_modules", None) is not None:
+        script_runner._clean_problem_modules = lambda: None
+    try:
+        config.set_option("runner.postScriptGC", False, "app.py: keep TensorFlow warm")
+    except Exception:  # noqa: BLE001 - an unknown option in a later Streamlit: nothing to turn off
+        pass
+
+
+_keep_tensorflow_warm_between_reruns()
+
+
 # ---- process-wide: one runner (and so one network, one CPU queue) per server process --------
 def _tiny_net_hook() -> bool:
     return os.environ.get(TEST_TINY_NET_ENV) == "1"
@@ -64,9 +90,21 @@ def studio_runner(tiny_test_net: bool) -> JobRunner:
     return JobRunner()  # nst.model.get_feature_net: the real VGG19
 
 
+def _jpeg(pixels: np.ndarray, quality: int = 90) -> bytes:
+    """Encode once, show many times: st.image would re-encode an array on every rerun."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels if pixels.dtype == np.uint8 else to_uint8(pixels)).save(buffer, format="JPEG",
+                                                                                    quality=quality)
+    return buffer.getvalue()
+
+
 @st.cache_data(show_spinner=False)
-def _example_thumb(key: str) -> np.ndarray:
-    return to_uint8(resize_long_side(example_image(key), THUMB_SIDE))
+def _example_thumb(key: str) -> bytes:
+    return _jpeg(resize_long_side(example_image(key), THUMB_SIDE))
 
 
 @st.cache_data(show_spinner=False)
@@ -98,7 +136,7 @@ def _session_upload(uploaded) -> dict:
     entry = cache.get(uploaded.file_id)
     if entry is None:
         pixels, notes, error = read_upload(uploaded.getvalue(), uploaded.name)
-        thumb = to_uint8(resize_long_side(pixels, THUMB_SIDE)) if pixels is not None else None
+        thumb = _jpeg(resize_long_side(pixels, THUMB_SIDE)) if pixels is not None else None
         entry = {"name": uploaded.name, "pixels": pixels, "notes": notes, "error": error, "thumb": thumb}
         cache[uploaded.file_id] = entry
     return entry
@@ -329,7 +367,13 @@ def _remember(job: Job) -> None:
         del history[SESSION_RESULTS:]
 
 
-def _start(content: np.ndarray, styles: list[np.ndarray], params: StyleParams) -> None:
+def _start() -> None:
+    """Stylize's callback: runs before the next script run, so the job starts without an extra rerun."""
+    inputs = st.session_state.pop("_ready_inputs", None)
+    job = current_job()
+    if inputs is None or (job is not None and job.view().active):
+        return
+    content, styles, params = inputs
     job = Job(content, styles, params, owner=st.session_state.get("_session_token"))
     runner.submit(job)
     st.session_state["job_id"] = job.id
@@ -391,14 +435,9 @@ def _frame_bytes(job_id: str, view: JobView) -> bytes:
     cached = st.session_state.get("_frame")
     if cached and cached[0] == (job_id, view.image_step):
         return cached[1]
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(view.image).save(buffer, format="JPEG", quality=92)
-    st.session_state["_frame"] = ((job_id, view.image_step), buffer.getvalue())
-    return buffer.getvalue()
+    frame = _jpeg(view.image, quality=92)
+    st.session_state["_frame"] = ((job_id, view.image_step), frame)
+    return frame
 
 
 def progress_line(view: JobView) -> str:
@@ -558,6 +597,10 @@ st.session_state.setdefault("_session_token", os.urandom(8).hex())
 _init_state()
 _attach_from_url()
 
+# Streamlit fades elements while a (fragment) rerun is in flight; on a busy 2-core machine that
+# is most of the time, and a live painting that keeps fading in and out looks broken.
+st.markdown("<style>[data-testid='stElementContainer'][data-stale='true']{opacity:1 !important;"
+            "transition:none !important;}</style>", unsafe_allow_html=True)
 st.title(":material/palette: Style studio")
 st.caption("Paint a photo in the style of other pictures (Gatys et al. neural style transfer, VGG19).")
 if _tiny_net_hook():
@@ -616,8 +659,12 @@ with col_paint:
     ready = (content_pixels is not None and params is not None and model_state != MODEL_UNAVAILABLE)
     button_col, stop_col, info_col = st.columns([1, 1, 3])
     with button_col:
-        clicked = st.button("Stylize", type="primary", disabled=not ready or running, width="stretch",
-                            help="One run per browser session: stop the current one first." if running else None)
+        if ready and not running:  # what Stylize will paint; the callback reads it
+            st.session_state["_ready_inputs"] = (content_pixels, style_pixels, params)
+        else:
+            st.session_state.pop("_ready_inputs", None)
+        st.button("Stylize", type="primary", disabled=not ready or running, width="stretch", on_click=_start,
+                  help="One run per browser session: stop the current one first." if running else None)
     with stop_col:
         st.button("Stop", disabled=not running, on_click=_stop, width="stretch",
                   help="Stop now and keep the best image so far.")
@@ -625,9 +672,6 @@ with col_paint:
         if params is not None:
             st.caption(f"{params.total_steps()} steps over scales {', '.join(map(str, params.scale_sizes()))} px"
                        f" · {', '.join(style_labels)} on {content_label}")
-    if clicked and ready and not running:
-        _start(content_pixels, style_pixels, params)
-        st.rerun()  # redraw the sidebar in "live" mode
 
     st.session_state["_panel_active"] = running
     if running:

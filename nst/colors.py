@@ -58,3 +58,12 @@ def match_color_statistics(style: np.ndarray, content: np.ndarray) -> np.ndarray
 def _sqrtm(matrix: np.ndarray) -> np.ndarray:
     values, vectors = np.linalg.eigh(matrix)
     return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+
+
+def prepare_style(style: np.ndarray, content: np.ndarray, preserve_colors: str) -> np.ndarray:
+    """The style image as the optimisation (or the fast model) should see it."""
+    if preserve_colors == "luminance":
+        return luminance_style(style, content)
+    if preserve_colors == "histogram":
+        return match_color_statistics(style, content)
+    return style

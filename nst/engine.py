@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 import numpy as np
 import tensorflow as tf
 
-from nst.colors import luminance_style, match_color_statistics, recombine_luminance
+from nst.colors import prepare_style, recombine_luminance
 from nst.errors import ParamsError
 from nst.images import resize_long_side, resize_to, to_uint8
 from nst.losses import LossForm, blended_style_targets, loss_terms
@@ -276,7 +276,8 @@ class _Run:
         self.control = control
         self.on_event = on_event or (lambda event: None)
         self.content = resize_long_side(np.asarray(content, np.float32), params.size)
-        self.styles = [self._prepare_style(np.asarray(s, np.float32)) for s in styles]
+        self.styles = [prepare_style(np.asarray(s, np.float32), self.content, params.preserve_colors)
+                       for s in styles]
         self.blend = blend
         self.init_image = init_image
         self.sizes = params.scale_sizes()
@@ -301,13 +302,6 @@ class _Run:
         self.restart_from: np.ndarray | None = None
 
     # -- inputs --
-    def _prepare_style(self, style: np.ndarray) -> np.ndarray:
-        if self.params.preserve_colors == "luminance":
-            return luminance_style(style, self.content)
-        if self.params.preserve_colors == "histogram":
-            return match_color_statistics(style, self.content)
-        return style
-
     def _dims(self, long_side: int) -> tuple[int, int]:
         h, w = self.content.shape[:2]
         factor = long_side / max(h, w)
@@ -323,6 +317,11 @@ class _Run:
         if init == "noise":
             rng = np.random.default_rng(self.params.seed)
             return rng.uniform(0.0, 1.0, size=(height, width, 3)).astype(np.float32)
+        if init == "fast":
+            from nst.fast import stylize_fast
+
+            # styles are already colour-prepared; the result is recombined when presented
+            return stylize_fast(self.content_at_scale, self.styles, self.blend, style_scale=self.params.style_scale)
         source = self.styles[0] if init == "style" else np.asarray(self.init_image, np.float32)
         return resize_to(source, width, height)
 

@@ -35,7 +35,7 @@ VGG19_CONV_LAYERS: tuple[str, ...] = (
 )
 
 OPTIMIZERS = ("lbfgs", "adam")
-INITS = ("content", "noise", "style", "image")
+INITS = ("content", "noise", "style", "image", "fast")  # fast: the TF-Hub model's picture (nst.fast)
 PRESERVE_COLORS = ("none", "luminance", "histogram")
 POOLINGS = ("max", "avg")
 # relative: squared error divided by the target's energy (this studio; size- and image-invariant)
@@ -148,11 +148,6 @@ class StyleParams:
             )
         total = sum(self.style_blend)
         return tuple(b / total for b in self.style_blend)
-
-    def feature_layers(self) -> tuple[str, ...]:
-        """Every VGG layer any loss reads, in network order."""
-        used = {name for name, _ in self.content_layers} | {name for name, _ in self.style_layers}
-        return tuple(name for name in VGG19_CONV_LAYERS if name in used)
 
     # ---- JSON ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

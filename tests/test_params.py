@@ -53,9 +53,11 @@ def test_blend_is_normalised_and_must_match_style_count():
 
 
 def test_feature_layers_are_in_network_order_and_truncate_at_the_deepest():
+    from nst.losses import LossForm
+
     params = StyleParams(content_layers=(("block5_conv2", 1.0),), style_layers=(("block1_conv1", 1.0),))
-    assert params.feature_layers() == ("block1_conv1", "block5_conv2")
-    assert StyleParams().feature_layers()[-1] == "block5_conv1"
+    assert LossForm.from_params(params).layers == ("block1_conv1", "block5_conv2")
+    assert LossForm.from_params(StyleParams()).layers[-1] == "block5_conv1"
 
 
 def test_presets_change_strength_and_quality():

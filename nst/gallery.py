@@ -1,0 +1,398 @@
+"""Pure data helpers for the gallery page (``pages/1_Gallery.py``): no Streamlit here.
+
+- :func:`param_diff`: the comparison table of 2-4 runs, each row flagged when the runs differ.
+- :func:`grid_layout`: a sweep's runs laid out as a labelled grid (rows x columns derived from
+  the parameters that vary between them), like the grids in jcjohnson/neural-style's README.
+- :func:`loss_curve_rows`: the stored loss histories of several runs in long form, for one
+  overlaid chart.
+- :func:`comparison_image`: a wipe or blend of two pictures (numpy only), and :func:`fit_height`
+  to show pictures side by side at the same size.
+- small formatters (:func:`card_caption`, :func:`format_value`) and the sort options.
+
+Everything takes the store's records (``RunSummary`` / ``RunRecord``) or anything with the same
+attributes, so the helpers are tested without a database.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from nst.images import resize_to, to_uint8
+from nst.params import StyleParams
+
+PAGE_SIZE = 24
+MAX_COMPARE = 4
+MIN_COMPARE = 2
+SCORE_SORT_LABEL = "lowest loss (under this studio's objective)"
+SORT_LABELS = {"newest": "newest", "fastest": "fastest", "score": SCORE_SORT_LABEL}
+
+# Parameters worth a column on a card / first in the comparison table.
+KEY_PARAMS = ("style_weight", "content_weight", "tv_weight", "size", "optimizer")
+# What can define the axes of a grid when a group's runs carry no usable label.
+GRID_CANDIDATES = ("style_weight", "content_weight", "tv_weight", "style_scale", "learning_rate", "size",
+                   "optimizer", "init", "seed", "pooling", "preserve_colors", "iterations", "scales")
+LOSS_TERMS = ("total", "content", "style", "tv")
+
+
+# ============================================================================ formatting
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as a short readable string (floats with 4 significant digits)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "—"
+        return f"{value:.4g}"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {format_value(v)}" for k, v in value.items()) or "—"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(format_value(v) for v in value) or "—"
+    return str(value)
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def format_date(created: float) -> str:
+    """Local date and time of a unix timestamp, e.g. ``2026-11-25 21:40``."""
+    return datetime.fromtimestamp(created).strftime("%Y-%m-%d %H:%M")
+
+
+def run_title(run: Any) -> str:
+    """The run's title, or a generated one (its group label, else ``Run <id>``)."""
+    title = (getattr(run, "title", "") or "").strip()
+    if title:
+        return title
+    label = getattr(run, "group_label", None)
+    return f"Run {run.id} · {label}" if label else f"Run {run.id}"
+
+
+def style_names(run: Any) -> str:
+    names = [s.name or s.sha256[:8] for s in getattr(run, "styles", ())]
+    return " + ".join(names) or "—"
+
+
+def card_caption(run: Any) -> str:
+    """One line of key parameters for a grid card: weights, size, optimizer."""
+    return (f"style {format_value(float(run.style_weight))} · content {format_value(float(run.content_weight))}"
+            f" · tv {format_value(float(run.tv_weight))} · {run.size} px · {run.optimizer}")
+
+
+def card_meta(run: Any) -> str:
+    """Date, status and duration for a grid card."""
+    return f"{format_date(run.created)} · {run.status} · {format_seconds(run.seconds)}"
+
+
+def sort_options(content_selected: bool, style_selected: bool) -> list[str]:
+    """Sort keys offered: score only within one content + style pair (the store refuses it otherwise)."""
+    keys = ["newest", "fastest"]
+    if content_selected and style_selected:
+        keys.append("score")
+    return keys
+
+
+def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
+    return max(1, -(-int(total) // int(page_size)))
+
+
+# ============================================================================ comparison table
+
+
+def _params_dict(record: Any) -> dict[str, Any]:
+    params = getattr(record, "params", record)
+    if isinstance(params, StyleParams):
+        return params.to_dict()
+    if isinstance(params, Mapping):
+        return dict(params)
+    raise TypeError(f"expected a run record, StyleParams or a mapping, not {type(record).__name__}")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=0.0)
+    return a == b
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    """One row of the comparison table: a parameter, each run's value, and whether they differ."""
+
+    name: str
+    values: tuple[Any, ...]
+    differs: bool
+    section: str = "parameters"  # "inputs" | "parameters" | "result"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "values": self.values, "differs": self.differs, "section": self.section}
+
+    def __getitem__(self, key: str) -> Any:  # rows read like dicts too: row["differs"]
+        return self.as_dict()[key]
+
+
+def param_diff(records: Sequence[Any], *, include_inputs: bool = True,
+               include_results: bool = False) -> list[DiffRow]:
+    """The parameters of 2 or more runs side by side, each row flagged ``differs`` when not all equal.
+
+    ``records``: ``RunRecord``s (or anything with ``.params``), ``StyleParams`` or parameter dicts.
+    Rows follow :data:`KEY_PARAMS` first, then the dataclass's field order; a parameter one run
+    lacks (e.g. an older parameters version) shows as ``None``. With ``include_inputs`` (records
+    only) the content and style images come first; with ``include_results`` the status, steps,
+    duration, final loss and score follow.
+    """
+    records = list(records)
+    rows: list[DiffRow] = []
+
+    def add(name: str, values: list[Any], section: str) -> None:
+        differs = any(not _same(values[0], v) for v in values[1:])
+        rows.append(DiffRow(name, tuple(values), differs, section))
+
+    if include_inputs and records and all(hasattr(r, "content_sha256") for r in records):
+        add("content image", [r.content_name or r.content_sha256[:8] for r in records], "inputs")
+        add("style images", [style_names(r) for r in records], "inputs")
+        if all(hasattr(r, "styles") for r in records):
+            # same names are not the same pictures: compare the hashes too
+            hashes = [tuple(s.sha256 for s in r.styles) for r in records]
+            if len(set(hashes)) > 1 and not rows[-1].differs:
+                rows[-1] = DiffRow(rows[-1].name, rows[-1].values, True, "inputs")
+            content = [r.content_sha256 for r in records]
+            if len(set(content)) > 1 and not rows[-2].differs:
+                rows[-2] = DiffRow(rows[-2].name, rows[-2].values, True, "inputs")
+    dicts = [_params_dict(r) for r in records]
+    names: list[str] = [k for k in KEY_PARAMS if any(k in d for d in dicts)]
+    for d in dicts:
+        names += [k for k in d if k not in names]
+    for name in names:
+        add(name, [d.get(name) for d in dicts], "parameters")
+    if include_results and records and all(hasattr(r, "status") for r in records):
+        add("status", [r.status for r in records], "result")
+        add("steps", [r.steps for r in records], "result")
+        add("seconds", [round(float(r.seconds), 2) for r in records], "result")
+        losses = [getattr(r, "losses", None) or {} for r in records]
+        add("final loss", [lo.get("total", getattr(r, "loss_total", None)) for lo, r in zip(losses, records)],
+            "result")
+        add("score", [getattr(r, "score", None) for r in records], "result")
+    return rows
+
+
+# ============================================================================ sweep grids
+
+_LABEL_PART = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+?)\s*$")
+
+
+def parse_group_label(label: str | None) -> dict[str, Any]:
+    """``"style_weight=10 · content_weight=2"`` -> ``{"style_weight": 10.0, "content_weight": 2.0}``.
+
+    Also accepts ``,`` or ``;`` between parts; a value that is not a number stays a string.
+    Returns ``{}`` when the label is not of that form (e.g. a method name).
+    """
+    if not label:
+        return {}
+    out: dict[str, Any] = {}
+    for part in re.split(r"\s*[·;,]\s*", label):
+        if not part:
+            continue
+        match = _LABEL_PART.match(part)
+        if not match:
+            return {}
+        key, raw = match.groups()
+        try:
+            out[key] = float(raw)
+        except ValueError:
+            out[key] = raw
+    return out
+
+
+def _axis_values(record: Any) -> dict[str, Any]:
+    """The values a grid can be laid out by: the group label's, then the record's parameters."""
+    values: dict[str, Any] = {}
+    params = getattr(record, "params", None)
+    if isinstance(params, StyleParams):
+        values.update({k: getattr(params, k) for k in GRID_CANDIDATES})
+    else:
+        values.update({k: getattr(record, k) for k in GRID_CANDIDATES if hasattr(record, k)})
+    labelled = parse_group_label(getattr(record, "group_label", None))
+    values.update(labelled)
+    return values
+
+
+def _varying_keys(records: Sequence[Any]) -> list[str]:
+    """Parameters that differ between the records: the label's order first (rows, then columns)."""
+    per_record = [_axis_values(r) for r in records]
+    order: list[str] = []
+    for r in records:
+        order += [k for k in parse_group_label(getattr(r, "group_label", None)) if k not in order]
+    order += [k for k in GRID_CANDIDATES if k not in order]
+    varying = []
+    for key in order:
+        values = [v.get(key) for v in per_record]
+        if any(not _same(values[0], v) for v in values[1:]):
+            varying.append(key)
+    return varying
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, float(value))
+    return (1, str(value))
+
+
+def _axis_label(keys: Sequence[str], values: Sequence[Any]) -> str:
+    return " · ".join(f"{k}={format_value(v)}" for k, v in zip(keys, values))
+
+
+def grid_layout(records: Sequence[Any]) -> tuple[list[str], list[str], list[list[Any | None]]]:
+    """Lay out a group's runs as a labelled grid: ``(row_labels, col_labels, cells)``.
+
+    The axes are the parameters that vary between the runs (read from each run's
+    ``group_label`` such as ``"style_weight=10 · content_weight=2"``, else from its parameters):
+
+    - two varying parameters: rows follow the first (the sweep's first axis), columns the second;
+    - one: a single row, one column per value (row label ``""``);
+    - more than two: rows follow the first, columns every combination of the rest;
+    - none: a single row with one column per run (labelled by each run's title).
+
+    Values are sorted numerically. ``cells[r][c]`` is the record in that cell or ``None`` when
+    the group has no run there (a stopped sweep); if two runs land in one cell the first wins.
+    """
+    records = list(records)
+    if not records:
+        return [], [], []
+    varying = _varying_keys(records)
+    if not varying:
+        return [""], [run_title(r) for r in records], [list(records)]
+    values = [_axis_values(r) for r in records]
+    row_keys = varying[:1] if len(varying) >= 2 else []
+    col_keys = varying[1:] if len(varying) >= 2 else varying
+    rows = sorted({tuple(v.get(k) for k in row_keys) for v in values}, key=lambda t: [_sort_key(x) for x in t])
+    cols = sorted({tuple(v.get(k) for k in col_keys) for v in values}, key=lambda t: [_sort_key(x) for x in t])
+    cells: list[list[Any | None]] = [[None] * len(cols) for _ in rows]
+    for record, v in zip(records, values):
+        r = rows.index(tuple(v.get(k) for k in row_keys))
+        c = cols.index(tuple(v.get(k) for k in col_keys))
+        if cells[r][c] is None:
+            cells[r][c] = record
+    row_labels = [_axis_label(row_keys, t) for t in rows] if row_keys else [""]
+    col_labels = [_axis_label(col_keys, t) for t in cols]
+    return row_labels, col_labels, cells
+
+
+def method_name(run: Any) -> str:
+    """A compare-methods cell's method name (its group label), else the run's title."""
+    return getattr(run, "group_label", None) or run_title(run)
+
+
+# ============================================================================ charts and pictures
+
+
+def run_label(run: Any) -> str:
+    """A short unique legend label: ``#12 title``."""
+    title = (getattr(run, "title", "") or "").strip() or (getattr(run, "group_label", None) or "")
+    return f"#{run.id} {title}".strip()
+
+
+def loss_curve_rows(records: Iterable[Any], term: str = "total", max_points: int = 400) -> list[dict[str, Any]]:
+    """Long-form rows ``{"run", "step", "loss"}`` of each record's stored history, for one chart.
+
+    Non-finite and non-positive losses are left out (the chart is on a log scale); long
+    histories are thinned to about ``max_points`` per run, keeping the last point.
+    """
+    if term not in LOSS_TERMS:
+        raise ValueError(f"term must be one of {', '.join(LOSS_TERMS)}, not {term!r}")
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        history = list(getattr(record, "history", None) or [])
+        if len(history) > max_points:
+            stride = -(-len(history) // max_points)
+            history = history[::stride] + ([history[-1]] if (len(history) - 1) % stride else [])
+        label = run_label(record)
+        for index, entry in enumerate(history):
+            value = entry.get(term)
+            if value is None:
+                continue
+            value = float(value)
+            if not math.isfinite(value) or value <= 0:
+                continue
+            rows.append({"run": label, "step": int(entry.get("step", index + 1)), "loss": value})
+    return rows
+
+
+def _as_float(pixels: np.ndarray) -> np.ndarray:
+    if pixels.dtype == np.uint8:
+        return pixels.astype(np.float32) / 255.0
+    return np.clip(pixels.astype(np.float32), 0.0, 1.0)
+
+
+def fit_height(pixels: np.ndarray, height: int) -> np.ndarray:
+    """Resize to ``height`` pixels tall, keeping the aspect ratio (uint8 out)."""
+    h, w = pixels.shape[:2]
+    width = max(1, int(round(w * height / h)))
+    if (h, w) == (height, width):
+        return to_uint8(_as_float(pixels))
+    return to_uint8(resize_to(_as_float(pixels), width, int(height)))
+
+
+def comparison_image(before: np.ndarray, after: np.ndarray, mode: str = "wipe", position: float = 50) -> np.ndarray:
+    """Before/after of two pictures at ``after``'s size: a wipe (left ``before``, right ``after``,
+    split at ``position`` percent with a thin white line) or a blend (``position`` percent of
+    ``after``). uint8 out."""
+    after_f = _as_float(after)
+    height, width = after_f.shape[:2]
+    before_f = _as_float(before)
+    if before_f.shape[:2] != (height, width):
+        before_f = resize_to(before_f, width, height)
+    t = min(max(float(position), 0.0), 100.0) / 100.0
+    if mode.lower() == "blend":
+        return to_uint8(before_f * (1 - t) + after_f * t)
+    if mode.lower() != "wipe":
+        raise ValueError(f"mode must be 'wipe' or 'blend', not {mode!r}")
+    cut = int(round(width * t))
+    out = to_uint8(np.concatenate([before_f[:, :cut], after_f[:, cut:]], axis=1))
+    if 0 < cut < width:
+        out[:, max(0, cut - 1):cut + 1] = 255
+    return out
+
+
+# ============================================================================ downloads and re-run
+
+
+def png_metadata(record: Any) -> dict[str, Any]:
+    """PNG text chunks for a downloaded result: the parameters (``nst:params``) and what came out."""
+    return {
+        "Software": "nst style transfer studio",
+        "Title": run_title(record),
+        "nst:params": record.params.to_dict(),
+        "nst:status": record.status,
+        "nst:losses": record.losses,
+        "nst:steps": record.steps,
+        "nst:vgg19_weights": record.weights_id,
+        "nst:run_id": record.id,
+    }
+
+
+def rerun_params(record: Any) -> dict[str, Any]:
+    """What the studio page receives for "Re-run with these settings": ``StyleParams.to_dict()``."""
+    return record.params.to_dict()
+
+
+def params_table(record: Any) -> list[dict[str, str]]:
+    """The run's parameters as ``{"parameter", "value"}`` rows (key ones first)."""
+    return [{"parameter": row.name, "value": format_value(row.values[0])}
+            for row in param_diff([record], include_inputs=False)]
