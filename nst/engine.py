@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -30,6 +30,7 @@ from nst.colors import prepare_style, recombine_luminance
 from nst.errors import ParamsError
 from nst.images import resize_long_side, resize_to, to_uint8
 from nst.losses import LossForm, blended_style_targets, loss_terms
+from nst.masks import leakage, style_mask
 from nst.model import FeatureNet, get_feature_net
 from nst.params import StyleParams
 
@@ -111,6 +112,7 @@ class StyleResult:
     params: StyleParams
     weights_id: str
     device: str
+    leakage: dict[str, float] = field(default_factory=dict)  # nst.masks.leakage of the result
     interrupted: bool = False  # Ctrl-C (KeyboardInterrupt) rather than a cancel()
 
     @property
@@ -174,23 +176,24 @@ class Objective:
         self.style_weight.assign(weights.style)
         self.tv_weight.assign(weights.tv)
 
-    def _terms(self, image, content_targets, style_targets):
-        content, style, tv = loss_terms(self.extract(image), image, content_targets, style_targets, self.form)
+    def _terms(self, image, targets: "Targets"):
+        content, style, tv = loss_terms(self.extract(image), image, targets.content, targets.style, self.form,
+                                        targets.guide, targets.content_image)
         total = self.content_weight * content + self.style_weight * style + self.tv_weight * tv
         return total, content, style, tv
 
-    def _value_and_grad(self, image, content_targets, style_targets):
+    def _value_and_grad(self, image, targets):
         self.traces += 1
         with tf.GradientTape() as tape:
             tape.watch(image)
-            terms = self._terms(image, content_targets, style_targets)
+            terms = self._terms(image, targets)
         return terms, tape.gradient(terms[0], image)
 
-    def _adam_step(self, image, m, v, t, lr, beta1, epsilon, content_targets, style_targets):
+    def _adam_step(self, image, m, v, t, lr, beta1, epsilon, targets):
         self.traces += 1
         with tf.GradientTape() as tape:
             tape.watch(image)
-            terms = self._terms(image, content_targets, style_targets)
+            terms = self._terms(image, targets)
         grad = tape.gradient(terms[0], image)
         beta2 = 0.999
         m = beta1 * m + (1.0 - beta1) * grad
@@ -200,13 +203,27 @@ class Objective:
         image = tf.clip_by_value(image - lr * m_hat / (tf.sqrt(v_hat) + epsilon), 0.0, 1.0)
         return image, m, v, terms
 
-    def targets(self, content: np.ndarray, styles: Sequence[np.ndarray],
-                blend: Sequence[float]) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
-        """Content features and blended style Grams: computed once per scale, never per step."""
-        content_features = self.features(tf.constant(content[None]))
-        content_targets = {n: content_features[n] for n, _ in self.form.content_layers}
-        style_targets = blended_style_targets(self.features, styles, blend, self.form.style_layers)
-        return content_targets, style_targets
+    def targets(self, content: np.ndarray, styles: Sequence[np.ndarray], blend: Sequence[float],
+                mask: np.ndarray | None = None) -> "Targets":
+        """Content features, blended style Grams and the style mask: once per scale, never per step."""
+        content_tensor = tf.constant(content[None])
+        content_features = self.features(content_tensor)
+        guide = np.ones(content.shape[:2], np.float32) if mask is None else mask
+        return Targets(
+            content={n: content_features[n] for n, _ in self.form.content_layers},
+            style=blended_style_targets(self.features, styles, blend, self.form.style_layers),
+            guide=tf.constant(guide[None, :, :, None]),
+            content_image=content_tensor,
+        )
+
+
+class Targets(NamedTuple):
+    """What one scale's steps compare against (a NamedTuple, so tf.function takes it whole)."""
+
+    content: dict[str, tf.Tensor]
+    style: dict[str, tf.Tensor]
+    guide: tf.Tensor  # [1,H,W,1] style mask, 1 = stylise (ones when nothing is masked)
+    content_image: tf.Tensor  # [1,H,W,3]
 
 
 _objectives: dict[tuple[int, LossForm], Objective] = {}
@@ -247,11 +264,14 @@ def stylize(
     control: RunControl | None = None,
     on_event: Callable[[ProgressEvent], None] | None = None,
     init_image: np.ndarray | None = None,
+    mask: np.ndarray | None = None,
 ) -> StyleResult:
     """Paint ``content`` (H x W x 3 float32 in [0,1], any size) in the style of ``styles``.
 
     ``net`` defaults to the real VGG19 (``get_feature_net()``, may raise ``ModelUnavailable``).
     ``init_image`` is required when ``params.init == "image"`` (e.g. to continue a run).
+    ``mask`` (H x W in [0,1], any size; white = stylise, black = keep the photo) applies with
+    ``params.mask_strength``; ``params.protect_flat`` adds the automatic flat-area mask.
     """
     if not styles:
         raise ParamsError("Give at least one style image.")
@@ -261,7 +281,7 @@ def stylize(
     net = net if net is not None else get_feature_net()
     objective = objective_for(net, LossForm.from_params(params))
     with objective.lock:
-        run = _Run(objective, content, styles, blend, params, control or RunControl(), on_event, init_image)
+        run = _Run(objective, content, styles, blend, params, control or RunControl(), on_event, init_image, mask)
         return run.execute()
 
 
@@ -270,7 +290,8 @@ class _Run:
 
     def __init__(self, objective: Objective, content: np.ndarray, styles: Sequence[np.ndarray],
                  blend: Sequence[float], params: StyleParams, control: RunControl,
-                 on_event: Callable[[ProgressEvent], None] | None, init_image: np.ndarray | None) -> None:
+                 on_event: Callable[[ProgressEvent], None] | None, init_image: np.ndarray | None,
+                 mask: np.ndarray | None) -> None:
         self.objective = objective
         self.params = params
         self.control = control
@@ -280,6 +301,8 @@ class _Run:
                        for s in styles]
         self.blend = blend
         self.init_image = init_image
+        self.style_mask = style_mask(self.content, user_mask=mask, mask_strength=params.mask_strength,
+                                     protect_flat=params.protect_flat)
         self.sizes = params.scale_sizes()
         self.dims = [self._dims(long_side) for long_side in self.sizes]
         self.weights = Weights(params.content_weight, params.style_weight, params.tv_weight)
@@ -364,7 +387,8 @@ class _Run:
         self.content_at_scale = resize_to(self.content, width, height)
         long_side = self.sizes[self.scale_index]
         styles = [self._style_at(s, long_side) for s in self.styles]
-        targets = self.objective.targets(self.content_at_scale, styles, self.blend)
+        mask = None if self.style_mask is None else resize_to(self.style_mask, width, height)
+        targets = self.objective.targets(self.content_at_scale, styles, self.blend, mask)
         x0 = self._initial_image(width, height) if previous is None else resize_to(previous, width, height)
         self.scale_steps = 0
         self._new_segment()
@@ -438,17 +462,16 @@ class _Run:
             self.trace_seconds[key] = time.perf_counter() - started
         return out
 
-    def _lbfgs(self, x0: np.ndarray, targets) -> None:
+    def _lbfgs(self, x0: np.ndarray, targets: Targets) -> None:
         from scipy.optimize import minimize
 
         shape = (1, *x0.shape)
-        content_targets, style_targets = targets
 
         def value_and_grad(flat: np.ndarray) -> tuple[float, np.ndarray]:
             self._before_step()
             image = tf.constant(flat.reshape(shape), tf.float32)
             terms, grad = self._timed_first_call(
-                lambda: self.objective.value_and_grad(image, content_targets, style_targets), shape)
+                lambda: self.objective.value_and_grad(image, targets), shape)
             values = LossTerms(*(float(t) for t in terms))
             self._after_step(flat.reshape(x0.shape).astype(np.float32), values)
             return values.total, grad.numpy().astype(np.float64).ravel()
@@ -471,8 +494,7 @@ class _Run:
             # when scipy gave up early (non-smooth objectives) with steps left in the budget.
             x = self.best_x if self.best_x is not None else self.restart_from
 
-    def _adam(self, x0: np.ndarray, targets) -> None:
-        content_targets, style_targets = targets
+    def _adam(self, x0: np.ndarray, targets: Targets) -> None:
         image = tf.constant(x0[None], tf.float32)
         m = tf.zeros_like(image)
         v = tf.zeros_like(image)
@@ -488,8 +510,8 @@ class _Run:
             t += 1
             step_t = tf.constant(float(t), tf.float32)
             new_image, m, v, terms = self._timed_first_call(
-                lambda: self.objective.adam_step(image, m, v, step_t, lr, beta1, epsilon,
-                                                 content_targets, style_targets), tuple(image.shape))
+                lambda: self.objective.adam_step(image, m, v, step_t, lr, beta1, epsilon, targets),
+                tuple(image.shape))
             self._after_step(image[0].numpy(), LossTerms(*(float(t_) for t_ in terms)))
             image = new_image
 
@@ -511,7 +533,7 @@ class _Run:
             seconds=seconds, losses=terms, history=self.history, snapshots=self.snapshots,
             weight_changes=self.weight_changes, trace_seconds=self.trace_seconds,
             params=self.params, weights_id=self.objective.net.weights_id, device=compute_device(),
-            interrupted=interrupted,
+            leakage=leakage(image, self.content).to_dict(), interrupted=interrupted,
         )
 
 

@@ -349,6 +349,29 @@ def fit_height(pixels: np.ndarray, height: int) -> np.ndarray:
     return to_uint8(resize_to(_as_float(pixels), width, int(height)))
 
 
+def fit_box(pixels: np.ndarray, width: int, height: int, background: int = 240) -> np.ndarray:
+    """Scale to fit inside ``width`` x ``height`` keeping the aspect ratio, centred on a plain
+    background, so pictures of different shapes show at exactly the same size (uint8 out)."""
+    h, w = pixels.shape[:2]
+    scale = min(width / w, height / h)
+    new_w, new_h = max(1, min(width, int(round(w * scale)))), max(1, min(height, int(round(h * scale))))
+    image = _as_float(pixels)
+    if (new_h, new_w) != (h, w):
+        image = resize_to(image, new_w, new_h)
+    out = np.full((height, width, 3), background, np.uint8)
+    top, left = (height - new_h) // 2, (width - new_w) // 2
+    out[top:top + new_h, left:left + new_w] = to_uint8(image)
+    return out
+
+
+def common_box(shapes: Sequence[tuple[int, ...]], max_height: int = 512) -> tuple[int, int]:
+    """``(width, height)`` of one frame every picture fits: the tallest height (capped) and the
+    widest aspect ratio among them."""
+    height = min(max_height, max(s[0] for s in shapes))
+    aspect = max(s[1] / s[0] for s in shapes)
+    return max(1, int(round(height * aspect))), height
+
+
 def comparison_image(before: np.ndarray, after: np.ndarray, mode: str = "wipe", position: float = 50) -> np.ndarray:
     """Before/after of two pictures at ``after``'s size: a wipe (left ``before``, right ``after``,
     split at ``position`` percent with a thin white line) or a blend (``position`` percent of

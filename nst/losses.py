@@ -118,22 +118,54 @@ def blended_style_targets(
     return targets
 
 
+# Weight of the pixel anchor that keeps masked-out areas looking like the photo (see nst.masks).
+ANCHOR_WEIGHT = 100.0
+
+
+def guided_gram_matrix(features: tf.Tensor, guide: tf.Tensor) -> tf.Tensor:
+    """Gram of the features where the guide (1 = stylise) is on, averaged over the guided area.
+
+    With a guide of ones this is exactly ``gram_matrix`` (Gatys et al. 2017, guided Gram).
+    """
+    guide = tf.image.resize(guide, tf.shape(features)[1:3], method="area")
+    weighted = features * guide
+    channels = tf.shape(features)[-1]
+    flat = tf.reshape(weighted, [-1, channels])
+    area = tf.reduce_sum(tf.square(guide))
+    return tf.matmul(flat, flat, transpose_a=True) / tf.maximum(area, 1e-3)
+
+
+def anchor_loss(image: tf.Tensor, content_image: tf.Tensor, guide: tf.Tensor) -> tf.Tensor:
+    """Mean squared distance to the photo, counted only where the guide keeps the photo."""
+    return tf.reduce_mean((1.0 - guide) * tf.square(image - content_image))
+
+
 def loss_terms(
     features: Mapping[str, tf.Tensor],
     image: tf.Tensor,
     content_targets: Mapping[str, tf.Tensor],
     style_targets: Mapping[str, tf.Tensor],
     form: LossForm,
+    guide: tf.Tensor | None = None,
+    content_image: tf.Tensor | None = None,
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-    """Unweighted (content, style, tv) terms of one image's features."""
+    """Unweighted (content, style, tv) terms of one image's features.
+
+    ``guide`` ([1,H,W,1], 1 = stylise) restricts the style term to where the style may paint
+    and anchors the rest to ``content_image``; the anchor is part of the content term.
+    """
     content = weighted_sum(
         {n: content_layer_loss(features[n], content_targets[n], form.content_loss_form)
          for n, _ in form.content_layers},
         dict(form.content_layers),
     )
+    if guide is None:
+        grams = {n: gram_matrix(features[n]) for n, _ in form.style_layers}
+    else:
+        grams = {n: guided_gram_matrix(features[n], guide) for n, _ in form.style_layers}
+        content = content + ANCHOR_WEIGHT * anchor_loss(image, content_image, guide)
     style = weighted_sum(
-        {n: style_layer_loss(gram_matrix(features[n]), style_targets[n], form.style_loss_form)
-         for n, _ in form.style_layers},
+        {n: style_layer_loss(grams[n], style_targets[n], form.style_loss_form) for n, _ in form.style_layers},
         dict(form.style_layers),
     )
     return content, style, total_variation(image, form.tv_form)

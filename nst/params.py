@@ -76,6 +76,9 @@ class StyleParams:
     style_blend: tuple[float, ...] = ()
     style_scale: float = 1.0
     preserve_colors: str = "none"
+    # spatial control (nst.masks): how strongly a user mask and flat-area protection apply, 0..1
+    mask_strength: float = 1.0
+    protect_flat: float = 0.0
     # loss form
     content_layers: tuple[tuple[str, float], ...] = DEFAULT_CONTENT_LAYERS
     style_layers: tuple[tuple[str, float], ...] = DEFAULT_STYLE_LAYERS
@@ -102,6 +105,8 @@ class StyleParams:
         _check_int("scales", self.scales, 1, 8)
         _check_int("iterations", self.iterations, 1, 100_000)
         _check_int("seed", self.seed, 0, 2**31 - 1)
+        _check_number("mask_strength", self.mask_strength, low=0.0, high=1.0)
+        _check_number("protect_flat", self.protect_flat, low=0.0, high=1.0)
         _check_number("time_limit", self.time_limit, low=0.0)
         _check_int("snapshot_every", self.snapshot_every, 1, 100_000)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)

@@ -198,3 +198,14 @@ def test_weights_unavailable_shows_one_clear_message_and_the_page_still_loads(mo
         assert "TEST MODE" not in _texts(at.warning)  # no silent tiny-network fallback
     finally:
         st.cache_resource.clear()
+
+
+def test_the_page_keeps_tensorflow_warm_between_reruns(tiny_env):
+    """app.py turns off Streamlit's per-rerun Keras clear_session and post-run GC (see docs/dashboard.md)."""
+    from streamlit import config
+    from streamlit.runtime.scriptrunner import script_runner
+
+    at = _app()
+    at.run()
+    assert script_runner._clean_problem_modules.__name__ == "<lambda>", "Streamlit moved its clean-up hook"
+    assert config.get_option("runner.postScriptGC") is False

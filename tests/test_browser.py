@@ -113,7 +113,7 @@ def _progress_step(page) -> int:
 def test_pick_examples_stylize_watch_progress_and_get_the_result(studio, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(studio)
-    page.get_by_role("button", name="Stylize").wait_for(timeout=START_TIMEOUT * 1000)
+    page.get_by_role("button", name="Stylize", exact=True).wait_for(timeout=START_TIMEOUT * 1000)
     page.get_by_text("model ready").wait_for(timeout=60_000)
 
     # a bad upload gets its message beside the style uploader; the rest keeps working
@@ -125,14 +125,17 @@ def test_pick_examples_stylize_watch_progress_and_get_the_result(studio, browser
     page.get_by_test_id("stSelectbox").filter(has_text="use an example").click()
     page.get_by_role("option", name="City").click()
     page.get_by_text("Example: City").wait_for(timeout=30_000)
-    page.get_by_test_id("stMultiSelect").filter(has_text="examples").click()
+    styles = page.get_by_test_id("stMultiSelect").filter(has_text="examples").locator("input")
+    styles.scroll_into_view_if_needed()
+    styles.click()
+    styles.fill("Swirls")
     page.get_by_role("option", name="Swirls").click()
     page.keyboard.press("Escape")
     page.get_by_text("Swirls").first.wait_for(timeout=30_000)
     # the quickest settings: Preview quality at 256 px
     _quick_settings(page)
 
-    page.get_by_role("button", name="Stylize").click()
+    page.get_by_role("button", name="Stylize", exact=True).click()
     page.get_by_test_id("stProgress").first.wait_for(timeout=RUN_TIMEOUT_MS)
     page.get_by_text("Live:").first.wait_for(timeout=30_000)
     first = -1
@@ -170,18 +173,18 @@ def test_pick_examples_stylize_watch_progress_and_get_the_result(studio, browser
 def test_upload_a_photo_and_stop_a_run(studio, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(studio)
-    page.get_by_role("button", name="Stylize").wait_for(timeout=START_TIMEOUT * 1000)
+    page.get_by_role("button", name="Stylize", exact=True).wait_for(timeout=START_TIMEOUT * 1000)
     page.get_by_test_id("stFileUploader").first.locator("input[type=file]").set_input_files(
         files=[{"name": "mine.png", "mimeType": "image/png", "buffer": _png_bytes(120, 90)}])
     page.get_by_text("Your photo: mine.png").wait_for(timeout=60_000)
     page.get_by_test_id("stSidebar").get_by_text("High", exact=True).click()  # long enough to stop
     page.wait_for_timeout(500)
-    page.get_by_role("button", name="Stylize").click()
+    page.get_by_role("button", name="Stylize", exact=True).click()
     page.get_by_test_id("stProgress").first.wait_for(timeout=RUN_TIMEOUT_MS)
     deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
     while _progress_step(page) < 2 and time.monotonic() < deadline:
         page.wait_for_timeout(200)
-    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text("kept the best image so far").first.wait_for(timeout=RUN_TIMEOUT_MS)
     page.get_by_role("tab", name="Timeline").click()
     page.get_by_role("button", name=re.compile(r"Download step \d+ as PNG")).wait_for(timeout=30_000)

@@ -179,3 +179,19 @@ def test_ctrl_c_writes_the_best_image_and_exits_130(pictures, tmp_path):
     assert "Traceback" not in rest
     assert load_image(out).size == (64, 48)
     assert read_png_metadata(out)["nst:status"] == "stopped"
+
+
+def test_mask_and_flat_protection_flags(pictures, tmp_path, capsys):
+    content, style = pictures
+    mask = tmp_path / "mask.png"
+    Image.fromarray(np.zeros((20, 30), np.uint8)).save(mask)  # another size than the content
+    code = main(stylize_args(content, style, tmp_path / "o.png", "--mask", str(mask), "--protect-flat", "0.5",
+                             "--json"), **TINY)
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["params"]["protect_flat"] == 0.5
+    assert set(report["leakage"]) == {"leakage", "detail_elsewhere", "flat_fraction"}
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"PNG? no")
+    assert main(stylize_args(content, style, tmp_path / "o.png", "--mask", str(broken)), **TINY) == 2
+    assert "broken.png" in capsys.readouterr().err
+    assert main(stylize_args(content, style, tmp_path / "o.png", "--protect-flat", "2"), **TINY) == 2
