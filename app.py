@@ -308,7 +308,7 @@ def content_input() -> tuple[np.ndarray | None, str]:
     return example_image(key), CONTENT_EXAMPLES[key].title
 
 
-def style_inputs() -> tuple[list[np.ndarray], list[float], list[str]]:
+def style_inputs() -> tuple[list[np.ndarray], list[float], list[str], list[str]]:
     st.subheader("2 · Styles")
     uploads = st.file_uploader("Upload style images", type=UPLOAD_TYPES, key="style_upload",
                                accept_multiple_files=True) or []
@@ -329,6 +329,7 @@ def style_inputs() -> tuple[list[np.ndarray], list[float], list[str]]:
     if not chosen:
         st.info("Choose at least one style: upload an image or pick an example.")
     blend = []
+    blend_keys = []
     columns = st.columns(min(3, max(1, len(chosen))))
     for index, (item_id, label, _, thumb, notes) in enumerate(chosen):
         with columns[index % len(columns)]:
@@ -340,7 +341,8 @@ def style_inputs() -> tuple[list[np.ndarray], list[float], list[str]]:
                                        help="How much this style counts in the mix."))
             else:
                 blend.append(1.0)
-    return [c[2] for c in chosen], blend, [c[1] for c in chosen]
+            blend_keys.append(f"blend_{item_id}")
+    return [c[2] for c in chosen], blend, [c[1] for c in chosen], blend_keys
 
 
 # ---- the job of this session ---------------------------------------------------------------
@@ -379,7 +381,13 @@ def _start() -> None:
     job = current_job()
     if inputs is None or (job is not None and job.view().active):
         return
-    content, styles, params = inputs
+    content, styles, blend_keys = inputs
+    try:  # the controls as they are now (a setting changed just before the click counts)
+        blend = [float(st.session_state.get(key, 1.0)) for key in blend_keys]
+        params = build_params(len(styles), blend)
+    except ParamsError as error:
+        st.session_state["_notice"] = str(error)
+        return
     job = Job(content, styles, params, owner=st.session_state.get("_session_token"))
     runner.submit(job)
     st.session_state["job_id"] = job.id
@@ -644,7 +652,7 @@ sidebar_controls(running)
 col_inputs, col_paint = st.columns([1, 1.6], gap="large")
 with col_inputs:
     content_pixels, content_label = content_input()
-    style_pixels, blend, style_labels = style_inputs()
+    style_pixels, blend, style_labels, blend_keys = style_inputs()
 live_uploads = set()
 for key in ("content_upload", "style_upload"):
     value = st.session_state.get(key)
@@ -667,7 +675,7 @@ with col_paint:
     button_col, stop_col, info_col = st.columns([1, 1, 3])
     with button_col:
         if ready and not running:  # what Stylize will paint; the callback reads it
-            st.session_state["_ready_inputs"] = (content_pixels, style_pixels, params)
+            st.session_state["_ready_inputs"] = (content_pixels, style_pixels, blend_keys)
         else:
             st.session_state.pop("_ready_inputs", None)
         st.button("Stylize", type="primary", disabled=not ready or running, width="stretch", on_click=_start,

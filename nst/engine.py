@@ -446,8 +446,10 @@ class _Run:
         if self.best_terms is None or terms.total < self.best_terms.total:
             self.best_x, self.best_terms = x, terms
         image = None
+        # a snapshot every N steps, at least every 2 s, and at each scale's first and last step
+        # (the first one gives the studio a live image right after the click)
         if self.steps % self.params.snapshot_every == 0 or now - self.last_snapshot >= SNAPSHOT_SECONDS \
-                or self.scale_steps == self.budgets[self.scale_index]:
+                or self.scale_steps in (1, self.budgets[self.scale_index]):
             image = to_uint8(self._present(x))
             self.snapshots.append(Snapshot(self.steps, self.scale_index, image, terms))
             self.last_snapshot = now

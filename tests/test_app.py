@@ -147,6 +147,7 @@ def test_a_reloaded_page_reattaches_to_its_run(tiny_env):
     first.run()
     job = first.session_state["_job_ref"]
     assert job.wait(DEADLINE)
+    assert job.view().result.steps == 3  # settings changed in the same interaction as the click count
     reloaded = _app({"job": job.id})
     _run_until(reloaded, lambda a: a.success, "the reattached result")
     assert reloaded.session_state["job_id"] == job.id
