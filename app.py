@@ -21,7 +21,10 @@ from nst.engine import compute_device
 from nst.errors import ImageError, ParamsError
 from nst.examples import CONTENT_EXAMPLES, STYLE_EXAMPLES, example_image
 from nst.images import from_uint8, load_image, png_bytes, resize_long_side, resize_to, to_uint8
-from nst.jobs import Job, JobRunner, JobView, format_seconds, MODEL_LOADING, MODEL_UNAVAILABLE
+from nst.batch import SWEEPABLE, compare_items, sweep_items
+from nst.errors import NSTError
+from nst.jobs import Job, JobRunner, JobView, format_seconds, store_saver, MODEL_LOADING, MODEL_UNAVAILABLE
+from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE, RECIPES
 from nst.params import (
     INITS, OPTIMIZERS, POOLINGS, PRESERVE_COLORS, QUALITY_PRESETS, STRENGTH_PRESETS, VGG19_CONV_LAYERS,
     StyleParams, with_quality, with_strength,
@@ -39,7 +42,12 @@ MULTIPLIERS = (0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0,
                10.0, 15.0, 20.0, 30.0, 50.0, 70.0, 100.0)
 TV_MULTIPLIERS = (0.0,) + MULTIPLIERS
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
-INIT_LABELS = {"content": "the photo", "noise": "random noise", "style": "the first style image"}
+INIT_LABELS = {"content": "the photo", "noise": "random noise", "style": "the first style image",
+               "fast": "the fast preview"}
+FAST_PREVIEW_SIDE = 384  # the fast preview paints at this long side: one forward pass, about a second
+GALLERY_PAGE = "pages/1_Gallery.py"
+RERUN_PARAMS_KEY = "nst_rerun_params"  # set by the gallery page (pages/1_Gallery.py)
+RERUN_RUN_KEY = "nst_rerun_run_id"
 PRESERVE_LABELS = {"none": "no (take the style's colours)", "luminance": "yes, keep the photo's colours",
                    "histogram": "match style colours to the photo"}
 LOSS_TERMS = ("total", "content", "style", "tv")
@@ -86,8 +94,10 @@ def studio_runner(tiny_test_net: bool) -> JobRunner:
     if tiny_test_net:
         from nst.model import tiny_feature_net_for_tests
 
-        return JobRunner(net_provider=lambda: tiny_feature_net_for_tests(seed=0))
-    return JobRunner()  # nst.model.get_feature_net: the real VGG19
+        return JobRunner(net_provider=lambda: tiny_feature_net_for_tests(seed=0), save_result=store_saver())
+    # nst.model.get_feature_net: the real VGG19; every finished or stopped run goes to the gallery
+    # store ($NST_DATA_DIR), saved and scored in the worker thread
+    return JobRunner(save_result=store_saver())
 
 
 def _jpeg(pixels: np.ndarray, quality: int = 90) -> bytes:
@@ -176,6 +186,10 @@ def _init_state() -> None:
         "style_layers": [name for name, _ in DEFAULTS.style_layers],
         "content_example": next(iter(CONTENT_EXAMPLES)),
         "style_examples": [next(iter(STYLE_EXAMPLES))],
+        "protect_flat": float(DEFAULTS.protect_flat), "mask_strength": float(DEFAULTS.mask_strength),
+        "show_mask": False,
+        "sweep_params": ["style_weight", "content_weight"], "cmp_methods": list(RECIPES)[:2],
+        "cmp_size": COMPARE_SIZE, "cmp_seconds": float(COMPARE_SECONDS), "cmp_native": False,
     }
     for name, weight in DEFAULTS.style_layers:
         defaults[f"lw_{name}"] = float(weight)
@@ -229,7 +243,66 @@ def build_params(n_styles: int, blend: list[float]) -> StyleParams:
         seed=int(state["seed"]), style_blend=tuple(blend) if n_styles > 1 else (),
         style_scale=float(state["style_scale"]), preserve_colors=state["preserve_colors"],
         content_layers=((state["content_layer"], 1.0),), style_layers=style_layers, pooling=state["pooling"],
+        protect_flat=float(state["protect_flat"]), mask_strength=float(state["mask_strength"]),
     )
+
+
+def apply_rerun_from_gallery() -> None:
+    """The gallery's "Re-run" put a run's params (and id) in the session: set the widgets from them
+    (before any widget exists) and load that run's photo and styles as the current inputs."""
+    state = st.session_state
+    raw = state.pop(RERUN_PARAMS_KEY, None)
+    run_id = state.pop(RERUN_RUN_KEY, None)
+    if raw is None:
+        return
+    try:
+        params = raw if isinstance(raw, StyleParams) else StyleParams.from_dict(raw)
+    except (ParamsError, TypeError, ValueError) as error:
+        state["_notice"] = f"Could not load that run's settings: {error}"
+        return
+    style_names = [name for name, _ in params.style_layers]
+    values = {
+        "m_content": _nearest(MULTIPLIERS, _ratio(params.content_weight, DEFAULTS.content_weight)),
+        "m_style": _nearest(MULTIPLIERS, _ratio(params.style_weight, DEFAULTS.style_weight)),
+        "m_tv": _nearest(TV_MULTIPLIERS, _ratio(params.tv_weight, DEFAULTS.tv_weight)),
+        "size": min(SIZES, key=lambda s: abs(s - params.size)),
+        "optimizer": params.optimizer, "preserve_colors": params.preserve_colors,
+        "style_scale": float(min(2.0, max(0.25, params.style_scale))), "seed": int(params.seed),
+        "scales": int(params.scales), "iterations": int(params.iterations),
+        "learning_rate": float(params.learning_rate), "pooling": params.pooling,
+        "content_layer": params.content_layers[0][0], "style_layers": style_names,
+        "init": params.init if params.init in INIT_LABELS else "content",
+        "protect_flat": float(params.protect_flat), "mask_strength": float(params.mask_strength),
+    }
+    if params.tv_weight == 0:
+        values["m_tv"] = 0.0
+    for name, weight in params.style_layers:
+        values[f"lw_{name}"] = float(weight)
+    state.update(values)
+    note = "Loaded settings from the gallery"
+    if run_id is not None:
+        note = f"Loaded settings from run {run_id}"
+        try:
+            from nst.store import Store
+
+            inputs = Store().input_images(int(run_id))
+        except (NSTError, OSError) as error:
+            state["_notice"] = f"{note}, but not its images: {error}"
+            state["_loaded_note"] = note
+            return
+        names = list(inputs.style_names) + [""] * (len(inputs.styles) - len(inputs.style_names))
+        state["_loaded_inputs"] = {
+            "run_id": int(run_id), "content": inputs.content,
+            "content_name": inputs.content_name or f"photo of run {run_id}",
+            "content_thumb": _jpeg(resize_long_side(inputs.content, THUMB_SIDE)),
+            "styles": [(f"run{run_id}_{i}", n or f"style {i + 1} of run {run_id}", px,
+                        _jpeg(resize_long_side(px, THUMB_SIDE)), ())
+                       for i, (n, px) in enumerate(zip(names, inputs.styles))],
+        }
+        state["style_examples"] = []
+        for i, weight in enumerate(inputs.blend):
+            state[f"blend_run{run_id}_{i}"] = float(min(1.0, max(0.0, weight)))
+    state["_loaded_note"] = note + " (weights are shown on the nearest slider step)."
 
 
 def _readable(value: float) -> str:
@@ -267,7 +340,10 @@ def sidebar_controls(running: bool) -> None:
                  format_func=lambda v: PRESERVE_LABELS.get(v, v))
     sb.slider("Style scale", 0.25, 2.0, key="style_scale", step=0.05,
               help="Size of the style's brush marks relative to the output (style image resized by this).")
-    sb.selectbox("Start from", [i for i in INITS if i in INIT_LABELS], key="init",
+    if st.session_state.get("init") == "fast" and not fast_available()[0]:
+        st.session_state["init"] = "content"
+    sb.selectbox("Start from", [i for i in INITS if i in INIT_LABELS and (i != "fast" or fast_available()[0])],
+                 key="init",
                  format_func=lambda v: INIT_LABELS.get(v, v))
     sb.number_input("Seed", 0, 2**31 - 1, key="seed", step=1, help="Same seed and settings: same picture.")
     with sb.expander("Advanced"):
@@ -299,11 +375,21 @@ def content_input() -> tuple[np.ndarray | None, str]:
         if entry["error"]:
             st.error(entry["error"], icon=":material/error:")
         else:
+            st.session_state["_content_id"] = upload.file_id
             st.image(entry["thumb"], caption=f"Your photo: {entry['name']}", width=THUMB_SIDE)
             if entry["notes"]:
                 st.caption("Note: " + "; ".join(entry["notes"]) + ".")
             return entry["pixels"], entry["name"]
+    loaded = st.session_state.get("_loaded_inputs")
+    if loaded is not None:
+        st.session_state["_content_id"] = f"run{loaded['run_id']}"
+        st.image(loaded["content_thumb"], caption=f"From run {loaded['run_id']}: {loaded['content_name']}",
+                 width=THUMB_SIDE)
+        st.button("Use the example instead", key="drop_loaded", on_click=lambda: st.session_state.pop(
+            "_loaded_inputs", None))
+        return loaded["content"], loaded["content_name"]
     key = st.session_state["content_example"]
+    st.session_state["_content_id"] = f"ex_{key}"
     st.image(_example_thumb(key), caption=f"Example: {CONTENT_EXAMPLES[key].title}", width=THUMB_SIDE)
     return example_image(key), CONTENT_EXAMPLES[key].title
 
@@ -321,6 +407,9 @@ def style_inputs() -> tuple[list[np.ndarray], list[float], list[str], list[str]]
             st.error(entry["error"], icon=":material/error:")
         else:
             chosen.append((upload.file_id, entry["name"], entry["pixels"], entry["thumb"], entry["notes"]))
+    loaded = st.session_state.get("_loaded_inputs")
+    if loaded is not None:
+        chosen.extend(loaded["styles"])
     for key in st.session_state["style_examples"]:
         chosen.append((f"ex_{key}", STYLE_EXAMPLES[key].title, example_image(key), _example_thumb(key), ()))
     if len(chosen) > MAX_STYLES:
@@ -337,12 +426,88 @@ def style_inputs() -> tuple[list[np.ndarray], list[float], list[str], list[str]]
             if notes:
                 st.caption("Note: " + "; ".join(notes) + ".")
             if len(chosen) > 1:
-                blend.append(st.slider("blend", 0.0, 1.0, 1.0, 0.05, key=f"blend_{item_id}",
+                st.session_state.setdefault(f"blend_{item_id}", 1.0)  # a gallery re-run may have set it
+                blend.append(st.slider("blend", 0.0, 1.0, step=0.05, key=f"blend_{item_id}",
                                        help="How much this style counts in the mix."))
             else:
                 blend.append(1.0)
             blend_keys.append(f"blend_{item_id}")
+    st.session_state["_style_ids"] = tuple(c[0] for c in chosen)
     return [c[2] for c in chosen], blend, [c[1] for c in chosen], blend_keys
+
+
+def mask_controls(content: np.ndarray | None) -> tuple[np.ndarray | None, str | None]:
+    """Spatial control (issue 8, no brush yet): (the user's mask or None, its error or None)."""
+    from nst.masks import load_mask, style_mask
+
+    with st.expander("Spatial control: where the style goes", expanded=False):
+        upload = st.file_uploader("Mask image (white = stylise, black = keep the photo)", type=UPLOAD_TYPES,
+                                  key="mask_upload")
+        user_mask, error = None, None
+        if upload is not None:
+            cache = st.session_state.setdefault("_mask_cache", {})
+            if upload.file_id not in cache:
+                try:
+                    cache.clear()
+                    cache[upload.file_id] = (load_mask(upload.getvalue(), name=upload.name), None)
+                except ImageError as exc:
+                    cache[upload.file_id] = (None, str(exc))
+            user_mask, error = cache[upload.file_id]
+            if error:
+                st.error(error, icon=":material/error:")
+        st.slider("Mask strength", 0.0, 1.0, key="mask_strength", step=0.05,
+                  help="1: black areas keep the photo fully; 0: the mask is ignored.")
+        st.slider("Protect flat areas", 0.0, 1.0, key="protect_flat", step=0.05,
+                  help="Keeps texture out of flat regions such as sky or walls (an automatic mask).")
+        st.toggle("Show the mask on the photo", key="show_mask")
+        if st.session_state["show_mask"] and content is not None:
+            small = resize_long_side(content, THUMB_SIDE)
+            try:
+                mask = style_mask(small, user_mask=user_mask, mask_strength=float(st.session_state["mask_strength"]),
+                                  protect_flat=float(st.session_state["protect_flat"]))
+            except ImageError as exc:
+                st.error(str(exc))
+                mask = None
+            if mask is None:
+                st.caption("Nothing is masked: the style goes everywhere.")
+            else:
+                tint = np.array([0.85, 0.1, 0.1], np.float32)  # red where the photo is kept
+                keep = (1.0 - mask)[..., None] * 0.6
+                st.image(to_uint8(small * (1 - keep) + tint * keep), width=THUMB_SIDE,
+                         caption="Red: kept as the photo; clear: stylised.")
+    return user_mask, error
+
+
+# ---- fast mode (issue 6) -----------------------------------------------------------------------
+def fast_available() -> tuple[bool, str]:
+    """Checked once per session (loading the model is once per process, in nst.fast)."""
+    if "_fast_ok" not in st.session_state:
+        from nst.fast import fast_model_available
+
+        st.session_state["_fast_ok"] = fast_model_available()
+    return st.session_state["_fast_ok"]
+
+
+def fast_preview(content: np.ndarray, styles: list[np.ndarray], blend: list[float]) -> tuple[bytes | None, str]:
+    """The fast preview as JPEG, recomputed only when its inputs change (keyed by input ids)."""
+    state = st.session_state
+    key = (state.get("_content_id"), state.get("_style_ids"), tuple(blend), state["preserve_colors"],
+           float(state["style_scale"]))
+    cached = state.get("_fast_preview")
+    if cached and cached[0] == key:
+        return cached[1], cached[2]
+    from nst.fast import stylize_fast
+
+    try:
+        painted = stylize_fast(resize_long_side(content, FAST_PREVIEW_SIDE), styles, blend or None,
+                               preserve_colors=state["preserve_colors"], style_scale=float(state["style_scale"]))
+        frame, error = _jpeg(painted), ""
+    except NSTError as exc:
+        frame, error = None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a preview must never break the page
+        frame, error = None, f"the fast model could not paint this ({type(exc).__name__})."
+    state["_fast_preview"] = (key, frame, error)
+    return frame, error
 
 
 # ---- the job of this session ---------------------------------------------------------------
@@ -375,25 +540,102 @@ def _remember(job: Job) -> None:
         del history[SESSION_RESULTS:]
 
 
-def _start() -> None:
-    """Stylize's callback: runs before the next script run, so the job starts without an extra rerun."""
+def _start(init: str | None = None, batch: str | None = None) -> None:
+    """Stylize's / Refine's / the batches' callback: runs before the next script run, so the job
+    starts without an extra rerun. ``init="fast"``: Refine (start from the fast preview);
+    ``batch``: "sweep" or "compare", one queued job for the whole batch."""
     inputs = st.session_state.pop("_ready_inputs", None)
+    st.session_state.pop("_loaded_note", None)
     job = current_job()
     if inputs is None or (job is not None and job.view().active):
         return
-    content, styles, blend_keys = inputs
+    content, styles, blend_keys, mask, content_name, style_names = inputs
+    items = None
     try:  # the controls as they are now (a setting changed just before the click counts)
         blend = [float(st.session_state.get(key, 1.0)) for key in blend_keys]
         params = build_params(len(styles), blend)
+        if init:
+            params = params.replace(init=init)
+        if batch == "sweep":
+            items = sweep_items(params, sweep_grid())
+        elif batch == "compare":
+            state = st.session_state
+            if not state.get("cmp_methods"):
+                raise ParamsError("Choose at least one method to compare.")
+            items = compare_items(state["cmp_methods"], size=int(state["cmp_size"]),
+                                  seconds=float(state["cmp_seconds"]), native=bool(state["cmp_native"]),
+                                  seed=int(state["seed"]))
+            items = [type(i)(i.label, i.row, i.col, i.params.replace(style_blend=params.style_blend))
+                     for i in items]
     except ParamsError as error:
         st.session_state["_notice"] = str(error)
         return
-    job = Job(content, styles, params, owner=st.session_state.get("_session_token"))
+    job = Job(content, styles, None if items else params, owner=st.session_state.get("_session_token"),
+              mask=mask, content_name=content_name, style_names=style_names, items=items, group_kind=batch)
     runner.submit(job)
     st.session_state["job_id"] = job.id
     st.session_state["_job_ref"] = job  # survives the registry forgetting old jobs
     st.query_params["job"] = job.id
     _remember(job)
+
+
+WEIGHT_FIELDS = {"content_weight": DEFAULTS.content_weight, "style_weight": DEFAULTS.style_weight,
+                 "tv_weight": DEFAULTS.tv_weight}
+SWEEP_DEFAULTS = {"style_weight": "3, 10, 30", "content_weight": "0.5, 1, 2", "tv_weight": "0.5, 1, 2",
+                  "style_scale": "0.5, 1, 1.5", "learning_rate": "0.01, 0.02, 0.05"}
+
+
+def sweep_grid() -> dict[str, list[float]]:
+    """The Sweep expander's choices -> {field: absolute values} (raises ParamsError).
+
+    Weights are typed as multiples of the defaults (like the sliders); the others as values."""
+    state = st.session_state
+    names = list(state.get("sweep_params") or [])
+    if not 1 <= len(names) <= 2:
+        raise ParamsError("A sweep varies one or two parameters.")
+    grid = {}
+    for name in names:
+        text = str(state.get(f"sweep_values_{name}", SWEEP_DEFAULTS[name]))
+        try:
+            values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+        except ValueError:
+            raise ParamsError(f"Values for {name} must be numbers separated by commas, not {text!r}.") from None
+        scale = WEIGHT_FIELDS.get(name)
+        grid[name] = [v * scale for v in values] if scale else values
+    return grid
+
+
+def batch_controls(ready: bool, running: bool) -> None:
+    with st.expander("Sweep: a grid of runs over one or two settings"):
+        st.multiselect("Parameters (1 or 2)", SWEEPABLE, key="sweep_params", max_selections=2)
+        for name in st.session_state.get("sweep_params") or []:
+            unit = " (multiples of the default)" if name in WEIGHT_FIELDS else ""
+            st.session_state.setdefault(f"sweep_values_{name}", SWEEP_DEFAULTS[name])
+            st.text_input(f"{name} values{unit}, comma-separated", key=f"sweep_values_{name}")
+        try:
+            grid = sweep_grid()
+            n = int(np.prod([len(v) for v in grid.values()]))
+            st.caption(f"{n} runs at Preview quality, at most 256 px each; saved to the gallery as one group.")
+        except ParamsError as error:
+            st.caption(str(error))
+        st.button("Run sweep", key="run_sweep", disabled=not ready or running, on_click=_start,
+                  kwargs={"batch": "sweep"})
+    with st.expander("Compare methods"):
+        st.multiselect("Methods", list(RECIPES), key="cmp_methods", format_func=lambda k: RECIPES[k].name)
+        st.number_input("Size (px)", 64, 1024, key="cmp_size", step=32)
+        st.number_input("Seconds each", 5.0, 3600.0, key="cmp_seconds", step=5.0)
+        st.checkbox("Native settings (each method's own size and iterations; no time limit)", key="cmp_native")
+        if st.session_state["cmp_native"]:
+            try:
+                steps = sum(i.params.total_steps() for i in compare_items(st.session_state["cmp_methods"],
+                                                                          native=True))
+                st.warning(f"Native settings are slow: {steps} steps in all; on a 2-core CPU expect roughly "
+                           f"{format_seconds(steps * 1.5)} at 256 px and far longer at larger sizes.",
+                           icon=":material/schedule:")
+            except ParamsError as error:
+                st.caption(str(error))
+        st.button("Compare methods", key="run_compare", disabled=not ready or running, on_click=_start,
+                  kwargs={"batch": "compare"})
 
 
 def _stop() -> None:
@@ -457,6 +699,8 @@ def _frame_bytes(job_id: str, view: JobView) -> bytes:
 
 def progress_line(view: JobView) -> str:
     parts = [f"Step {view.step} / {view.total_steps}"]
+    if view.n_items > 1:
+        parts.insert(0, f"Item {view.item_index + 1} of {view.n_items} ({view.item_label})")
     if view.scale_size:
         parts.append(f"scale {view.scale_index + 1}/{view.n_scales} ({view.scale_size[0]}×{view.scale_size[1]})")
     parts.append(f"{format_seconds(view.elapsed)} elapsed")
@@ -554,6 +798,15 @@ def draw_results(job: Job, view: JobView) -> None:
         st.success(f"Finished: {summary}", icon=":material/check_circle:")
     else:
         st.warning(f"{view.message} ({summary})", icon=":material/stop_circle:")
+    gallery_links(view)
+    if view.n_items > 1:
+        draw_batch(view)
+        return
+    leak = result.leakage or {}
+    if leak:
+        st.caption(f"Texture leakage into flat areas: {leak.get('leakage', 0.0):.3g} · detail elsewhere "
+                   f"{leak.get('detail_elsewhere', 0.0):.3g} · flat share {leak.get('flat_fraction', 0.0):.0%} "
+                   "(lower leakage: cleaner skies and walls)")
     tab_result, tab_timeline, tab_compare, tab_losses = st.tabs(
         ["Result", "Timeline", "Before / after", "Loss curves"])
     with tab_result:
@@ -590,6 +843,30 @@ def draw_results(job: Job, view: JobView) -> None:
                    ", ".join(f"{k} {v:.1f} s" for k, v in result.trace_seconds.items()))
 
 
+def gallery_links(view: JobView) -> None:
+    if view.save_error:
+        st.warning(view.save_error, icon=":material/cloud_off:")
+    if view.group_id and view.run_ids:
+        st.page_link(GALLERY_PAGE, label=f"Open the {view.group_kind or 'batch'} in the gallery",
+                     icon=":material/grid_view:", query_params={"group": view.group_id})
+    elif view.run_id is not None:
+        st.page_link(GALLERY_PAGE, label=f"Saved to the gallery as run {view.run_id}: open it",
+                     icon=":material/photo_library:", query_params={"run": str(view.run_id)})
+
+
+def draw_batch(view: JobView) -> None:
+    if not view.batch_results:
+        return
+    columns = st.columns(min(4, len(view.batch_results)))
+    for index, (label, result, run_id) in enumerate(view.batch_results):
+        with columns[index % len(columns)]:
+            st.image(to_uint8(resize_long_side(result.image, THUMB_SIDE)), caption=label)
+            leak = (result.leakage or {}).get("leakage")
+            st.caption(f"{result.status} · {result.steps} steps · {format_seconds(result.seconds)}"
+                       + (f" · leakage {leak:.3g}" if leak is not None else "")
+                       + (f" · run {run_id}" if run_id is not None else ""))
+
+
 def draw_session_results(current: Job | None) -> None:
     earlier = [j for j in st.session_state.get("results", []) if j is not current and j.view().result is not None]
     if not earlier:
@@ -609,6 +886,7 @@ def draw_session_results(current: Job | None) -> None:
 runner = studio_runner(_tiny_net_hook())
 runner.warm_up()
 st.session_state.setdefault("_session_token", os.urandom(8).hex())
+apply_rerun_from_gallery()  # before any widget exists
 _init_state()
 _attach_from_url()
 
@@ -643,6 +921,9 @@ else:
 notice = st.session_state.pop("_notice", None)
 if notice:
     st.warning(notice)
+loaded_note = st.session_state.get("_loaded_note")  # shown until the next run starts
+if loaded_note:
+    st.info(loaded_note, icon=":material/history:")
 
 job = current_job()
 job_view = job.view() if job is not None else None
@@ -653,8 +934,9 @@ col_inputs, col_paint = st.columns([1, 1.6], gap="large")
 with col_inputs:
     content_pixels, content_label = content_input()
     style_pixels, blend, style_labels, blend_keys = style_inputs()
+    user_mask, mask_error = mask_controls(content_pixels)
 live_uploads = set()
-for key in ("content_upload", "style_upload"):
+for key in ("content_upload", "style_upload"):  # (the mask keeps its own one-entry cache)
     value = st.session_state.get(key)
     for item in (value if isinstance(value, list) else [value] if value is not None else []):
         live_uploads.add(item.file_id)
@@ -671,15 +953,31 @@ with col_paint:
             params_error = str(error)
     if params_error:
         st.error(params_error)
-    ready = (content_pixels is not None and params is not None and model_state != MODEL_UNAVAILABLE)
-    button_col, stop_col, info_col = st.columns([1, 1, 3])
+    ready = (content_pixels is not None and params is not None and model_state != MODEL_UNAVAILABLE
+             and not mask_error)
+    fast_ok, fast_message = fast_available()
+    if content_pixels is not None and style_pixels:
+        if fast_ok:
+            frame, fast_error = fast_preview(content_pixels, style_pixels, blend if len(style_pixels) > 1 else [])
+            if frame is not None:
+                st.image(frame, caption="Fast preview (one pass of the fast model; Refine paints it properly)",
+                         width=THUMB_SIDE * 2)
+            else:
+                st.caption(f"Fast preview failed: {fast_error}")
+        else:
+            st.caption(f"Fast preview unavailable: {fast_message}")
+    button_col, refine_col, stop_col, info_col = st.columns([1, 1, 1, 2])
     with button_col:
         if ready and not running:  # what Stylize will paint; the callback reads it
-            st.session_state["_ready_inputs"] = (content_pixels, style_pixels, blend_keys)
+            st.session_state["_ready_inputs"] = (content_pixels, style_pixels, blend_keys, user_mask,
+                                                 content_label, style_labels)
         else:
             st.session_state.pop("_ready_inputs", None)
         st.button("Stylize", type="primary", disabled=not ready or running, width="stretch", on_click=_start,
                   help="One run per browser session: stop the current one first." if running else None)
+    with refine_col:
+        st.button("Refine", disabled=not ready or running or not fast_ok, width="stretch", on_click=_start,
+                  kwargs={"init": "fast"}, help="Stylize, starting from the fast preview.")
     with stop_col:
         st.button("Stop", disabled=not running, on_click=_stop, width="stretch",
                   help="Stop now and keep the best image so far.")
@@ -688,6 +986,7 @@ with col_paint:
             st.caption(f"{params.total_steps()} steps over scales {', '.join(map(str, params.scale_sizes()))} px"
                        f" · {', '.join(style_labels)} on {content_label}")
 
+    batch_controls(ready, running)
     st.session_state["_panel_active"] = running
     if running:
         st.fragment(run_every=POLL_SECONDS)(live_panel)()

@@ -29,7 +29,8 @@ def cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
-def measure(sizes: list[int], repeats: int) -> list[dict[str, float]]:
+def measure(sizes: list[int], repeats: int, net=None) -> list[dict[str, float]]:
+    """Rows of timings; ``net`` defaults to the real VGG19 (tests pass the tiny network)."""
     import tensorflow as tf
 
     from nst.engine import Objective
@@ -37,20 +38,20 @@ def measure(sizes: list[int], repeats: int) -> list[dict[str, float]]:
     from nst.model import get_feature_net
     from nst.params import StyleParams
 
-    objective = Objective(get_feature_net(), LossForm.from_params(StyleParams()))
+    objective = Objective(net or get_feature_net(), LossForm.from_params(StyleParams()))
     rows = []
     for size in sizes:
         height, width = size * 3 // 4, size
         image = np.random.default_rng(0).random((height, width, 3), dtype=np.float32)
-        content_targets, style_targets = objective.targets(image, [image], [1.0])
+        targets = objective.targets(image, [image], [1.0])
         tensor = tf.constant(image[None])
         started = time.perf_counter()
-        objective.value_and_grad(tensor, content_targets, style_targets)[1].numpy()
+        objective.value_and_grad(tensor, targets)[1].numpy()
         first = time.perf_counter() - started
         times = []
         for _ in range(repeats):
             started = time.perf_counter()
-            objective.value_and_grad(tensor, content_targets, style_targets)[1].numpy()
+            objective.value_and_grad(tensor, targets)[1].numpy()
             times.append(time.perf_counter() - started)
         rows.append({"size": f"{width}x{height}", "first_call_s": round(first, 3),
                      "median_step_s": round(statistics.median(times), 3), "min_step_s": round(min(times), 3)})

@@ -92,6 +92,21 @@ class JobView:
     params: StyleParams
     created: float
     finished_at: float | None
+    # the gallery store (see JobRunner(save_result=...)): ids of the stored runs, or why saving failed
+    run_ids: tuple[int, ...] = ()
+    save_error: str | None = None
+    # batches (sweeps / method comparisons): which item is painting, and the items done so far
+    item_index: int = 0
+    n_items: int = 1
+    item_label: str = ""
+    group_id: str | None = None
+    group_kind: str | None = None
+    batch_results: tuple[tuple[str, StyleResult, int | None], ...] = ()  # (label, result, run id)
+
+    @property
+    def run_id(self) -> int | None:
+        """The stored run of a single job (None when not saved)."""
+        return self.run_ids[0] if self.run_ids else None
 
     @property
     def active(self) -> bool:
@@ -109,14 +124,32 @@ class JobView:
 class Job:
     """One painting: inputs, a RunControl, and a lock-protected state the worker updates."""
 
-    def __init__(self, content: np.ndarray, styles: Sequence[np.ndarray], params: StyleParams, *,
+    def __init__(self, content: np.ndarray, styles: Sequence[np.ndarray], params: StyleParams | None = None, *,
                  init_image: np.ndarray | None = None, owner: str | None = None,
-                 clock: Clock = time.monotonic) -> None:
+                 clock: Clock = time.monotonic, mask: np.ndarray | None = None,
+                 content_name: str = "", style_names: Sequence[str] = (),
+                 items: Sequence[Any] | None = None, group_kind: str | None = None) -> None:
+        """``items`` (``nst.batch.BatchItem``s) makes this a batch: one queued job that paints every
+        item in turn (``params`` defaults to the first item's); ``group_kind`` is "sweep" or "compare"."""
         self.id = secrets.token_hex(16)
         self.content = np.asarray(content, np.float32)
         self.styles = [np.asarray(s, np.float32) for s in styles]
+        self.items = list(items) if items else []
+        if params is None:
+            if not self.items:
+                raise ValueError("a Job needs params or batch items")
+            params = self.items[0].params
         self.params = params
         self.init_image = init_image
+        self.mask = None if mask is None else np.asarray(mask, np.float32)
+        self.content_name = content_name
+        self.style_names = tuple(style_names)
+        self.group_kind = group_kind if self.items else None
+        self.group_id: str | None = None
+        if self.items:
+            from nst.store import new_group_id
+
+            self.group_id = new_group_id()
         self.owner = owner
         self.control = RunControl()
         self._clock = clock
@@ -147,6 +180,11 @@ class Job:
         self._last_seen = self.created
         self._started_clock: float | None = None
         self._stop_reason: str | None = None
+        self._run_ids: list[int] = []
+        self._save_error: str | None = None
+        self._item_index = 0
+        self._item_label = self.items[0].label if self.items else ""
+        self._batch_results: list[tuple[str, StyleResult, int | None]] = []
 
     # ---- for the page ---------------------------------------------------------------
     def view(self) -> JobView:
@@ -161,6 +199,9 @@ class Job:
                 elapsed=self._elapsed, eta=self._eta, steps_per_second=self._rate(),
                 weights=dict(self._weights), image=self._image, image_step=self._image_step,
                 history=tuple(self._history), weight_changes=tuple(self._weight_changes),
+                run_ids=tuple(self._run_ids), save_error=self._save_error, item_index=self._item_index,
+                n_items=max(1, len(self.items)), item_label=self._item_label, group_id=self.group_id,
+                group_kind=self.group_kind, batch_results=tuple(self._batch_results),
                 scale_starts=tuple(self._scale_starts), snapshots=tuple(self._snapshots),
                 result=self._result, params=self.params, created=self.created, finished_at=self._finished_at,
             )
@@ -259,6 +300,28 @@ class Job:
                 self._image, self._image_step = event.image, event.step
             self._cond.notify_all()
 
+    def _start_item(self, index: int) -> None:
+        """A batch moves on to its next item: the live record starts afresh."""
+        with self._cond:
+            self._item_index, self._item_label = index, self.items[index].label
+            params = self.items[index].params
+            self._step, self._total_steps = 0, params.total_steps()
+            self._scale_index, self._n_scales, self._scale_size = 0, len(params.scale_sizes()), None
+            self._history, self._weight_changes, self._scale_starts, self._snapshots = [], [], [], []
+            self._eta = None
+            self._phase = f"painting item {index + 1} of {len(self.items)}: {self._item_label}"
+            self._cond.notify_all()
+
+    def _saved(self, label: str, result: StyleResult, run_id: int | None, error: str | None) -> None:
+        with self._cond:
+            if run_id is not None:
+                self._run_ids.append(run_id)
+            if error and not self._save_error:
+                self._save_error = error
+            if self.items:
+                self._batch_results.append((label, result, run_id))
+            self._cond.notify_all()
+
     def _finish(self, status: str, message: str, result: StyleResult | None) -> None:
         with self._cond:
             if self._status in DONE_STATUSES:
@@ -286,12 +349,15 @@ class JobRunner:
 
     def __init__(self, net_provider: NetProvider | None = None, *, abandon_after: float = ABANDON_AFTER_SECONDS,
                  watchdog_interval: float = 5.0, keep_done: int = 16, clock: Clock = time.monotonic,
-                 start_watchdog: bool = True) -> None:
+                 start_watchdog: bool = True, save_result: "SaveResult | None" = None) -> None:
+        """``save_result(job, result, *, score, group_label) -> run id`` hands every finished or
+        stopped run to the gallery (:func:`store_saver`); None keeps results in memory only."""
         if net_provider is None:
             from nst.model import get_feature_net
 
             net_provider = get_feature_net
         self._net_provider = net_provider
+        self._save_result = save_result
         self.abandon_after = abandon_after
         self._watchdog_interval = watchdog_interval
         self._keep_done = keep_done
@@ -472,8 +538,12 @@ class JobRunner:
                 job._set_phase(RUNNING, "loading the VGG19 model (first run in this server process)")
             net = self.net()
             job._set_phase(RUNNING, "preparing (the first run at a new size compiles the step)")
+            if job.items:
+                self._run_batch(job, net)
+                return
             result = stylize(job.content, job.styles, job.params, net=net, control=job.control,
-                             on_event=job._on_event, init_image=job.init_image)
+                             on_event=job._on_event, init_image=job.init_image, mask=job.mask)
+            self._save(job, result, net, job.params, None)
         except NSTError as error:  # ModelUnavailable, ParamsError, ImageError: one sentence for the user
             job._finish(FAILED, str(error), None)
             return
@@ -489,6 +559,55 @@ class JobRunner:
                 message = job._stop_reason
             job._finish(STOPPED, message, result)
 
+    def _run_batch(self, job: Job, net: Any) -> None:
+        """Every item of a batch in turn (``nst.batch.run_batch``); a stop keeps the current item
+        (it is saved) and skips the rest."""
+        from nst.batch import run_batch
+
+        def on_event(index: int, event: ProgressEvent) -> None:
+            if index != job._item_index:
+                job._start_item(index)
+            job._on_event(event)
+
+        def on_result(item: Any, result: StyleResult) -> None:
+            self._save(job, result, net, item.params, item.label)
+
+        results = run_batch(job.items, job.content, job.styles, net=net, control=job.control,
+                            on_event=on_event, on_result=on_result)
+        done = len(results)
+        last = results[-1] if results else None
+        if done == len(job.items) and not job.control.cancelled:
+            job._finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done.", last)
+        else:
+            message = job._stop_reason or "Stopped"
+            job._finish(STOPPED, f"{message.rstrip('.')}: {done} of {len(job.items)} runs done "
+                                 "(the current one kept its best image; the rest were skipped).", last)
+
+    def _save(self, job: Job, result: StyleResult, net: Any, params: StyleParams, label: str | None) -> None:
+        """Score the run and hand it to the gallery; a failure is one sentence, the result stays."""
+        if self._save_result is None:
+            job._saved(label or "", result, None, None)
+            return
+        score = None
+        try:
+            from nst.score import score_image
+
+            score = score_image(result.image, job.content, job.styles, net, size=params.size,
+                                blend=list(params.blend_weights(len(job.styles)))).terms.total
+        except Exception:  # noqa: BLE001 - a run without a score is still worth keeping
+            log.exception("scoring job %s failed", job.id[:8])
+        try:
+            run_id = self._save_result(job, result, score=score, group_label=label)
+        except NSTError as error:  # StoreError: one sentence, the result stays in the session
+            job._saved(label or "", result, None, f"Not saved to the gallery: {error}")
+            return
+        except Exception as error:  # noqa: BLE001
+            log.exception("saving job %s failed", job.id[:8])
+            job._saved(label or "", result, None,
+                       f"Not saved to the gallery ({type(error).__name__}: {error}).")
+            return
+        job._saved(label or "", result, int(run_id), None)
+
     def _watch(self) -> None:
         while True:
             time.sleep(self._watchdog_interval)
@@ -499,6 +618,30 @@ class JobRunner:
                 self.reap_abandoned()
             except Exception:  # noqa: BLE001 - the watchdog must never die
                 log.exception("watchdog")
+
+
+SaveResult = Callable[..., int]
+
+
+def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
+    """A ``save_result`` for :class:`JobRunner` that writes to the gallery store.
+
+    The store is made per save (default ``nst.store.Store()``, so ``$NST_DATA_DIR`` is read
+    at that moment), in the worker thread.
+    """
+
+    def save(job: Job, result: StyleResult, *, score: float | None = None, group_label: str | None = None) -> int:
+        from nst.store import Store
+
+        store = (store_factory or Store)()
+        leak = (getattr(result, "leakage", None) or {}).get("leakage")
+        return store.save_run(
+            result, content=job.content, styles=job.styles,
+            blend=result.params.blend_weights(len(job.styles)) if isinstance(result.params, StyleParams) else (),
+            content_name=job.content_name, style_names=job.style_names, group_id=job.group_id,
+            group_kind=job.group_kind, group_label=group_label, score=score, leakage=leak)
+
+    return save
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -516,7 +659,7 @@ def format_seconds(seconds: float | None) -> str:
 
 
 __all__ = [
-    "Job", "JobRunner", "JobView", "format_seconds", "QUEUED", "RUNNING", "FINISHED", "STOPPED", "FAILED",
+    "Job", "JobRunner", "JobView", "format_seconds", "store_saver", "QUEUED", "RUNNING", "FINISHED", "STOPPED", "FAILED",
     "ACTIVE_STATUSES", "DONE_STATUSES", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
     "ABANDON_AFTER_SECONDS",
 ]

@@ -24,8 +24,10 @@ def _png(array: np.ndarray, mode: str | None = None) -> bytes:
 
 
 @pytest.fixture
-def tiny_env(monkeypatch):
+def tiny_env(monkeypatch, tmp_path):
     monkeypatch.setenv("NST_STUDIO_TEST_TINY_NET", "1")
+    monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "gallery"))  # runs are saved to the store
+    monkeypatch.delenv("NST_FAST_MODEL", raising=False)
 
 
 def _app(query_params: dict | None = None) -> AppTest:
@@ -53,6 +55,10 @@ def _texts(elements) -> str:
 
 def _button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
+
+
+def _image_captions(at: AppTest) -> str:
+    return "\n".join(img.caption for e in at.get("image") for img in e.proto.imgs)
 
 
 def _model_ready(at: AppTest) -> bool:
@@ -85,7 +91,7 @@ def test_widgets_are_present_with_their_defaults(tiny_env):
     assert at.multiselect(key="style_layers").value == [name for name, _ in defaults.style_layers]
     assert at.selectbox(key="content_example").value == "landscape"
     assert at.multiselect(key="style_examples").value == ["circles"]
-    assert len(at.file_uploader) == 2
+    assert len(at.file_uploader) == 3  # photo, styles, mask
     assert not _button(at, "Stylize").disabled and _button(at, "Stop").disabled
     assert "Device: **CPU**" in _texts(at.caption) or "Device: **GPU**" in _texts(at.caption)
     assert "TEST MODE" in _texts(at.warning)  # the tiny-network hook is never silent
@@ -195,7 +201,7 @@ def test_weights_unavailable_shows_one_clear_message_and_the_page_still_loads(mo
         assert "VGG19 model is not available" in message and "NST_VGG19_WEIGHTS" in message
         assert len(at.error) == 1
         assert _button(at, "Stylize").disabled
-        assert len(at.file_uploader) == 2 and at.select_slider(key="m_style").value == 1.0
+        assert len(at.file_uploader) == 3  # photo, styles, mask and at.select_slider(key="m_style").value == 1.0
         assert "TEST MODE" not in _texts(at.warning)  # no silent tiny-network fallback
     finally:
         st.cache_resource.clear()
@@ -210,3 +216,127 @@ def test_the_page_keeps_tensorflow_warm_between_reruns(tiny_env):
     at.run()
     assert script_runner._clean_problem_modules.__name__ == "<lambda>", "Streamlit moved its clean-up hook"
     assert config.get_option("runner.postScriptGC") is False
+
+
+# ---- the gallery store, re-runs, fast mode, spatial control (issues 5, 6, 8) ------------------
+def test_a_finished_run_goes_to_the_gallery_and_a_rerun_loads_it_back(tiny_env):
+    from nst.store import Store
+
+    at = _app()
+    _run_until(at, _model_ready, "the model")
+    _small_run(at, iterations=3)
+    at.select_slider(key="m_style").set_value(3.0)
+    at.number_input(key="seed").set_value(7)
+    _button(at, "Stylize").click()
+    _run_until(at, lambda a: a.success, "the result")
+    view = at.session_state["_job_ref"].view()
+    assert view.run_id is not None and view.save_error is None
+    record = Store().get_run(view.run_id)
+    assert record.params == view.result.params and record.params.seed == 7
+    assert record.score is not None and record.leakage is not None
+    assert "Texture leakage into flat areas" in _texts(at.caption)
+
+    # what pages/1_Gallery.py does for "Re-run", then st.switch_page("app.py")
+    again = _app()
+    again.session_state["nst_rerun_params"] = record.params.to_dict()
+    again.session_state["nst_rerun_run_id"] = view.run_id
+    _run_until(again, _model_ready, "the model")
+    again.run()
+    assert f"Loaded settings from run {view.run_id}" in _texts(again.info) or \
+        f"run {view.run_id}" in _texts(again.caption)
+    assert again.select_slider(key="m_style").value == 3.0
+    assert again.number_input(key="seed").value == 7
+    assert again.number_input(key="iterations").value == 3
+    assert again.select_slider(key="size").value == 256
+    assert again.session_state["_loaded_inputs"]["run_id"] == view.run_id
+    assert not _button(again, "Stylize").disabled
+
+
+def test_fast_preview_is_offline_in_one_sentence_and_the_rest_works(tiny_env):
+    at = _app()
+    at.run()
+    assert not at.exception
+    captions = _texts(at.caption)
+    assert "Fast preview unavailable: Fast mode is off" in captions
+    assert captions.count("Fast preview unavailable") == 1
+    assert _button(at, "Refine").disabled and not _button(at, "Stylize").disabled
+    assert "the fast preview" not in at.selectbox(key="init").options
+
+
+def test_fast_preview_and_refine_with_a_tiny_fast_model(tiny_env, monkeypatch, tmp_path):
+    import tensorflow as tf
+
+    from nst.fast import _load
+
+    class Tiny(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32),
+                                      tf.TensorSpec([1, None, None, 3], tf.float32)])  # style scale
+        def __call__(self, content, style):
+            return [0.5 * content + 0.5 * tf.reduce_mean(style, axis=[1, 2], keepdims=True)]
+
+    tf.saved_model.save(Tiny(), str(tmp_path / "fast"))
+    monkeypatch.setenv("NST_FAST_MODEL", str(tmp_path / "fast"))
+    _load.cache_clear()
+    try:
+        at = _app()
+        _run_until(at, _model_ready, "the model")
+        assert "Fast preview" in _image_captions(at)
+        first = at.session_state["_fast_preview"][0]
+        at.slider(key="style_scale").set_value(1.5).run()
+        assert at.session_state["_fast_preview"][0] != first  # refreshed when the style scale changed
+        assert "the fast preview" in at.selectbox(key="init").options
+        _small_run(at, iterations=3)
+        _button(at, "Refine").click()
+        _run_until(at, lambda a: a.success, "the refined result")
+        assert at.session_state["_job_ref"].view().result.params.init == "fast"
+    finally:
+        _load.cache_clear()
+
+
+def test_mask_controls_errors_overlay_and_the_mask_reaches_the_run(tiny_env):
+    at = _app()
+    _run_until(at, _model_ready, "the model")
+    at.file_uploader(key="mask_upload").set_value(("mask.png", b"not a picture", "image/png"))
+    at.run()
+    assert "mask.png" in _texts(at.error) and _button(at, "Stylize").disabled
+    mask = np.zeros((64, 64), np.uint8)
+    mask[:, 32:] = 255
+    at.file_uploader(key="mask_upload").set_value(("half.png", _png(mask, "L"), "image/png"))
+    at.slider(key="protect_flat").set_value(0.5)
+    at.toggle(key="show_mask").set_value(True)
+    at.run()
+    assert "Red: kept as the photo" in _image_captions(at)
+    _small_run(at, iterations=3)
+    _button(at, "Stylize").click()
+    at.run()
+    job = at.session_state["_job_ref"]
+    assert job.mask is not None and job.mask.shape == (64, 64)
+    assert job.params.protect_flat == 0.5
+    assert job.wait(DEADLINE)
+
+
+def test_a_sweep_runs_as_one_job_and_links_to_its_gallery_group(tiny_env):
+    at = _app()
+    _run_until(at, _model_ready, "the model")
+    at.multiselect(key="sweep_params").set_value(["style_weight"])
+    at.run()
+    at.text_input(key="sweep_values_style_weight").set_value("1, 3")
+    at.run()
+    assert "2 runs at Preview quality" in _texts(at.caption)
+    _button(at, "Run sweep").click()
+    at.run()
+    job = at.session_state["_job_ref"]
+    assert job.items and len(job.items) == 2 and job.group_kind == "sweep"
+    _run_until(at, lambda a: a.success, "the sweep's end")
+    view = job.view()
+    assert len(view.run_ids) == 2 and view.group_id
+    assert "All 2 runs of the sweep are done" in at.success[0].value
+    links = [e.proto for e in at.get("page_link")]
+    assert any(f"group={view.group_id}" in (link.query_string or "") or view.group_id in str(link) for link in links)
+
+
+def test_compare_methods_with_native_settings_warns_about_the_time(tiny_env):
+    at = _app()
+    at.run()
+    at.checkbox(key="cmp_native").check().run()
+    assert any("Native settings are slow" in w.value for w in at.warning)

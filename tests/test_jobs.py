@@ -212,3 +212,76 @@ def test_format_seconds():
     assert format_seconds(42) == "42 s"
     assert format_seconds(125) == "2 min 05 s"
     assert format_seconds(3725) == "1 h 02 min"
+
+
+# ---- the gallery store (issue 5) ------------------------------------------------------------
+@pytest.fixture
+def saving_runner(tiny_net, tmp_path, monkeypatch):
+    from nst.jobs import store_saver
+
+    monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "data"))
+    r = JobRunner(net_provider=lambda: tiny_net, watchdog_interval=0.05, save_result=store_saver())
+    yield r
+    r.shutdown()
+
+
+def test_a_finished_run_is_saved_to_the_store_with_score_and_leakage(saving_runner, content_image, style_image):
+    from nst.store import Store
+
+    job = saving_runner.submit(Job(content_image, [style_image], FAST, content_name="photo.png",
+                                   style_names=["stripes.png"]))
+    assert job.wait(WAIT)
+    view = job.view()
+    assert view.status == FINISHED and view.save_error is None and view.run_id is not None
+    record = Store().get_run(view.run_id)
+    assert record.params == FAST or StyleParams.from_dict(record.params.to_dict()) == FAST
+    assert record.score is not None and record.leakage is not None
+    inputs = Store().input_images(view.run_id)
+    assert inputs.content.shape == content_image.shape and inputs.content_name == "photo.png"
+    assert inputs.style_names == ("stripes.png",)
+
+
+def test_a_store_error_keeps_the_result_and_says_so_in_one_sentence(tiny_net, content_image, style_image):
+    from nst.store import StoreError
+
+    def broken(job, result, **_):
+        raise StoreError("The gallery folder is full.")
+
+    r = JobRunner(net_provider=lambda: tiny_net, watchdog_interval=0.05, save_result=broken)
+    try:
+        job = r.submit(Job(content_image, [style_image], FAST))
+        assert job.wait(WAIT)
+        view = job.view()
+        assert view.status == FINISHED and view.result is not None and view.run_id is None
+        assert view.save_error == "Not saved to the gallery: The gallery folder is full."
+    finally:
+        r.shutdown()
+
+
+def test_a_sweep_is_one_job_and_its_runs_share_a_group(saving_runner, content_image, style_image):
+    from nst.batch import sweep_items
+    from nst.store import Store
+
+    items = sweep_items(FAST, {"style_weight": [5.0, 20.0]}, preview=False)
+    job = saving_runner.submit(Job(content_image, [style_image], items=items, group_kind="sweep"))
+    assert job.wait(WAIT)
+    view = job.view()
+    assert view.status == FINISHED and view.n_items == 2 and len(view.run_ids) == 2
+    records = [Store().get_run(i) for i in view.run_ids]
+    assert {r.group_id for r in records} == {view.group_id} and view.group_id
+    assert [r.group_kind for r in records] == ["sweep", "sweep"]
+    assert [r.group_label for r in records] == [i.label for i in items]
+    assert [r.params.style_weight for r in records] == [5.0, 20.0]
+
+
+def test_stopping_a_batch_keeps_the_current_item_and_skips_the_rest(saving_runner, content_image, style_image):
+    from nst.batch import sweep_items
+
+    items = sweep_items(LONG, {"style_weight": [5.0, 20.0, 40.0]}, preview=False)
+    job = saving_runner.submit(Job(content_image, [style_image], items=items, group_kind="sweep"))
+    assert job.wait_until(lambda v: v.step >= 2, WAIT)
+    job.stop()
+    assert job.wait(WAIT)
+    view = job.view()
+    assert view.status == STOPPED and len(view.batch_results) == 1 and len(view.run_ids) == 1
+    assert "1 of 3" in view.message
