@@ -794,7 +794,13 @@ def draw_results(job: Job, view: JobView) -> None:
     rate = f" · {result.steps / result.seconds:.2f} it/s" if result.seconds > 0 else ""
     summary = (f"{result.steps} steps in {format_seconds(result.seconds)}{rate} · "
                f"{result.size[0]}×{result.size[1]} px · {result.device}")
-    if view.status == "finished":
+    if view.n_items > 1:  # a sweep or comparison: the summary is about the batch
+        summary = f"last run: {summary}"
+        if view.status == "finished":
+            st.success(view.message, icon=":material/check_circle:")
+        else:
+            st.warning(view.message, icon=":material/stop_circle:")
+    elif view.status == "finished":
         st.success(f"Finished: {summary}", icon=":material/check_circle:")
     else:
         st.warning(f"{view.message} ({summary})", icon=":material/stop_circle:")

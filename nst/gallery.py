@@ -25,6 +25,7 @@ import numpy as np
 
 from nst.images import resize_to, to_uint8
 from nst.params import StyleParams
+from nst.store import png_metadata as store_png_metadata
 
 PAGE_SIZE = 24
 MAX_COMPARE = 4
@@ -397,17 +398,8 @@ def comparison_image(before: np.ndarray, after: np.ndarray, mode: str = "wipe", 
 
 
 def png_metadata(record: Any) -> dict[str, Any]:
-    """PNG text chunks for a downloaded result: the parameters (``nst:params``) and what came out."""
-    return {
-        "Software": "nst style transfer studio",
-        "Title": run_title(record),
-        "nst:params": record.params.to_dict(),
-        "nst:status": record.status,
-        "nst:losses": record.losses,
-        "nst:steps": record.steps,
-        "nst:vgg19_weights": record.weights_id,
-        "nst:run_id": record.id,
-    }
+    """PNG text chunks for a downloaded result (the store's definition, one for both)."""
+    return store_png_metadata(record)
 
 
 def rerun_params(record: Any) -> dict[str, Any]:

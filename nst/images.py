@@ -54,6 +54,7 @@ __all__ = [
     "resize_to",
     "save_png",
     "to_uint8",
+    "write_atomically",
 ]
 
 MAX_PIXELS = 120_000_000
@@ -478,7 +479,7 @@ def save_png(
     data = png_bytes(pixels, metadata)  # encode first: a bad array must not leave debris
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(target, data)
+        write_atomically(target, data)
     except OSError as error:
         raise ImageError(
             f"Cannot save the image to {target}: {_describe_os_error(error)}."
@@ -486,7 +487,11 @@ def save_png(
     return target
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` all or nothing: a hidden temp file beside it, fsync, rename.
+
+    The temp name is ``.<name>.<random>.tmp`` (the store's orphan cleanup recognises it).
+    """
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     # os.open with 0o666 honours the umask, unlike mkstemp's private 0o600 files.
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -498,7 +503,10 @@ def _write_atomically(target: Path, data: bytes) -> None:
             os.fsync(file.fileno())
         os.replace(temporary, target)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass
         raise
 
 

@@ -51,7 +51,7 @@ import numpy as np
 from PIL import Image
 
 from nst.errors import NSTError
-from nst.images import from_uint8, png_bytes, to_uint8
+from nst.images import from_uint8, png_bytes, to_uint8, write_atomically
 from nst.params import StyleParams
 
 log = logging.getLogger("nst")
@@ -272,26 +272,26 @@ def _decode_png(data: bytes) -> np.ndarray:
         return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
+def png_metadata(record: "RunRecord") -> dict[str, Any]:
+    """PNG text chunks of a stored run's image: its parameters (``nst:params``) and what came out."""
+    return {
+        "Software": "nst style transfer studio",
+        "Title": record.title or f"run {record.id}",
+        "nst:params": record.params.to_dict(),
+        "nst:status": record.status,
+        "nst:losses": record.losses,
+        "nst:steps": record.steps,
+        "nst:vgg19_weights": record.weights_id,
+        "nst:run_id": record.id,
+    }
+
+
 def _write_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp name in the same folder, fsync, rename.
+    """Write ``data`` to ``path`` atomically (``nst.images.write_atomically``).
 
     Module-level so tests can make it fail (a full disk) or observe it.
     """
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}{_TEMP_SUFFIX}")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(temporary, flags, 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            temporary.unlink(missing_ok=True)
-        except OSError:
-            pass
-        raise
+    write_atomically(path, data)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -1145,16 +1145,7 @@ class Store:
         pixels = self.output_image(run_id)
         stem = f"run-{record.id}" + (f"-{_slug(record.title)}" if _slug(record.title) else "")
         dest = Path(dest_dir).expanduser()
-        metadata = {
-            "Software": "nst style transfer studio",
-            "Title": record.title or f"run {record.id}",
-            "nst:params": record.params.to_dict(),
-            "nst:status": record.status,
-            "nst:losses": record.losses,
-            "nst:steps": record.steps,
-            "nst:vgg19_weights": record.weights_id,
-            "nst:run_id": record.id,
-        }
+        metadata = png_metadata(record)
         sidecar = {
             "id": record.id, "created": record.created_at.isoformat(), "title": record.title, "notes": record.notes,
             "favourite": record.favourite, "status": record.status, "message": record.message,

@@ -67,6 +67,7 @@ class FakeResult:
     params: StyleParams = StyleParams(size=64)
     weights_id: str = "sha256:abc"
     device: str = "CPU"
+    leakage: dict[str, float] = field(default_factory=dict)
 
 
 def _engine_fields(class_name: str) -> set[str]:
