@@ -76,6 +76,11 @@ def _keep_tensorflow_warm_between_reruns() -> None:
         script_runner._clean_problem_modules = lambda: None
     try:
         config.set_option("runner.postScriptGC", False, "app.py: keep TensorFlow warm")
+        # "Magic" compiles this script through ast.parse. On CPython 3.11.7 ast.parse is not
+        # thread-safe (gh-106905): when the worker traces a tf.function (autograph parses Python
+        # source too) at the same moment, the script run fails with "SystemError: AST constructor
+        # recursion depth mismatch". The page uses no magic, so plain compile() is enough.
+        config.set_option("runner.magicEnabled", False, "app.py: no ast.parse next to autograph")
     except Exception:  # noqa: BLE001 - an unknown option in a later Streamlit: nothing to turn off
         pass
 

@@ -84,7 +84,8 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list[float]]:
 
 def run_batch(items: Sequence[BatchItem], content: np.ndarray, styles: Sequence[np.ndarray], *,
               net, control=None, on_event: Callable[[int, object], None] | None = None,
-              on_result: Callable[[BatchItem, object], None] | None = None) -> list:
+              on_result: Callable[[BatchItem, object], None] | None = None,
+              mask: np.ndarray | None = None) -> list:
     """Run items one after another; a cancel ends the current item (kept) and skips the rest."""
     from nst.engine import RunControl, stylize
 
@@ -93,7 +94,7 @@ def run_batch(items: Sequence[BatchItem], content: np.ndarray, styles: Sequence[
     for index, item in enumerate(items):
         if control.cancelled:
             break
-        result = stylize(content, styles, item.params, net=net, control=control,
+        result = stylize(content, styles, item.params, net=net, control=control, mask=mask,
                          on_event=(lambda event, i=index: on_event(i, event)) if on_event else None)
         results.append(result)
         if on_result:

@@ -96,6 +96,17 @@ def _reachable(url: str) -> bool:
         return False
 
 
+def _style_input(style: np.ndarray, style_scale: float) -> np.ndarray:
+    """The 256 x 256 style input the model expects; ``style_scale`` zooms (crop) or tiles it."""
+    side = max(16, round(STYLE_SIZE * style_scale))
+    square = resize_to(resize_long_side(style, side), side, side)
+    if side < STYLE_SIZE:  # smaller strokes: repeat the painting to fill the input
+        reps = -(-STYLE_SIZE // side)
+        square = np.tile(square, (reps, reps, 1))
+    offset = (square.shape[0] - STYLE_SIZE) // 2
+    return np.ascontiguousarray(square[offset:offset + STYLE_SIZE, offset:offset + STYLE_SIZE])
+
+
 def fast_model_available() -> tuple[bool, str]:
     """(True, "") when fast mode works, else (False, the sentence to show)."""
     try:
@@ -125,8 +136,7 @@ def stylize_fast(content: np.ndarray, styles: Sequence[np.ndarray], blend: Seque
         if weight <= 0:
             continue
         style = prepare_style(style, content, preserve_colors)
-        side = max(16, round(STYLE_SIZE * style_scale))
-        style_tensor = tf.constant(resize_to(resize_long_side(style, side), side, side)[None])
+        style_tensor = tf.constant(_style_input(style, style_scale)[None])
         if blur_style:
             style_tensor = tf.nn.avg_pool(style_tensor, ksize=3, strides=1, padding="SAME")
         output = np.asarray(model(content_tensor, style_tensor)[0])[0]

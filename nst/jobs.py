@@ -573,7 +573,7 @@ class JobRunner:
             self._save(job, result, net, item.params, item.label)
 
         results = run_batch(job.items, job.content, job.styles, net=net, control=job.control,
-                            on_event=on_event, on_result=on_result)
+                            on_event=on_event, on_result=on_result, mask=job.mask)
         done = len(results)
         last = results[-1] if results else None
         if done == len(job.items) and not job.control.cancelled:
@@ -588,6 +588,7 @@ class JobRunner:
         if self._save_result is None:
             job._saved(label or "", result, None, None)
             return
+        job._set_phase(RUNNING, "scoring and saving to the gallery")
         score = None
         try:
             from nst.score import score_image
@@ -659,7 +660,8 @@ def format_seconds(seconds: float | None) -> str:
 
 
 __all__ = [
-    "Job", "JobRunner", "JobView", "format_seconds", "store_saver", "QUEUED", "RUNNING", "FINISHED", "STOPPED", "FAILED",
+    "Job", "JobRunner", "JobView", "format_seconds", "store_saver",
+    "QUEUED", "RUNNING", "FINISHED", "STOPPED", "FAILED",
     "ACTIVE_STATUSES", "DONE_STATUSES", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
     "ABANDON_AFTER_SECONDS",
 ]

@@ -30,7 +30,7 @@ playwright_sync = pytest.importorskip("playwright.sync_api", reason="the Python 
 
 # the Chromium path and flags, the start timeout, a free port and the module-scoped `browser`
 # fixture are shared with the studio's browser test (importing it skips this module the same way)
-from test_browser import CHROMIUM, START_TIMEOUT, _free_port, browser  # noqa: E402,F401
+from test_browser import START_TIMEOUT, _free_port, browser  # noqa: E402,F401
 
 ROOT = Path(__file__).resolve().parents[1]
 STYLE_WEIGHTS = (3.0, 30.0, 300.0)
@@ -131,10 +131,16 @@ def page(browser):
     page.close()
 
 
-def _card(page, title: str):
-    """The bordered grid card whose title is ``title``."""
-    return page.get_by_test_id("stVerticalBlock").filter(
-        has=page.get_by_text(title, exact=True)).filter(has=page.get_by_role("button", name="Open")).last
+def _keyed(page, key: str):
+    """The element of the widget with ``key`` (Streamlit gives its container the class ``st-key-<key>``)."""
+    return page.locator(f".st-key-{key}")
+
+
+def _card(page, run_id: int, title: str):
+    """The bordered grid card of a run: the innermost block holding its title and its Select box
+    (outer blocks hold them too, and come first in document order)."""
+    return page.get_by_test_id("stVerticalBlock").filter(has=page.get_by_text(title, exact=True)).filter(
+        has=_keyed(page, f"sel_{run_id}")).last
 
 
 def _table_row(table, name: str):
@@ -159,17 +165,19 @@ def test_gallery_shows_the_runs_and_compares_two(gallery_server, gallery_runs, p
     _, ids = gallery_runs
     page.goto(f"{gallery_server}/Gallery")
     page.get_by_text(re.compile(r"3 runs kept in")).wait_for(timeout=START_TIMEOUT * 1000)
-    for title in TITLES:
-        card = _card(page, title)
+    for run_id, title, weight in zip(ids, TITLES, STYLE_WEIGHTS):
+        card = _card(page, run_id, title)  # one card per run: its thumbnail, title and key parameters
         expect(card).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(card.get_by_text(f"style {weight:g} · ")).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(card.get_by_test_id("stImage")).to_have_count(1, timeout=UI_TIMEOUT_MS)
         _image_loaded(card.get_by_test_id("stImage"))
     expect(page.get_by_role("button", name="Compare", exact=True)).to_be_disabled(timeout=UI_TIMEOUT_MS)
 
     # tick the weakest and the strongest style weight, one after the other
     weak, strong = ids[0], ids[2]
-    _card(page, TITLES[0]).get_by_test_id("stCheckbox").click()
+    _keyed(page, f"sel_{weak}").get_by_test_id("stCheckbox").click()
     page.get_by_text(f"Selected for comparison: #{weak} (1 of at most 4)").wait_for()
-    _card(page, TITLES[2]).get_by_test_id("stCheckbox").click()
+    _keyed(page, f"sel_{strong}").get_by_test_id("stCheckbox").click()
     page.get_by_text(f"Selected for comparison: #{weak}, #{strong} (2 of at most 4)").wait_for()
     compare = page.get_by_role("button", name="Compare", exact=True)
     expect(compare).to_be_enabled(timeout=UI_TIMEOUT_MS)
@@ -206,9 +214,10 @@ def test_gallery_opens_one_run(gallery_server, gallery_runs, page):
     _, ids = gallery_runs
     middle = ids[1]
     page.goto(f"{gallery_server}/Gallery")
-    card = _card(page, TITLES[1])
-    card.wait_for(timeout=START_TIMEOUT * 1000)
-    card.get_by_role("button", name="Open").click()
+    open_button = _keyed(page, f"open_{middle}").get_by_role("button", name="Open", exact=True)
+    open_button.wait_for(timeout=START_TIMEOUT * 1000)
+    expect(_card(page, middle, TITLES[1])).to_be_visible(timeout=UI_TIMEOUT_MS)
+    open_button.click()
 
     page.get_by_role("heading", name=re.compile(TITLES[1])).wait_for()
     expect(page).to_have_url(re.compile(rf"run={middle}"), timeout=UI_TIMEOUT_MS)

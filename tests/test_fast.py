@@ -95,3 +95,9 @@ def test_engine_fast_init_without_a_model_fails_with_the_sentence(monkeypatch, t
         stylize(content_image, [style_image], StyleParams(size=64, scales=1, iterations=1, init="fast"),
                 net=tiny_net)
     _load.cache_clear()
+
+
+@pytest.mark.parametrize("scale", [0.5, 1.0, 2.0])
+def test_style_scale_keeps_the_models_256px_style_input(use_model, content_image, style_image, scale):
+    out = stylize_fast(content_image, [style_image], style_scale=scale)
+    assert out.shape == content_image.shape
