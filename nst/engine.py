@@ -208,11 +208,11 @@ class Objective:
         """Content features, blended style Grams and the style mask: once per scale, never per step."""
         content_tensor = tf.constant(content[None])
         content_features = self.features(content_tensor)
-        guide = np.ones(content.shape[:2], np.float32) if mask is None else mask
         return Targets(
             content={n: content_features[n] for n, _ in self.form.content_layers},
             style=blended_style_targets(self.features, styles, blend, self.form.style_layers),
-            guide=tf.constant(guide[None, :, :, None]),
+            # no mask: no guide at all, so unmasked runs skip the guided Gram and the anchor
+            guide=None if mask is None else tf.constant(mask[None, :, :, None]),
             content_image=content_tensor,
         )
 
@@ -222,7 +222,7 @@ class Targets(NamedTuple):
 
     content: dict[str, tf.Tensor]
     style: dict[str, tf.Tensor]
-    guide: tf.Tensor  # [1,H,W,1] style mask, 1 = stylise (ones when nothing is masked)
+    guide: tf.Tensor | None  # [1,H,W,1] style mask, 1 = stylise; None when nothing is masked
     content_image: tf.Tensor  # [1,H,W,3]
 
 
