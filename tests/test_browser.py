@@ -8,6 +8,7 @@ found at $NST_CHROMIUM or /usr/bin/chromium.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -41,12 +42,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def studio(tmp_path_factory):
-    """A studio server on a free localhost port, with the tiny-network test hook on."""
+@contextlib.contextmanager
+def studio_server(log_dir: Path, **env: str):
+    """``streamlit run app.py`` on a free localhost port with the tiny-network hook; yields its URL.
+
+    The server is always stopped, and its log must hold no traceback.
+    """
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("studio") / "streamlit.log"
-    env = dict(os.environ, NST_STUDIO_TEST_TINY_NET="1", NST_OFFLINE="1", PYTHONUNBUFFERED="1")
+    log_path = log_dir / "streamlit.log"
+    env = dict(os.environ, NST_STUDIO_TEST_TINY_NET="1", NST_OFFLINE="1", PYTHONUNBUFFERED="1", **env)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
@@ -75,7 +79,15 @@ def studio(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(20)
-        assert "Traceback" not in log_path.read_text(errors="replace"), log_path.read_text(errors="replace")[-3000:]
+    log_text = log_path.read_text(errors="replace")
+    assert "Traceback" not in log_text, log_text[-3000:]
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    """A studio server on a free localhost port, with the tiny-network test hook on."""
+    with studio_server(tmp_path_factory.mktemp("studio")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

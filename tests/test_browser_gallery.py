@@ -14,12 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +23,10 @@ from PIL import Image
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="the Python playwright package is not installed")
 
-# the Chromium path and flags, the start timeout, a free port and the module-scoped `browser`
-# fixture are shared with the studio's browser test (importing it skips this module the same way)
-from test_browser import START_TIMEOUT, _free_port, browser  # noqa: E402,F401
+# the server (studio_server) and the module-scoped `browser` fixture are shared with the
+# studio's browser test (importing it skips this module the same way)
+from test_browser import START_TIMEOUT, browser, studio_server  # noqa: E402,F401
 
-ROOT = Path(__file__).resolve().parents[1]
 STYLE_WEIGHTS = (3.0, 30.0, 300.0)
 TITLES = ("weak style", "middle style", "strong style")
 STYLE_WEIGHT_ROW = ["style_weight", "3", "300", "≠"]  # runs 1 and 3 compared: both values, marked differing
@@ -87,40 +81,8 @@ def gallery_runs(tmp_path_factory) -> tuple[Path, list[int]]:
 def gallery_server(gallery_runs, tmp_path_factory):
     """``streamlit run app.py`` on a free localhost port, reading the runs' data directory."""
     data_dir, _ = gallery_runs
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("gallery_server") / "streamlit.log"
-    env = dict(os.environ, NST_DATA_DIR=str(data_dir), NST_STUDIO_TEST_TINY_NET="1", NST_OFFLINE="1",
-               PYTHONUNBUFFERED="1")
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
+    with studio_server(tmp_path_factory.mktemp("gallery_server"), NST_DATA_DIR=str(data_dir)) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(20)
-    log_text = log_path.read_text(errors="replace")
-    assert "Traceback" not in log_text, log_text[-3000:]
 
 
 @pytest.fixture
