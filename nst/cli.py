@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--style-scale", type=float, default=defaults.style_scale,
                          help="style image size relative to the output")
     stylize.add_argument("--pooling", choices=("max", "avg"), default=defaults.pooling)
+    stylize.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default=defaults.precision,
+                         help="of the VGG19 convolutions; auto = bfloat16 only where this CPU runs it fast")
     stylize.add_argument("--seed", type=int, default=defaults.seed)
     stylize.add_argument("--mask", help="mask image: white = stylise, black = keep the photo's look")
     stylize.add_argument("--mask-strength", type=float, default=defaults.mask_strength, help="0..1")
@@ -180,6 +182,7 @@ def _params_from_args(args: argparse.Namespace) -> StyleParams:
         learning_rate=args.learning_rate, init="image" if args.init_image else args.init,
         seed=args.seed, style_blend=_parse_blend(args.style_blend, len(args.style)),
         style_scale=args.style_scale, preserve_colors=args.preserve_colors, pooling=args.pooling,
+        precision=args.precision,
         mask_strength=args.mask_strength, protect_flat=args.protect_flat,
     )
 

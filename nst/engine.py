@@ -1,7 +1,7 @@
 """The optimisation: turn a content image and style images into a painting.
 
 ``stylize()`` runs Gatys et al.'s optimisation coarse-to-fine over ``params.scale_sizes()``,
-with L-BFGS-B (scipy; bounded to [0,1]) or Adam, and reports ``ProgressEvent``s to a
+with a box-constrained L-BFGS (``nst.optim``; pixels kept in [0,1]) or Adam, and reports ``ProgressEvent``s to a
 callback while it runs. A ``RunControl`` lets another thread cancel the run or change the
 content / style / TV weights; a change takes effect at the next step (the weights are
 ``tf.Variable``s read inside the compiled step, so nothing retraces), and for L-BFGS it
@@ -32,9 +32,12 @@ from nst.images import resize_long_side, resize_to, to_uint8
 from nst.losses import LossForm, blended_style_targets, loss_terms
 from nst.masks import leakage, style_mask
 from nst.model import FeatureNet, get_feature_net
+from nst.optim import minimize_box
+from nst.precision import resolve_precision
 from nst.params import StyleParams
 
 SNAPSHOT_SECONDS = 2.0  # a snapshot at least this often, however slow the steps
+LBFGS_MEMORY = 10  # (s, y) pairs L-BFGS remembers; see benchmarks/speed.py for the choice
 
 
 # ---- what the engine reports ----------------------------------------------------------------
@@ -113,6 +116,8 @@ class StyleResult:
     weights_id: str
     device: str
     leakage: dict[str, float] = field(default_factory=dict)  # nst.masks.leakage of the result
+    precision: str = "float32"  # of the convolutions (params.precision resolved on this machine)
+    optimizer_stats: dict[str, int] = field(default_factory=dict)  # L-BFGS: iterations, backtracks, resets
     interrupted: bool = False  # Ctrl-C (KeyboardInterrupt) rather than a cancel()
 
     @property
@@ -157,10 +162,11 @@ class RunControl:
 class Objective:
     """The loss of one loss form on one network, as compiled TensorFlow functions."""
 
-    def __init__(self, net: FeatureNet, form: LossForm) -> None:
+    def __init__(self, net: FeatureNet, form: LossForm, precision: str = "float32") -> None:
         self.net = net
         self.form = form
-        self.extract = net.extractor(form.layers, form.pooling)
+        self.precision = precision
+        self.extract = net.extractor(form.layers, form.pooling, precision)
         self.content_weight = tf.Variable(1.0, trainable=False, name="content_weight")
         self.style_weight = tf.Variable(1.0, trainable=False, name="style_weight")
         self.tv_weight = tf.Variable(1.0, trainable=False, name="tv_weight")
@@ -226,15 +232,15 @@ class Targets(NamedTuple):
     content_image: tf.Tensor  # [1,H,W,3]
 
 
-_objectives: dict[tuple[int, LossForm], Objective] = {}
+_objectives: dict[tuple[int, LossForm, str], Objective] = {}
 _objectives_lock = threading.Lock()
 
 
-def objective_for(net: FeatureNet, form: LossForm) -> Objective:
+def objective_for(net: FeatureNet, form: LossForm, precision: str = "float32") -> Objective:
     with _objectives_lock:
-        key = (id(net), form)
+        key = (id(net), form, precision)
         if key not in _objectives:
-            _objectives[key] = Objective(net, form)
+            _objectives[key] = Objective(net, form, precision)
         return _objectives[key]
 
 
@@ -279,7 +285,7 @@ def stylize(
         raise ParamsError('init "image" needs an init image (e.g. a previous result).')
     blend = params.blend_weights(len(styles))
     net = net if net is not None else get_feature_net()
-    objective = objective_for(net, LossForm.from_params(params))
+    objective = objective_for(net, LossForm.from_params(params), resolve_precision(params.precision))
     with objective.lock:
         run = _Run(objective, content, styles, blend, params, control or RunControl(), on_event, init_image, mask)
         return run.execute()
@@ -323,6 +329,7 @@ class _Run:
         self.best_x: np.ndarray | None = None
         self.best_terms: LossTerms | None = None
         self.restart_from: np.ndarray | None = None
+        self.optimizer_stats: dict[str, int] = {}
 
     # -- inputs --
     def _dims(self, long_side: int) -> tuple[int, int]:
@@ -465,36 +472,26 @@ class _Run:
         return out
 
     def _lbfgs(self, x0: np.ndarray, targets: Targets) -> None:
-        from scipy.optimize import minimize
-
         shape = (1, *x0.shape)
 
-        def value_and_grad(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        def value_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
             self._before_step()
-            image = tf.constant(flat.reshape(shape), tf.float32)
+            image = tf.constant(x[None])
             terms, grad = self._timed_first_call(
                 lambda: self.objective.value_and_grad(image, targets), shape)
             values = LossTerms(*(float(t) for t in terms))
-            self._after_step(flat.reshape(x0.shape).astype(np.float32), values)
-            return values.total, grad.numpy().astype(np.float64).ravel()
+            self._after_step(x, values)
+            return values.total, grad.numpy()[0]
 
         x = x0
         while True:
-            steps_at_start = self.scale_steps
             try:
-                # ftol/gtol 0: the step budget decides when to stop, not scipy's tolerances.
-                minimize(value_and_grad, x.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
-                         bounds=[(0.0, 1.0)], options={"maxiter": 10**6, "maxfun": 10**6,
-                                                       "ftol": 0.0, "gtol": 0.0, "maxcor": 20})
-                if self.scale_steps - steps_at_start < 2:  # line search can make no progress
-                    return
+                minimize_box(value_and_grad, x, memory=LBFGS_MEMORY, stats=self.optimizer_stats)
+                return  # a zero gradient: nothing left to do at this scale
             except _ScaleDone:
                 return
-            except _Restart:
-                pass
-            # Restart from the best image (L-BFGS memory dropped): after a weight change, or
-            # when scipy gave up early (non-smooth objectives) with steps left in the budget.
-            x = self.best_x if self.best_x is not None else self.restart_from
+            except _Restart:  # a weight change: the curvature memory no longer fits the loss
+                x = self.best_x if self.best_x is not None else self.restart_from
 
     def _adam(self, x0: np.ndarray, targets: Targets) -> None:
         image = tf.constant(x0[None], tf.float32)
@@ -536,6 +533,7 @@ class _Run:
             weight_changes=self.weight_changes, trace_seconds=self.trace_seconds,
             params=self.params, weights_id=self.objective.net.weights_id, device=compute_device(),
             leakage=leakage(image, self.content).to_dict(), interrupted=interrupted,
+            precision=self.objective.precision, optimizer_stats=dict(self.optimizer_stats),
         )
 
 

@@ -65,20 +65,28 @@ class FeatureNet:
     def channels(self, layer: str) -> int:
         return int(next(c.kernel.shape[-1] for c in self._convs if c.name == layer))
 
-    def extractor(self, layers: tuple[str, ...], pooling: str = "max") -> Extractor:
-        """A function image[1,H,W,3] in [0,1] -> {layer: activations}, truncated at the deepest layer."""
+    def extractor(self, layers: tuple[str, ...], pooling: str = "max", precision: str = "float32") -> Extractor:
+        """A function image[1,H,W,3] in [0,1] -> {layer: activations}, truncated at the deepest layer.
+
+        ``precision="bfloat16"`` runs the convolutions in bfloat16 (the kernels are cast inside
+        the step, which costs little next to the convolutions); activations come back as float32
+        so the losses and their sums stay in float32.
+        """
         wanted = set(layers)
         deepest = max(VGG19_CONV_LAYERS.index(name) for name in wanted)
         convs = self._convs[: deepest + 1]
         pool = tf.nn.max_pool2d if pooling == "max" else tf.nn.avg_pool2d
 
+        dtype = tf.bfloat16 if precision == "bfloat16" else tf.float32
+
         def features(image: tf.Tensor) -> dict[str, tf.Tensor]:
-            x = preprocess(image)
+            x = tf.cast(preprocess(image), dtype)
             out: dict[str, tf.Tensor] = {}
             for conv in convs:
-                x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, conv.kernel, 1, "SAME"), conv.bias))
+                kernel, bias = tf.cast(conv.kernel, dtype), tf.cast(conv.bias, dtype)
+                x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, kernel, 1, "SAME"), bias))
                 if conv.name in wanted:
-                    out[conv.name] = x
+                    out[conv.name] = tf.cast(x, tf.float32)
                 if conv.name in _POOL_AFTER and conv is not convs[-1]:
                     x = pool(x, 2, 2, "VALID")
             return out

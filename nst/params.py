@@ -38,6 +38,7 @@ OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise", "style", "image", "fast")  # fast: the TF-Hub model's picture (nst.fast)
 PRESERVE_COLORS = ("none", "luminance", "histogram")
 POOLINGS = ("max", "avg")
+PRECISIONS = ("auto", "float32", "bfloat16")  # of the VGG convolutions; losses are always float32
 # relative: squared error divided by the target's energy (this studio; size- and image-invariant)
 # mean:     mean squared error (TensorFlow tutorial)
 # gatys:    1/(4 N^2 M^2) sum of squared Gram differences / 1/2 sum of squared feature differences
@@ -86,6 +87,8 @@ class StyleParams:
     content_loss_form: str = "relative"
     tv_form: str = "squared_mean"
     pooling: str = "max"
+    # "auto": bfloat16 only on a CPU where it is clearly faster (nst.precision decides, once per machine)
+    precision: str = "auto"
     # budget: 0 = none. Otherwise the run ends after this many seconds, each scale getting a
     # share proportional to its planned work (steps x pixels), so a budget still ends at full size.
     time_limit: float = 0.0
@@ -113,6 +116,7 @@ class StyleParams:
         _check_choice("init", self.init, INITS)
         _check_choice("preserve_colors", self.preserve_colors, PRESERVE_COLORS)
         _check_choice("pooling", self.pooling, POOLINGS)
+        _check_choice("precision", self.precision, PRECISIONS)
         _check_choice("style_loss_form", self.style_loss_form, LOSS_FORMS)
         _check_choice("content_loss_form", self.content_loss_form, LOSS_FORMS)
         _check_choice("tv_form", self.tv_form, TV_FORMS)
@@ -237,6 +241,8 @@ QUALITY_PRESETS: dict[str, dict[str, float]] = {
     "Preview": {"scales": 2, "iterations": 50, "iteration_decay": 0.4},
     "Standard": {"scales": 3, "iterations": 80, "iteration_decay": 0.4},
     "High": {"scales": 4, "iterations": 160, "iteration_decay": 0.5},
+    # for 2048 px prints: one more, coarser scale does the painting; the 2048 px scale only sharpens
+    "Print": {"scales": 4, "iterations": 80, "iteration_decay": 0.4},
 }
 
 
@@ -256,5 +262,5 @@ def with_quality(params: StyleParams, preset: str) -> StyleParams:
 
 __all__ = [
     "StyleParams", "VGG19_CONV_LAYERS", "STRENGTH_PRESETS", "QUALITY_PRESETS", "with_strength", "with_quality",
-    "OPTIMIZERS", "INITS", "PRESERVE_COLORS", "POOLINGS", "LOSS_FORMS", "TV_FORMS",
+    "OPTIMIZERS", "INITS", "PRESERVE_COLORS", "POOLINGS", "PRECISIONS", "LOSS_FORMS", "TV_FORMS",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,8 @@ import pytest
 
 os.environ["NST_OFFLINE"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# per-machine caches (the precision choice) go to a scratch folder, never the user's ~/.cache
+os.environ["NST_CACHE_DIR"] = tempfile.mkdtemp(prefix="nst-test-cache-")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_IMAGES = SHARED / "images"

@@ -14,7 +14,7 @@ from nst.losses import LossForm
 from nst.model import tiny_feature_net_for_tests
 from nst.params import StyleParams
 
-FAST = StyleParams(size=64, scales=1, iterations=25, style_weight=10.0, snapshot_every=5)
+FAST = StyleParams(size=64, scales=1, iterations=25, style_weight=10.0, snapshot_every=5, precision="float32")
 
 
 def run_in_thread(target):
