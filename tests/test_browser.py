@@ -202,3 +202,71 @@ def test_upload_a_photo_and_stop_a_run(studio, browser):
     page.get_by_role("button", name=re.compile(r"Download step \d+ as PNG")).wait_for(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
     page.close()
+
+
+PAINTED = re.compile(r"Painted: keep the photo on (\d+)% · keep detail on (\d+)%")
+
+
+def _painted_shares(page) -> tuple[int, int]:
+    match = PAINTED.search(page.get_by_text(PAINTED).inner_text())
+    return int(match.group(1)), int(match.group(2))
+
+
+def _wait_for_shares(page, predicate, what: str) -> tuple[int, int]:
+    """Poll the caption until it satisfies ``predicate`` (a rerun follows each stroke: no fixed sleep)."""
+    deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+    shares = _painted_shares(page)
+    while not predicate(shares):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}; the caption says {shares}")
+        page.wait_for_timeout(250)
+        shares = _painted_shares(page)
+    return shares
+
+
+def _stroke(page, canvas, points: list[tuple[float, float]]) -> None:
+    """Drag the mouse along ``points`` (fractions of the canvas), as a user paints one stroke."""
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box and box["width"] > 100, box
+    x0, y0 = points[0]
+    page.mouse.move(box["x"] + x0 * box["width"], box["y"] + y0 * box["height"])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=8)
+    page.mouse.up()
+
+
+def test_paint_a_mask_with_the_brush(studio, browser):
+    """The brush (streamlit-drawable-canvas, a components-v2 element in the page itself, not an
+    iframe): a red stroke marks photo to keep, a blue one detail; the caption and the overlay
+    follow; Clear empties both."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(studio)
+    page.get_by_role("button", name="Stylize", exact=True).wait_for(timeout=START_TIMEOUT * 1000)
+    page.get_by_text("Spatial control: where the style goes").click()
+    page.get_by_text(PAINTED).wait_for(timeout=60_000)
+    assert _painted_shares(page) == (0, 0)
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(timeout=60_000)
+
+    _stroke(page, canvas, [(0.1, 0.2), (0.5, 0.3), (0.9, 0.4)])
+    keep, detail = _wait_for_shares(page, lambda s: s[0] > 0, "the red stroke to count")
+    assert detail == 0
+
+    page.get_by_text("Show the mask on the photo").click()
+    page.get_by_test_id("stImage").filter(has_text="Red: kept as the photo").wait_for(timeout=60_000)
+
+    page.get_by_text("Red brush: strokes keep the photo").wait_for(timeout=60_000)
+    page.get_by_text("Keep detail here").click()
+    # drawn after the canvas in the same rerun: once it shows, the canvas has the blue brush
+    page.get_by_text("Blue brush: strokes keep detail").wait_for(timeout=60_000)
+    _stroke(page, canvas, [(0.1, 0.8), (0.5, 0.75), (0.9, 0.7)])
+    keep_after, detail = _wait_for_shares(page, lambda s: s[1] > 0, "the blue stroke to count")
+    assert keep_after == keep  # the blue stroke does not cross the red one
+
+    page.get_by_role("button", name="Clear the brush strokes").click()
+    _wait_for_shares(page, lambda s: s == (0, 0), "Clear to empty the canvas")
+    page.get_by_text("Nothing is masked: the style goes everywhere.").wait_for(timeout=60_000)
+    assert page.get_by_test_id("stException").count() == 0
+    page.close()
