@@ -223,11 +223,16 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     if args.save:
         from nst.store import Store
 
+        from nst.score import score_image
+
+        # scored like the studio's runs, so the gallery compares CLI runs by score too
+        score = score_image(result.image, content, styles, net, size=params.size,
+                            blend=list(params.blend_weights(len(styles)))).terms.total
         with Store() as store:
             run_id = store.save_run(result, content=content, styles=styles, blend=params.blend_weights(len(styles)),
                                     title=args.title, content_name=Path(args.content).name,
                                     style_names=[Path(p).name for p in args.style],
-                                    leakage=result.leakage.get("leakage"))
+                                    score=score, leakage=result.leakage.get("leakage"))
         print(f"saved as run {run_id}", file=sys.stderr)
     seconds = time.perf_counter() - started
     print(f"{result.status}: {output} ({result.size[0]}x{result.size[1]}, {result.steps} steps, "
@@ -288,7 +293,7 @@ def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:
                 result, content=content, styles=styles, blend=item.params.blend_weights(len(styles)),
                 title=item.label, content_name=Path(args.content).name,
                 style_names=[Path(p).name for p in args.style], group_id=group_id, group_kind=args.command,
-                group_label=item.label, score=score)
+                group_label=item.label, score=score, leakage=(result.leakage or {}).get("leakage"))
         rows.append(row)
         print(f"{item.label}: {result.status}, {result.steps} steps, {result.seconds:.1f} s, score {score:.4g}",
               file=sys.stderr)
