@@ -12,6 +12,8 @@ on, and without it a missing weight file is an error message, never a silent fal
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 
 import numpy as np
@@ -107,8 +109,6 @@ def studio_runner(tiny_test_net: bool) -> JobRunner:
 
 def _jpeg(pixels: np.ndarray, quality: int = 90) -> bytes:
     """Encode once, show many times: st.image would re-encode an array on every rerun."""
-    import io
-
     from PIL import Image
 
     buffer = io.BytesIO()
@@ -472,8 +472,13 @@ def brush_canvas(content: np.ndarray):
     height, width = content.shape[:2]
     canvas_height = max(16, round(BRUSH_CANVAS_WIDTH * height / width))
     rgb = BRUSH_KEEP_PHOTO_RGB if state["brush_mode"] == "keep_photo" else BRUSH_KEEP_DETAIL_RGB
-    background = _jpeg(resize_long_side(content, 2 * BRUSH_CANVAS_WIDTH))
-    key = f"brush_{state.get('_content_id')}_{state.get('_brush_generation', 0)}"  # a new photo: a new canvas
+    photo_id = state.get("_content_id")
+    cached_background = state.get("_brush_background")
+    if not cached_background or cached_background[0] != (photo_id, content.shape):  # encoded once per photo
+        cached_background = ((photo_id, content.shape), _jpeg(resize_long_side(content, 2 * BRUSH_CANVAS_WIDTH)))
+        state["_brush_background"] = cached_background
+    background = cached_background[1]
+    key = f"brush_{photo_id}_{state.get('_brush_generation', 0)}"  # a new photo: a new canvas
     result = st_canvas(stroke_width=int(state["brush_size"]), stroke_color=_rgba(rgb, BRUSH_ALPHA),
                        background_image=background, width=BRUSH_CANVAS_WIDTH, height=canvas_height,
                        drawing_mode="freedraw", return_image_data=True, key=key)
@@ -483,22 +488,20 @@ def brush_canvas(content: np.ndarray):
     data = result.image_bytes
     if not data:
         return None
-    import hashlib
-
     digest = (key, hashlib.sha256(data).hexdigest(), content.shape)
     cached = state.get("_brush_masks")
-    if not cached or cached[0] != digest:
+    if not cached or cached[0] != digest:  # decoded once per stroke, not on every rerun
         from PIL import Image
-        import io
 
         try:
-            masks = brush_masks(np.asarray(Image.open(io.BytesIO(data)).convert("RGBA")), height, width)
+            cached = (digest, brush_masks(np.asarray(Image.open(io.BytesIO(data)).convert("RGBA")), height, width),
+                      None)
         except (ImageError, OSError, ValueError) as exc:
-            st.error(f"The brush strokes could not be read ({exc}); clear them and paint again.")
-            masks = None
-        cached = (digest, masks)
+            cached = (digest, None, f"The brush strokes could not be read ({exc}); clear them and paint again.")
         state["_brush_masks"] = cached
-    masks = cached[1]
+    _, masks, error = cached
+    if error:
+        st.error(error)
     if masks is None or (masks.keep_photo_share == 0 and masks.keep_detail_share == 0):
         return None
     return masks
