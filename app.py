@@ -12,6 +12,8 @@ on, and without it a missing weight file is an error message, never a silent fal
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 
 import numpy as np
@@ -107,8 +109,6 @@ def studio_runner(tiny_test_net: bool) -> JobRunner:
 
 def _jpeg(pixels: np.ndarray, quality: int = 90) -> bytes:
     """Encode once, show many times: st.image would re-encode an array on every rerun."""
-    import io
-
     from PIL import Image
 
     buffer = io.BytesIO()
@@ -192,7 +192,8 @@ def _init_state() -> None:
         "content_example": next(iter(CONTENT_EXAMPLES)),
         "style_examples": [next(iter(STYLE_EXAMPLES))],
         "protect_flat": float(DEFAULTS.protect_flat), "mask_strength": float(DEFAULTS.mask_strength),
-        "show_mask": False,
+        "show_mask": False, "detail_strength": float(DEFAULTS.detail_strength),
+        "brush_mode": next(iter(BRUSH_MODES)), "brush_size": 24,
         "sweep_params": ["style_weight", "content_weight"], "cmp_methods": list(RECIPES)[:2],
         "cmp_size": COMPARE_SIZE, "cmp_seconds": float(COMPARE_SECONDS), "cmp_native": False,
     }
@@ -249,6 +250,7 @@ def build_params(n_styles: int, blend: list[float]) -> StyleParams:
         style_scale=float(state["style_scale"]), preserve_colors=state["preserve_colors"],
         content_layers=((state["content_layer"], 1.0),), style_layers=style_layers, pooling=state["pooling"],
         protect_flat=float(state["protect_flat"]), mask_strength=float(state["mask_strength"]),
+        detail_strength=float(state["detail_strength"]),
     )
 
 
@@ -278,6 +280,7 @@ def apply_rerun_from_gallery() -> None:
         "content_layer": params.content_layers[0][0], "style_layers": style_names,
         "init": params.init if params.init in INIT_LABELS else "content",
         "protect_flat": float(params.protect_flat), "mask_strength": float(params.mask_strength),
+        "detail_strength": float(params.detail_strength),
     }
     if params.tv_weight == 0:
         values["m_tv"] = 0.0
@@ -441,14 +444,80 @@ def style_inputs() -> tuple[list[np.ndarray], list[float], list[str], list[str]]
     return [c[2] for c in chosen], blend, [c[1] for c in chosen], blend_keys
 
 
-def mask_controls(content: np.ndarray | None) -> tuple[np.ndarray | None, str | None]:
-    """Spatial control (issue 8, no brush yet): (the user's mask or None, its error or None)."""
-    from nst.masks import load_mask, style_mask
+BRUSH_MODES = {"keep_photo": "Keep the photo here", "keep_detail": "Keep detail here"}
+BRUSH_CANVAS_WIDTH = 320  # px on screen; the strokes are resized to the photo's size
+
+
+def _rgba(rgb: tuple[int, int, int], alpha: float) -> str:
+    return f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {alpha})"
+
+
+def _clear_brush() -> None:
+    st.session_state["_brush_generation"] = st.session_state.get("_brush_generation", 0) + 1
+
+
+def brush_canvas(content: np.ndarray):
+    """The brush: paint on the photo (streamlit-drawable-canvas). Returns nst.masks.BrushMasks at
+    the photo's size, or None when nothing is painted (or the canvas has sent nothing yet)."""
+    from streamlit_drawable_canvas import st_canvas
+
+    from nst.masks import BRUSH_ALPHA, BRUSH_KEEP_DETAIL_RGB, BRUSH_KEEP_PHOTO_RGB, brush_masks
+
+    state = st.session_state
+    mode_col, size_col = st.columns([3, 2])
+    mode_col.radio("Brush", list(BRUSH_MODES), key="brush_mode", format_func=BRUSH_MODES.get, horizontal=True,
+                   help="Red strokes keep the photo (no style there). Blue strokes keep detail and colour: "
+                        "still painted, but the photo's shapes count more there.")
+    size_col.slider("Brush size", 4, 60, key="brush_size", step=2)
+    height, width = content.shape[:2]
+    canvas_height = max(16, round(BRUSH_CANVAS_WIDTH * height / width))
+    rgb = BRUSH_KEEP_PHOTO_RGB if state["brush_mode"] == "keep_photo" else BRUSH_KEEP_DETAIL_RGB
+    photo_id = state.get("_content_id")
+    cached_background = state.get("_brush_background")
+    if not cached_background or cached_background[0] != (photo_id, content.shape):  # encoded once per photo
+        cached_background = ((photo_id, content.shape), _jpeg(resize_long_side(content, 2 * BRUSH_CANVAS_WIDTH)))
+        state["_brush_background"] = cached_background
+    background = cached_background[1]
+    key = f"brush_{photo_id}_{state.get('_brush_generation', 0)}"  # a new photo: a new canvas
+    result = st_canvas(stroke_width=int(state["brush_size"]), stroke_color=_rgba(rgb, BRUSH_ALPHA),
+                       background_image=background, width=BRUSH_CANVAS_WIDTH, height=canvas_height,
+                       drawing_mode="freedraw", return_image_data=True, key=key)
+    st.caption("Red brush: strokes keep the photo (no style there)." if state["brush_mode"] == "keep_photo" else
+               "Blue brush: strokes keep detail and colour (the photo's shapes count more).")
+    st.button("Clear the brush strokes", key="brush_clear", on_click=_clear_brush, icon=":material/ink_eraser:")
+    data = result.image_bytes
+    if not data:
+        return None
+    digest = (key, hashlib.sha256(data).hexdigest(), content.shape)
+    cached = state.get("_brush_masks")
+    if not cached or cached[0] != digest:  # decoded once per stroke, not on every rerun
+        from PIL import Image
+
+        try:
+            cached = (digest, brush_masks(np.asarray(Image.open(io.BytesIO(data)).convert("RGBA")), height, width),
+                      None)
+        except (ImageError, OSError, ValueError) as exc:
+            cached = (digest, None, f"The brush strokes could not be read ({exc}); clear them and paint again.")
+        state["_brush_masks"] = cached
+    _, masks, error = cached
+    if error:
+        st.error(error)
+    if masks is None or (masks.keep_photo_share == 0 and masks.keep_detail_share == 0):
+        return None
+    return masks
+
+
+def mask_controls(content: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None, str | None]:
+    """Spatial control: (the user's style mask or None, the detail mask or None, an error or None).
+
+    The style mask combines an uploaded mask and the red "keep the photo" strokes (their minimum);
+    the blue "keep detail" strokes are the detail mask. Both are at the photo's size."""
+    from nst.masks import combine_detail_masks, combine_user_masks, load_mask, style_mask
 
     with st.expander("Spatial control: where the style goes", expanded=False):
         upload = st.file_uploader("Mask image (white = stylise, black = keep the photo)", type=UPLOAD_TYPES,
                                   key="mask_upload")
-        user_mask, error = None, None
+        uploaded, error = None, None
         if upload is not None:
             cache = st.session_state.setdefault("_mask_cache", {})
             if upload.file_id not in cache:
@@ -457,11 +526,36 @@ def mask_controls(content: np.ndarray | None) -> tuple[np.ndarray | None, str | 
                     cache[upload.file_id] = (load_mask(upload.getvalue(), name=upload.name), None)
                 except ImageError as exc:
                     cache[upload.file_id] = (None, str(exc))
-            user_mask, error = cache[upload.file_id]
+            uploaded, error = cache[upload.file_id]
             if error:
                 st.error(error, icon=":material/error:")
+        painted = brush_canvas(content) if content is not None else None
+        keep_share = painted.keep_photo_share if painted is not None else 0.0
+        detail_share = painted.keep_detail_share if painted is not None else 0.0
+        st.caption(f"Painted: keep the photo on {keep_share:.0%} · keep detail on {detail_share:.0%} "
+                   "of the picture")
+        user_mask, detail_mask = uploaded, None  # an upload alone goes to the engine as it is
+        if content is not None and painted is not None:
+            key = (id(painted), upload.file_id if upload is not None else None)
+            cached = st.session_state.get("_combined_masks")
+            if not cached or cached[0] != key:
+                height, width = content.shape[:2]
+                try:
+                    combined = combine_user_masks(uploaded, painted.keep_photo, height, width)
+                    cached = (key, combined, combine_detail_masks(painted.keep_detail, height=height, width=width),
+                              None)
+                except ImageError as exc:
+                    cached = (key, None, None, str(exc))
+                st.session_state["_combined_masks"] = cached
+            _, user_mask, detail_mask, combine_error = cached
+            if combine_error:
+                st.error(combine_error)
+                error = combine_error
         st.slider("Mask strength", 0.0, 1.0, key="mask_strength", step=0.05,
-                  help="1: black areas keep the photo fully; 0: the mask is ignored.")
+                  help="1: black (and red-painted) areas keep the photo fully; 0: the mask is ignored.")
+        st.slider("Detail strength", 0.0, 1.0, key="detail_strength", step=0.05,
+                  help="Blue-painted areas: the content weight there is multiplied by 1 + 9 × this, and "
+                       "their local colours are held, so crowded details stay sharp and colourful.")
         st.slider("Protect flat areas", 0.0, 1.0, key="protect_flat", step=0.05,
                   help="Keeps texture out of flat regions such as sky or walls (an automatic mask).")
         st.toggle("Show the mask on the photo", key="show_mask")
@@ -473,14 +567,20 @@ def mask_controls(content: np.ndarray | None) -> tuple[np.ndarray | None, str | 
             except ImageError as exc:
                 st.error(str(exc))
                 mask = None
-            if mask is None:
+            if mask is None and detail_mask is None:
                 st.caption("Nothing is masked: the style goes everywhere.")
             else:
-                tint = np.array([0.85, 0.1, 0.1], np.float32)  # red where the photo is kept
-                keep = (1.0 - mask)[..., None] * 0.6
-                st.image(to_uint8(small * (1 - keep) + tint * keep), width=THUMB_SIDE,
-                         caption="Red: kept as the photo; clear: stylised.")
-    return user_mask, error
+                shown = small.copy()
+                if mask is not None:
+                    keep = (1.0 - mask)[..., None] * 0.6  # red where the photo is kept
+                    shown = shown * (1 - keep) + np.array([0.85, 0.1, 0.1], np.float32) * keep
+                if detail_mask is not None:
+                    marked = resize_to(detail_mask, small.shape[1], small.shape[0])[..., None] * 0.5
+                    marked = marked * float(st.session_state["detail_strength"] > 0)
+                    shown = shown * (1 - marked) + np.array([0.15, 0.4, 0.9], np.float32) * marked
+                st.image(to_uint8(shown), width=THUMB_SIDE,
+                         caption="Red: kept as the photo; blue: detail kept; clear: stylised.")
+    return user_mask, detail_mask, error
 
 
 # ---- fast mode (issue 6) -----------------------------------------------------------------------
@@ -554,7 +654,7 @@ def _start(init: str | None = None, batch: str | None = None) -> None:
     job = current_job()
     if inputs is None or (job is not None and job.view().active):
         return
-    content, styles, blend_keys, mask, content_name, style_names = inputs
+    content, styles, blend_keys, mask, detail_mask, content_name, style_names = inputs
     items = None
     try:  # the controls as they are now (a setting changed just before the click counts)
         blend = [float(st.session_state.get(key, 1.0)) for key in blend_keys]
@@ -576,7 +676,8 @@ def _start(init: str | None = None, batch: str | None = None) -> None:
         st.session_state["_notice"] = str(error)
         return
     job = Job(content, styles, None if items else params, owner=st.session_state.get("_session_token"),
-              mask=mask, content_name=content_name, style_names=style_names, items=items, group_kind=batch)
+              mask=mask, detail_mask=detail_mask, content_name=content_name, style_names=style_names,
+              items=items, group_kind=batch)
     runner.submit(job)
     st.session_state["job_id"] = job.id
     st.session_state["_job_ref"] = job  # survives the registry forgetting old jobs
@@ -945,7 +1046,7 @@ col_inputs, col_paint = st.columns([1, 1.6], gap="large")
 with col_inputs:
     content_pixels, content_label = content_input()
     style_pixels, blend, style_labels, blend_keys = style_inputs()
-    user_mask, mask_error = mask_controls(content_pixels)
+    user_mask, detail_mask, mask_error = mask_controls(content_pixels)
 live_uploads = set()
 for key in ("content_upload", "style_upload"):  # (the mask keeps its own one-entry cache)
     value = st.session_state.get(key)
@@ -981,7 +1082,7 @@ with col_paint:
     with button_col:
         if ready and not running:  # what Stylize will paint; the callback reads it
             st.session_state["_ready_inputs"] = (content_pixels, style_pixels, blend_keys, user_mask,
-                                                 content_label, style_labels)
+                                                 detail_mask, content_label, style_labels)
         else:
             st.session_state.pop("_ready_inputs", None)
         st.button("Stylize", type="primary", disabled=not ready or running, width="stretch", on_click=_start,

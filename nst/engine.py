@@ -30,7 +30,7 @@ from nst.colors import prepare_style, recombine_luminance
 from nst.errors import ParamsError
 from nst.images import resize_long_side, resize_to, to_uint8
 from nst.losses import LossForm, blended_style_targets, loss_terms
-from nst.masks import leakage, style_mask
+from nst.masks import detail_map, detail_weights, leakage, style_mask
 from nst.model import FeatureNet, get_feature_net
 from nst.optim import minimize_box
 from nst.precision import resolve_precision
@@ -184,7 +184,7 @@ class Objective:
 
     def _terms(self, image, targets: "Targets"):
         content, style, tv = loss_terms(self.extract(image), image, targets.content, targets.style, self.form,
-                                        targets.guide, targets.content_image)
+                                        targets.guide, targets.content_image, targets.detail)
         total = self.content_weight * content + self.style_weight * style + self.tv_weight * tv
         return total, content, style, tv
 
@@ -210,8 +210,9 @@ class Objective:
         return image, m, v, terms
 
     def targets(self, content: np.ndarray, styles: Sequence[np.ndarray], blend: Sequence[float],
-                mask: np.ndarray | None = None) -> "Targets":
-        """Content features, blended style Grams and the style mask: once per scale, never per step."""
+                mask: np.ndarray | None = None, detail: np.ndarray | None = None) -> "Targets":
+        """Content features, blended style Grams, the style mask and the detail weights: once per
+        scale, never per step."""
         content_tensor = tf.constant(content[None])
         content_features = self.features(content_tensor)
         return Targets(
@@ -220,6 +221,7 @@ class Objective:
             # no mask: no guide at all, so unmasked runs skip the guided Gram and the anchor
             guide=None if mask is None else tf.constant(mask[None, :, :, None]),
             content_image=content_tensor,
+            detail=None if detail is None else tf.constant(detail[None, :, :, None]),
         )
 
 
@@ -230,6 +232,7 @@ class Targets(NamedTuple):
     style: dict[str, tf.Tensor]
     guide: tf.Tensor | None  # [1,H,W,1] style mask, 1 = stylise; None when nothing is masked
     content_image: tf.Tensor  # [1,H,W,3]
+    detail: tf.Tensor | None = None  # [1,H,W,1] content-weight multiplier (>= 1); None: no detail mask
 
 
 _objectives: dict[tuple[int, LossForm, str], Objective] = {}
@@ -271,6 +274,7 @@ def stylize(
     on_event: Callable[[ProgressEvent], None] | None = None,
     init_image: np.ndarray | None = None,
     mask: np.ndarray | None = None,
+    detail_mask: np.ndarray | None = None,
 ) -> StyleResult:
     """Paint ``content`` (H x W x 3 float32 in [0,1], any size) in the style of ``styles``.
 
@@ -278,6 +282,8 @@ def stylize(
     ``init_image`` is required when ``params.init == "image"`` (e.g. to continue a run).
     ``mask`` (H x W in [0,1], any size; white = stylise, black = keep the photo) applies with
     ``params.mask_strength``; ``params.protect_flat`` adds the automatic flat-area mask.
+    ``detail_mask`` (H x W in [0,1], any size; white = keep this region's detail and colour)
+    multiplies the content weight there by ``1 + 9 * params.detail_strength``.
     """
     if not styles:
         raise ParamsError("Give at least one style image.")
@@ -287,7 +293,8 @@ def stylize(
     net = net if net is not None else get_feature_net()
     objective = objective_for(net, LossForm.from_params(params), resolve_precision(params.precision))
     with objective.lock:
-        run = _Run(objective, content, styles, blend, params, control or RunControl(), on_event, init_image, mask)
+        run = _Run(objective, content, styles, blend, params, control or RunControl(), on_event, init_image, mask,
+                   detail_mask)
         return run.execute()
 
 
@@ -297,7 +304,7 @@ class _Run:
     def __init__(self, objective: Objective, content: np.ndarray, styles: Sequence[np.ndarray],
                  blend: Sequence[float], params: StyleParams, control: RunControl,
                  on_event: Callable[[ProgressEvent], None] | None, init_image: np.ndarray | None,
-                 mask: np.ndarray | None) -> None:
+                 mask: np.ndarray | None, detail_mask: np.ndarray | None = None) -> None:
         self.objective = objective
         self.params = params
         self.control = control
@@ -309,6 +316,7 @@ class _Run:
         self.init_image = init_image
         self.style_mask = style_mask(self.content, user_mask=mask, mask_strength=params.mask_strength,
                                      protect_flat=params.protect_flat)
+        self.detail_map = detail_map(self.content, detail_mask, params.detail_strength)
         self.sizes = params.scale_sizes()
         self.dims = [self._dims(long_side) for long_side in self.sizes]
         self.weights = Weights(params.content_weight, params.style_weight, params.tv_weight)
@@ -395,7 +403,8 @@ class _Run:
         long_side = self.sizes[self.scale_index]
         styles = [self._style_at(s, long_side) for s in self.styles]
         mask = None if self.style_mask is None else resize_to(self.style_mask, width, height)
-        targets = self.objective.targets(self.content_at_scale, styles, self.blend, mask)
+        detail = None if self.detail_map is None else detail_weights(resize_to(self.detail_map, width, height))
+        targets = self.objective.targets(self.content_at_scale, styles, self.blend, mask, detail)
         x0 = self._initial_image(width, height) if previous is None else resize_to(previous, width, height)
         self.scale_steps = 0
         self._new_segment()

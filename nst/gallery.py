@@ -32,6 +32,8 @@ MAX_COMPARE = 4
 MIN_COMPARE = 2
 SCORE_SORT_LABEL = "lowest loss (under this studio's objective)"
 SORT_LABELS = {"newest": "newest", "fastest": "fastest", "score": SCORE_SORT_LABEL}
+# shown wherever compared runs show their scores (nst.masks.leakage: texture where the photo is flat)
+LEAKAGE_NOTE = ("leakage = style texture in the photo's flat areas (skies, walls); lower = cleaner flat areas")
 
 # Parameters worth a column on a card / first in the comparison table.
 KEY_PARAMS = ("style_weight", "content_weight", "tv_weight", "size", "optimizer")
@@ -95,6 +97,18 @@ def card_caption(run: Any) -> str:
             f" · tv {format_value(float(run.tv_weight))} · {run.size} px · {run.optimizer}")
 
 
+def result_line(run: Any, *, score: bool = True, loss: bool = False) -> str:
+    """``score 1.23 · leakage 0.0045`` (and/or the final loss) of a compared run, for captions."""
+    parts = []
+    if loss:
+        losses = getattr(run, "losses", None) or {}
+        parts.append(f"loss {format_value(losses.get('total', getattr(run, 'loss_total', None)))}")
+    if score:
+        parts.append(f"score {format_value(getattr(run, 'score', None))}")
+    parts.append(f"leakage {format_value(getattr(run, 'leakage', None))}")
+    return " · ".join(parts)
+
+
 def card_meta(run: Any) -> str:
     """Date, status and duration for a grid card."""
     return f"{format_date(run.created)} · {run.status} · {format_seconds(run.seconds)}"
@@ -156,7 +170,7 @@ def param_diff(records: Sequence[Any], *, include_inputs: bool = True,
     Rows follow :data:`KEY_PARAMS` first, then the dataclass's field order; a parameter one run
     lacks (e.g. an older parameters version) shows as ``None``. With ``include_inputs`` (records
     only) the content and style images come first; with ``include_results`` the status, steps,
-    duration, final loss and score follow.
+    duration, final loss, score and leakage follow.
     """
     records = list(records)
     rows: list[DiffRow] = []
@@ -190,6 +204,7 @@ def param_diff(records: Sequence[Any], *, include_inputs: bool = True,
         add("final loss", [lo.get("total", getattr(r, "loss_total", None)) for lo, r in zip(losses, records)],
             "result")
         add("score", [getattr(r, "score", None) for r in records], "result")
+        add("leakage", [getattr(r, "leakage", None) for r in records], "result")
     return rows
 
 

@@ -127,6 +127,7 @@ class Job:
     def __init__(self, content: np.ndarray, styles: Sequence[np.ndarray], params: StyleParams | None = None, *,
                  init_image: np.ndarray | None = None, owner: str | None = None,
                  clock: Clock = time.monotonic, mask: np.ndarray | None = None,
+                 detail_mask: np.ndarray | None = None,
                  content_name: str = "", style_names: Sequence[str] = (),
                  items: Sequence[Any] | None = None, group_kind: str | None = None) -> None:
         """``items`` (``nst.batch.BatchItem``s) makes this a batch: one queued job that paints every
@@ -142,6 +143,7 @@ class Job:
         self.params = params
         self.init_image = init_image
         self.mask = None if mask is None else np.asarray(mask, np.float32)
+        self.detail_mask = None if detail_mask is None else np.asarray(detail_mask, np.float32)
         self.content_name = content_name
         self.style_names = tuple(style_names)
         self.group_kind = group_kind if self.items else None
@@ -542,7 +544,8 @@ class JobRunner:
                 self._run_batch(job, net)
                 return
             result = stylize(job.content, job.styles, job.params, net=net, control=job.control,
-                             on_event=job._on_event, init_image=job.init_image, mask=job.mask)
+                             on_event=job._on_event, init_image=job.init_image, mask=job.mask,
+                             detail_mask=job.detail_mask)
             self._save(job, result, net, job.params, None)
         except NSTError as error:  # ModelUnavailable, ParamsError, ImageError: one sentence for the user
             job._finish(FAILED, str(error), None)
@@ -573,7 +576,8 @@ class JobRunner:
             self._save(job, result, net, item.params, item.label)
 
         results = run_batch(job.items, job.content, job.styles, net=net, control=job.control,
-                            on_event=on_event, on_result=on_result, mask=job.mask)
+                            on_event=on_event, on_result=on_result, mask=job.mask,
+                            detail_mask=job.detail_mask)
         done = len(results)
         last = results[-1] if results else None
         if done == len(job.items) and not job.control.cancelled:

@@ -49,8 +49,13 @@ def style_layer_loss(gram: tf.Tensor, target: tf.Tensor, form: str) -> tf.Tensor
     return tf.reduce_mean(squared) / 4.0
 
 
-def content_layer_loss(features: tf.Tensor, target: tf.Tensor, form: str) -> tf.Tensor:
+def content_layer_loss(features: tf.Tensor, target: tf.Tensor, form: str,
+                       detail: tf.Tensor | None = None) -> tf.Tensor:
+    """Content error of one layer; ``detail`` ([1,H,W,1] per-pixel weight, at least 1) weights each
+    position's error (resized to the layer by area), so marked regions count more."""
     squared = tf.square(features - target)
+    if detail is not None:
+        squared = squared * tf.image.resize(detail, tf.shape(features)[1:3], method="area")
     if form == "relative":
         return tf.reduce_sum(squared) / (tf.reduce_sum(tf.square(target)) + _EPS)
     if form == "mean":
@@ -140,6 +145,24 @@ def anchor_loss(image: tf.Tensor, content_image: tf.Tensor, guide: tf.Tensor) ->
     return tf.reduce_mean((1.0 - guide) * tf.square(image - content_image))
 
 
+# Detail regions also keep the photo's local colour: a pixel anchor on blurred colour (means over
+# DETAIL_COLOUR_POOL x DETAIL_COLOUR_POOL px), weighted by how strongly the region is marked, so
+# brush-mark texture may still form there but the colours do not fade (see nst.masks).
+DETAIL_COLOUR_WEIGHT = 50.0
+DETAIL_COLOUR_POOL = 4
+
+
+def detail_colour_loss(image: tf.Tensor, content_image: tf.Tensor, detail: tf.Tensor) -> tf.Tensor:
+    """Mean squared distance of local mean colours, weighted by the detail marking (0 where unmarked)."""
+    from nst.masks import DETAIL_GAIN
+
+    def pool(t: tf.Tensor) -> tf.Tensor:
+        return tf.nn.avg_pool2d(t, DETAIL_COLOUR_POOL, DETAIL_COLOUR_POOL, "SAME")
+
+    marked = pool((detail - 1.0) / DETAIL_GAIN)
+    return tf.reduce_mean(marked * tf.square(pool(image) - pool(content_image)))
+
+
 def loss_terms(
     features: Mapping[str, tf.Tensor],
     image: tf.Tensor,
@@ -148,14 +171,18 @@ def loss_terms(
     form: LossForm,
     guide: tf.Tensor | None = None,
     content_image: tf.Tensor | None = None,
+    detail: tf.Tensor | None = None,
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """Unweighted (content, style, tv) terms of one image's features.
 
     ``guide`` ([1,H,W,1], 1 = stylise) restricts the style term to where the style may paint
     and anchors the rest to ``content_image``; the anchor is part of the content term.
+    ``detail`` ([1,H,W,1], per-pixel content-weight multiplier, 1 = unmarked) makes the content
+    error count more in detail regions (``nst.masks.detail_weights``) and anchors their local
+    mean colour to ``content_image``.
     """
     content = weighted_sum(
-        {n: content_layer_loss(features[n], content_targets[n], form.content_loss_form)
+        {n: content_layer_loss(features[n], content_targets[n], form.content_loss_form, detail)
          for n, _ in form.content_layers},
         dict(form.content_layers),
     )
@@ -164,6 +191,8 @@ def loss_terms(
     else:
         grams = {n: guided_gram_matrix(features[n], guide) for n, _ in form.style_layers}
         content = content + ANCHOR_WEIGHT * anchor_loss(image, content_image, guide)
+    if detail is not None:
+        content = content + DETAIL_COLOUR_WEIGHT * detail_colour_loss(image, content_image, detail)
     style = weighted_sum(
         {n: style_layer_loss(grams[n], style_targets[n], form.style_loss_form) for n, _ in form.style_layers},
         dict(form.style_layers),

@@ -80,6 +80,10 @@ class StyleParams:
     # spatial control (nst.masks): how strongly a user mask and flat-area protection apply, 0..1
     mask_strength: float = 1.0
     protect_flat: float = 0.0
+    # detail regions (a detail mask, 1 = keep detail and colour): the content weight there is
+    # multiplied by 1 + 9 * detail_strength (nst.masks.DETAIL_GAIN), so 1 means 10x; 0..1.
+    # Only applies when a detail mask is given. Saved runs from before it load with the default.
+    detail_strength: float = 1.0
     # loss form
     content_layers: tuple[tuple[str, float], ...] = DEFAULT_CONTENT_LAYERS
     style_layers: tuple[tuple[str, float], ...] = DEFAULT_STYLE_LAYERS
@@ -110,6 +114,7 @@ class StyleParams:
         _check_int("seed", self.seed, 0, 2**31 - 1)
         _check_number("mask_strength", self.mask_strength, low=0.0, high=1.0)
         _check_number("protect_flat", self.protect_flat, low=0.0, high=1.0)
+        _check_number("detail_strength", self.detail_strength, low=0.0, high=1.0)
         _check_number("time_limit", self.time_limit, low=0.0)
         _check_int("snapshot_every", self.snapshot_every, 1, 100_000)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)

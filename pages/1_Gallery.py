@@ -268,7 +268,7 @@ def group_view(store: Store, group_id: str) -> None:
     if kind == "compare":
         _header(":material/compare: Method comparison")
         st.caption(f"{g.style_names(first)} on {first.content_name or 'photo'} · {g.format_date(first.created)} · "
-                   "score = loss under this studio's objective, lower is better")
+                   "score = loss under this studio's objective, lower is better · " + g.LEAKAGE_NOTE)
         _group_compare_button(runs)
         columns = st.columns(len(runs))
         best = min((r.score for r in runs if r.score is not None), default=None)
@@ -277,11 +277,11 @@ def group_view(store: Store, group_id: str) -> None:
                 st.markdown(f"**{g.method_name(run)}**" + (" :material/trophy:" if best is not None
                                                           and run.score == best else ""))
                 _cell(run, thumbs.get(run.id),
-                      f"{g.format_seconds(run.seconds)} · score {g.format_value(run.score)} · {run.status}")
+                      f"{g.format_seconds(run.seconds)} · {g.result_line(run)} · {run.status}")
         return
     _header(":material/grid_view: Sweep" if kind == "sweep" else ":material/grid_view: Group")
     st.caption(f"{len(runs)} runs · {g.style_names(first)} on {first.content_name or 'photo'} · "
-               f"{g.format_date(first.created)}")
+               f"{g.format_date(first.created)} · {g.LEAKAGE_NOTE}")
     _group_compare_button(runs)
     row_labels, col_labels, cells = g.grid_layout(runs)
     widths = [1.2] + [2] * len(col_labels)
@@ -297,7 +297,7 @@ def group_view(store: Store, group_id: str) -> None:
                     st.caption("(no run)")
                 else:
                     _cell(run, thumbs.get(run.id), f"{g.format_seconds(run.seconds)} · "
-                          f"loss {g.format_value(run.loss_total)} · {run.status}")
+                          f"{g.result_line(run, score=run.score is not None, loss=True)} · {run.status}")
 
 
 # ---- compare 2-4 runs ------------------------------------------------------------------------------
@@ -394,8 +394,9 @@ def compare_view(store: Store, ids: list[int]) -> None:
             st.image(g.fit_box(image, width, height), width="stretch")
             st.markdown(f"**#{record.id} {g.run_title(record)}**")
             st.caption(f"{g.format_seconds(record.seconds)} · {record.steps} steps · "
-                       f"loss {g.format_value(record.losses.get('total'))} · {record.status}")
+                       f"{g.result_line(record, loss=True)} · {record.status}")
             st.button("Open", key=f"open_{record.id}", on_click=_go, kwargs={"run": record.id})
+    st.caption("score = loss under this studio's objective, lower is better · " + g.LEAKAGE_NOTE)
     tab_params, tab_losses, tab_wipe = st.tabs(["Parameters", "Loss curves", "Before / after"])
     with tab_params:
         _diff_table(records)
@@ -512,7 +513,8 @@ def detail_view(store: Store, run_id: int) -> None:
                       icon=":material/delete:")
         st.subheader("Loss terms")
         st.dataframe([{"term": k, "value": g.format_value(v)} for k, v in record.losses.items()]
-                     + [{"term": "score (studio objective)", "value": g.format_value(record.score)}],
+                     + [{"term": "score (studio objective)", "value": g.format_value(record.score)},
+                        {"term": "leakage (lower = cleaner flat areas)", "value": g.format_value(record.leakage)}],
                      hide_index=True, width="stretch")
         st.subheader("Inputs")
         st.caption(f"Content: {record.content_name or record.content_sha256[:8]} · styles: {g.style_names(record)}"

@@ -315,6 +315,33 @@ def test_mask_controls_errors_overlay_and_the_mask_reaches_the_run(tiny_env):
     assert job.wait(DEADLINE)
 
 
+def test_brush_and_detail_controls_render_and_reach_the_run(tiny_env):
+    """The canvas itself renders as nothing under AppTest (a custom component): its conversion is
+    tested in tests/test_masks.py and its drawing in tests/test_browser.py."""
+    at = _app()
+    _run_until(at, _model_ready, "the model")
+    assert at.radio(key="brush_mode").value == "keep_photo"
+    assert at.radio(key="brush_mode").options == ["Keep the photo here", "Keep detail here"]
+    assert at.slider(key="brush_size").value == 24
+    assert "Painted: keep the photo on 0% · keep detail on 0%" in _texts(at.caption)
+    at.radio(key="brush_mode").set_value("keep_detail")
+    at.slider(key="brush_size").set_value(40)
+    at.slider(key="detail_strength").set_value(0.5)
+    at.toggle(key="show_mask").set_value(True)
+    at.run()
+    assert not at.exception
+    assert "Nothing is masked" in _texts(at.caption)
+    _button(at, "Clear the brush strokes").click()
+    at.run()
+    assert not at.exception and at.session_state["_brush_generation"] == 1
+    _small_run(at, iterations=2)
+    _button(at, "Stylize").click()
+    at.run()
+    job = at.session_state["_job_ref"]
+    assert job.params.detail_strength == 0.5 and job.detail_mask is None  # nothing painted
+    assert job.wait(DEADLINE)
+
+
 def test_a_sweep_runs_as_one_job_and_links_to_its_gallery_group(tiny_env):
     at = _app()
     _run_until(at, _model_ready, "the model")

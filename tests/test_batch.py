@@ -92,6 +92,8 @@ def pictures(tmp_path, content_image, style_image, monkeypatch):
 
 
 def test_sweep_cli_saves_a_group_that_the_gallery_lists(pictures, tmp_path, capsys):
+    from nst.store import Store
+
     content, style = pictures
     code = main(["sweep", "--content", content, "--style", style, "--grid", "style_weight=1,10",
                  "--grid", "tv_weight=0.5,2", "--size", "64", "--save", "--json", "-o", str(tmp_path / "cells")],
@@ -103,6 +105,8 @@ def test_sweep_cli_saves_a_group_that_the_gallery_lists(pictures, tmp_path, caps
     assert main(["gallery", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert {r["group_id"] for r in listed} == {report["group_id"]}
+    with Store() as store:  # sweep cells keep their leakage for the gallery's grid
+        assert all(store.get_run(i["run_id"]).leakage is not None for i in report["items"])
     assert sorted(r["group_label"] for r in listed) == sorted(i["label"] for i in report["items"])
     run_id = report["items"][0]["run_id"]
     assert main(["gallery", "show", str(run_id), "--json"]) == 0
@@ -136,3 +140,5 @@ def test_stylize_save_keeps_the_run(pictures, tmp_path, capsys):
     with Store() as store:
         record = store.get_run(run_id)
     assert record.title == "first try" and record.params.iterations == 3
+    assert record.score is not None and record.score > 0  # scored like the studio's runs
+    assert record.leakage is not None

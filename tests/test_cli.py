@@ -195,3 +195,22 @@ def test_mask_and_flat_protection_flags(pictures, tmp_path, capsys):
     assert main(stylize_args(content, style, tmp_path / "o.png", "--mask", str(broken)), **TINY) == 2
     assert "broken.png" in capsys.readouterr().err
     assert main(stylize_args(content, style, tmp_path / "o.png", "--protect-flat", "2"), **TINY) == 2
+
+
+def test_detail_mask_flags(pictures, tmp_path, capsys):
+    content, style = pictures
+    detail = tmp_path / "detail.png"
+    Image.fromarray(np.full((24, 32), 255, np.uint8)).save(detail)  # another size than the content
+    code = main(stylize_args(content, style, tmp_path / "o.png", "--detail-mask", str(detail),
+                             "--detail-strength", "0.5", "--json"), **TINY)
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    report = json.loads(captured.out)
+    assert code == 0 and report["params"]["detail_strength"] == 0.5
+    broken = tmp_path / "notes.png"
+    broken.write_bytes(b"not a picture")
+    assert main(stylize_args(content, style, tmp_path / "o.png", "--detail-mask", str(broken)), **TINY) == 2
+    assert "notes.png" in capsys.readouterr().err
+    assert main(stylize_args(content, style, tmp_path / "o.png", "--detail-strength", "-1"), **TINY) == 2
+    err = capsys.readouterr().err
+    assert "detail_strength" in err and "Traceback" not in err

@@ -360,3 +360,62 @@ def test_paging_shows_24_cards_a_page(data_dir: Path) -> None:
     assert len(card_ids(at)) == g.PAGE_SIZE and "Page 1 of 2" in texts(at)
     at = at.button(key="next_page").click().run()
     assert card_ids(at) == [1, 2] and "Page 2 of 2" in texts(at)
+
+
+# ---------------------------------------------------------------------------- leakage beside the scores
+
+
+def test_result_line_shows_score_and_leakage() -> None:
+    run = SimpleNamespace(score=1.23456, leakage=0.0020218, losses={"total": 2.5})
+    assert g.result_line(run) == "score 1.235 · leakage 0.002022"
+    assert g.result_line(run, loss=True) == "loss 2.5 · score 1.235 · leakage 0.002022"
+    assert g.result_line(SimpleNamespace(score=None, leakage=None)) == "score — · leakage —"
+    assert "lower = cleaner flat areas" in g.LEAKAGE_NOTE
+
+
+def test_param_diff_has_a_leakage_row() -> None:
+    def record(run_id, leak):
+        return SimpleNamespace(id=run_id, params=StyleParams(), status="finished", steps=10, seconds=2.0,
+                               losses={"total": 1.0}, score=1.5, leakage=leak)
+
+    rows = {r.name: r for r in g.param_diff([record(1, 0.03), record(2, 0.002)], include_results=True)}
+    assert rows["leakage"].values == (0.03, 0.002) and rows["leakage"].differs
+    assert rows["leakage"].section == "result"
+
+
+def _save_with_leakage(store: Store, seed: int, leak: float, **group) -> int:
+    params = StyleParams(size=64, protect_flat=float(seed % 2))
+    return store.save_run(fake_result(seed, params), content=picture(1), styles=[picture(7, 20, 20)],
+                          content_name="golden_gate.jpg", style_names=["starry.png"], title=f"protect {seed % 2}",
+                          score=1.0 + seed, leakage=leak, **group)
+
+
+def test_compared_runs_show_leakage_beside_the_scores(data_dir: Path) -> None:
+    with Store(data_dir) as store:
+        plain = _save_with_leakage(store, 0, 0.0342725)
+        protected = _save_with_leakage(store, 1, 0.0020218)
+    at = app(compare=f"{plain},{protected}")
+    shown = texts(at)
+    assert "leakage 0.03427" in shown and "leakage 0.002022" in shown
+    assert "lower = cleaner flat areas" in shown
+    table = at.dataframe[0].value
+    frame = table.data if hasattr(table, "data") else table
+    row = frame.loc[frame["parameter"] == "leakage"]
+    assert list(row.iloc[0, 1:3]) == ["0.03427", "0.002022"] and row.iloc[0]["differs"] == "≠"
+
+
+def test_sweep_and_method_groups_show_leakage(data_dir: Path) -> None:
+    from nst.store import new_group_id
+
+    sweep, methods = new_group_id(), new_group_id()
+    with Store(data_dir) as store:
+        for i in range(2):
+            _save_with_leakage(store, i, 0.01 * (i + 1), group_id=sweep, group_kind="sweep",
+                               group_label=f"protect_flat={i}")
+            _save_with_leakage(store, i, 0.02 * (i + 1), group_id=methods, group_kind="compare",
+                               group_label=f"method {i}")
+    shown = texts(app(group=sweep))
+    assert "leakage 0.01" in shown and "leakage 0.02" in shown and "lower = cleaner flat areas" in shown
+    shown = texts(app(group=methods))
+    assert "score 1 · leakage 0.02" in shown and "score 2 · leakage 0.04" in shown
+    assert "lower = cleaner flat areas" in shown
