@@ -37,7 +37,7 @@ from nst.precision import resolve_precision
 from nst.params import StyleParams
 
 SNAPSHOT_SECONDS = 2.0  # a snapshot at least this often, however slow the steps
-LBFGS_MEMORY = 10  # (s, y) pairs L-BFGS remembers; see benchmarks/speed.py for the choice
+LBFGS_MEMORY = 10  # (s, y) pairs L-BFGS remembers (docs/speed.md)
 
 
 # ---- what the engine reports ----------------------------------------------------------------

@@ -31,12 +31,26 @@ from nst.params import VGG19_CONV_LAYERS, StyleParams
 _EPS = 1e-8
 
 
+@tf.custom_gradient
+def _gram_of_rows(flat: tf.Tensor):
+    """F^T F of a [N,C] matrix, with the symmetric gradient in one product.
+
+    Autodiff of ``matmul(F, F, transpose_a=True)`` differentiates each operand separately:
+    two [N,C] products and a sum, the largest tensors of the backward pass at block1.
+    ``dF = F (dG + dG^T)`` is the same gradient for half the work and memory.
+    """
+    def grad(upstream: tf.Tensor) -> tf.Tensor:
+        return tf.matmul(flat, upstream + tf.transpose(upstream))
+
+    return tf.matmul(flat, flat, transpose_a=True), grad
+
+
 def gram_matrix(features: tf.Tensor) -> tf.Tensor:
     """[1,H,W,C] activations -> [C,C] Gram matrix averaged over the H*W positions."""
     channels = tf.shape(features)[-1]
     flat = tf.reshape(features, [-1, channels])
     positions = tf.cast(tf.shape(flat)[0], features.dtype)
-    return tf.matmul(flat, flat, transpose_a=True) / positions
+    return _gram_of_rows(flat) / positions
 
 
 def style_layer_loss(gram: tf.Tensor, target: tf.Tensor, form: str) -> tf.Tensor:
@@ -137,7 +151,7 @@ def guided_gram_matrix(features: tf.Tensor, guide: tf.Tensor) -> tf.Tensor:
     channels = tf.shape(features)[-1]
     flat = tf.reshape(weighted, [-1, channels])
     area = tf.reduce_sum(tf.square(guide))
-    return tf.matmul(flat, flat, transpose_a=True) / tf.maximum(area, 1e-3)
+    return _gram_of_rows(flat) / tf.maximum(area, 1e-3)
 
 
 def anchor_loss(image: tf.Tensor, content_image: tf.Tensor, guide: tf.Tensor) -> tf.Tensor:

@@ -34,18 +34,20 @@ FIRST_STEP = 0.05  # largest pixel change (of 1.0) of the very first, gradient-o
 
 def _two_loop(grad: np.ndarray, pairs: deque, free: np.ndarray) -> np.ndarray:
     """-H grad for the L-BFGS inverse Hessian H of the remembered pairs, on the free pixels."""
+    # The free-pixel restriction is applied to the input and the output only: the pairs stay
+    # whole, which keeps this at ~4 passes over the image per pair (it runs every step).
     q = grad * free
     alphas = []
     for s, y, rho in reversed(pairs):
         alpha = rho * np.dot(s.ravel(), q.ravel())
-        q -= alpha * y * free
+        q -= alpha * y
         alphas.append(alpha)
     s, y, _ = pairs[-1]
     q *= np.dot(s.ravel(), y.ravel()) / np.dot(y.ravel(), y.ravel())
     for (s, y, rho), alpha in zip(pairs, reversed(alphas)):
         beta = rho * np.dot(y.ravel(), q.ravel())
-        q += (alpha - beta) * s * free
-    return -q
+        q += (alpha - beta) * s
+    return -q * free
 
 
 def _gradient_step(grad: np.ndarray, free: np.ndarray) -> np.ndarray:
