@@ -28,7 +28,7 @@ from nst.errors import NSTError
 from nst.jobs import Job, JobRunner, JobView, format_seconds, store_saver, MODEL_LOADING, MODEL_UNAVAILABLE
 from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE, RECIPES
 from nst.params import (
-    INITS, OPTIMIZERS, POOLINGS, PRESERVE_COLORS, QUALITY_PRESETS, STRENGTH_PRESETS, VGG19_CONV_LAYERS,
+    INITS, OPTIMIZERS, POOLINGS, PRECISIONS, PRESERVE_COLORS, QUALITY_PRESETS, STRENGTH_PRESETS, VGG19_CONV_LAYERS,
     StyleParams, with_quality, with_strength,
 )
 
@@ -187,6 +187,7 @@ def _init_state() -> None:
         "preserve_colors": DEFAULTS.preserve_colors, "style_scale": float(DEFAULTS.style_scale),
         "seed": DEFAULTS.seed, "scales": DEFAULTS.scales, "iterations": DEFAULTS.iterations,
         "learning_rate": float(DEFAULTS.learning_rate), "pooling": DEFAULTS.pooling,
+        "precision": DEFAULTS.precision,
         "content_layer": DEFAULTS.content_layers[0][0],
         "style_layers": [name for name, _ in DEFAULTS.style_layers],
         "content_example": next(iter(CONTENT_EXAMPLES)),
@@ -249,7 +250,7 @@ def build_params(n_styles: int, blend: list[float]) -> StyleParams:
         seed=int(state["seed"]), style_blend=tuple(blend) if n_styles > 1 else (),
         style_scale=float(state["style_scale"]), preserve_colors=state["preserve_colors"],
         content_layers=((state["content_layer"], 1.0),), style_layers=style_layers, pooling=state["pooling"],
-        protect_flat=float(state["protect_flat"]), mask_strength=float(state["mask_strength"]),
+        precision=state["precision"], protect_flat=float(state["protect_flat"]), mask_strength=float(state["mask_strength"]),
         detail_strength=float(state["detail_strength"]),
     )
 
@@ -276,7 +277,7 @@ def apply_rerun_from_gallery() -> None:
         "optimizer": params.optimizer, "preserve_colors": params.preserve_colors,
         "style_scale": float(min(2.0, max(0.25, params.style_scale))), "seed": int(params.seed),
         "scales": int(params.scales), "iterations": int(params.iterations),
-        "learning_rate": float(params.learning_rate), "pooling": params.pooling,
+        "learning_rate": float(params.learning_rate), "pooling": params.pooling, "precision": params.precision,
         "content_layer": params.content_layers[0][0], "style_layers": style_names,
         "init": params.init if params.init in INIT_LABELS else "content",
         "protect_flat": float(params.protect_flat), "mask_strength": float(params.mask_strength),
@@ -363,6 +364,9 @@ def sidebar_controls(running: bool) -> None:
                         help="Optimiser steps (one VGG19 forward + backward each); see the engine's docs "
                              "for how they spread over scales.")
         st.selectbox("Pooling", POOLINGS, key="pooling")
+        st.selectbox("Precision", PRECISIONS, key="precision",
+                     help="Of the VGG19 convolutions. auto: bfloat16 only on a CPU with native bfloat16 "
+                          "where it is clearly faster; elsewhere it is emulated and much slower.")
         st.selectbox("Content layer", VGG19_CONV_LAYERS, key="content_layer")
         st.multiselect("Style layers", VGG19_CONV_LAYERS, key="style_layers")
         for name in st.session_state["style_layers"]:

@@ -327,6 +327,7 @@ def test_brush_and_detail_controls_render_and_reach_the_run(tiny_env):
     at.radio(key="brush_mode").set_value("keep_detail")
     at.slider(key="brush_size").set_value(40)
     at.slider(key="detail_strength").set_value(0.5)
+    at.selectbox(key="precision").set_value("float32")
     at.toggle(key="show_mask").set_value(True)
     at.run()
     assert not at.exception
@@ -339,6 +340,7 @@ def test_brush_and_detail_controls_render_and_reach_the_run(tiny_env):
     at.run()
     job = at.session_state["_job_ref"]
     assert job.params.detail_strength == 0.5 and job.detail_mask is None  # nothing painted
+    assert job.params.precision == "float32"
     assert job.wait(DEADLINE)
 
 
