@@ -68,6 +68,8 @@ class FakeResult:
     weights_id: str = "sha256:abc"
     device: str = "CPU"
     leakage: dict[str, float] = field(default_factory=dict)
+    precision: str = "float32"
+    optimizer_stats: dict[str, int] = field(default_factory=dict)
 
 
 def _engine_fields(class_name: str) -> set[str]:
