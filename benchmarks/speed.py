@@ -43,6 +43,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from benchmarks.step_time import cpu_name
+
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("floor", "quality", "fair", "equal", "scaling", "precision", "cold")
 
@@ -79,12 +81,6 @@ def benchmark_net():
     from nst.model import get_feature_net
 
     return get_feature_net()
-
-
-def cpu_name() -> str:
-    from nst.precision import cpu_info
-
-    return cpu_info()[0]
 
 
 def dims(size: int) -> tuple[int, int]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import time
 
@@ -19,14 +18,9 @@ import numpy as np
 
 
 def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    from nst.precision import cpu_info
+
+    return cpu_info()[0]
 
 
 def measure(sizes: list[int], repeats: int, net=None) -> list[dict[str, float]]:
