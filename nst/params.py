@@ -45,8 +45,13 @@ PRECISIONS = ("auto", "float32", "bfloat16")  # of the VGG convolutions; losses 
 LOSS_FORMS = ("relative", "mean", "gatys")
 TV_FORMS = ("squared_mean", "l1_sum")
 
-DEFAULT_STYLE_LAYERS: tuple[tuple[str, float], ...] = tuple(
-    (f"block{n}_conv1", 1.0) for n in range(1, 6)
+# Style layer weights fall with depth past block3 (docs/quality.md): the Grams of block4/5 encode
+# object parts (eyes, faces, hands), and weighted like block1-3 under the relative normalisation
+# they made the optimiser paste a portrait's eyes into the sky. Weighted 1/4 and 1/16 they still
+# shape the larger strokes (Starry Night's swirls) without copying objects.
+DEFAULT_STYLE_LAYERS: tuple[tuple[str, float], ...] = (
+    ("block1_conv1", 1.0), ("block2_conv1", 1.0), ("block3_conv1", 1.0),
+    ("block4_conv1", 0.25), ("block5_conv1", 0.0625),
 )
 DEFAULT_CONTENT_LAYERS: tuple[tuple[str, float], ...] = (("block4_conv2", 1.0),)
 

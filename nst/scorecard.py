@@ -1,0 +1,139 @@
+"""A second yardstick for pictures: measures that are NOT the objective the engine optimises.
+
+``nst score`` (nst.score) reports the frozen loss, which an optimiser can game: a run that
+copies a face from the painting lowers the Gram error at block5 just as well as one that
+paints brushwork. The scorecard looks at a result with other eyes, so that a change of the
+default can be judged by numbers it was not tuned against:
+
+- ``structure``: how much of the photo's layout survives. Pearson correlation between the
+  cosine self-similarity matrices of the result's and the photo's relu3_1 features on a
+  coarse grid (after Kolkin et al. 2019, STROTSS). 1 = the same layout; the photo itself
+  scores 1; a pasted-over region lowers it. Insensitive to colour and texture, which is the
+  point: it asks "are the bridge and the hills still where they were", not "does it look
+  like the photo".
+- ``style_gap``: how far the result's feature distribution still is from the painting's,
+  as a share of how far the photo was: sliced Wasserstein distance of relu1_2, relu2_2 and
+  relu3_2 features (layers the loss does not use, and a whole-distribution statistic where
+  the loss uses Gram matrices), result vs painting divided by photo vs painting. 0 = the
+  painting's feature statistics, 1 = no closer than the photo.
+- ``colour_gap``: the same ratio for the pixels' colours (sliced Wasserstein distance of RGB
+  values). Lower = the painting's palette.
+- ``copied``: the object-copying measure. At relu5_1 (features that encode object parts:
+  eyes, faces, hands, stars), the share of the result's positions whose best match among the
+  painting's positions is better, by a margin, than their best match anywhere in the photo
+  — i.e. places where the result shows some specific spot of the painting rather than a
+  painted version of the photo. Textural brushwork matches the painting and the photo
+  about equally (it is photo structure drawn with the painting's strokes); a pasted eye
+  matches one spot of the painting almost exactly and nothing in the photo. The photo
+  itself scores 0; a photo with a patch of the painting pasted in scores about the patch's
+  share (tests/test_scorecard.py checks both). relu4_1 was tried first and rejected: there
+  strong brushwork alone (jcjohnson's Tübingen x Starry Night, no stars in it) read as more
+  "copied" than a result with stars pasted into the sky (docs/quality.md).
+
+Everything is computed at ``EVAL_SIZE`` px long side whatever the run's size, on the same
+VGG19 weights as the engine, so numbers compare across run sizes. Versioned like the score:
+change a definition, change ``SCORECARD_VERSION``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from nst.images import resize_long_side, resize_to
+from nst.model import FeatureNet
+
+SCORECARD_VERSION = "nst-scorecard-v1"
+EVAL_SIZE = 256
+STRUCTURE_LAYER = "block3_conv1"
+STRUCTURE_GRID = 32  # positions on the long side of the self-similarity grid
+STYLE_LAYERS = ("block1_conv2", "block2_conv2", "block3_conv2")
+COPY_LAYER = "block5_conv1"
+COPY_MARGIN = 0.1  # cosine similarity; the painting must match this much better than the photo
+PROJECTIONS = 64  # random directions of the sliced Wasserstein distances (fixed seed)
+SAMPLES = 4096  # positions sampled per distribution (fixed seed), so big layers cost the same
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    structure: float  # higher = more of the photo's layout kept (1 = all)
+    style_gap: float  # lower = closer to the painting's feature statistics (1 = no closer than the photo)
+    colour_gap: float  # lower = closer to the painting's palette (1 = no closer than the photo)
+    copied: float  # share of the picture showing specific spots of the painting (0 = none)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": SCORECARD_VERSION, **asdict(self)}
+
+
+def scorecard(result: np.ndarray, photo: np.ndarray, painting: np.ndarray, net: FeatureNet) -> Scorecard:
+    """The four measures of ``result`` (any size; resized to the photo's aspect) for one pair."""
+    photo = resize_long_side(np.asarray(photo, np.float32), EVAL_SIZE)
+    height, width = photo.shape[:2]
+    result = resize_to(np.asarray(result, np.float32), width, height)
+    painting = resize_long_side(np.asarray(painting, np.float32), EVAL_SIZE)
+    extract = net.extractor((STRUCTURE_LAYER, *STYLE_LAYERS, COPY_LAYER))
+    feats = {name: extract(tf.constant(image[None])) for name, image in
+             (("result", result), ("photo", photo), ("painting", painting))}
+    return Scorecard(
+        structure=structure_kept(feats["result"][STRUCTURE_LAYER], feats["photo"][STRUCTURE_LAYER]),
+        style_gap=_gap_ratio(
+            sum(sliced_wasserstein(feats["result"][n], feats["painting"][n]) for n in STYLE_LAYERS),
+            sum(sliced_wasserstein(feats["photo"][n], feats["painting"][n]) for n in STYLE_LAYERS)),
+        colour_gap=_gap_ratio(sliced_wasserstein(result, painting), sliced_wasserstein(photo, painting)),
+        copied=copied_share(feats["result"][COPY_LAYER], feats["photo"][COPY_LAYER],
+                            feats["painting"][COPY_LAYER]),
+    )
+
+
+def structure_kept(result_features: tf.Tensor, photo_features: tf.Tensor) -> float:
+    """Correlation of the two images' self-similarity matrices on a coarse grid."""
+    a, b = _self_similarity(result_features), _self_similarity(photo_features)
+    a, b = a - a.mean(), b - b.mean()
+    return float((a * b).sum() / (np.sqrt((a * a).sum() * (b * b).sum()) + 1e-12))
+
+
+def _self_similarity(features: tf.Tensor) -> np.ndarray:
+    h, w = int(features.shape[1]), int(features.shape[2])
+    factor = STRUCTURE_GRID / max(h, w)
+    grid = (max(1, round(h * factor)), max(1, round(w * factor)))
+    pooled = tf.image.resize(features, grid, method="area")
+    unit = _unit_rows(pooled)
+    return unit @ unit.T
+
+
+def copied_share(result: tf.Tensor, photo: tf.Tensor, painting: tf.Tensor, margin: float = COPY_MARGIN) -> float:
+    """Share of result positions matching the painting better than the photo by ``margin`` (cosine)."""
+    r, p, s = _unit_rows(result), _unit_rows(photo), _unit_rows(painting)
+    best_painting = (r @ s.T).max(axis=1)
+    best_photo = (r @ p.T).max(axis=1)
+    return float(np.mean(best_painting > best_photo + margin))
+
+
+def sliced_wasserstein(a: tf.Tensor | np.ndarray, b: tf.Tensor | np.ndarray) -> float:
+    """Sliced 1-Wasserstein distance between the channel vectors of two images or feature maps."""
+    x, y = _sample_rows(a), _sample_rows(b)
+    rng = np.random.default_rng(0)
+    directions = rng.normal(size=(x.shape[1], PROJECTIONS))
+    directions /= np.linalg.norm(directions, axis=0, keepdims=True)
+    px, py = np.sort(x @ directions, axis=0), np.sort(y @ directions, axis=0)
+    return float(np.mean(np.abs(px - py)))
+
+
+def _sample_rows(values: tf.Tensor | np.ndarray) -> np.ndarray:
+    """SAMPLES rows (positions) of the channel vectors, the same positions for the same shape."""
+    array = np.asarray(values, np.float64)
+    rows = array.reshape(-1, array.shape[-1])
+    index = np.random.default_rng(1).choice(len(rows), SAMPLES, replace=len(rows) < SAMPLES)
+    return rows[np.sort(index)]
+
+
+def _unit_rows(features: tf.Tensor) -> np.ndarray:
+    rows = np.asarray(features, np.float64).reshape(-1, int(features.shape[-1]))
+    return rows / (np.linalg.norm(rows, axis=1, keepdims=True) + 1e-8)
+
+
+def _gap_ratio(result_distance: float, photo_distance: float) -> float:
+    return float(result_distance / photo_distance) if photo_distance > 0 else 0.0

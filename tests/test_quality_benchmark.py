@@ -1,0 +1,71 @@
+"""Smoke run of benchmarks/quality.py on the tiny network and drawn images (no timing asserted).
+
+What must keep working as the engine changes: every pair x preset gets a row with the
+scorecard and the frozen score, jcjohnson's result is measured where one is published, the
+contact sheet has a row per pair, and --resume does not run a pair twice.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks import quality
+from nst.images import load_image, save_png
+
+
+@pytest.fixture
+def images(tmp_path, content_image, style_image):
+    root = tmp_path / "images"
+    for folder in ("content", "style", "reference/jcjohnson"):
+        (root / folder).mkdir(parents=True)
+    save_png(root / "content" / "tubingen.png", content_image)
+    (root / "content" / "tubingen.jpg").write_bytes((root / "content" / "tubingen.png").read_bytes())
+    (root / "style" / "starry_night.jpg").write_bytes(_png(tmp_path, style_image))
+    save_png(root / "reference" / "jcjohnson" / "tubingen_starry.png", style_image)
+    return root
+
+
+def _png(tmp_path, pixels) -> bytes:
+    save_png(tmp_path / "x.png", pixels)
+    return (tmp_path / "x.png").read_bytes()
+
+
+def _config(images, out, **changes):
+    return quality.Config(size=64, presets=("v1", "default"), images=images, out=out, quick=True, **changes)
+
+
+def test_every_pair_and_preset_gets_a_scorecard_row_and_a_contact_sheet_row(tiny_net, images, tmp_path):
+    out = tmp_path / "out"
+    report = quality.run(_config(images, out), net=tiny_net, log=lambda m: None)
+    pairs = {r["pair"] for r in report["rows"]}
+    assert pairs == {"tubingen__starry_night", "tubingen__drawn_portrait"}  # the drawn portrait joins the panel
+    presets = [(r["pair"], r["preset"]) for r in report["rows"]]
+    assert ("tubingen__starry_night", "jcjohnson") in presets  # a published result is measured too
+    assert ("tubingen__drawn_portrait", "jcjohnson") not in presets
+    for row in report["rows"]:
+        assert {"structure", "style_gap", "colour_gap", "copied", "nst_score"} <= set(row)
+    assert report["summary"]["default/figurative"]["copied"] >= 0
+    assert "default/time_ratio_to_v1" in report["summary"]
+    assert report["step_time"]["run_time_ratio"]["v1"] == pytest.approx(1.0)  # the speed check has both presets
+    assert report["step_time"]["run_time_ratio"]["default"] > 0
+    sheet = load_image(out / "contact_sheet.jpg").pixels
+    assert sheet.shape[0] == 20 + 2 * quality.CELL and sheet.shape[1] == 5 * quality.CELL
+    saved = json.loads((out / "quality.json").read_text())
+    assert len(saved["rows"]) == len(report["rows"])
+    assert "| tubingen__drawn_portrait | v1 |" in (out / "quality.md").read_text()
+
+
+def test_resume_keeps_pairs_already_run(tiny_net, images, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    quality.run(_config(images, out, pairs=(("tubingen", "starry_night"),)), net=tiny_net, log=lambda m: None)
+    monkeypatch.setattr(quality, "run_pair", lambda *a, **k: pytest.fail("ran a pair again"))
+    report = quality.run(_config(images, out, pairs=(("tubingen", "starry_night"),), resume=True),
+                         net=tiny_net, log=lambda m: None)
+    assert len(report["rows"]) == 3
+
+
+def test_an_unknown_pair_is_refused_with_the_choices(images, tmp_path):
+    with pytest.raises(SystemExit, match="No pair tubingen:nope.*paintings: starry_night, drawn_portrait"):
+        quality.panel(_config(images, tmp_path, pairs=(("tubingen", "nope"),)))

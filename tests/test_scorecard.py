@@ -1,0 +1,63 @@
+"""The scorecard (nst.scorecard): a second yardstick that must tell copying from painting.
+
+Properties that hold for any network run on the tiny one; what the measures mean for real
+pictures (a pasted patch of a portrait reads as copied, about its share) needs VGG19.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nst.images import load_image, resize_long_side, resize_to
+from nst.scorecard import SCORECARD_VERSION, Scorecard, scorecard, sliced_wasserstein
+
+from conftest import SHARED_IMAGES, real_weights_path
+
+
+@pytest.fixture(scope="module")
+def real_net():
+    from nst.model import get_feature_net
+
+    return get_feature_net(real_weights_path())
+
+
+def test_the_photo_itself_keeps_all_structure_copies_nothing_and_has_the_whole_gap(
+        tiny_net, content_image, style_image):
+    card = scorecard(content_image, content_image, style_image, tiny_net)
+    assert card.structure == pytest.approx(1.0)
+    assert card.style_gap == pytest.approx(1.0)
+    assert card.colour_gap == pytest.approx(1.0)
+    assert card.copied == 0.0
+
+
+def test_the_painting_in_place_of_the_photo_closes_the_colour_gap(tiny_net, content_image, style_image):
+    painting = resize_to(style_image, content_image.shape[1], content_image.shape[0])
+    card = scorecard(painting, content_image, style_image, tiny_net)
+    assert card.colour_gap < 0.5
+    assert card.structure < 0.9
+
+
+def test_sliced_wasserstein_is_zero_for_equal_sets_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0, 1, (32, 32, 3))
+    assert sliced_wasserstein(a, a) == pytest.approx(0.0, abs=1e-12)
+    assert sliced_wasserstein(a, a + 0.1) > sliced_wasserstein(a, a + 0.05) > 0
+
+
+def test_the_scorecard_is_versioned():
+    assert Scorecard(1, 1, 1, 0).to_dict()["version"] == SCORECARD_VERSION
+
+
+@pytest.mark.real_weights
+def test_a_pasted_patch_of_a_portrait_reads_as_copied_about_its_share(real_net):
+    photo = load_image(SHARED_IMAGES / "content" / "golden_gate.jpg").pixels
+    portrait = load_image(SHARED_IMAGES / "style" / "woman-with-hat-matisse.jpg").pixels
+    pasted = resize_long_side(photo, 256).copy()
+    patch = resize_long_side(portrait, 256)
+    h, w = pasted.shape[:2]
+    pasted[: h // 2, : w // 2] = patch[: h // 2, : w // 2]  # a quarter of the picture is the painting
+    card = scorecard(pasted, photo, portrait, real_net)
+    assert 0.15 < card.copied < 0.35
+    assert card.structure < 0.85
+    assert scorecard(photo, photo, portrait, real_net).copied == 0.0
