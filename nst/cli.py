@@ -20,6 +20,7 @@ from typing import Callable, Iterator, Sequence
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
 from nst.params import StyleParams
+from nst.results import result_png_metadata
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -347,15 +348,8 @@ def _summary_dict(run) -> dict[str, object]:
 
 
 def result_metadata(result) -> dict[str, object]:
-    """PNG text chunks of a result: enough to reproduce and to compare it."""
-    return {
-        "Software": "nst style transfer studio",
-        "nst:params": result.params.to_dict(),
-        "nst:status": result.status,
-        "nst:losses": result.losses.to_dict(),
-        "nst:steps": result.steps,
-        "nst:vgg19_weights": result.weights_id,
-    }
+    """PNG text chunks of a result: enough to reproduce and to compare it (nst.results)."""
+    return result_png_metadata(result)
 
 
 class _ProgressBar:

@@ -47,6 +47,7 @@ __all__ = [
     "MIN_SIDE",
     "LoadedImage",
     "from_uint8",
+    "jpeg_bytes",
     "load_image",
     "png_bytes",
     "read_png_metadata",
@@ -444,6 +445,20 @@ def png_bytes(pixels: np.ndarray, metadata: Mapping[str, object] | None = None) 
         info.add_text(key, text)  # Pillow switches to UTF-8 iTXt when Latin-1 is not enough
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+def jpeg_bytes(pixels: np.ndarray, quality: int = 90, *, max_side: int | None = None,
+               optimize: bool = False) -> bytes:
+    """Encode RGB pixels (float 0..1 or uint8) as JPEG, shrunk to ``max_side`` first if given.
+
+    For showing, not keeping: the studio and gallery encode once and show the bytes many times
+    (st.image would re-encode an array on every rerun)."""
+    image = Image.fromarray(pixels if pixels.dtype == np.uint8 else to_uint8(pixels))
+    if max_side is not None and max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality, optimize=optimize)
     return buffer.getvalue()
 
 

@@ -39,6 +39,7 @@ import numpy as np
 from nst.engine import ProgressEvent, RunControl, Snapshot, StyleResult, stylize
 from nst.errors import ModelUnavailable, NSTError
 from nst.params import StyleParams
+from nst.units import format_seconds
 
 log = logging.getLogger("nst")
 
@@ -647,20 +648,6 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
             group_kind=job.group_kind, group_label=group_label, score=score, leakage=leak)
 
     return save
-
-
-def format_seconds(seconds: float | None) -> str:
-    """"—", "8 s", "2 min 05 s", "1 h 02 min": for progress lines."""
-    if seconds is None or not math.isfinite(seconds):
-        return "—"
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 __all__ = [

@@ -51,8 +51,9 @@ import numpy as np
 from PIL import Image
 
 from nst.errors import NSTError
-from nst.images import from_uint8, png_bytes, to_uint8, write_atomically
+from nst.images import from_uint8, jpeg_bytes, png_bytes, to_uint8, write_atomically
 from nst.params import StyleParams
+from nst.results import png_metadata as results_png_metadata
 
 log = logging.getLogger("nst")
 
@@ -259,11 +260,7 @@ def _encode_png(values: np.ndarray) -> bytes:
 
 
 def _thumbnail(values: np.ndarray) -> bytes:
-    image = Image.fromarray(values)
-    image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
-    return buffer.getvalue()
+    return jpeg_bytes(values, THUMBNAIL_QUALITY, max_side=THUMBNAIL_SIZE, optimize=True)
 
 
 def _decode_png(data: bytes) -> np.ndarray:
@@ -274,16 +271,8 @@ def _decode_png(data: bytes) -> np.ndarray:
 
 def png_metadata(record: "RunRecord") -> dict[str, Any]:
     """PNG text chunks of a stored run's image: its parameters (``nst:params``) and what came out."""
-    return {
-        "Software": "nst style transfer studio",
-        "Title": record.title or f"run {record.id}",
-        "nst:params": record.params.to_dict(),
-        "nst:status": record.status,
-        "nst:losses": record.losses,
-        "nst:steps": record.steps,
-        "nst:vgg19_weights": record.weights_id,
-        "nst:run_id": record.id,
-    }
+    return results_png_metadata(record.params, record.status, record.losses, record.steps, record.weights_id,
+                                Title=record.title or f"run {record.id}", **{"nst:run_id": record.id})
 
 
 def _write_file(path: Path, data: bytes) -> None:
