@@ -54,11 +54,6 @@ def styles_panel() -> tuple[list[Picture], list[float], list[str]]:
     st.subheader("2 · Styles")
     uploads = st.file_uploader("Upload style images", type=UPLOAD_TYPES, key="style_upload",
                                accept_multiple_files=True) or []
-    state = st.session_state
-    if not state.get(keys.EXAMPLES_PICKED):
-        state["style_examples"] = [] if uploads else [next(iter(STYLE_EXAMPLES))]
-    st.multiselect("…and/or examples", list(STYLE_EXAMPLES), key="style_examples", on_change=_examples_picked,
-                   format_func=lambda k: STYLE_EXAMPLES[k].title)
     chosen: list[Picture] = []
     for upload in uploads:
         entry = session_upload(upload)
@@ -66,6 +61,11 @@ def styles_panel() -> tuple[list[Picture], list[float], list[str]]:
             st.error(entry.error, icon=":material/error:")
         else:
             chosen.append(entry.picture)
+    state = st.session_state
+    if not state.get(keys.EXAMPLES_PICKED):  # a usable upload replaces the default example
+        state["style_examples"] = [] if chosen else [next(iter(STYLE_EXAMPLES))]
+    st.multiselect("…and/or examples", list(STYLE_EXAMPLES), key="style_examples", on_change=_examples_picked,
+                   format_func=lambda k: STYLE_EXAMPLES[k].title)
     loaded = state.get(keys.LOADED_INPUTS)
     if loaded is not None:
         chosen.extend(loaded.styles)
