@@ -91,7 +91,7 @@ def test_widgets_are_present_with_their_defaults(tiny_env):
     assert at.slider(key="style_scale").value == defaults.style_scale
     assert at.multiselect(key="style_layers").value == [name for name, _ in defaults.style_layers]
     assert at.selectbox(key="content_example").value == "landscape"
-    assert at.multiselect(key="style_examples").value == ["circles"]
+    assert at.multiselect(key="style_examples").value == ["starry_night"]
     assert len(at.file_uploader) == 3  # photo, styles, mask
     assert not _button(at, "Stylize").disabled and _button(at, "Stop").disabled
     assert "Device: **CPU**" in _texts(at.caption) or "Device: **GPU**" in _texts(at.caption)
@@ -112,7 +112,7 @@ def test_a_tiny_run_completes_and_shows_the_result(tiny_env):
     at = _app()
     _run_until(at, _model_ready, "the model")
     _small_run(at, iterations=4)
-    at.multiselect(key="style_examples").set_value(["mosaic", "strokes"])
+    at.multiselect(key="style_examples").set_value(["the_scream", "shipwreck"])
     at.run()
     assert len([s for s in at.slider if s.label == "blend"]) == 2  # one blend slider per style
     _button(at, "Stylize").click()
@@ -433,3 +433,14 @@ def test_an_uploaded_style_replaces_the_default_example(tiny_env):
     at.multiselect(key="style_examples").set_value(default_example)  # picked on purpose: it joins
     at.run()
     assert len([s for s in at.slider if s.label == "blend"]) == 2
+
+
+def test_the_style_examples_are_credited_paintings(tiny_env):
+    from nst.examples import STYLE_EXAMPLES, example_image
+
+    for key, item in STYLE_EXAMPLES.items():
+        assert item.credit.count(",") >= 2, item  # painter, title, year
+        assert max(example_image(key).shape[:2]) <= 512
+    at = _app()
+    at.run()
+    assert "Vincent van Gogh, The Starry Night, 1889" in _texts(at.caption)
