@@ -26,7 +26,6 @@ the attributes of :class:`nst.engine.StyleResult`, or a mapping of them).
 from __future__ import annotations
 
 import dataclasses
-import errno
 import hashlib
 import io
 import json
@@ -50,7 +49,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from nst.errors import NSTError
+from nst.errors import NSTError, StoreError, describe_os_error
 from nst.images import from_uint8, jpeg_bytes, png_bytes, to_uint8, write_atomically
 from nst.params import StyleParams
 from nst.results import png_metadata as results_png_metadata
@@ -73,10 +72,6 @@ THUMBNAIL_QUALITY = 85  # JPEG
 GRACE_SECONDS = 600.0  # orphan files younger than this may belong to a save in flight
 BUSY_TIMEOUT_SECONDS = 10.0
 _TEMP_SUFFIX = ".tmp"
-
-
-class StoreError(NSTError):
-    """The run store cannot do what was asked; the message is one sentence to act on."""
 
 
 # ============================================================================ records
@@ -297,16 +292,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(descriptor)
 
 
-def _describe_os_error(error: OSError) -> str:
-    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        return "the disk is full (or over quota); free some space and save again"
-    if isinstance(error, PermissionError) or error.errno == errno.EACCES:
-        return "permission denied"
-    if error.errno == errno.EROFS:
-        return "the disk is read-only"
-    return (error.strerror or str(error) or "unknown system error").lower()
-
-
 def _real_or_none(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -487,7 +472,7 @@ class Store:
             self.images_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(
-                f"Cannot create the gallery folder {self.data_dir}: {_describe_os_error(error)}; "
+                f"Cannot create the gallery folder {self.data_dir}: {describe_os_error(error)}; "
                 "set NST_DATA_DIR to a writable folder."
             ) from None
         self._migrate()
@@ -738,7 +723,7 @@ class Store:
                 return self._insert_run(conn, run, blobs, styles_rows, snapshot_rows, details)
         except OSError as error:
             self._forget(created)
-            raise StoreError(f"Cannot save the run to {self.data_dir}: {_describe_os_error(error)} "
+            raise StoreError(f"Cannot save the run to {self.data_dir}: {describe_os_error(error)} "
                              "(runs saved earlier are safe).") from None
         except sqlite3.Error as error:
             self._forget(created)
@@ -841,7 +826,7 @@ class Store:
             raise StoreError(f"The file of the {what} is missing from {self.images_dir}; "
                              "the gallery folder was changed by hand.") from None
         except OSError as error:
-            raise StoreError(f"Cannot read the {what} from {path}: {_describe_os_error(error)}.") from None
+            raise StoreError(f"Cannot read the {what} from {path}: {describe_os_error(error)}.") from None
         try:
             return _decode_png(data)
         except (OSError, ValueError):
@@ -1153,5 +1138,5 @@ class Store:
             _write_file(png_path, png_bytes(pixels, metadata))
             _write_file(json_path, (json.dumps(sidecar, indent=2, default=_json_default) + "\n").encode())
         except OSError as error:
-            raise StoreError(f"Cannot export run {run_id} to {dest}: {_describe_os_error(error)}.") from None
+            raise StoreError(f"Cannot export run {run_id} to {dest}: {describe_os_error(error)}.") from None
         return png_path
