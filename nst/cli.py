@@ -229,7 +229,8 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
             run_id = store.save_run(result, content=content, styles=styles, blend=params.blend_weights(len(styles)),
                                     title=args.title, content_name=Path(args.content).name,
                                     style_names=[Path(p).name for p in args.style],
-                                    score=score, leakage=result.leakage.get("leakage"))
+                                    score=score, leakage=result.leakage.get("leakage"),
+                                    masks={"style": mask, "detail": detail_mask})
         print(f"saved as run {run_id}", file=sys.stderr)
     seconds = time.perf_counter() - started
     print(f"{result.status}: {output} ({result.size[0]}x{result.size[1]}, {result.steps} steps, "

@@ -641,11 +641,13 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
 
         store = (store_factory or Store)()
         leak = (getattr(result, "leakage", None) or {}).get("leakage")
+        masks = {kind: m for kind, m in (("style", job.mask), ("detail", job.detail_mask)) if m is not None}
         return store.save_run(
             result, content=job.content, styles=job.styles,
             blend=result.params.blend_weights(len(job.styles)) if isinstance(result.params, StyleParams) else (),
             content_name=job.content_name, style_names=job.style_names, group_id=job.group_id,
-            group_kind=job.group_kind, group_label=group_label, score=score, leakage=leak)
+            group_kind=job.group_kind, group_label=group_label, score=score, leakage=leak,
+            **({"masks": masks} if masks else {}))  # kept with the run, so a re-run restores them
 
     return save
 

@@ -178,6 +178,8 @@ class InputImages:
     blend: tuple[float, ...]
     content_name: str
     style_names: tuple[str, ...]
+    mask: np.ndarray | None = None  # float32 H x W in [0, 1]: the style mask the run used (1 = stylise)
+    detail_mask: np.ndarray | None = None  # the detail mask it used (1 = keep detail)
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,14 @@ def _as_uint8_rgb(pixels: np.ndarray, what: str) -> np.ndarray:
     if values.dtype.kind != "f":
         raise StoreError(f"The {what} must be float pixels in [0, 1] or uint8, not {values.dtype}.")
     return to_uint8(values)
+
+
+def _mask_rgb(mask: np.ndarray, kind: str) -> np.ndarray:
+    """A float H x W mask in [0, 1] as a grey uint8 RGB picture (masks are stored like images)."""
+    mask = np.asarray(mask)
+    if mask.ndim != 2:
+        raise StoreError(f"The {kind} mask must be an H x W array, not shape {mask.shape}.")
+    return np.repeat(to_uint8(np.clip(mask, 0.0, 1.0))[..., None], 3, axis=2)
 
 
 def image_hash(pixels: np.ndarray) -> str:
@@ -422,8 +432,22 @@ def _migrate_to_2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX runs_content_score ON runs(content_sha256, score)")
 
 
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
+    """Version 3: the masks a run used (a style mask, a detail mask), so a re-run restores them."""
+    _execute_script(conn, """
+        CREATE TABLE run_masks (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('style', 'detail')),
+            sha256 TEXT NOT NULL REFERENCES images(sha256),
+            PRIMARY KEY (run_id, kind)
+        );
+        CREATE INDEX run_masks_sha ON run_masks(sha256);
+    """)
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped step.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3)
+MASK_KINDS = ("style", "detail")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _SUMMARY_COLUMNS = (
@@ -649,6 +673,7 @@ class Store:
         group_label: str | None = None,
         score: float | None = None,
         leakage: float | None = None,
+        masks: Mapping[str, np.ndarray | None] | None = None,
     ) -> int:
         """Store a run and return its id. All or nothing: a failure leaves no trace of it.
 
@@ -656,7 +681,8 @@ class Store:
         mapping works too): ``image`` (float [0,1] or uint8), ``status``, ``message``,
         ``steps``, ``seconds``, ``losses``, ``history``, ``snapshots``, ``params``, and
         optionally ``device``, ``weights_id``, ``weight_changes``, ``trace_seconds``.
-        ``blend`` defaults to ``params.blend_weights(len(styles))``.
+        ``blend`` defaults to ``params.blend_weights(len(styles))``. ``masks``: the run's
+        ``{"style": ..., "detail": ...}`` masks (H x W in [0, 1], None for none), kept for re-runs.
         """
         fields = SimpleNamespace(**result) if isinstance(result, Mapping) else result
         params = fields.params if isinstance(fields.params, StyleParams) else StyleParams.from_dict(fields.params)
@@ -693,7 +719,12 @@ class Store:
             snapshot_blobs.append(blob)
             snapshot_rows.append((int(snap.step), int(getattr(snap, "scale_index", 0)), blob.sha256,
                                   json.dumps(_losses_dict(getattr(snap, "losses", None)))))
-        blobs = [content_blob, *style_blobs, output_blob, *snapshot_blobs]
+        mask_blobs = {kind: self._blob(_mask_rgb(mask, kind), "mask")
+                      for kind, mask in (masks or {}).items() if mask is not None}
+        unknown = sorted(set(mask_blobs) - set(MASK_KINDS))
+        if unknown:
+            raise StoreError(f"Unknown mask kind(s) {', '.join(unknown)}; use {' or '.join(MASK_KINDS)}.")
+        blobs = [content_blob, *style_blobs, output_blob, *snapshot_blobs, *mask_blobs.values()]
 
         run = {
             "created": time.time(), "title": str(title), "notes": str(notes), "favourite": int(bool(favourite)),
@@ -711,7 +742,8 @@ class Store:
             "score": _real_or_none(score), "leakage": _real_or_none(leakage),
         }
         styles_rows = [(i, b.sha256, str(n), w) for i, (b, n, w) in enumerate(zip(style_blobs, names, blend))]
-        details = (json.dumps(history, default=_json_default), json.dumps(extra))
+        details = (json.dumps(history, default=_json_default), json.dumps(extra),
+                   [(kind, blob.sha256) for kind, blob in mask_blobs.items()])
 
         created: list[str] = []
         try:
@@ -738,7 +770,7 @@ class Store:
 
     def _insert_run(self, conn: sqlite3.Connection, run: dict[str, Any], blobs: Sequence[_Blob],
                     styles_rows: Sequence[tuple], snapshot_rows: Sequence[tuple],
-                    details: tuple[str, str]) -> int:
+                    details: tuple[str, str, list[tuple[str, str]]]) -> int:
         now = time.time()
         for blob in blobs:
             conn.execute(
@@ -756,8 +788,11 @@ class Store:
         conn.executemany(
             "INSERT INTO run_snapshots (run_id, position, step, scale_index, sha256, losses_json) "
             "VALUES (?, ?, ?, ?, ?, ?)", [(run_id, i, *row) for i, row in enumerate(snapshot_rows)])
+        history_json, extra_json, mask_rows = details
         conn.execute("INSERT INTO run_details (run_id, history_json, extra_json) VALUES (?, ?, ?)",
-                     (run_id, *details))
+                     (run_id, history_json, extra_json))
+        conn.executemany("INSERT INTO run_masks (run_id, kind, sha256) VALUES (?, ?, ?)",
+                         [(run_id, kind, sha) for kind, sha in mask_rows])
         return int(run_id)
 
     def _forget(self, shas: Sequence[str]) -> None:
@@ -886,11 +921,14 @@ class Store:
         if content_sha is None:
             raise self._missing(run_id)
         styles = self._styles_of(self._conn(), [int(run_id)]).get(int(run_id), ())
+        masks = {kind: from_uint8(self._read_image(sha, f"{kind} mask of run {run_id}"))[..., 0]
+                 for kind, sha in self._conn().execute(
+                     "SELECT kind, sha256 FROM run_masks WHERE run_id = ?", (int(run_id),)).fetchall()}
         return InputImages(
             content=from_uint8(self._read_image(content_sha, f"content image of run {run_id}")),
             styles=[from_uint8(self._read_image(s.sha256, f"style image of run {run_id}")) for s in styles],
             blend=tuple(s.weight for s in styles), content_name=content_name,
-            style_names=tuple(s.name for s in styles),
+            style_names=tuple(s.name for s in styles), mask=masks.get("style"), detail_mask=masks.get("detail"),
         )
 
     def image(self, sha256: str) -> np.ndarray:
@@ -1030,7 +1068,8 @@ class Store:
                 shas = [row[0] for row in conn.execute(
                     "SELECT content_sha256 FROM runs WHERE id = :id UNION SELECT output_sha256 FROM runs WHERE id = :id "
                     "UNION SELECT sha256 FROM run_styles WHERE run_id = :id "
-                    "UNION SELECT sha256 FROM run_snapshots WHERE run_id = :id", {"id": int(run_id)})]
+                    "UNION SELECT sha256 FROM run_snapshots WHERE run_id = :id "
+                    "UNION SELECT sha256 FROM run_masks WHERE run_id = :id", {"id": int(run_id)})]
                 if not conn.execute("DELETE FROM runs WHERE id = ?", (int(run_id),)).rowcount:
                     raise self._missing(run_id)
                 dead = [sha for sha in shas if not self._referenced(conn, sha)]
@@ -1048,7 +1087,8 @@ class Store:
             "SELECT EXISTS (SELECT 1 FROM runs WHERE content_sha256 = :s) OR "
             "EXISTS (SELECT 1 FROM runs WHERE output_sha256 = :s) OR "
             "EXISTS (SELECT 1 FROM run_styles WHERE sha256 = :s) OR "
-            "EXISTS (SELECT 1 FROM run_snapshots WHERE sha256 = :s)", {"s": sha}).fetchone()[0] == 1
+            "EXISTS (SELECT 1 FROM run_snapshots WHERE sha256 = :s) OR "
+            "EXISTS (SELECT 1 FROM run_masks WHERE sha256 = :s)", {"s": sha}).fetchone()[0] == 1
 
     # ------------------------------------------------------------------ cleanup
 
@@ -1066,7 +1106,7 @@ class Store:
                 orphan_rows = conn.execute(
                     "DELETE FROM images WHERE sha256 NOT IN (SELECT content_sha256 FROM runs "
                     "UNION SELECT output_sha256 FROM runs UNION SELECT sha256 FROM run_styles "
-                    "UNION SELECT sha256 FROM run_snapshots)").rowcount
+                    "UNION SELECT sha256 FROM run_snapshots UNION SELECT sha256 FROM run_masks)").rowcount
             known = {row[0] for row in self._conn().execute("SELECT sha256 FROM images")}
         except sqlite3.Error as error:
             log.warning("gallery cleanup skipped: %s", error)

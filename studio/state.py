@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from nst.errors import NSTError, ParamsError
@@ -32,6 +33,8 @@ class LoadedRun:
     run_id: int
     content: Picture
     styles: list[Picture]
+    mask: np.ndarray | None = None  # the style mask the run used (uploaded and red strokes combined)
+    detail_mask: np.ndarray | None = None  # its detail mask (the blue strokes)
 
 
 def init_state(first_content: str, first_style: str, compare_defaults: dict[str, Any]) -> None:
@@ -118,7 +121,8 @@ def _load_run_inputs(run_id: int, note: str) -> None:
     state[keys.LOADED_INPUTS] = LoadedRun(
         run_id, Picture(f"run{run_id}", content_name, inputs.content, thumb(inputs.content)),
         [Picture(f"run{run_id}_{i}", n or f"style {i + 1} of run {run_id}", px, thumb(px))
-         for i, (n, px) in enumerate(zip(names, inputs.styles))])
+         for i, (n, px) in enumerate(zip(names, inputs.styles))],
+        inputs.mask, inputs.detail_mask)
     state["style_examples"] = []
     state[keys.EXAMPLES_PICKED] = True
     for i, weight in enumerate(inputs.blend):

@@ -58,6 +58,12 @@ def spatial_panel(content: np.ndarray | None) -> tuple[np.ndarray | None, np.nda
         st.caption(f"Painted: keep the photo on {keep_share:.0%} · keep detail on {detail_share:.0%} "
                    "of the picture")
         user_mask, detail_mask = uploaded, None  # an upload alone goes to the engine as it is
+        loaded = st.session_state.get(keys.LOADED_INPUTS)
+        if uploaded is None and painted is None and loaded is not None and keys.CONTENT_ID in st.session_state \
+                and st.session_state[keys.CONTENT_ID] == loaded.content.id:
+            user_mask, detail_mask = loaded.mask, loaded.detail_mask  # a re-run: the run's own masks
+            if user_mask is not None or detail_mask is not None:
+                st.caption(f"Using the masks of run {loaded.run_id} (upload a mask or paint to replace them).")
         if content is not None and painted is not None:
             user_mask, detail_mask, combine_error = memo(
                 keys.MEMO_COMBINED_MASKS, (id(painted), upload_id), lambda: _combine(uploaded, painted, content.shape))
