@@ -444,3 +444,25 @@ def test_the_style_examples_are_credited_paintings(tiny_env):
     at = _app()
     at.run()
     assert "Vincent van Gogh, The Starry Night, 1889" in _texts(at.caption)
+
+
+def test_a_rerun_restores_the_runs_masks(tiny_env):
+    at = _app()
+    _run_until(at, _model_ready, "the model")
+    mask = np.zeros((64, 64), np.uint8)
+    mask[:, 32:] = 255
+    at.file_uploader(key="mask_upload").set_value(("half.png", _png(mask, "L"), "image/png"))
+    _small_run(at, iterations=2)
+    at.run()  # the mask is read; Stylize paints with what the page last showed
+    _button(at, "Stylize").click()
+    _run_until(at, lambda a: a.success, "the result")
+    run_id = at.session_state[keys.JOB_REF].view().run_id
+    assert run_id is not None
+
+    again = _app()
+    again.session_state[keys.RERUN_PARAMS] = at.session_state[keys.JOB_REF].params.to_dict()
+    again.session_state[keys.RERUN_RUN_ID] = run_id
+    _run_until(again, _model_ready, "the model")
+    assert f"Using the masks of run {run_id}" in _texts(again.caption), _texts(again.warning) + _texts(again.info)
+    restored = again.session_state[keys.READY_INPUTS].mask
+    assert restored is not None and restored[:, :32].max() == 0.0 and restored[:, 32:].min() == 1.0
