@@ -39,6 +39,7 @@ import numpy as np
 from nst.engine import ProgressEvent, RunControl, Snapshot, StyleResult, stylize
 from nst.errors import ModelUnavailable, NSTError
 from nst.params import StyleParams
+from nst.results import run_status
 from nst.units import format_seconds
 
 log = logging.getLogger("nst")
@@ -555,13 +556,10 @@ class JobRunner:
             log.exception("job %s failed", job.id[:8])
             job._finish(FAILED, f"The run failed unexpectedly ({type(error).__name__}: {error}).", None)
             return
-        if result.status == "finished":
-            job._finish(FINISHED, result.message, result)
-        else:  # "stopped" or "diverged": the best image is kept either way
-            message = result.message
-            if result.status == "stopped" and job._stop_reason:
-                message = job._stop_reason
-            job._finish(STOPPED, message, result)
+        message = result.message  # stopped, finished or failed (diverged): the best image is kept either way
+        if result.status == STOPPED and job._stop_reason:
+            message = job._stop_reason
+        job._finish(run_status(result.status), message, result)
 
     def _run_batch(self, job: Job, net: Any) -> None:
         """Every item of a batch in turn (``nst.batch.run_batch``); a stop keeps the current item

@@ -52,6 +52,7 @@ from PIL import Image
 from nst.errors import NSTError, StoreError, describe_os_error
 from nst.images import from_uint8, jpeg_bytes, png_bytes, to_uint8, write_atomically
 from nst.params import StyleParams
+from nst.results import RUN_STATUSES, run_status
 from nst.results import png_metadata as results_png_metadata
 
 log = logging.getLogger("nst")
@@ -64,7 +65,7 @@ __all__ = [
 
 DB_NAME = "gallery.sqlite3"
 IMAGES_DIR = "images"
-STATUSES = ("finished", "stopped", "failed")
+STATUSES = RUN_STATUSES
 SORTS = ("newest", "oldest", "fastest", "score")
 MAX_SNAPSHOTS = 9  # 8 evenly spaced (the first included) + the last
 THUMBNAIL_SIZE = 256  # long side, px
@@ -686,10 +687,10 @@ class Store:
         """
         fields = SimpleNamespace(**result) if isinstance(result, Mapping) else result
         params = fields.params if isinstance(fields.params, StyleParams) else StyleParams.from_dict(fields.params)
-        status = {"diverged": "failed"}.get(str(fields.status), str(fields.status))
-        if status not in STATUSES:
-            raise StoreError(f"A run's status must be one of {', '.join(STATUSES)} (or diverged), "
-                             f"not {fields.status!r}.")
+        try:
+            status = run_status(str(fields.status))
+        except ValueError as error:
+            raise StoreError(str(error)) from None
         if not styles:
             raise StoreError("A run needs at least one style image to be saved.")
         blend = tuple(float(b) for b in blend) if blend else params.blend_weights(len(styles))

@@ -30,6 +30,8 @@ def _status_line(view: JobView) -> None:
             view.message, icon=":material/check_circle:" if view.status == "finished" else ":material/stop_circle:")
     elif view.status == "finished":
         st.success(f"Finished: {summary}", icon=":material/check_circle:")
+    elif view.status == "failed":  # diverged: the message is already shown; the best image follows
+        st.caption(summary)
     else:
         st.warning(f"{view.message} ({summary})", icon=":material/stop_circle:")
 
@@ -37,7 +39,8 @@ def _status_line(view: JobView) -> None:
 def results_panel(job: Job, view: JobView) -> None:
     if view.status == "failed":
         st.error(view.message, icon=":material/error:")
-        return
+        if view.result is None or view.n_items > 1:
+            return
     if view.result is None:
         st.warning(view.message)
         return
