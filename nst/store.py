@@ -303,6 +303,12 @@ def _fsync_dir(path: Path) -> None:
         os.close(descriptor)
 
 
+def _named_rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """A query's rows as {column: value} dicts, so code reads columns by name, never by position."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
 def _real_or_none(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -810,11 +816,10 @@ class Store:
             return self._get_run(conn, run_id)
 
     def _get_run(self, conn: sqlite3.Connection, run_id: int) -> RunRecord:
-        cursor = conn.execute("SELECT * FROM runs WHERE id = ?", (int(run_id),))
-        row = cursor.fetchone()
-        if row is None:
+        rows = _named_rows(conn.execute("SELECT * FROM runs WHERE id = ?", (int(run_id),)))
+        if not rows:
             raise self._missing(run_id)
-        r = dict(zip([d[0] for d in cursor.description], row))
+        r = rows[0]
         details = conn.execute("SELECT history_json, extra_json FROM run_details WHERE run_id = ?",
                                (int(run_id),)).fetchone() or ("[]", "{}")
         extra = json.loads(details[1])
@@ -825,7 +830,8 @@ class Store:
             "SELECT COALESCE(SUM(nbytes), 0) FROM images WHERE sha256 IN ("
             "SELECT content_sha256 FROM runs WHERE id = :id UNION SELECT output_sha256 FROM runs WHERE id = :id "
             "UNION SELECT sha256 FROM run_styles WHERE run_id = :id "
-            "UNION SELECT sha256 FROM run_snapshots WHERE run_id = :id)", {"id": int(run_id)}).fetchone()[0]
+            "UNION SELECT sha256 FROM run_snapshots WHERE run_id = :id "
+            "UNION SELECT sha256 FROM run_masks WHERE run_id = :id)", {"id": int(run_id)}).fetchone()[0]
         return RunRecord(
             id=r["id"], created=r["created"], title=r["title"], notes=r["notes"], favourite=bool(r["favourite"]),
             status=r["status"], message=r["message"], params=StyleParams.from_dict(json.loads(r["params_json"])),
@@ -988,21 +994,18 @@ class Store:
             "score": "score IS NULL, score ASC, loss_total IS NULL, loss_total ASC, id DESC",
         }[sort]
         with self._read() as conn:
-            rows = conn.execute(f"SELECT {_SUMMARY_COLUMNS} FROM runs{where} ORDER BY {order} LIMIT ? OFFSET ?",
-                                (*args, int(limit), int(offset))).fetchall()
-            styles = self._styles_of(conn, [row[0] for row in rows])
-        out = []
-        for row in rows:
-            (run_id, created, title, status_, favourite, cw, sw, tw, size, optimizer, width, height, steps,
-             seconds, loss_total, score, leakage, content_sha, content_name, gid, gkind, glabel, device) = row
-            out.append(RunSummary(
-                id=run_id, created=created, title=title, status=status_, favourite=bool(favourite),
-                content_weight=cw, style_weight=sw, tv_weight=tw, size=size, optimizer=optimizer, width=width,
-                height=height, steps=steps, seconds=seconds, loss_total=_nan_if_none(loss_total), score=score,
-                leakage=leakage, content_sha256=content_sha, content_name=content_name,
-                styles=styles.get(run_id, ()), group_id=gid, group_kind=gkind, group_label=glabel, device=device,
-            ))
-        return out
+            cursor = conn.execute(f"SELECT {_SUMMARY_COLUMNS} FROM runs{where} ORDER BY {order} LIMIT ? OFFSET ?",
+                                  (*args, int(limit), int(offset)))
+            rows = _named_rows(cursor)
+            styles = self._styles_of(conn, [row["id"] for row in rows])
+        return [RunSummary(
+            id=r["id"], created=r["created"], title=r["title"], status=r["status"], favourite=bool(r["favourite"]),
+            content_weight=r["content_weight"], style_weight=r["style_weight"], tv_weight=r["tv_weight"],
+            size=r["size"], optimizer=r["optimizer"], width=r["width"], height=r["height"], steps=r["steps"],
+            seconds=r["seconds"], loss_total=_nan_if_none(r["loss_total"]), score=r["score"], leakage=r["leakage"],
+            content_sha256=r["content_sha256"], content_name=r["content_name"], styles=styles.get(r["id"], ()),
+            group_id=r["group_id"], group_kind=r["group_kind"], group_label=r["group_label"], device=r["device"],
+        ) for r in rows]
 
     def count_runs(self, *, content_hash: str | None = None, style_hash: str | None = None,
                    favourites: bool = False, group_id: str | None = None, status: str | None = None) -> int:
