@@ -220,11 +220,9 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     if args.save:
         from nst.store import Store
 
-        from nst.score import score_image
+        from nst.score import score_result
 
-        # scored like the studio's runs, so the gallery compares CLI runs by score too
-        score = score_image(result.image, content, styles, net, size=params.size,
-                            blend=list(params.blend_weights(len(styles)))).terms.total
+        score = score_result(result, content, styles, net)  # like the studio's, so the gallery compares them
         with Store() as store:
             run_id = store.save_run(result, content=content, styles=styles, blend=params.blend_weights(len(styles)),
                                     title=args.title, content_name=Path(args.content).name,
@@ -258,16 +256,17 @@ def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:
     else:
         methods = [m.strip() for m in args.methods.split(",") if m.strip()]
         size = args.size or (StyleParams().size if args.native else COMPARE_SIZE)
-        items = compare_items(methods, size=size, seconds=args.seconds or COMPARE_SECONDS, native=args.native,
-                              seed=args.seed)
+        blend_weights = _parse_blend(args.style_blend, len(args.style))
+        items = [type(i)(i.label, i.row, i.col, i.params.replace(style_blend=blend_weights))  # the runs blend too
+                 for i in compare_items(methods, size=size, seconds=args.seconds or COMPARE_SECONDS,
+                                        native=args.native, seed=args.seed)]
     size = max(item.params.size for item in items)
     content = _load(args.content, size)
     styles = [_load(path, size) for path in args.style]
-    blend = _parse_blend(args.style_blend, len(args.style)) or None
     with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
         from nst.batch import run_batch
         from nst.engine import RunControl
-        from nst.score import score_image
+        from nst.score import score_result
 
         net = factory(args.weights)
     print(net.description, file=sys.stderr)
@@ -281,7 +280,7 @@ def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:
     rows: list[dict[str, object]] = []
 
     def keep(item, result) -> None:
-        score = score_image(result.image, content, styles, net, size=item.params.size, blend=blend).terms.total
+        score = score_result(result, content, styles, net)
         row: dict[str, object] = {"label": item.label, "row": item.row, "col": item.col, "status": result.status,
                                   "seconds": round(result.seconds, 3), "steps": result.steps, "score": score,
                                   "losses": result.losses.to_dict()}

@@ -594,10 +594,9 @@ class JobRunner:
         job._set_phase(RUNNING, "scoring and saving to the gallery")
         score = None
         try:
-            from nst.score import score_image
+            from nst.score import score_result
 
-            score = score_image(result.image, job.content, job.styles, net, size=params.size,
-                                blend=list(params.blend_weights(len(job.styles)))).terms.total
+            score = score_result(result, job.content, job.styles, net)
         except Exception:  # noqa: BLE001 - a run without a score is still worth keeping
             log.exception("scoring job %s failed", job.id[:8])
         try:
