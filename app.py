@@ -1,6 +1,6 @@
 """The studio's entry point (``streamlit run app.py``): the pages, named for the sidebar.
 
-The pages are ``views/studio.py`` ("Studio": paint) and ``views/gallery.py`` ("Gallery": every
+The pages are ``views/studio_page.py`` ("Studio": paint) and ``views/gallery_page.py`` ("Gallery": every
 saved run); their panels and views live in ``studio/``. They are listed with ``st.navigation``
 so the sidebar shows their names (a ``pages/`` folder would name the first page after this
 file, "app"); see docs/dashboard.md.
@@ -8,7 +8,7 @@ file, "app"); see docs/dashboard.md.
 
 import streamlit as st
 
-STUDIO = st.Page("views/studio.py", title="Studio", icon=":material/palette:", default=True)
-GALLERY = st.Page("views/gallery.py", title="Gallery", icon=":material/photo_library:", url_path="Gallery")
+STUDIO = st.Page("views/studio_page.py", title="Studio", icon=":material/palette:", default=True)
+GALLERY = st.Page("views/gallery_page.py", title="Gallery", icon=":material/photo_library:", url_path="Gallery")
 
 st.navigation([STUDIO, GALLERY]).run()

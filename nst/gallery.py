@@ -1,4 +1,4 @@
-"""Pure data helpers for the gallery page (``views/gallery.py``): no Streamlit here.
+"""Pure data helpers for the gallery page (``views/gallery_page.py``): no Streamlit here.
 
 - :func:`param_diff`: the comparison table of 2-4 runs, each row flagged when the runs differ.
 - :func:`grid_layout`: a sweep's runs laid out as a labelled grid (rows x columns derived from

@@ -8,5 +8,5 @@
 - ``charts``: the loss-curve chart spec both pages draw.
 - ``panels``: one module per part of the studio page; ``gallery``: the gallery page's views.
 
-Pages (``views/studio.py``, ``views/gallery.py``, listed by ``app.py``) only lay panels out; panels only draw what pure functions computed.
+Pages (``views/studio_page.py``, ``views/gallery_page.py``, listed by ``app.py``) only lay panels out; panels only draw what pure functions computed.
 """

@@ -241,7 +241,7 @@ def test_a_finished_run_goes_to_the_gallery_and_a_rerun_loads_it_back(tiny_env):
     assert record.score is not None and record.leakage is not None
     assert "Texture leakage into flat areas" in _texts(at.caption)
 
-    # what views/gallery.py does for "Re-run", then st.switch_page("app.py")
+    # what views/gallery_page.py does for "Re-run", then st.switch_page("app.py")
     again = _app()
     again.session_state[keys.RERUN_PARAMS] = record.params.to_dict()
     again.session_state[keys.RERUN_RUN_ID] = view.run_id

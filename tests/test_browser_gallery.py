@@ -3,7 +3,7 @@
 Three runs are made quickly, without any weights, by the CLI (``python -m nst stylize ... --save``
 called in-process with the tiny test network) into a temporary ``NST_DATA_DIR``; then
 ``streamlit run app.py`` is started on a free localhost port with that data directory and
-headless Chromium, driven by Playwright, opens ``/Gallery`` (``views/gallery.py``).
+headless Chromium, driven by Playwright, opens ``/Gallery`` (``views/gallery_page.py``).
 
 Skips with a reason, like ``tests/test_browser.py`` (whose Chromium settings and browser fixture
 are reused), when the Python ``playwright`` package or a Chromium binary is missing.

@@ -1,4 +1,4 @@
-"""The gallery: nst/gallery.py helpers and the page (views/gallery.py) through AppTest."""
+"""The gallery: nst/gallery.py helpers and the page (views/gallery_page.py) through AppTest."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from nst.store import Store, StyleRef
 from studio import keys
 
 REPO = Path(__file__).resolve().parents[1]
-PAGE = str(REPO / "views" / "gallery.py")
+PAGE = str(REPO / "views" / "gallery_page.py")
 TIMEOUT = 60
 
 

@@ -11,7 +11,7 @@ from nst import gallery as g
 from nst.store import RunRecord, Store, default_data_dir
 from studio import keys
 
-STUDIO_PAGE = "views/studio.py"
+STUDIO_PAGE = "views/studio_page.py"
 
 
 @st.cache_resource(show_spinner=False)

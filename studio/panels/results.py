@@ -13,7 +13,7 @@ from nst.units import format_seconds
 from studio import charts, controls, keys
 from studio.uploads import THUMB_SIDE
 
-GALLERY_PAGE = "views/gallery.py"
+GALLERY_PAGE = "views/gallery_page.py"
 
 
 def _png_for(view: JobView, pixels: np.ndarray, snapshot_step: int | None = None) -> bytes:
