@@ -92,11 +92,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--data-dir", type=Path, help="reuse (or fill, if missing) this store")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp) / "data"
-        with Store(data_dir) as store:
-            fill_seconds = fill(store, args.runs, 64)
+        data_dir = args.data_dir or Path(tmp) / "data"
+        fill_seconds = 0.0
+        if not data_dir.exists():
+            with Store(data_dir) as store:
+                fill_seconds = fill(store, args.runs, 64)
         with _server(data_dir, Path(tmp) / "streamlit.log") as url:
             seconds = measure(url, args.repeats, min(PAGE_SIZE, args.runs))
     from nst.precision import cpu_info
