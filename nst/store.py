@@ -303,6 +303,40 @@ def _fsync_dir(path: Path) -> None:
         os.close(descriptor)
 
 
+def _checked_run(fields: Any, styles: Sequence[np.ndarray], blend: Sequence[float],
+                 style_names: Sequence[str]) -> tuple[StyleParams, str, tuple[float, ...], tuple[str, ...]]:
+    """(params, run status, blend, style names) of a run to save, or a StoreError saying what is wrong."""
+    params = fields.params if isinstance(fields.params, StyleParams) else StyleParams.from_dict(fields.params)
+    try:
+        status = run_status(str(fields.status))
+    except ValueError as error:
+        raise StoreError(str(error)) from None
+    if not styles:
+        raise StoreError("A run needs at least one style image to be saved.")
+    blend = tuple(float(b) for b in blend) if blend else params.blend_weights(len(styles))
+    if len(blend) != len(styles):
+        raise StoreError(f"Got {len(blend)} blend weights for {len(styles)} style images; give one per style.")
+    names = tuple(style_names) + ("",) * (len(styles) - len(style_names))
+    if len(names) != len(styles):
+        raise StoreError(f"Got {len(style_names)} style names for {len(styles)} style images.")
+    return params, status, blend, names
+
+
+def _run_columns(fields: Any, params: StyleParams, status: str, losses: dict[str, float],
+                 output: np.ndarray) -> dict[str, Any]:
+    """The ``runs`` columns that describe what ran and what came out."""
+    return {
+        "status": status, "message": str(getattr(fields, "message", "") or ""),
+        "content_weight": params.content_weight, "style_weight": params.style_weight,
+        "tv_weight": params.tv_weight, "size": params.size, "optimizer": params.optimizer,
+        "width": int(output.shape[1]), "height": int(output.shape[0]),
+        "steps": int(fields.steps), "seconds": float(fields.seconds),
+        "loss_total": losses["total"], "loss_content": losses["content"], "loss_style": losses["style"],
+        "loss_tv": losses["tv"], "device": str(getattr(fields, "device", "") or ""),
+        "weights_id": str(getattr(fields, "weights_id", "") or ""), "params_json": json.dumps(params.to_dict()),
+    }
+
+
 def _named_rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     """A query's rows as {column: value} dicts, so code reads columns by name, never by position."""
     names = [d[0] for d in cursor.description]
@@ -692,19 +726,7 @@ class Store:
         ``{"style": ..., "detail": ...}`` masks (H x W in [0, 1], None for none), kept for re-runs.
         """
         fields = SimpleNamespace(**result) if isinstance(result, Mapping) else result
-        params = fields.params if isinstance(fields.params, StyleParams) else StyleParams.from_dict(fields.params)
-        try:
-            status = run_status(str(fields.status))
-        except ValueError as error:
-            raise StoreError(str(error)) from None
-        if not styles:
-            raise StoreError("A run needs at least one style image to be saved.")
-        blend = tuple(float(b) for b in blend) if blend else params.blend_weights(len(styles))
-        if len(blend) != len(styles):
-            raise StoreError(f"Got {len(blend)} blend weights for {len(styles)} style images; give one per style.")
-        names = tuple(style_names) + ("",) * (len(styles) - len(style_names))
-        if len(names) != len(styles):
-            raise StoreError(f"Got {len(style_names)} style names for {len(styles)} style images.")
+        params, status, blend, names = _checked_run(fields, styles, blend, style_names)
         losses = _losses_dict(fields.losses)
         history = [dict(row) for row in (getattr(fields, "history", None) or [])]
         extra = {
@@ -719,32 +741,13 @@ class Store:
                                   name=content_name)
         style_blobs = [self._blob(_as_uint8_rgb(s, f"style image {i + 1}"), "style", thumbnail=True, name=n)
                        for i, (s, n) in enumerate(zip(styles, names))]
-        snapshot_rows = []
-        snapshot_blobs = []
-        for snap in _pick_snapshots(list(getattr(fields, "snapshots", None) or [])):
-            blob = self._blob(_as_uint8_rgb(snap.image, "snapshot"), "snapshot")
-            snapshot_blobs.append(blob)
-            snapshot_rows.append((int(snap.step), int(getattr(snap, "scale_index", 0)), blob.sha256,
-                                  json.dumps(_losses_dict(getattr(snap, "losses", None)))))
-        mask_blobs = {kind: self._blob(_mask_rgb(mask, kind), "mask")
-                      for kind, mask in (masks or {}).items() if mask is not None}
-        unknown = sorted(set(mask_blobs) - set(MASK_KINDS))
-        if unknown:
-            raise StoreError(f"Unknown mask kind(s) {', '.join(unknown)}; use {' or '.join(MASK_KINDS)}.")
+        snapshot_rows, snapshot_blobs = self._snapshot_rows(getattr(fields, "snapshots", None) or [])
+        mask_blobs = self._mask_blobs(masks or {})
         blobs = [content_blob, *style_blobs, output_blob, *snapshot_blobs, *mask_blobs.values()]
-
         run = {
             "created": time.time(), "title": str(title), "notes": str(notes), "favourite": int(bool(favourite)),
-            "status": status, "message": str(getattr(fields, "message", "") or ""),
-            "content_weight": params.content_weight, "style_weight": params.style_weight,
-            "tv_weight": params.tv_weight, "size": params.size, "optimizer": params.optimizer,
-            "width": int(output.shape[1]), "height": int(output.shape[0]),
-            "steps": int(fields.steps), "seconds": float(fields.seconds),
-            "loss_total": losses["total"], "loss_content": losses["content"], "loss_style": losses["style"],
-            "loss_tv": losses["tv"], "device": str(getattr(fields, "device", "") or ""),
-            "weights_id": str(getattr(fields, "weights_id", "") or ""),
-            "content_sha256": content_blob.sha256, "content_name": str(content_name),
-            "output_sha256": output_blob.sha256, "params_json": json.dumps(params.to_dict()),
+            **_run_columns(fields, params, status, losses, output), "content_sha256": content_blob.sha256,
+            "content_name": str(content_name), "output_sha256": output_blob.sha256,
             "group_id": group_id, "group_kind": group_kind, "group_label": group_label,
             "score": _real_or_none(score), "leakage": _real_or_none(leakage),
         }
@@ -770,6 +773,21 @@ class Store:
         except BaseException:
             self._forget(created)
             raise
+
+    def _snapshot_rows(self, snapshots: Sequence[Any]) -> tuple[list[tuple], list[_Blob]]:
+        rows, blobs = [], []
+        for snap in _pick_snapshots(list(snapshots)):
+            blob = self._blob(_as_uint8_rgb(snap.image, "snapshot"), "snapshot")
+            blobs.append(blob)
+            rows.append((int(snap.step), int(getattr(snap, "scale_index", 0)), blob.sha256,
+                         json.dumps(_losses_dict(getattr(snap, "losses", None)))))
+        return rows, blobs
+
+    def _mask_blobs(self, masks: Mapping[str, np.ndarray | None]) -> dict[str, _Blob]:
+        unknown = sorted(set(masks) - set(MASK_KINDS))
+        if unknown:
+            raise StoreError(f"Unknown mask kind(s) {', '.join(unknown)}; use {' or '.join(MASK_KINDS)}.")
+        return {kind: self._blob(_mask_rgb(mask, kind), "mask") for kind, mask in masks.items() if mask is not None}
 
     def _blob(self, values: np.ndarray, role: str, *, thumbnail: bool = False, name: str = "") -> _Blob:
         return _Blob(image_hash(values), _encode_png(values), role, int(values.shape[1]), int(values.shape[0]),
