@@ -244,22 +244,27 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     return EXIT_INTERRUPTED if result.interrupted else 0
 
 
-def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:
-    """``sweep`` and ``compare``: a batch of ordinary runs, optionally kept as one gallery group."""
+def _batch_items(args: argparse.Namespace) -> list:
+    """The runs of a ``sweep`` (a grid over a base) or a ``compare`` (one per recipe), blended like the flags say."""
     from nst.batch import compare_items, parse_grid, sweep_items
-    from nst.images import save_png
     from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE
 
+    blend = _parse_blend(args.style_blend, len(args.style))
     if args.command == "sweep":
-        base = StyleParams(size=args.size, seed=args.seed, style_blend=_parse_blend(args.style_blend, len(args.style)))
-        items = sweep_items(base, parse_grid(args.grid), preview=not args.full_quality)
-    else:
-        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-        size = args.size or (StyleParams().size if args.native else COMPARE_SIZE)
-        blend_weights = _parse_blend(args.style_blend, len(args.style))
-        items = [type(i)(i.label, i.row, i.col, i.params.replace(style_blend=blend_weights))  # the runs blend too
-                 for i in compare_items(methods, size=size, seconds=args.seconds or COMPARE_SECONDS,
-                                        native=args.native, seed=args.seed)]
+        base = StyleParams(size=args.size, seed=args.seed, style_blend=blend)
+        return sweep_items(base, parse_grid(args.grid), preview=not args.full_quality)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    size = args.size or (StyleParams().size if args.native else COMPARE_SIZE)
+    return [type(i)(i.label, i.row, i.col, i.params.replace(style_blend=blend))  # the runs blend too
+            for i in compare_items(methods, size=size, seconds=args.seconds or COMPARE_SECONDS,
+                                   native=args.native, seed=args.seed)]
+
+
+def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:
+    """``sweep`` and ``compare``: a batch of ordinary runs, optionally kept as one gallery group."""
+    from nst.images import save_png
+
+    items = _batch_items(args)
     size = max(item.params.size for item in items)
     content = _load(args.content, size)
     styles = [_load(path, size) for path in args.style]
