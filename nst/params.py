@@ -155,8 +155,8 @@ class StyleParams:
     snapshot_every: int = _int(10, "keep a snapshot every this many steps", 1, 100_000)
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            field_spec(f.name).check(f.name, getattr(self, f.name))
+        for name, spec in _SPECS.items():
+            spec.check(name, getattr(self, name))
         object.__setattr__(self, "style_blend", tuple(float(b) for b in self.style_blend))
         for blend in self.style_blend:
             _check_number("style_blend", blend, low=0.0)
@@ -281,7 +281,10 @@ def _layer_weights(name: str, layers: object) -> tuple[tuple[str, float], ...]:
     return tuple((layer, float(weight)) for layer, weight in pairs)
 
 
-_SPECS: dict[str, FieldSpec] = {f.name: f.metadata["spec"] for f in dataclasses.fields(StyleParams)}
+# A field declared without a FieldSpec (plain ``name: str = "x"``) gets no generated check, flag or
+# widget; tests/test_params.py fails until it has one, so a merge cannot drop it silently.
+_SPECS: dict[str, FieldSpec] = {f.name: f.metadata["spec"] for f in dataclasses.fields(StyleParams)
+                                if "spec" in f.metadata}
 
 # Starting points the app offers. Strength presets multiply the default style weight.
 STRENGTH_PRESETS: dict[str, float] = {"Subtle": 0.3, "Balanced": 1.0, "Strong": 3.0}
