@@ -296,3 +296,19 @@ def test_an_unknown_subcommand_points_at_the_top_level_help(capsys):
     assert main(["paint"]) == 2
     err = capsys.readouterr().err
     assert "(see python -m nst --help)" in err and "nst nst" not in err
+
+
+@pytest.mark.real_weights
+def test_a_real_run_writes_only_the_projects_own_lines_on_stderr(tmp_path):
+    from conftest import SHARED_IMAGES, real_weights_path
+
+    env = dict(_env(), NST_VGG19_WEIGHTS=str(real_weights_path()))
+    proc = subprocess.run([sys.executable, "-m", "nst", "stylize", "--content",
+                           str(SHARED_IMAGES / "content" / "tubingen.jpg"), "--style",
+                           str(SHARED_IMAGES / "style" / "starry_night.jpg"), "-o", str(tmp_path / "o.png"),
+                           "--size", "64", "--scales", "1", "--iterations", "1"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0].startswith("VGG19 weights: ") and lines[-1].startswith("finished: ")
+    assert not [line for line in lines if "absl" in line or "cuda" in line.lower() or line.startswith(("I0", "W0"))]
