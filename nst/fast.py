@@ -27,17 +27,13 @@ from urllib.parse import urlparse
 import numpy as np
 
 from nst.colors import prepare_style, recombine_luminance
-from nst.errors import NSTError
+from nst.errors import FastModelUnavailable, NSTError  # noqa: F401 - FastModelUnavailable is re-exported
 from nst.images import resize_long_side, resize_to
 
 ENV_FAST_MODEL = "NST_FAST_MODEL"
 DEFAULT_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
 STYLE_SIZE = 256  # the model was trained with 256 px style images
 CONNECT_TIMEOUT_S = 10.0
-
-
-class FastModelUnavailable(NSTError):
-    """The fast stylization model cannot be loaded; the message says what to set."""
 
 
 def fast_model_handle() -> str:

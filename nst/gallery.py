@@ -1,4 +1,4 @@
-"""Pure data helpers for the gallery page (``pages/1_Gallery.py``): no Streamlit here.
+"""Pure data helpers for the gallery page (``views/gallery_page.py``): no Streamlit here.
 
 - :func:`param_diff`: the comparison table of 2-4 runs, each row flagged when the runs differ.
 - :func:`grid_layout`: a sweep's runs laid out as a labelled grid (rows x columns derived from
@@ -26,6 +26,7 @@ import numpy as np
 from nst.images import resize_to, to_uint8
 from nst.params import StyleParams
 from nst.store import png_metadata as store_png_metadata
+from nst.units import LOSS_TERMS, format_seconds
 
 PAGE_SIZE = 24
 MAX_COMPARE = 4
@@ -40,7 +41,6 @@ KEY_PARAMS = ("style_weight", "content_weight", "tv_weight", "size", "optimizer"
 # What can define the axes of a grid when a group's runs carry no usable label.
 GRID_CANDIDATES = ("style_weight", "content_weight", "tv_weight", "style_scale", "learning_rate", "size",
                    "optimizer", "init", "seed", "pooling", "preserve_colors", "iterations", "scales")
-LOSS_TERMS = ("total", "content", "style", "tv")
 
 
 # ============================================================================ formatting
@@ -61,15 +61,6 @@ def format_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(format_value(v) for v in value) or "—"
     return str(value)
-
-
-def format_seconds(seconds: float | None) -> str:
-    if seconds is None or not math.isfinite(seconds):
-        return "—"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(int(round(seconds)), 60)
-    return f"{minutes} min {rest:02d} s"
 
 
 def format_date(created: float) -> str:

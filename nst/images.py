@@ -25,7 +25,6 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import errno
 import io
 import json
 import os
@@ -39,7 +38,7 @@ from pathlib import Path, PurePath
 import numpy as np
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
-from nst.errors import ImageError
+from nst.errors import ImageError, describe_os_error
 
 __all__ = [
     "MAX_ASPECT",
@@ -47,6 +46,7 @@ __all__ = [
     "MIN_SIDE",
     "LoadedImage",
     "from_uint8",
+    "jpeg_bytes",
     "load_image",
     "png_bytes",
     "read_png_metadata",
@@ -188,7 +188,7 @@ def _check_readable_path(path: Path, label: str) -> None:
         if path.stat().st_size == 0:
             raise ImageError(f"{label} is empty.")
     except OSError as error:
-        raise ImageError(f"Cannot read {path}: {_describe_os_error(error)}.") from None
+        raise ImageError(f"Cannot read {path}: {describe_os_error(error)}.") from None
 
 
 def _check_dimensions(size: tuple[int, int], label: str | None) -> None:
@@ -447,6 +447,20 @@ def png_bytes(pixels: np.ndarray, metadata: Mapping[str, object] | None = None) 
     return buffer.getvalue()
 
 
+def jpeg_bytes(pixels: np.ndarray, quality: int = 90, *, max_side: int | None = None,
+               optimize: bool = False) -> bytes:
+    """Encode RGB pixels (float 0..1 or uint8) as JPEG, shrunk to ``max_side`` first if given.
+
+    For showing, not keeping: the studio and gallery encode once and show the bytes many times
+    (st.image would re-encode an array on every rerun)."""
+    image = Image.fromarray(pixels if pixels.dtype == np.uint8 else to_uint8(pixels))
+    if max_side is not None and max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality, optimize=optimize)
+    return buffer.getvalue()
+
+
 def _checked_rgb(pixels: np.ndarray) -> np.ndarray:
     values = np.asarray(pixels)
     if values.ndim != 3 or values.shape[2] != 3:
@@ -482,7 +496,7 @@ def save_png(
         write_atomically(target, data)
     except OSError as error:
         raise ImageError(
-            f"Cannot save the image to {target}: {_describe_os_error(error)}."
+            f"Cannot save the image to {target}: {describe_os_error(error)}."
         ) from None
     return target
 
@@ -508,20 +522,6 @@ def write_atomically(target: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
-
-
-def _describe_os_error(error: OSError) -> str:
-    if isinstance(error, PermissionError):
-        return "permission denied"
-    if isinstance(error, (FileExistsError, NotADirectoryError)):
-        return "part of the folder path is a file, not a folder"
-    if isinstance(error, IsADirectoryError):
-        return "a folder with that name is in the way"
-    if error.errno == errno.ENOSPC:
-        return "the disk is full"
-    if error.errno == errno.EROFS:
-        return "the disk is read-only"
-    return (error.strerror or "unknown system error").lower()
 
 
 def read_png_metadata(source: str | os.PathLike[str] | bytes) -> dict[str, str]:

@@ -39,6 +39,8 @@ import numpy as np
 from nst.engine import ProgressEvent, RunControl, Snapshot, StyleResult, stylize
 from nst.errors import ModelUnavailable, NSTError
 from nst.params import StyleParams
+from nst.results import run_status
+from nst.units import format_seconds
 
 log = logging.getLogger("nst")
 
@@ -554,13 +556,10 @@ class JobRunner:
             log.exception("job %s failed", job.id[:8])
             job._finish(FAILED, f"The run failed unexpectedly ({type(error).__name__}: {error}).", None)
             return
-        if result.status == "finished":
-            job._finish(FINISHED, result.message, result)
-        else:  # "stopped" or "diverged": the best image is kept either way
-            message = result.message
-            if result.status == "stopped" and job._stop_reason:
-                message = job._stop_reason
-            job._finish(STOPPED, message, result)
+        message = result.message  # stopped, finished or failed (diverged): the best image is kept either way
+        if result.status == STOPPED and job._stop_reason:
+            message = job._stop_reason
+        job._finish(run_status(result.status), message, result)
 
     def _run_batch(self, job: Job, net: Any) -> None:
         """Every item of a batch in turn (``nst.batch.run_batch``); a stop keeps the current item
@@ -595,10 +594,9 @@ class JobRunner:
         job._set_phase(RUNNING, "scoring and saving to the gallery")
         score = None
         try:
-            from nst.score import score_image
+            from nst.score import score_result
 
-            score = score_image(result.image, job.content, job.styles, net, size=params.size,
-                                blend=list(params.blend_weights(len(job.styles)))).terms.total
+            score = score_result(result, job.content, job.styles, net)
         except Exception:  # noqa: BLE001 - a run without a score is still worth keeping
             log.exception("scoring job %s failed", job.id[:8])
         try:
@@ -640,27 +638,15 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
 
         store = (store_factory or Store)()
         leak = (getattr(result, "leakage", None) or {}).get("leakage")
+        masks = {kind: m for kind, m in (("style", job.mask), ("detail", job.detail_mask)) if m is not None}
         return store.save_run(
             result, content=job.content, styles=job.styles,
             blend=result.params.blend_weights(len(job.styles)) if isinstance(result.params, StyleParams) else (),
             content_name=job.content_name, style_names=job.style_names, group_id=job.group_id,
-            group_kind=job.group_kind, group_label=group_label, score=score, leakage=leak)
+            group_kind=job.group_kind, group_label=group_label, score=score, leakage=leak,
+            **({"masks": masks} if masks else {}))  # kept with the run, so a re-run restores them
 
     return save
-
-
-def format_seconds(seconds: float | None) -> str:
-    """"—", "8 s", "2 min 05 s", "1 h 02 min": for progress lines."""
-    if seconds is None or not math.isfinite(seconds):
-        return "—"
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 __all__ = [

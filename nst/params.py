@@ -60,76 +60,108 @@ MAX_SIZE = 4096
 
 
 @dataclass(frozen=True)
+class FieldSpec:
+    """What a ``StyleParams`` field means and which values it takes: the one source for its
+    validation, its CLI flag (nst.cli) and its studio widget's range (studio.controls).
+
+    ``low``/``high`` bound numbers (``strict_low``: above ``low``); ``choices`` lists the
+    options of a text field. ``kind`` is ``"float"``, ``"int"``, ``"choice"`` or ``"layers"``
+    / ``"blend"`` for the two structured fields (their flags and widgets are written by hand).
+    """
+
+    kind: str
+    help: str
+    low: float | None = None
+    high: float | None = None
+    strict_low: bool = False
+    choices: tuple[str, ...] = ()
+
+    def check(self, name: str, value: object) -> None:
+        if self.kind == "float":
+            _check_number(name, value, low=self.low, high=self.high, strict_low=self.strict_low)
+        elif self.kind == "int":
+            _check_int(name, value, int(self.low), int(self.high))  # type: ignore[arg-type]
+        elif self.kind == "choice":
+            _check_choice(name, value, self.choices)
+
+
+def _num(default: float, help: str, low: float | None = None, high: float | None = None,
+         strict_low: bool = False) -> Any:
+    return dataclasses.field(default=default, metadata={"spec": FieldSpec("float", help, low, high, strict_low)})
+
+
+def _int(default: int, help: str, low: int, high: int) -> Any:
+    return dataclasses.field(default=default, metadata={"spec": FieldSpec("int", help, low, high)})
+
+
+def _choice(default: str, help: str, choices: tuple[str, ...]) -> Any:
+    return dataclasses.field(default=default, metadata={"spec": FieldSpec("choice", help, choices=choices)})
+
+
+def _structured(default: Any, kind: str, help: str) -> Any:
+    return dataclasses.field(default=default, metadata={"spec": FieldSpec(kind, help)})
+
+
+@dataclass(frozen=True)
 class StyleParams:
-    """Every knob of a run. Frozen: derive variants with ``dataclasses.replace``."""
+    """Every knob of a run. Frozen: derive variants with ``dataclasses.replace``.
+
+    Each field carries a ``FieldSpec`` (``field_spec(name)``): help text, range, choices."""
 
     # what the user drags
-    content_weight: float = 1.0
-    style_weight: float = 10.0
-    tv_weight: float = 1.0
+    content_weight: float = _num(1.0, "weight of the content (photo) loss", low=0.0)
+    style_weight: float = _num(10.0, "weight of the style loss; higher is more painterly", low=0.0)
+    tv_weight: float = _num(1.0, "total-variation weight; higher is smoother", low=0.0)
     # output and quality
-    size: int = 512
-    scales: int = 3
-    iterations: int = 80
-    iteration_decay: float = 0.4
-    optimizer: str = "lbfgs"
-    learning_rate: float = 0.02  # Adam only; the image lives in [0,1]
-    adam_beta1: float = 0.9
-    adam_epsilon: float = 1e-8
-    init: str = "content"
-    seed: int = 0
+    size: int = _int(512, "long side of the output in px", MIN_SIZE, MAX_SIZE)
+    scales: int = _int(3, "coarse-to-fine scales (each half the size of the next)", 1, 8)
+    iterations: int = _int(80, "optimiser steps at the coarsest scale (each one VGG19 forward+backward)",
+                           1, 100_000)
+    iteration_decay: float = _num(0.4, "each finer scale gets this fraction of the previous scale's steps",
+                                  low=0.05, high=1.0)
+    optimizer: str = _choice("lbfgs", "lbfgs (best quality) or adam", OPTIMIZERS)
+    learning_rate: float = _num(0.02, "Adam's step size (the image lives in 0..1)", low=0.0, strict_low=True)
+    adam_beta1: float = _num(0.9, "Adam's first-moment decay", low=0.0, high=0.9999)
+    adam_epsilon: float = _num(1e-8, "Adam's epsilon", low=0.0, strict_low=True)
+    init: str = _choice("content", "the starting image (image: --init-image; fast: the fast model's picture)",
+                        INITS)
+    seed: int = _int(0, "random seed: same seed and settings, same picture", 0, 2**31 - 1)
     # style images
-    style_blend: tuple[float, ...] = ()
-    style_scale: float = 1.0
-    preserve_colors: str = "none"
+    style_blend: tuple[float, ...] = _structured((), "blend", "blend weights, one per style image")
+    style_scale: float = _num(1.0, "style image size relative to the output (size of the brush marks)",
+                              low=0.1, high=4.0)
+    preserve_colors: str = _choice("none", "keep the photo's colours: luminance or histogram matching",
+                                   PRESERVE_COLORS)
     # spatial control (nst.masks): how strongly a user mask and flat-area protection apply, 0..1
-    mask_strength: float = 1.0
-    protect_flat: float = 0.0
+    mask_strength: float = _num(1.0, "0..1: how fully black mask areas keep the photo", low=0.0, high=1.0)
+    protect_flat: float = _num(0.0, "0..1: keep flat areas (plain skies, walls) free of style texture",
+                               low=0.0, high=1.0)
     # detail regions (a detail mask, 1 = keep detail and colour): the content weight there is
     # multiplied by 1 + 9 * detail_strength (nst.masks.DETAIL_GAIN), so 1 means 10x; 0..1.
     # Only applies when a detail mask is given. Saved runs from before it load with the default.
-    detail_strength: float = 1.0
+    detail_strength: float = _num(1.0, "0..1: content weight in detail regions x (1 + 9 x this)",
+                                  low=0.0, high=1.0)
     # loss form
-    content_layers: tuple[tuple[str, float], ...] = DEFAULT_CONTENT_LAYERS
-    style_layers: tuple[tuple[str, float], ...] = DEFAULT_STYLE_LAYERS
-    style_loss_form: str = "relative"
-    content_loss_form: str = "relative"
-    tv_form: str = "squared_mean"
-    pooling: str = "max"
+    content_layers: tuple[tuple[str, float], ...] = _structured(
+        DEFAULT_CONTENT_LAYERS, "layers", "content layers and weights, e.g. block4_conv2=1")
+    style_layers: tuple[tuple[str, float], ...] = _structured(
+        DEFAULT_STYLE_LAYERS, "layers", "style layers and weights, e.g. block1_conv1=1,block2_conv1=0.5")
+    style_loss_form: str = _choice("relative", "how Gram differences are normalised", LOSS_FORMS)
+    content_loss_form: str = _choice("relative", "how feature differences are normalised", LOSS_FORMS)
+    tv_form: str = _choice("squared_mean", "total-variation form", TV_FORMS)
+    pooling: str = _choice("max", "VGG19 pooling (Gatys et al. used avg)", POOLINGS)
     # "auto": bfloat16 only on a CPU where it is clearly faster (nst.precision decides, once per machine)
-    precision: str = "auto"
+    precision: str = _choice("auto", "of the VGG19 convolutions; auto = bfloat16 only where this CPU runs it fast",
+                             PRECISIONS)
     # budget: 0 = none. Otherwise the run ends after this many seconds, each scale getting a
     # share proportional to its planned work (steps x pixels), so a budget still ends at full size.
-    time_limit: float = 0.0
+    time_limit: float = _num(0.0, "time budget in seconds (0 = none); still ends at full size", low=0.0)
     # reporting
-    snapshot_every: int = 10
+    snapshot_every: int = _int(10, "keep a snapshot every this many steps", 1, 100_000)
 
     def __post_init__(self) -> None:
-        _check_number("content_weight", self.content_weight, low=0.0)
-        _check_number("style_weight", self.style_weight, low=0.0)
-        _check_number("tv_weight", self.tv_weight, low=0.0)
-        _check_number("learning_rate", self.learning_rate, low=0.0, strict_low=True)
-        _check_number("iteration_decay", self.iteration_decay, low=0.05, high=1.0)
-        _check_number("adam_beta1", self.adam_beta1, low=0.0, high=0.9999)
-        _check_number("adam_epsilon", self.adam_epsilon, low=0.0, strict_low=True)
-        _check_number("style_scale", self.style_scale, low=0.1, high=4.0)
-        _check_int("size", self.size, MIN_SIZE, MAX_SIZE)
-        _check_int("scales", self.scales, 1, 8)
-        _check_int("iterations", self.iterations, 1, 100_000)
-        _check_int("seed", self.seed, 0, 2**31 - 1)
-        _check_number("mask_strength", self.mask_strength, low=0.0, high=1.0)
-        _check_number("protect_flat", self.protect_flat, low=0.0, high=1.0)
-        _check_number("detail_strength", self.detail_strength, low=0.0, high=1.0)
-        _check_number("time_limit", self.time_limit, low=0.0)
-        _check_int("snapshot_every", self.snapshot_every, 1, 100_000)
-        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _check_choice("init", self.init, INITS)
-        _check_choice("preserve_colors", self.preserve_colors, PRESERVE_COLORS)
-        _check_choice("pooling", self.pooling, POOLINGS)
-        _check_choice("precision", self.precision, PRECISIONS)
-        _check_choice("style_loss_form", self.style_loss_form, LOSS_FORMS)
-        _check_choice("content_loss_form", self.content_loss_form, LOSS_FORMS)
-        _check_choice("tv_form", self.tv_form, TV_FORMS)
+        for name, spec in _SPECS.items():
+            spec.check(name, getattr(self, name))
         object.__setattr__(self, "style_blend", tuple(float(b) for b in self.style_blend))
         for blend in self.style_blend:
             _check_number("style_blend", blend, low=0.0)
@@ -200,6 +232,16 @@ class StyleParams:
         return dataclasses.replace(self, **changes)
 
 
+def field_spec(name: str) -> FieldSpec:
+    """The ``FieldSpec`` of a ``StyleParams`` field (KeyError for an unknown name)."""
+    return _SPECS[name]
+
+
+def param_specs() -> dict[str, FieldSpec]:
+    """Every field's spec, in field order."""
+    return dict(_SPECS)
+
+
 # ---- validation helpers -------------------------------------------------------------
 def _check_number(
     name: str, value: object, *, low: float | None = None, high: float | None = None,
@@ -244,6 +286,11 @@ def _layer_weights(name: str, layers: object) -> tuple[tuple[str, float], ...]:
     return tuple((layer, float(weight)) for layer, weight in pairs)
 
 
+# A field declared without a FieldSpec (plain ``name: str = "x"``) gets no generated check, flag or
+# widget; tests/test_params.py fails until it has one, so a merge cannot drop it silently.
+_SPECS: dict[str, FieldSpec] = {f.name: f.metadata["spec"] for f in dataclasses.fields(StyleParams)
+                                if "spec" in f.metadata}
+
 # Starting points the app offers. Strength presets multiply the default style weight.
 STRENGTH_PRESETS: dict[str, float] = {"Subtle": 0.3, "Balanced": 1.0, "Strong": 3.0}
 
@@ -272,6 +319,6 @@ def with_quality(params: StyleParams, preset: str) -> StyleParams:
 
 
 __all__ = [
-    "StyleParams", "VGG19_CONV_LAYERS", "STRENGTH_PRESETS", "QUALITY_PRESETS", "with_strength", "with_quality",
+    "StyleParams", "FieldSpec", "field_spec", "param_specs", "VGG19_CONV_LAYERS", "STRENGTH_PRESETS", "QUALITY_PRESETS", "with_strength", "with_quality",
     "OPTIMIZERS", "INITS", "PRESERVE_COLORS", "POOLINGS", "PRECISIONS", "LOSS_FORMS", "TV_FORMS",
 ]

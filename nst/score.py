@@ -75,3 +75,11 @@ def score_image(image: np.ndarray, content: np.ndarray, styles: Sequence[np.ndar
         {n: content_features[n] for n, _ in SCORE_FORM.content_layers}, style_targets, SCORE_FORM))
     total = SCORE_WEIGHTS["content"] * c + SCORE_WEIGHTS["style"] * s + SCORE_WEIGHTS["tv"] * tv
     return Score(LossTerms(total, c, s, tv), (width, height), net.weights_id)
+
+
+def score_result(result: Any, content: np.ndarray, styles: Sequence[np.ndarray], net: FeatureNet) -> float:
+    """The score of an engine result, under its own size and style blend: how the studio, the CLI's
+    ``--save`` and its batches all score a run before it goes to the gallery."""
+    params = result.params
+    return score_image(result.image, content, styles, net, size=params.size,
+                       blend=list(params.blend_weights(len(styles)))).terms.total

@@ -26,7 +26,6 @@ the attributes of :class:`nst.engine.StyleResult`, or a mapping of them).
 from __future__ import annotations
 
 import dataclasses
-import errno
 import hashlib
 import io
 import json
@@ -50,9 +49,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from nst.errors import NSTError
-from nst.images import from_uint8, png_bytes, to_uint8, write_atomically
+from nst.errors import NSTError, StoreError, describe_os_error
+from nst.images import from_uint8, jpeg_bytes, png_bytes, to_uint8, write_atomically
 from nst.params import StyleParams
+from nst.results import RUN_STATUSES, run_status
+from nst.results import png_metadata as results_png_metadata
 
 log = logging.getLogger("nst")
 
@@ -64,7 +65,7 @@ __all__ = [
 
 DB_NAME = "gallery.sqlite3"
 IMAGES_DIR = "images"
-STATUSES = ("finished", "stopped", "failed")
+STATUSES = RUN_STATUSES
 SORTS = ("newest", "oldest", "fastest", "score")
 MAX_SNAPSHOTS = 9  # 8 evenly spaced (the first included) + the last
 THUMBNAIL_SIZE = 256  # long side, px
@@ -72,10 +73,6 @@ THUMBNAIL_QUALITY = 85  # JPEG
 GRACE_SECONDS = 600.0  # orphan files younger than this may belong to a save in flight
 BUSY_TIMEOUT_SECONDS = 10.0
 _TEMP_SUFFIX = ".tmp"
-
-
-class StoreError(NSTError):
-    """The run store cannot do what was asked; the message is one sentence to act on."""
 
 
 # ============================================================================ records
@@ -182,6 +179,8 @@ class InputImages:
     blend: tuple[float, ...]
     content_name: str
     style_names: tuple[str, ...]
+    mask: np.ndarray | None = None  # float32 H x W in [0, 1]: the style mask the run used (1 = stylise)
+    detail_mask: np.ndarray | None = None  # the detail mask it used (1 = keep detail)
 
 
 @dataclass(frozen=True)
@@ -240,6 +239,14 @@ def _as_uint8_rgb(pixels: np.ndarray, what: str) -> np.ndarray:
     return to_uint8(values)
 
 
+def _mask_rgb(mask: np.ndarray, kind: str) -> np.ndarray:
+    """A float H x W mask in [0, 1] as a grey uint8 RGB picture (masks are stored like images)."""
+    mask = np.asarray(mask)
+    if mask.ndim != 2:
+        raise StoreError(f"The {kind} mask must be an H x W array, not shape {mask.shape}.")
+    return np.repeat(to_uint8(np.clip(mask, 0.0, 1.0))[..., None], 3, axis=2)
+
+
 def image_hash(pixels: np.ndarray) -> str:
     """The key an image is stored under: SHA-256 of its 8-bit pixels and shape.
 
@@ -259,11 +266,7 @@ def _encode_png(values: np.ndarray) -> bytes:
 
 
 def _thumbnail(values: np.ndarray) -> bytes:
-    image = Image.fromarray(values)
-    image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
-    return buffer.getvalue()
+    return jpeg_bytes(values, THUMBNAIL_QUALITY, max_side=THUMBNAIL_SIZE, optimize=True)
 
 
 def _decode_png(data: bytes) -> np.ndarray:
@@ -274,16 +277,8 @@ def _decode_png(data: bytes) -> np.ndarray:
 
 def png_metadata(record: "RunRecord") -> dict[str, Any]:
     """PNG text chunks of a stored run's image: its parameters (``nst:params``) and what came out."""
-    return {
-        "Software": "nst style transfer studio",
-        "Title": record.title or f"run {record.id}",
-        "nst:params": record.params.to_dict(),
-        "nst:status": record.status,
-        "nst:losses": record.losses,
-        "nst:steps": record.steps,
-        "nst:vgg19_weights": record.weights_id,
-        "nst:run_id": record.id,
-    }
+    return results_png_metadata(record.params, record.status, record.losses, record.steps, record.weights_id,
+                                Title=record.title or f"run {record.id}", **{"nst:run_id": record.id})
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -308,14 +303,44 @@ def _fsync_dir(path: Path) -> None:
         os.close(descriptor)
 
 
-def _describe_os_error(error: OSError) -> str:
-    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        return "the disk is full (or over quota); free some space and save again"
-    if isinstance(error, PermissionError) or error.errno == errno.EACCES:
-        return "permission denied"
-    if error.errno == errno.EROFS:
-        return "the disk is read-only"
-    return (error.strerror or str(error) or "unknown system error").lower()
+def _checked_run(fields: Any, styles: Sequence[np.ndarray], blend: Sequence[float],
+                 style_names: Sequence[str]) -> tuple[StyleParams, str, tuple[float, ...], tuple[str, ...]]:
+    """(params, run status, blend, style names) of a run to save, or a StoreError saying what is wrong."""
+    params = fields.params if isinstance(fields.params, StyleParams) else StyleParams.from_dict(fields.params)
+    try:
+        status = run_status(str(fields.status))
+    except ValueError as error:
+        raise StoreError(str(error)) from None
+    if not styles:
+        raise StoreError("A run needs at least one style image to be saved.")
+    blend = tuple(float(b) for b in blend) if blend else params.blend_weights(len(styles))
+    if len(blend) != len(styles):
+        raise StoreError(f"Got {len(blend)} blend weights for {len(styles)} style images; give one per style.")
+    names = tuple(style_names) + ("",) * (len(styles) - len(style_names))
+    if len(names) != len(styles):
+        raise StoreError(f"Got {len(style_names)} style names for {len(styles)} style images.")
+    return params, status, blend, names
+
+
+def _run_columns(fields: Any, params: StyleParams, status: str, losses: dict[str, float],
+                 output: np.ndarray) -> dict[str, Any]:
+    """The ``runs`` columns that describe what ran and what came out."""
+    return {
+        "status": status, "message": str(getattr(fields, "message", "") or ""),
+        "content_weight": params.content_weight, "style_weight": params.style_weight,
+        "tv_weight": params.tv_weight, "size": params.size, "optimizer": params.optimizer,
+        "width": int(output.shape[1]), "height": int(output.shape[0]),
+        "steps": int(fields.steps), "seconds": float(fields.seconds),
+        "loss_total": losses["total"], "loss_content": losses["content"], "loss_style": losses["style"],
+        "loss_tv": losses["tv"], "device": str(getattr(fields, "device", "") or ""),
+        "weights_id": str(getattr(fields, "weights_id", "") or ""), "params_json": json.dumps(params.to_dict()),
+    }
+
+
+def _named_rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """A query's rows as {column: value} dicts, so code reads columns by name, never by position."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def _real_or_none(value: Any) -> float | None:
@@ -448,8 +473,22 @@ def _migrate_to_2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX runs_content_score ON runs(content_sha256, score)")
 
 
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
+    """Version 3: the masks a run used (a style mask, a detail mask), so a re-run restores them."""
+    _execute_script(conn, """
+        CREATE TABLE run_masks (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('style', 'detail')),
+            sha256 TEXT NOT NULL REFERENCES images(sha256),
+            PRIMARY KEY (run_id, kind)
+        );
+        CREATE INDEX run_masks_sha ON run_masks(sha256);
+    """)
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped step.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3)
+MASK_KINDS = ("style", "detail")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _SUMMARY_COLUMNS = (
@@ -498,7 +537,7 @@ class Store:
             self.images_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(
-                f"Cannot create the gallery folder {self.data_dir}: {_describe_os_error(error)}; "
+                f"Cannot create the gallery folder {self.data_dir}: {describe_os_error(error)}; "
                 "set NST_DATA_DIR to a writable folder."
             ) from None
         self._migrate()
@@ -675,6 +714,7 @@ class Store:
         group_label: str | None = None,
         score: float | None = None,
         leakage: float | None = None,
+        masks: Mapping[str, np.ndarray | None] | None = None,
     ) -> int:
         """Store a run and return its id. All or nothing: a failure leaves no trace of it.
 
@@ -682,22 +722,11 @@ class Store:
         mapping works too): ``image`` (float [0,1] or uint8), ``status``, ``message``,
         ``steps``, ``seconds``, ``losses``, ``history``, ``snapshots``, ``params``, and
         optionally ``device``, ``weights_id``, ``weight_changes``, ``trace_seconds``.
-        ``blend`` defaults to ``params.blend_weights(len(styles))``.
+        ``blend`` defaults to ``params.blend_weights(len(styles))``. ``masks``: the run's
+        ``{"style": ..., "detail": ...}`` masks (H x W in [0, 1], None for none), kept for re-runs.
         """
         fields = SimpleNamespace(**result) if isinstance(result, Mapping) else result
-        params = fields.params if isinstance(fields.params, StyleParams) else StyleParams.from_dict(fields.params)
-        status = {"diverged": "failed"}.get(str(fields.status), str(fields.status))
-        if status not in STATUSES:
-            raise StoreError(f"A run's status must be one of {', '.join(STATUSES)} (or diverged), "
-                             f"not {fields.status!r}.")
-        if not styles:
-            raise StoreError("A run needs at least one style image to be saved.")
-        blend = tuple(float(b) for b in blend) if blend else params.blend_weights(len(styles))
-        if len(blend) != len(styles):
-            raise StoreError(f"Got {len(blend)} blend weights for {len(styles)} style images; give one per style.")
-        names = tuple(style_names) + ("",) * (len(styles) - len(style_names))
-        if len(names) != len(styles):
-            raise StoreError(f"Got {len(style_names)} style names for {len(styles)} style images.")
+        params, status, blend, names = _checked_run(fields, styles, blend, style_names)
         losses = _losses_dict(fields.losses)
         history = [dict(row) for row in (getattr(fields, "history", None) or [])]
         extra = {
@@ -712,32 +741,19 @@ class Store:
                                   name=content_name)
         style_blobs = [self._blob(_as_uint8_rgb(s, f"style image {i + 1}"), "style", thumbnail=True, name=n)
                        for i, (s, n) in enumerate(zip(styles, names))]
-        snapshot_rows = []
-        snapshot_blobs = []
-        for snap in _pick_snapshots(list(getattr(fields, "snapshots", None) or [])):
-            blob = self._blob(_as_uint8_rgb(snap.image, "snapshot"), "snapshot")
-            snapshot_blobs.append(blob)
-            snapshot_rows.append((int(snap.step), int(getattr(snap, "scale_index", 0)), blob.sha256,
-                                  json.dumps(_losses_dict(getattr(snap, "losses", None)))))
-        blobs = [content_blob, *style_blobs, output_blob, *snapshot_blobs]
-
+        snapshot_rows, snapshot_blobs = self._snapshot_rows(getattr(fields, "snapshots", None) or [])
+        mask_blobs = self._mask_blobs(masks or {})
+        blobs = [content_blob, *style_blobs, output_blob, *snapshot_blobs, *mask_blobs.values()]
         run = {
             "created": time.time(), "title": str(title), "notes": str(notes), "favourite": int(bool(favourite)),
-            "status": status, "message": str(getattr(fields, "message", "") or ""),
-            "content_weight": params.content_weight, "style_weight": params.style_weight,
-            "tv_weight": params.tv_weight, "size": params.size, "optimizer": params.optimizer,
-            "width": int(output.shape[1]), "height": int(output.shape[0]),
-            "steps": int(fields.steps), "seconds": float(fields.seconds),
-            "loss_total": losses["total"], "loss_content": losses["content"], "loss_style": losses["style"],
-            "loss_tv": losses["tv"], "device": str(getattr(fields, "device", "") or ""),
-            "weights_id": str(getattr(fields, "weights_id", "") or ""),
-            "content_sha256": content_blob.sha256, "content_name": str(content_name),
-            "output_sha256": output_blob.sha256, "params_json": json.dumps(params.to_dict()),
+            **_run_columns(fields, params, status, losses, output), "content_sha256": content_blob.sha256,
+            "content_name": str(content_name), "output_sha256": output_blob.sha256,
             "group_id": group_id, "group_kind": group_kind, "group_label": group_label,
             "score": _real_or_none(score), "leakage": _real_or_none(leakage),
         }
         styles_rows = [(i, b.sha256, str(n), w) for i, (b, n, w) in enumerate(zip(style_blobs, names, blend))]
-        details = (json.dumps(history, default=_json_default), json.dumps(extra))
+        details = (json.dumps(history, default=_json_default), json.dumps(extra),
+                   [(kind, blob.sha256) for kind, blob in mask_blobs.items()])
 
         created: list[str] = []
         try:
@@ -749,7 +765,7 @@ class Store:
                 return self._insert_run(conn, run, blobs, styles_rows, snapshot_rows, details)
         except OSError as error:
             self._forget(created)
-            raise StoreError(f"Cannot save the run to {self.data_dir}: {_describe_os_error(error)} "
+            raise StoreError(f"Cannot save the run to {self.data_dir}: {describe_os_error(error)} "
                              "(runs saved earlier are safe).") from None
         except sqlite3.Error as error:
             self._forget(created)
@@ -758,13 +774,28 @@ class Store:
             self._forget(created)
             raise
 
+    def _snapshot_rows(self, snapshots: Sequence[Any]) -> tuple[list[tuple], list[_Blob]]:
+        rows, blobs = [], []
+        for snap in _pick_snapshots(list(snapshots)):
+            blob = self._blob(_as_uint8_rgb(snap.image, "snapshot"), "snapshot")
+            blobs.append(blob)
+            rows.append((int(snap.step), int(getattr(snap, "scale_index", 0)), blob.sha256,
+                         json.dumps(_losses_dict(getattr(snap, "losses", None)))))
+        return rows, blobs
+
+    def _mask_blobs(self, masks: Mapping[str, np.ndarray | None]) -> dict[str, _Blob]:
+        unknown = sorted(set(masks) - set(MASK_KINDS))
+        if unknown:
+            raise StoreError(f"Unknown mask kind(s) {', '.join(unknown)}; use {' or '.join(MASK_KINDS)}.")
+        return {kind: self._blob(_mask_rgb(mask, kind), "mask") for kind, mask in masks.items() if mask is not None}
+
     def _blob(self, values: np.ndarray, role: str, *, thumbnail: bool = False, name: str = "") -> _Blob:
         return _Blob(image_hash(values), _encode_png(values), role, int(values.shape[1]), int(values.shape[0]),
                      str(name), _thumbnail(values) if thumbnail else None)
 
     def _insert_run(self, conn: sqlite3.Connection, run: dict[str, Any], blobs: Sequence[_Blob],
                     styles_rows: Sequence[tuple], snapshot_rows: Sequence[tuple],
-                    details: tuple[str, str]) -> int:
+                    details: tuple[str, str, list[tuple[str, str]]]) -> int:
         now = time.time()
         for blob in blobs:
             conn.execute(
@@ -782,8 +813,11 @@ class Store:
         conn.executemany(
             "INSERT INTO run_snapshots (run_id, position, step, scale_index, sha256, losses_json) "
             "VALUES (?, ?, ?, ?, ?, ?)", [(run_id, i, *row) for i, row in enumerate(snapshot_rows)])
+        history_json, extra_json, mask_rows = details
         conn.execute("INSERT INTO run_details (run_id, history_json, extra_json) VALUES (?, ?, ?)",
-                     (run_id, *details))
+                     (run_id, history_json, extra_json))
+        conn.executemany("INSERT INTO run_masks (run_id, kind, sha256) VALUES (?, ?, ?)",
+                         [(run_id, kind, sha) for kind, sha in mask_rows])
         return int(run_id)
 
     def _forget(self, shas: Sequence[str]) -> None:
@@ -800,11 +834,10 @@ class Store:
             return self._get_run(conn, run_id)
 
     def _get_run(self, conn: sqlite3.Connection, run_id: int) -> RunRecord:
-        cursor = conn.execute("SELECT * FROM runs WHERE id = ?", (int(run_id),))
-        row = cursor.fetchone()
-        if row is None:
+        rows = _named_rows(conn.execute("SELECT * FROM runs WHERE id = ?", (int(run_id),)))
+        if not rows:
             raise self._missing(run_id)
-        r = dict(zip([d[0] for d in cursor.description], row))
+        r = rows[0]
         details = conn.execute("SELECT history_json, extra_json FROM run_details WHERE run_id = ?",
                                (int(run_id),)).fetchone() or ("[]", "{}")
         extra = json.loads(details[1])
@@ -815,7 +848,8 @@ class Store:
             "SELECT COALESCE(SUM(nbytes), 0) FROM images WHERE sha256 IN ("
             "SELECT content_sha256 FROM runs WHERE id = :id UNION SELECT output_sha256 FROM runs WHERE id = :id "
             "UNION SELECT sha256 FROM run_styles WHERE run_id = :id "
-            "UNION SELECT sha256 FROM run_snapshots WHERE run_id = :id)", {"id": int(run_id)}).fetchone()[0]
+            "UNION SELECT sha256 FROM run_snapshots WHERE run_id = :id "
+            "UNION SELECT sha256 FROM run_masks WHERE run_id = :id)", {"id": int(run_id)}).fetchone()[0]
         return RunRecord(
             id=r["id"], created=r["created"], title=r["title"], notes=r["notes"], favourite=bool(r["favourite"]),
             status=r["status"], message=r["message"], params=StyleParams.from_dict(json.loads(r["params_json"])),
@@ -852,7 +886,7 @@ class Store:
             raise StoreError(f"The file of the {what} is missing from {self.images_dir}; "
                              "the gallery folder was changed by hand.") from None
         except OSError as error:
-            raise StoreError(f"Cannot read the {what} from {path}: {_describe_os_error(error)}.") from None
+            raise StoreError(f"Cannot read the {what} from {path}: {describe_os_error(error)}.") from None
         try:
             return _decode_png(data)
         except (OSError, ValueError):
@@ -912,11 +946,14 @@ class Store:
         if content_sha is None:
             raise self._missing(run_id)
         styles = self._styles_of(self._conn(), [int(run_id)]).get(int(run_id), ())
+        masks = {kind: from_uint8(self._read_image(sha, f"{kind} mask of run {run_id}"))[..., 0]
+                 for kind, sha in self._conn().execute(
+                     "SELECT kind, sha256 FROM run_masks WHERE run_id = ?", (int(run_id),)).fetchall()}
         return InputImages(
             content=from_uint8(self._read_image(content_sha, f"content image of run {run_id}")),
             styles=[from_uint8(self._read_image(s.sha256, f"style image of run {run_id}")) for s in styles],
             blend=tuple(s.weight for s in styles), content_name=content_name,
-            style_names=tuple(s.name for s in styles),
+            style_names=tuple(s.name for s in styles), mask=masks.get("style"), detail_mask=masks.get("detail"),
         )
 
     def image(self, sha256: str) -> np.ndarray:
@@ -975,21 +1012,18 @@ class Store:
             "score": "score IS NULL, score ASC, loss_total IS NULL, loss_total ASC, id DESC",
         }[sort]
         with self._read() as conn:
-            rows = conn.execute(f"SELECT {_SUMMARY_COLUMNS} FROM runs{where} ORDER BY {order} LIMIT ? OFFSET ?",
-                                (*args, int(limit), int(offset))).fetchall()
-            styles = self._styles_of(conn, [row[0] for row in rows])
-        out = []
-        for row in rows:
-            (run_id, created, title, status_, favourite, cw, sw, tw, size, optimizer, width, height, steps,
-             seconds, loss_total, score, leakage, content_sha, content_name, gid, gkind, glabel, device) = row
-            out.append(RunSummary(
-                id=run_id, created=created, title=title, status=status_, favourite=bool(favourite),
-                content_weight=cw, style_weight=sw, tv_weight=tw, size=size, optimizer=optimizer, width=width,
-                height=height, steps=steps, seconds=seconds, loss_total=_nan_if_none(loss_total), score=score,
-                leakage=leakage, content_sha256=content_sha, content_name=content_name,
-                styles=styles.get(run_id, ()), group_id=gid, group_kind=gkind, group_label=glabel, device=device,
-            ))
-        return out
+            cursor = conn.execute(f"SELECT {_SUMMARY_COLUMNS} FROM runs{where} ORDER BY {order} LIMIT ? OFFSET ?",
+                                  (*args, int(limit), int(offset)))
+            rows = _named_rows(cursor)
+            styles = self._styles_of(conn, [row["id"] for row in rows])
+        return [RunSummary(
+            id=r["id"], created=r["created"], title=r["title"], status=r["status"], favourite=bool(r["favourite"]),
+            content_weight=r["content_weight"], style_weight=r["style_weight"], tv_weight=r["tv_weight"],
+            size=r["size"], optimizer=r["optimizer"], width=r["width"], height=r["height"], steps=r["steps"],
+            seconds=r["seconds"], loss_total=_nan_if_none(r["loss_total"]), score=r["score"], leakage=r["leakage"],
+            content_sha256=r["content_sha256"], content_name=r["content_name"], styles=styles.get(r["id"], ()),
+            group_id=r["group_id"], group_kind=r["group_kind"], group_label=r["group_label"], device=r["device"],
+        ) for r in rows]
 
     def count_runs(self, *, content_hash: str | None = None, style_hash: str | None = None,
                    favourites: bool = False, group_id: str | None = None, status: str | None = None) -> int:
@@ -1056,7 +1090,8 @@ class Store:
                 shas = [row[0] for row in conn.execute(
                     "SELECT content_sha256 FROM runs WHERE id = :id UNION SELECT output_sha256 FROM runs WHERE id = :id "
                     "UNION SELECT sha256 FROM run_styles WHERE run_id = :id "
-                    "UNION SELECT sha256 FROM run_snapshots WHERE run_id = :id", {"id": int(run_id)})]
+                    "UNION SELECT sha256 FROM run_snapshots WHERE run_id = :id "
+                    "UNION SELECT sha256 FROM run_masks WHERE run_id = :id", {"id": int(run_id)})]
                 if not conn.execute("DELETE FROM runs WHERE id = ?", (int(run_id),)).rowcount:
                     raise self._missing(run_id)
                 dead = [sha for sha in shas if not self._referenced(conn, sha)]
@@ -1074,7 +1109,8 @@ class Store:
             "SELECT EXISTS (SELECT 1 FROM runs WHERE content_sha256 = :s) OR "
             "EXISTS (SELECT 1 FROM runs WHERE output_sha256 = :s) OR "
             "EXISTS (SELECT 1 FROM run_styles WHERE sha256 = :s) OR "
-            "EXISTS (SELECT 1 FROM run_snapshots WHERE sha256 = :s)", {"s": sha}).fetchone()[0] == 1
+            "EXISTS (SELECT 1 FROM run_snapshots WHERE sha256 = :s) OR "
+            "EXISTS (SELECT 1 FROM run_masks WHERE sha256 = :s)", {"s": sha}).fetchone()[0] == 1
 
     # ------------------------------------------------------------------ cleanup
 
@@ -1092,7 +1128,7 @@ class Store:
                 orphan_rows = conn.execute(
                     "DELETE FROM images WHERE sha256 NOT IN (SELECT content_sha256 FROM runs "
                     "UNION SELECT output_sha256 FROM runs UNION SELECT sha256 FROM run_styles "
-                    "UNION SELECT sha256 FROM run_snapshots)").rowcount
+                    "UNION SELECT sha256 FROM run_snapshots UNION SELECT sha256 FROM run_masks)").rowcount
             known = {row[0] for row in self._conn().execute("SELECT sha256 FROM images")}
         except sqlite3.Error as error:
             log.warning("gallery cleanup skipped: %s", error)
@@ -1164,5 +1200,5 @@ class Store:
             _write_file(png_path, png_bytes(pixels, metadata))
             _write_file(json_path, (json.dumps(sidecar, indent=2, default=_json_default) + "\n").encode())
         except OSError as error:
-            raise StoreError(f"Cannot export run {run_id} to {dest}: {_describe_os_error(error)}.") from None
+            raise StoreError(f"Cannot export run {run_id} to {dest}: {describe_os_error(error)}.") from None
         return png_path

@@ -12,6 +12,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from nst.params import QUALITY_PRESETS, StyleParams
+from studio import keys
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 DEADLINE = 180
@@ -90,7 +91,7 @@ def test_widgets_are_present_with_their_defaults(tiny_env):
     assert at.slider(key="style_scale").value == defaults.style_scale
     assert at.multiselect(key="style_layers").value == [name for name, _ in defaults.style_layers]
     assert at.selectbox(key="content_example").value == "landscape"
-    assert at.multiselect(key="style_examples").value == ["circles"]
+    assert at.multiselect(key="style_examples").value == ["starry_night"]
     assert len(at.file_uploader) == 3  # photo, styles, mask
     assert not _button(at, "Stylize").disabled and _button(at, "Stop").disabled
     assert "Device: **CPU**" in _texts(at.caption) or "Device: **GPU**" in _texts(at.caption)
@@ -111,17 +112,20 @@ def test_a_tiny_run_completes_and_shows_the_result(tiny_env):
     at = _app()
     _run_until(at, _model_ready, "the model")
     _small_run(at, iterations=4)
-    at.multiselect(key="style_examples").set_value(["mosaic", "strokes"])
+    at.multiselect(key="style_examples").set_value(["the_scream", "shipwreck"])
     at.run()
     assert len([s for s in at.slider if s.label == "blend"]) == 2  # one blend slider per style
     _button(at, "Stylize").click()
     _run_until(at, lambda a: a.success, "the result")
     assert "Finished: 4 steps" in at.success[0].value
     assert [t.label for t in at.tabs] == ["Result", "Timeline", "Before / after", "Loss curves"]
-    assert at.select_slider(key=[s.key for s in at.select_slider if s.label == "Snapshot"][0]).value >= 0
-    job = at.session_state["_job_ref"]
+    job = at.session_state[keys.JOB_REF]
+    snapshots = job.view().snapshots
+    timeline = next(s for s in at.select_slider if s.label == "Snapshot")
+    assert timeline.value == len(snapshots) - 1  # the timeline opens on the last snapshot
+    assert f"Step {snapshots[-1].step}: total loss" in _image_captions(at)
     assert job.view().result.image.shape[1] == 256
-    assert at.query_params["job"] == [job.id] or at.query_params["job"] == job.id
+    assert at.query_params["job"] == job.id  # a reload reattaches through the URL
     assert not _button(at, "Stylize").disabled  # a second run may start
 
 
@@ -132,7 +136,7 @@ def test_live_weights_and_stop_during_a_run(tiny_env):
     at.run()
     _button(at, "Stylize").click()
     at.run()
-    job = at.session_state["_job_ref"]
+    job = at.session_state[keys.JOB_REF]
     assert job.wait_until(lambda v: v.step >= 2, DEADLINE)
     at.run()
     assert "Live:" in _texts(at.caption) + _texts(at.info)
@@ -151,12 +155,12 @@ def test_a_reloaded_page_reattaches_to_its_run(tiny_env):
     _small_run(first, iterations=3)
     _button(first, "Stylize").click()
     first.run()
-    job = first.session_state["_job_ref"]
+    job = first.session_state[keys.JOB_REF]
     assert job.wait(DEADLINE)
     assert job.view().result.steps == 3  # settings changed in the same interaction as the click count
     reloaded = _app({"job": job.id})
     _run_until(reloaded, lambda a: a.success, "the reattached result")
-    assert reloaded.session_state["job_id"] == job.id
+    assert reloaded.session_state[keys.JOB_ID] == job.id
     stranger = _app({"job": "0" * 32})
     stranger.run()
     assert "no longer on this server" in _texts(stranger.warning)
@@ -201,7 +205,8 @@ def test_weights_unavailable_shows_one_clear_message_and_the_page_still_loads(mo
         assert "VGG19 model is not available" in message and "NST_VGG19_WEIGHTS" in message
         assert len(at.error) == 1
         assert _button(at, "Stylize").disabled
-        assert len(at.file_uploader) == 3  # photo, styles, mask and at.select_slider(key="m_style").value == 1.0
+        assert len(at.file_uploader) == 3  # photo, styles, mask
+        assert at.select_slider(key="m_style").value == 1.0  # the controls still work
         assert "TEST MODE" not in _texts(at.warning)  # no silent tiny-network fallback
     finally:
         st.cache_resource.clear()
@@ -229,26 +234,27 @@ def test_a_finished_run_goes_to_the_gallery_and_a_rerun_loads_it_back(tiny_env):
     at.number_input(key="seed").set_value(7)
     _button(at, "Stylize").click()
     _run_until(at, lambda a: a.success, "the result")
-    view = at.session_state["_job_ref"].view()
+    view = at.session_state[keys.JOB_REF].view()
     assert view.run_id is not None and view.save_error is None
     record = Store().get_run(view.run_id)
     assert record.params == view.result.params and record.params.seed == 7
     assert record.score is not None and record.leakage is not None
     assert "Texture leakage into flat areas" in _texts(at.caption)
 
-    # what pages/1_Gallery.py does for "Re-run", then st.switch_page("app.py")
+    # what views/gallery_page.py does for "Re-run", then st.switch_page("app.py")
     again = _app()
-    again.session_state["nst_rerun_params"] = record.params.to_dict()
-    again.session_state["nst_rerun_run_id"] = view.run_id
+    again.session_state[keys.RERUN_PARAMS] = record.params.to_dict()
+    again.session_state[keys.RERUN_RUN_ID] = view.run_id
     _run_until(again, _model_ready, "the model")
     again.run()
-    assert f"Loaded settings from run {view.run_id}" in _texts(again.info) or \
-        f"run {view.run_id}" in _texts(again.caption)
+    assert f"Loaded settings from run {view.run_id}" in _texts(again.info)
+    assert f"From run {view.run_id}" in _image_captions(again)  # its photo is the current photo
     assert again.select_slider(key="m_style").value == 3.0
     assert again.number_input(key="seed").value == 7
     assert again.number_input(key="iterations").value == 3
     assert again.select_slider(key="size").value == 256
-    assert again.session_state["_loaded_inputs"]["run_id"] == view.run_id
+    assert again.session_state[keys.LOADED_INPUTS].run_id == view.run_id
+    assert again.session_state[keys.PLANNED_PARAMS] == record.params  # exactly the stored run
     assert not _button(again, "Stylize").disabled
 
 
@@ -281,14 +287,14 @@ def test_fast_preview_and_refine_with_a_tiny_fast_model(tiny_env, monkeypatch, t
         at = _app()
         _run_until(at, _model_ready, "the model")
         assert "Fast preview" in _image_captions(at)
-        first = at.session_state["_fast_preview"][0]
+        first = at.session_state[keys.MEMO_FAST_PREVIEW]
         at.slider(key="style_scale").set_value(1.5).run()
-        assert at.session_state["_fast_preview"][0] != first  # refreshed when the style scale changed
+        assert at.session_state[keys.MEMO_FAST_PREVIEW][1] != first[1]  # repainted when the style scale changed
         assert "the fast preview" in at.selectbox(key="init").options
         _small_run(at, iterations=3)
         _button(at, "Refine").click()
         _run_until(at, lambda a: a.success, "the refined result")
-        assert at.session_state["_job_ref"].view().result.params.init == "fast"
+        assert at.session_state[keys.JOB_REF].view().result.params.init == "fast"
     finally:
         _load.cache_clear()
 
@@ -309,7 +315,7 @@ def test_mask_controls_errors_overlay_and_the_mask_reaches_the_run(tiny_env):
     _small_run(at, iterations=3)
     _button(at, "Stylize").click()
     at.run()
-    job = at.session_state["_job_ref"]
+    job = at.session_state[keys.JOB_REF]
     assert job.mask is not None and job.mask.shape == (64, 64)
     assert job.params.protect_flat == 0.5
     assert job.wait(DEADLINE)
@@ -334,11 +340,11 @@ def test_brush_and_detail_controls_render_and_reach_the_run(tiny_env):
     assert "Nothing is masked" in _texts(at.caption)
     _button(at, "Clear the brush strokes").click()
     at.run()
-    assert not at.exception and at.session_state["_brush_generation"] == 1
+    assert not at.exception and at.session_state[keys.BRUSH_GENERATION] == 1
     _small_run(at, iterations=2)
     _button(at, "Stylize").click()
     at.run()
-    job = at.session_state["_job_ref"]
+    job = at.session_state[keys.JOB_REF]
     assert job.params.detail_strength == 0.5 and job.detail_mask is None  # nothing painted
     assert job.params.precision == "float32"
     assert job.wait(DEADLINE)
@@ -354,14 +360,15 @@ def test_a_sweep_runs_as_one_job_and_links_to_its_gallery_group(tiny_env):
     assert "2 runs at Preview quality" in _texts(at.caption)
     _button(at, "Run sweep").click()
     at.run()
-    job = at.session_state["_job_ref"]
+    job = at.session_state[keys.JOB_REF]
     assert job.items and len(job.items) == 2 and job.group_kind == "sweep"
     _run_until(at, lambda a: a.success, "the sweep's end")
     view = job.view()
     assert len(view.run_ids) == 2 and view.group_id
     assert "All 2 runs of the sweep are done" in at.success[0].value
     links = [e.proto for e in at.get("page_link")]
-    assert any(f"group={view.group_id}" in (link.query_string or "") or view.group_id in str(link) for link in links)
+    assert [link.label for link in links if f"group={view.group_id}" in link.query_string] == \
+        ["Open the sweep in the gallery"]
 
 
 def test_compare_methods_with_native_settings_warns_about_the_time(tiny_env):
@@ -369,3 +376,93 @@ def test_compare_methods_with_native_settings_warns_about_the_time(tiny_env):
     at.run()
     at.checkbox(key="cmp_native").check().run()
     assert any("Native settings are slow" in w.value for w in at.warning)
+
+
+# ---- StyleParams is the one source; first-run polish (issue 13) --------------------------------
+def _recipe_and_sweep_params() -> list[StyleParams]:
+    from nst.batch import compare_items, sweep_items
+    from nst.recipes import RECIPES
+
+    cells = [item.params for item in compare_items(list(RECIPES), seconds=100.0)]  # time-limited budgets
+    cells += [item.params.replace(iterations=100_000, time_limit=30.0)
+              for item in compare_items(list(RECIPES), native=True)]  # above every old widget maximum
+    cells.append(sweep_items(StyleParams(seed=3), {"style_weight": [3.0, 30.0], "tv_weight": [0.5]})[1].params)
+    return cells
+
+
+def test_every_recipe_and_a_sweep_cell_round_trip_through_the_studio(tiny_env):
+    """A gallery "Re-run" of any run paints exactly its stored params (loss form, layers, budget)."""
+    for params in _recipe_and_sweep_params():
+        at = _app()
+        at.session_state[keys.RERUN_PARAMS] = params.to_dict()
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.session_state[keys.PLANNED_PARAMS] == params, params
+        assert "Loaded settings from the gallery" in _texts(at.info)
+
+
+def test_a_rerun_overlays_only_the_widgets_the_user_changes(tiny_env):
+    from nst.recipes import recipe
+
+    stored = recipe("gatys-2015").params(256, time_limit=60.0, native=False)
+    at = _app()
+    at.session_state[keys.RERUN_PARAMS] = stored.to_dict()
+    at.run()
+    at.select_slider(key="m_style").set_value(3.0)
+    at.number_input(key="seed").set_value(9)
+    at.selectbox(key="x_tv_form").set_value("l1_sum")
+    at.run()
+    expected = stored.replace(style_weight=3.0 * StyleParams().style_weight, seed=9, tv_form="l1_sum")
+    assert at.session_state[keys.PLANNED_PARAMS] == expected
+    assert at.selectbox(key="x_style_loss_form").value == "gatys"  # generated from the field's spec
+    assert at.number_input(key="iterations").max == 100_000
+
+
+def test_an_uploaded_style_replaces_the_default_example(tiny_env):
+    at = _app()
+    at.run()
+    default_example = at.multiselect(key="style_examples").value
+    assert len(default_example) == 1
+    painting = np.random.default_rng(1).integers(0, 255, (64, 64, 3), np.uint8)
+    at.file_uploader(key="style_upload").set_value([("mine.png", _png(painting), "image/png")])
+    at.run()
+    assert at.multiselect(key="style_examples").value == []
+    assert [s.label for s in at.slider if s.label == "blend"] == []  # one style: no 50/50 blend
+    assert "mine.png" in _image_captions(at)
+    assert at.session_state[keys.PLANNED_PARAMS].style_blend == ()
+    at.multiselect(key="style_examples").set_value(default_example)  # picked on purpose: it joins
+    at.run()
+    assert len([s for s in at.slider if s.label == "blend"]) == 2
+
+
+def test_the_style_examples_are_credited_paintings(tiny_env):
+    from nst.examples import STYLE_EXAMPLES, example_image
+
+    for key, item in STYLE_EXAMPLES.items():
+        assert item.credit.count(",") >= 2, item  # painter, title, year
+        assert max(example_image(key).shape[:2]) <= 512
+    at = _app()
+    at.run()
+    assert "Vincent van Gogh, The Starry Night, 1889" in _texts(at.caption)
+
+
+def test_a_rerun_restores_the_runs_masks(tiny_env):
+    at = _app()
+    _run_until(at, _model_ready, "the model")
+    mask = np.zeros((64, 64), np.uint8)
+    mask[:, 32:] = 255
+    at.file_uploader(key="mask_upload").set_value(("half.png", _png(mask, "L"), "image/png"))
+    _small_run(at, iterations=2)
+    at.run()  # the mask is read; Stylize paints with what the page last showed
+    _button(at, "Stylize").click()
+    _run_until(at, lambda a: a.success, "the result")
+    run_id = at.session_state[keys.JOB_REF].view().run_id
+    assert run_id is not None
+
+    again = _app()
+    again.session_state[keys.RERUN_PARAMS] = at.session_state[keys.JOB_REF].params.to_dict()
+    again.session_state[keys.RERUN_RUN_ID] = run_id
+    _run_until(again, _model_ready, "the model")
+    assert f"Using the masks of run {run_id}" in _texts(again.caption), _texts(again.warning) + _texts(again.info)
+    restored = again.session_state[keys.READY_INPUTS].mask
+    assert restored is not None and restored[:, :32].max() == 0.0 and restored[:, 32:].min() == 1.0

@@ -141,10 +141,10 @@ def test_pick_examples_stylize_watch_progress_and_get_the_result(studio, browser
     styles = page.get_by_test_id("stMultiSelect").filter(has_text="examples").locator("input")
     styles.scroll_into_view_if_needed()
     styles.click()
-    styles.fill("Swirls")
-    page.get_by_role("option", name="Swirls").click()
+    styles.fill("The Scream")
+    page.get_by_role("option", name="The Scream").click()
     page.keyboard.press("Escape")
-    page.get_by_text("Swirls").first.wait_for(timeout=UI_TIMEOUT_MS)
+    page.get_by_text("The Scream").first.wait_for(timeout=UI_TIMEOUT_MS)
     # the quickest settings: Preview quality at 256 px
     _quick_settings(page)
 

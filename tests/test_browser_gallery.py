@@ -3,7 +3,7 @@
 Three runs are made quickly, without any weights, by the CLI (``python -m nst stylize ... --save``
 called in-process with the tiny test network) into a temporary ``NST_DATA_DIR``; then
 ``streamlit run app.py`` is started on a free localhost port with that data directory and
-headless Chromium, driven by Playwright, opens ``/Gallery`` (``pages/1_Gallery.py``).
+headless Chromium, driven by Playwright, opens ``/Gallery`` (``views/gallery_page.py``).
 
 Skips with a reason, like ``tests/test_browser.py`` (whose Chromium settings and browser fixture
 are reused), when the Python ``playwright`` package or a Chromium binary is missing.
@@ -193,4 +193,17 @@ def test_gallery_opens_one_run(gallery_server, gallery_runs, page):
     page.goto(f"{gallery_server}/Gallery?run={ids[2]}")
     page.get_by_role("heading", name=re.compile(TITLES[2])).wait_for(timeout=START_TIMEOUT * 1000)
     _image_loaded(page.get_by_test_id("stImage").first)
+    _no_errors(page)
+
+
+def test_the_sidebar_names_the_pages_and_rerun_opens_the_studio_with_the_run(gallery_server, gallery_runs, page):
+    _, ids = gallery_runs
+    page.goto(f"{gallery_server}/Gallery?run={ids[2]}")
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_text("Studio", exact=True)).to_be_visible(timeout=START_TIMEOUT * 1000)
+    expect(nav.get_by_text("Gallery", exact=True)).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(nav.get_by_text("app", exact=True)).to_have_count(0)
+    page.get_by_role("button", name="Re-run with these settings").click()
+    page.get_by_text(f"Loaded settings from run {ids[2]}").wait_for(timeout=UI_TIMEOUT_MS)
+    page.get_by_text(re.compile(rf"From run {ids[2]}: ")).wait_for(timeout=UI_TIMEOUT_MS)  # its photo
     _no_errors(page)

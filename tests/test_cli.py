@@ -17,6 +17,7 @@ from PIL import Image
 from nst.cli import main
 from nst.images import load_image, read_png_metadata
 from nst.model import tiny_feature_net_for_tests
+from nst.params import StyleParams
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"net_factory": lambda weights: tiny_feature_net_for_tests(seed=0)}
@@ -214,3 +215,100 @@ def test_detail_mask_flags(pictures, tmp_path, capsys):
     assert main(stylize_args(content, style, tmp_path / "o.png", "--detail-strength", "-1"), **TINY) == 2
     err = capsys.readouterr().err
     assert "detail_strength" in err and "Traceback" not in err
+
+
+# ---- StyleParams is the one source of the flags (issue 13) ---------------------------------
+def _recipe_and_sweep_params():
+    from nst.batch import compare_items, sweep_items
+    from nst.recipes import RECIPES
+
+    cells = [item.params for item in compare_items(list(RECIPES), seconds=100.0)]
+    cells += [item.params.replace(iterations=100_000) for item in compare_items(list(RECIPES), native=True)]
+    cells.append(sweep_items(StyleParams(seed=3), {"style_weight": [3.0, 30.0], "tv_weight": [0.5]})[1].params)
+    cells.append(StyleParams(style_blend=(0.7, 0.3), precision="float32", snapshot_every=7, adam_beta1=0.5))
+    return cells
+
+
+@pytest.mark.parametrize("params", _recipe_and_sweep_params(), ids=lambda p: f"{p.style_loss_form}-{p.init}")
+def test_every_recipe_and_a_sweep_cell_round_trip_through_the_flags(params):
+    from nst.cli import build_parser
+    from nst.flags import params_from_args, params_to_argv
+
+    n_styles = max(1, len(params.style_blend))
+    argv = ["stylize", "--content", "c.png", "-o", "o.png", *(["--style", "s.png"] * n_styles)]
+    args = build_parser().parse_args(argv + params_to_argv(params))
+    assert params_from_args(args, n_styles) == params
+
+
+def test_every_params_field_has_a_flag_with_its_help():
+    from nst.cli import build_parser
+    from nst.params import param_specs
+
+    stylize = build_parser()._subparsers._group_actions[0].choices["stylize"]
+    flags = {option: action for action in stylize._actions for option in action.option_strings}
+    for name, spec in param_specs().items():
+        action = flags["--" + name.replace("_", "-")]
+        assert spec.help.split(";")[0][:20] in action.help or name == "style_blend"
+        if spec.choices:
+            assert tuple(action.choices) == spec.choices
+
+
+def test_a_params_file_is_the_base_and_flags_override_it(pictures, tmp_path, capsys):
+    from nst.recipes import recipe
+
+    content, style = pictures
+    saved = recipe("tf-tutorial").params(64, time_limit=0.0, native=False).replace(iterations=3)
+    params_file = tmp_path / "run.json"
+    params_file.write_text(json.dumps({"params": saved.to_dict()}))
+    code = main(["stylize", "--content", str(content), "--style", str(style), "-o", str(tmp_path / "o.png"),
+                 "--params", str(params_file), "--seed", "5", "--json"], **TINY)
+    assert code == 0
+    used = StyleParams.from_dict(json.loads(capsys.readouterr().out)["params"])
+    assert used == saved.replace(seed=5)
+
+
+def test_layer_flags_take_layer_weight_pairs(pictures, tmp_path, capsys):
+    content, style = pictures
+    code = main(stylize_args(content, style, tmp_path / "o.png", "--style-layers", "block1_conv1=2,block2_conv1",
+                             "--content-layers", "block3_conv1=1", "--tv-form", "l1_sum", "--json"), **TINY)
+    assert code == 0
+    used = StyleParams.from_dict(json.loads(capsys.readouterr().out)["params"])
+    assert used.style_layers == (("block1_conv1", 2.0), ("block2_conv1", 1.0))
+    assert used.content_layers == (("block3_conv1", 1.0),) and used.tv_form == "l1_sum"
+    assert main(stylize_args(content, style, tmp_path / "o.png", "--style-layers", "block1_conv1=x"), **TINY) == 2
+    assert "layer=weight pairs" in capsys.readouterr().err
+
+
+def test_a_bad_input_file_is_one_line_before_tensorflow_loads(tmp_path):
+    bad = tmp_path / "holiday.jpg"
+    bad.write_bytes(b"not a picture")
+    script = ("import sys\nfrom nst.cli import main\ncode = main(sys.argv[1:])\n"
+              "assert 'tensorflow' not in sys.modules, 'TensorFlow was imported'\nsys.exit(code)\n")
+    proc = subprocess.run([sys.executable, "-c", script, "stylize", "--content", str(bad), "--style", str(bad),
+                           "-o", str(tmp_path / "o.png")], capture_output=True, text=True, env=_env(), cwd=ROOT,
+                          timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == ["error: holiday.jpg is not an image file we can read (JPEG, PNG, WebP, "
+                                        "BMP, TIFF or GIF)."]
+
+
+def test_an_unknown_subcommand_points_at_the_top_level_help(capsys):
+    assert main(["paint"]) == 2
+    err = capsys.readouterr().err
+    assert "(see python -m nst --help)" in err and "nst nst" not in err
+
+
+@pytest.mark.real_weights
+def test_a_real_run_writes_only_the_projects_own_lines_on_stderr(tmp_path):
+    from conftest import SHARED_IMAGES, real_weights_path
+
+    env = dict(_env(), NST_VGG19_WEIGHTS=str(real_weights_path()))
+    proc = subprocess.run([sys.executable, "-m", "nst", "stylize", "--content",
+                           str(SHARED_IMAGES / "content" / "tubingen.jpg"), "--style",
+                           str(SHARED_IMAGES / "style" / "starry_night.jpg"), "-o", str(tmp_path / "o.png"),
+                           "--size", "64", "--scales", "1", "--iterations", "1"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0].startswith("VGG19 weights: ") and lines[-1].startswith("finished: ")
+    assert not [line for line in lines if "absl" in line or "cuda" in line.lower() or line.startswith(("I0", "W0"))]

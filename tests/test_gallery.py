@@ -1,4 +1,4 @@
-"""The gallery: nst/gallery.py helpers and the page (pages/1_Gallery.py) through AppTest."""
+"""The gallery: nst/gallery.py helpers and the page (views/gallery_page.py) through AppTest."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import pytest
 from nst import gallery as g
 from nst.params import StyleParams
 from nst.store import Store, StyleRef
+from studio import keys
 
 REPO = Path(__file__).resolve().parents[1]
-PAGE = str(REPO / "pages" / "1_Gallery.py")
+PAGE = str(REPO / "views" / "gallery_page.py")
 TIMEOUT = 60
 
 
@@ -211,7 +212,7 @@ def test_loss_curve_rows_and_sort_options() -> None:
 def test_empty_gallery_points_to_the_studio(data_dir: Path) -> None:
     at = app()
     assert not at.exception
-    assert "No paintings yet" in texts(at) and "Style studio" in texts(at)
+    assert "No paintings yet" in texts(at) and "Open the **Studio** page" in texts(at)
 
 
 def test_grid_lists_runs_and_filters_narrow_them(filled: list[int]) -> None:
@@ -272,7 +273,7 @@ def test_compare_allows_at_most_four(data_dir: Path) -> None:
     at = app()
     for run_id in ids[:5]:
         at = at.checkbox(key=f"sel_{run_id}").check().run()
-    assert at.session_state["gallery_selected"] == ids[:4]
+    assert at.session_state[keys.GALLERY_SELECTED] == ids[:4]
     assert "at most 4" in texts(at)
 
 
@@ -301,9 +302,9 @@ def test_rerun_puts_the_params_into_session_state(filled: list[int]) -> None:
     assert not at.exception
     at = at.button(key="rerun").click().run()
     ok(at)
-    params = at.session_state["nst_rerun_params"]
+    params = at.session_state[keys.RERUN_PARAMS]
     assert StyleParams.from_dict(params) == StyleParams(size=64, style_weight=30.0)
-    assert at.session_state["nst_rerun_run_id"] == filled[1]
+    assert at.session_state[keys.RERUN_RUN_ID] == filled[1]
 
 
 def test_run_details_edit_title_notes_and_favourite(filled: list[int], data_dir: Path) -> None:

@@ -71,3 +71,20 @@ def test_presets_change_strength_and_quality():
     assert with_quality(base, "Preview").total_steps() < base.total_steps() < with_quality(base, "High").total_steps()
     with pytest.raises(ParamsError, match="strength"):
         with_strength(base, "Wild")
+
+
+def test_every_field_has_a_spec_that_its_validation_uses():
+    """The FieldSpec is the one source: CLI flags and studio widgets are generated from it."""
+    import dataclasses
+
+    from nst.params import field_spec
+
+    for f in dataclasses.fields(StyleParams):
+        spec = field_spec(f.name)  # KeyError: a field was added without _num/_int/_choice/_structured
+        assert spec.help, f.name
+        if spec.kind in ("float", "int") and spec.high is not None:
+            with pytest.raises(ParamsError, match=f.name):
+                StyleParams(**{f.name: spec.high + 1})
+        if spec.kind == "choice":
+            with pytest.raises(ParamsError, match=f.name):
+                StyleParams(**{f.name: "no-such-option"})

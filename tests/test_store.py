@@ -399,7 +399,18 @@ def build_v1(data_dir: Path) -> dict:
     return {"params": params, "output": picture(3)}
 
 
-OLDER_VERSIONS = {0: build_v0, 1: build_v1}
+def build_v2(data_dir: Path) -> dict:
+    """Version 2 (groups, score, leakage), as that release's migration left it: no run_masks."""
+    expected = build_v1(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    for column in ("group_id TEXT", "group_kind TEXT", "group_label TEXT", "score REAL", "leakage REAL"):
+        conn.execute(f"ALTER TABLE runs ADD COLUMN {column}")
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    return expected
+
+
+OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2}
 
 
 def test_every_older_version_has_a_migration_test() -> None:
@@ -424,8 +435,9 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
             assert opened.thumbnail_bytes(1) == b"\xff\xd8thumb"
             assert [r.id for r in opened.list_runs(favourites=True)] == [1]
             opened.set_score(1, 0.5)
-        new_id = save(opened, 9)  # the migrated database takes new runs
+        new_id = save(opened, 9, masks={"style": np.full((12, 16), 0.5, np.float32)})  # takes new runs
         assert opened.get_run(new_id).group_id is None
+        assert opened.input_images(new_id).mask is not None
         assert opened.integrity_check() == "ok"
     with Store(data_dir) as reopened:  # opening again is a no-op
         assert reopened.schema_version == SCHEMA_VERSION and reopened.count_runs() == (2 if expected else 1)
@@ -740,3 +752,21 @@ def test_a_real_engine_result_round_trips(store: Store, tiny_net, content_image,
     assert kept[-1].step == result.snapshots[-1].step and len(kept) <= store_module.MAX_SNAPSHOTS
     by_step = {s.step: s for s in result.snapshots}
     assert all(np.array_equal(k.image, by_step[k.step].image) for k in kept)
+
+
+def test_a_runs_masks_are_kept_and_given_back_for_a_rerun(store: Store) -> None:
+    mask = np.zeros((12, 16), np.float32)
+    mask[:, 8:] = 1.0
+    detail = np.linspace(0.0, 1.0, 12 * 16, dtype=np.float32).reshape(12, 16)
+    with_masks = save(store, 1, masks={"style": mask, "detail": detail})
+    without = save(store, 2)
+    inputs = store.input_images(with_masks)
+    assert np.array_equal(inputs.mask, mask)
+    assert np.allclose(inputs.detail_mask, detail, atol=1 / 255)
+    assert store.input_images(without).mask is None and store.input_images(without).detail_mask is None
+    files = image_files(store.data_dir)
+    store.delete_run(with_masks)
+    assert len(image_files(store.data_dir)) < len(files)  # the mask pictures went with their run
+    assert store.cleanup_orphans(grace_seconds=0) is not None and store.integrity_check() == "ok"
+    with pytest.raises(StoreError, match="Unknown mask kind"):
+        save(store, 3, masks={"sky": mask})

@@ -1,0 +1,138 @@
+"""StyleParams as command-line flags, generated from each field's ``FieldSpec``.
+
+One flag per field (``--style-weight``, ``--tv-form``, ...), with the field's help, type and
+choices; ``--style-layers`` / ``--content-layers`` take ``layer=weight`` lists, and
+``--params FILE`` starts from a saved JSON parameter set (``gallery show --json``,
+``stylize --json`` or a plain ``StyleParams.to_dict()``). Flags overlay that base; a flag not
+given keeps the base's value. ``params_to_argv`` writes the flags back, so any run's
+parameters can be repeated from the command line exactly. No TensorFlow here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+from nst.errors import ParamsError
+from nst.params import StyleParams, param_specs
+
+LAYER_FIELDS = ("content_layers", "style_layers")
+# flags with their own, hand-written meaning (a blend needs to know how many --style images)
+HAND_WRITTEN = ("style_blend",)
+
+
+def flag_name(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def add_param_flags(parser: argparse.ArgumentParser) -> None:
+    """Every StyleParams field as a flag (default: the base's value), plus ``--params``."""
+    defaults = StyleParams()
+    parser.add_argument("--params", help="start from the parameters in this JSON file; flags override them")
+    for name, spec in param_specs().items():
+        if name in HAND_WRITTEN:
+            continue
+        default = getattr(defaults, name)
+        if spec.kind == "layers":
+            shown = ",".join(f"{layer}={weight:g}" for layer, weight in default)
+            parser.add_argument(flag_name(name), metavar="LAYER=W,...", help=f"{spec.help} (default {shown})")
+            continue
+        bounds = _bounds(spec.low, spec.high)
+        kwargs: dict[str, Any] = {"help": f"{spec.help} (default {default}{bounds})"}
+        if spec.kind == "choice":
+            kwargs["choices"] = spec.choices
+        else:
+            kwargs["type"] = int if spec.kind == "int" else float
+        parser.add_argument(flag_name(name), **kwargs)
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"; {low:g}..{high:g}"
+    if low is not None:
+        return f"; at least {low:g}"
+    return ""
+
+
+def params_from_args(args: argparse.Namespace, n_styles: int) -> StyleParams:
+    """The base (``--params`` or the defaults) with every flag that was given on top."""
+    data = load_params_file(args.params).to_dict() if getattr(args, "params", None) else StyleParams().to_dict()
+    for name, spec in param_specs().items():
+        if name in HAND_WRITTEN:
+            continue
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        data[name] = parse_layers(value, flag_name(name)) if spec.kind == "layers" else value
+    blend = parse_blend(getattr(args, "style_blend", None), n_styles)
+    if blend:
+        data["style_blend"] = list(blend)
+    elif data.get("style_blend") and len(data["style_blend"]) != n_styles:
+        data["style_blend"] = []  # a saved blend for a different number of styles: blend equally
+    return StyleParams.from_dict(data)
+
+
+def params_to_argv(params: StyleParams) -> list[str]:
+    """Flags that make ``params_from_args`` return exactly ``params`` (fields at their default are left out)."""
+    defaults = StyleParams()
+    argv: list[str] = []
+    for name, spec in param_specs().items():
+        value = getattr(params, name)
+        if value == getattr(defaults, name):
+            continue
+        if name == "style_blend":
+            text = ",".join(repr(float(v)) for v in value)
+        elif spec.kind == "layers":
+            text = ",".join(f"{layer}={weight!r}" for layer, weight in value)
+        else:
+            text = repr(value) if isinstance(value, float) else str(value)
+        argv += [flag_name(name), text]
+    return argv
+
+
+def parse_layers(text: str, flag: str) -> list[list[Any]]:
+    """``block1_conv1=1,block2_conv1=0.5`` (a bare name weighs 1) -> [[name, weight], ...]."""
+    pairs: list[list[Any]] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, _, weight = part.partition("=")
+        try:
+            pairs.append([name.strip(), float(weight) if weight.strip() else 1.0])
+        except ValueError:
+            raise ParamsError(f"{flag} takes layer=weight pairs like block1_conv1=1,block2_conv1=0.5, "
+                              f"not {text!r}.") from None
+    return pairs
+
+
+def parse_blend(text: str | None, n_styles: int) -> tuple[float, ...]:
+    if not text:
+        return ()
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise ParamsError(f"--style-blend must be numbers separated by commas, like 0.7,0.3, not {text!r}.") from None
+    if len(values) != n_styles:
+        raise ParamsError(f"--style-blend has {len(values)} weights for {n_styles} --style images.")
+    return values
+
+
+def load_params_file(path: str) -> StyleParams:
+    """A JSON parameter set: a ``StyleParams.to_dict()``, or any object holding one under ``"params"``."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ParamsError(f"--params: cannot read {path} ({error.strerror or error}).") from None
+    except ValueError:
+        raise ParamsError(f"--params: {path} is not a JSON file.") from None
+    if isinstance(data, Mapping) and isinstance(data.get("params"), Mapping):
+        data = data["params"]
+    if not isinstance(data, Mapping):
+        raise ParamsError(f"--params: {path} does not hold a parameter object.")
+    return StyleParams.from_dict(data)
+
+
+__all__ = ["add_param_flags", "params_from_args", "params_to_argv", "parse_layers", "parse_blend",
+           "load_params_file", "flag_name"]

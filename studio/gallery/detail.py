@@ -1,0 +1,145 @@
+"""One stored run: image, snapshots, before/after, download, re-run, favourite, title, notes, delete."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nst import gallery as g
+from nst.images import png_bytes
+from nst.store import RunRecord, Store, StoreError
+from studio import keys
+from studio.gallery import nav
+from studio.gallery.compare import display_width, loss_curves
+
+
+def _ask_delete(run_id: int) -> None:
+    st.session_state[keys.GALLERY_CONFIRM_DELETE] = run_id
+
+
+def _delete(store: Store, run_id: int) -> None:
+    try:
+        store.delete_run(run_id)
+    except StoreError as error:
+        nav.notice(str(error))
+        return
+    if run_id in nav.selected():
+        nav.selected().remove(run_id)
+    nav.go()
+    nav.notice(f"Run {run_id} was deleted.")
+
+
+def _save_title(store: Store, run_id: int) -> None:
+    store.rename(run_id, st.session_state.get(f"title_{run_id}", ""))
+
+
+def _save_notes(store: Store, run_id: int) -> None:
+    store.set_notes(run_id, st.session_state.get(f"notes_{run_id}", ""))
+
+
+def _toggle_favourite(store: Store, run_id: int) -> None:
+    store.set_favourite(run_id, bool(st.session_state.get(f"fav_{run_id}")))
+
+
+def _images(store: Store, record: RunRecord, output) -> None:
+    tab_image, tab_timeline, tab_wipe = st.tabs(["Result", "Snapshots", "Before / after"])
+    with tab_image:
+        st.image(g.fit_height(output, output.shape[0]), width="stretch")
+    with tab_timeline:
+        snapshots = store.snapshots(record.id)
+        if not snapshots:
+            st.info("No snapshots were kept for this run.")
+        else:
+            labels = {i: f"step {s.step} (scale {s.scale_index + 1})" for i, s in enumerate(snapshots)}
+            index = st.select_slider("Snapshot", list(labels), value=len(snapshots) - 1, format_func=labels.get,
+                                     key=f"snap_{record.id}")
+            snap = snapshots[index]
+            st.image(snap.image, width="stretch",
+                     caption=f"Step {snap.step}: total loss {g.format_value(snap.losses.get('total'))}")
+    with tab_wipe:
+        mode = st.radio("Mode", ["Wipe", "Blend"], horizontal=True, key=f"dmode_{record.id}")
+        position = st.slider("← photo · painting →", 0, 100, 50, key=f"dpos_{record.id}")
+        image = g.comparison_image(store.input_images(record.id).content, output, mode, position)
+        st.image(image, width=display_width(image))
+    if record.group_id:
+        st.button(f"Open its {record.group_kind or 'group'}", key="open_group", on_click=nav.go,
+                  kwargs={"group": record.group_id})
+
+
+def _delete_controls(store: Store, record: RunRecord) -> None:
+    if st.session_state.get(keys.GALLERY_CONFIRM_DELETE) != record.id:
+        st.button("Delete…", key="delete", on_click=_ask_delete, args=(record.id,), width="stretch",
+                  icon=":material/delete:")
+        return
+    st.warning(f"Delete run {record.id} and its images for good? This cannot be undone.")
+    yes, no = st.columns(2)
+    with yes:
+        st.button("Yes, delete", key="delete_yes", type="primary", on_click=_delete, args=(store, record.id),
+                  width="stretch")
+    with no:
+        st.button("Cancel", key="delete_no", width="stretch",
+                  on_click=lambda: st.session_state.pop(keys.GALLERY_CONFIRM_DELETE, None))
+
+
+def _side(store: Store, record: RunRecord, output) -> None:
+    st.download_button("Download PNG (with parameters)", lambda: png_bytes(output, g.png_metadata(record)),
+                       file_name=f"run-{record.id}.png", mime="image/png", on_click="ignore", type="primary",
+                       key="download", width="stretch")
+    if st.button("Re-run with these settings", key="rerun", width="stretch", icon=":material/replay:"):
+        nav.rerun(record)
+    st.toggle("Favourite", value=record.favourite, key=f"fav_{record.id}", on_change=_toggle_favourite,
+              args=(store, record.id))
+    st.text_input("Title", value=record.title, key=f"title_{record.id}", on_change=_save_title,
+                  args=(store, record.id), placeholder=f"Run {record.id}")
+    st.text_area("Notes", value=record.notes, key=f"notes_{record.id}", on_change=_save_notes,
+                 args=(store, record.id), height=90)
+    _delete_controls(store, record)
+    st.subheader("Loss terms")
+    st.dataframe([{"term": k, "value": g.format_value(v)} for k, v in record.losses.items()]
+                 + [{"term": "score (studio objective)", "value": g.format_value(record.score)},
+                    {"term": "leakage (lower = cleaner flat areas)", "value": g.format_value(record.leakage)}],
+                 hide_index=True, width="stretch")
+    st.subheader("Inputs")
+    st.caption(f"Content: {record.content_name or record.content_sha256[:8]} · styles: {g.style_names(record)}"
+               + (f" (blend {g.format_value(list(record.blend))})" if len(record.styles) > 1 else ""))
+    if record.notes:
+        st.caption(f"Notes: {record.notes}")
+
+
+def _facts(record: RunRecord) -> None:
+    st.subheader("Parameters")
+    st.dataframe(g.params_table(record), hide_index=True, width="stretch")
+    timings = {"duration": g.format_seconds(record.seconds), "steps": str(record.steps),
+               **{f"compile {k}": g.format_seconds(v) for k, v in record.trace_seconds.items()},
+               "device": record.device or "—", "VGG19 weights": record.weights_id or "—",
+               "size on disk": f"{record.disk_bytes / 1024:.0f} kB"}
+    with st.expander("Timings and storage"):
+        st.dataframe([{"what": k, "value": v} for k, v in timings.items()], hide_index=True, width="stretch")
+    if record.history:
+        with st.expander("Loss curve"):
+            loss_curves([record])
+
+
+def detail_view(store: Store, run_id: int) -> None:
+    try:
+        record = store.get_run(run_id)
+    except StoreError as error:
+        nav.header("Run not found")
+        st.info(str(error))
+        return
+    nav.header(f":material/image: {g.run_title(record)}")
+    notice = nav.pop_notice()
+    if notice:
+        st.info(notice)
+    it_s = f" · {record.steps / record.seconds:.2f} it/s" if record.seconds > 0 else ""
+    st.caption(f"#{record.id} · {g.format_date(record.created)} · {record.status} · {record.width}×{record.height} px"
+               f" · {record.steps} steps in {g.format_seconds(record.seconds)}{it_s} · {record.device}"
+               + (f" · part of a {record.group_kind} ({record.group_label})" if record.group_id else ""))
+    if record.status != "finished" and record.message:
+        st.warning(record.message)
+    image_col, side_col = st.columns([3, 2], gap="large")
+    output = store.output_image(record.id)
+    with image_col:
+        _images(store, record, output)
+    with side_col:
+        _side(store, record, output)
+    _facts(record)

@@ -1,0 +1,80 @@
+"""A gallery group: a sweep as a labelled grid, or a method comparison as a row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from nst import gallery as g
+from nst.store import Store
+from studio.gallery import nav
+
+
+def _cell(run: Any, thumb: bytes | None, caption: str) -> None:
+    if thumb:
+        st.image(thumb, width="stretch")
+    st.caption(caption)
+    st.button(f"Open #{run.id}", key=f"open_{run.id}", on_click=nav.go, kwargs={"run": run.id}, width="stretch")
+
+
+def _compare_button(runs: list[Any]) -> None:
+    """Runs of a group straight into the side-by-side comparison (the first four, or the best
+    four by score when there are more)."""
+    if len(runs) < g.MIN_COMPARE:
+        return
+    chosen = runs
+    if len(runs) > g.MAX_COMPARE:
+        chosen = sorted(runs, key=lambda r: (r.score is None, r.score if r.score is not None else 0.0))
+    ids = ",".join(str(r.id) for r in chosen[:g.MAX_COMPARE])
+    label = "Compare side by side" if len(runs) <= g.MAX_COMPARE else f"Compare the best {g.MAX_COMPARE} by score"
+    st.button(label, key="group_compare", on_click=nav.go, kwargs={"compare": ids}, icon=":material/compare:")
+
+
+def _method_row(runs: list[Any], thumbs: dict[int, bytes]) -> None:
+    first = runs[0]
+    nav.header(":material/compare: Method comparison")
+    st.caption(f"{g.style_names(first)} on {first.content_name or 'photo'} · {g.format_date(first.created)} · "
+               "score = loss under this studio's objective, lower is better · " + g.LEAKAGE_NOTE)
+    _compare_button(runs)
+    best = min((r.score for r in runs if r.score is not None), default=None)
+    for column, run in zip(st.columns(len(runs)), runs):
+        with column:
+            trophy = " :material/trophy:" if best is not None and run.score == best else ""
+            st.markdown(f"**{g.method_name(run)}**{trophy}")
+            _cell(run, thumbs.get(run.id), f"{g.format_seconds(run.seconds)} · {g.result_line(run)} · {run.status}")
+
+
+def _sweep_grid(runs: list[Any], thumbs: dict[int, bytes]) -> None:
+    first = runs[0]
+    nav.header(":material/grid_view: Sweep" if first.group_kind == "sweep" else ":material/grid_view: Group")
+    st.caption(f"{len(runs)} runs · {g.style_names(first)} on {first.content_name or 'photo'} · "
+               f"{g.format_date(first.created)} · {g.LEAKAGE_NOTE}")
+    _compare_button(runs)
+    row_labels, col_labels, cells = g.grid_layout(runs)
+    widths = [1.2] + [2] * len(col_labels)
+    for column, label in zip(st.columns(widths)[1:], col_labels):
+        column.markdown(f"**{label}**")
+    for row_label, row in zip(row_labels, cells):
+        columns = st.columns(widths, vertical_alignment="center")
+        columns[0].markdown(f"**{row_label}**" if row_label else "")
+        for column, run in zip(columns[1:], row):
+            with column:
+                if run is None:
+                    st.caption("(no run)")
+                else:
+                    _cell(run, thumbs.get(run.id), f"{g.format_seconds(run.seconds)} · "
+                          f"{g.result_line(run, score=run.score is not None, loss=True)} · {run.status}")
+
+
+def group_view(store: Store, group_id: str) -> None:
+    runs = store.list_runs(group_id=group_id, sort="oldest", limit=200)
+    if not runs:
+        nav.header("Group not found")
+        st.info("This sweep or comparison is not in the gallery (its runs may have been deleted).")
+        return
+    thumbs = store.thumbnails([r.id for r in runs])
+    if runs[0].group_kind == "compare":
+        _method_row(runs, thumbs)
+    else:
+        _sweep_grid(runs, thumbs)

@@ -1,0 +1,54 @@
+"""The Sweep and Compare-methods expanders: one queued job each, saved as a gallery group."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from nst.batch import SWEEPABLE, compare_items
+from nst.errors import ParamsError
+from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE, RECIPES
+from nst.units import format_seconds
+from studio import controls
+from studio.panels.paint import start
+
+COMPARE_DEFAULTS = {"cmp_methods": list(RECIPES)[:2], "cmp_size": COMPARE_SIZE,
+                    "cmp_seconds": float(COMPARE_SECONDS), "cmp_native": False}
+
+
+def sweep_panel(ready: bool, running: bool) -> None:
+    state = st.session_state
+    with st.expander("Sweep: a grid of runs over one or two settings"):
+        st.multiselect("Parameters (1 or 2)", SWEEPABLE, key="sweep_params", max_selections=2)
+        names = list(state.get("sweep_params") or [])
+        for name in names:
+            unit = " (multiples of the default)" if name in controls.WEIGHT_KEYS.values() else ""
+            state.setdefault(f"sweep_values_{name}", controls.SWEEP_DEFAULTS[name])
+            st.text_input(f"{name} values{unit}, comma-separated", key=f"sweep_values_{name}")
+        try:
+            grid = controls.sweep_grid(names, {n: state[f"sweep_values_{n}"] for n in names})
+            n = int(np.prod([len(v) for v in grid.values()]))
+            st.caption(f"{n} runs at Preview quality, at most 256 px each; saved to the gallery as one group.")
+        except ParamsError as error:
+            st.caption(str(error))
+        st.button("Run sweep", key="run_sweep", disabled=not ready or running, on_click=start,
+                  kwargs={"batch": "sweep"})
+
+
+def compare_panel(ready: bool, running: bool) -> None:
+    state = st.session_state
+    with st.expander("Compare methods"):
+        st.multiselect("Methods", list(RECIPES), key="cmp_methods", format_func=lambda k: RECIPES[k].name)
+        st.number_input("Size (px)", 64, 1024, key="cmp_size", step=32)
+        st.number_input("Seconds each", 5.0, 3600.0, key="cmp_seconds", step=5.0)
+        st.checkbox("Native settings (each method's own size and iterations; no time limit)", key="cmp_native")
+        if state["cmp_native"]:
+            try:
+                steps = sum(i.params.total_steps() for i in compare_items(state["cmp_methods"], native=True))
+                st.warning(f"Native settings are slow: {steps} steps in all; on a 2-core CPU expect roughly "
+                           f"{format_seconds(steps * 1.5)} at 256 px and far longer at larger sizes.",
+                           icon=":material/schedule:")
+            except ParamsError as error:
+                st.caption(str(error))
+        st.button("Compare methods", key="run_compare", disabled=not ready or running, on_click=start,
+                  kwargs={"batch": "compare"})

@@ -1,0 +1,92 @@
+"""The sidebar: strength and the three live weights, quality and size, then Advanced and Expert.
+
+Ranges and choices come from the StyleParams field specs (studio.controls), so any stored
+value (a gallery re-run of a recipe, a 100,000-step budget) fits its widget.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nst.params import QUALITY_PRESETS, STRENGTH_PRESETS, VGG19_CONV_LAYERS, field_spec
+from studio import controls as c
+from studio import state
+from studio.panels.fast_preview import fast_available
+
+DEFAULTS = c.DEFAULTS
+
+
+def sidebar(running: bool) -> None:
+    sb = st.sidebar
+    sb.header("Controls")
+    sb.radio("Strength", list(STRENGTH_PRESETS), key="strength", horizontal=True, on_change=state.apply_strength,
+             help="Starting points: how much the style counts compared with the photo.")
+    if running:
+        sb.info("**Live:** moving the three weight sliders changes the running painting from its next step "
+                "(marked in the loss chart).", icon=":material/tune:")
+    _weight_slider(sb, "Style weight", "m_style", c.MULTIPLIERS, "Log scale, as a multiple of the default. "
+                   "Higher: more painterly.")
+    _weight_slider(sb, "Content weight", "m_content", c.MULTIPLIERS, "Log scale, as a multiple of the default. "
+                   "Higher: more of the photo's shapes.")
+    _weight_slider(sb, "Smoothness (TV weight)", "m_tv", c.TV_MULTIPLIERS, "Log scale. Total-variation weight: "
+                   "higher gives smoother, less noisy images.")
+    sb.divider()
+    sb.radio("Quality", list(QUALITY_PRESETS), key="quality", horizontal=True, on_change=state.apply_quality,
+             help="Number of scales and iterations (see Advanced).")
+    sb.select_slider("Output size (long side, px)", c.with_value(c.SIZES, int(st.session_state["size"])),
+                     key="size", help="256 px paints in about a minute on a 2-core laptop; each doubling costs "
+                                      "about 4x.")
+    sb.selectbox("Keep the photo's colours?", c.choices("preserve_colors"), key="preserve_colors",
+                 format_func=lambda v: c.PRESERVE_LABELS.get(v, v))
+    low, high = c.widget_range("style_scale")
+    sb.slider("Style scale", float(low), float(high), key="style_scale", step=0.05, help=field_spec("style_scale").help)
+    fast_ok = fast_available()[0]
+    if st.session_state.get("init") == "fast" and not fast_ok:
+        st.session_state["init"] = "content"
+    sb.selectbox("Start from", [i for i in c.INIT_LABELS if i != "fast" or fast_ok], key="init",
+                 format_func=lambda v: c.INIT_LABELS.get(v, v))
+    low, high = c.widget_range("seed")
+    sb.number_input("Seed", low, high, key="seed", step=1, help="Same seed and settings: same picture.")
+    with sb.expander("Advanced"):
+        _advanced()
+    with sb.expander("Expert: loss form, budget, optimiser details"):
+        for name in c.expert_fields():
+            spec_widget(name)
+    if running:
+        sb.caption("Other settings apply to the next run.")
+
+
+def _weight_slider(sb, label: str, key: str, options, help: str) -> None:
+    default = getattr(DEFAULTS, c.WEIGHT_KEYS[key])
+    sb.select_slider(label, c.with_value(options, float(st.session_state[key])), key=key,
+                     format_func=lambda m: c.weight_label(default, m), on_change=state.live_weights, help=help)
+
+
+def _advanced() -> None:
+    st.selectbox("Optimizer", c.choices("optimizer"), key="optimizer",
+                 format_func=lambda v: c.OPTIMIZER_LABELS.get(v, v))
+    spec_widget("learning_rate", "Adam learning rate")
+    spec_widget("scales", "Scales (coarse to fine)")
+    spec_widget("iterations", "Iterations")
+    st.selectbox("Pooling", c.choices("pooling"), key="pooling")
+    st.selectbox("Precision", c.choices("precision"), key="precision", help=field_spec("precision").help)
+    st.selectbox("Content layer", VGG19_CONV_LAYERS, key="content_layer")
+    st.multiselect("Style layers", VGG19_CONV_LAYERS, key="style_layers")
+    for name in st.session_state["style_layers"]:
+        st.session_state.setdefault(f"lw_{name}", 1.0)
+        st.number_input(f"weight of {name}", 0.0, None, key=f"lw_{name}", step=0.1)
+
+
+def spec_widget(name: str, label: str | None = None) -> None:
+    """A widget for a StyleParams field, drawn from its FieldSpec (key: the field, or x_<field> in Expert)."""
+    spec = field_spec(name)
+    key = name if name in c.DIRECT_FIELDS else c.EXPERT_PREFIX + name
+    label = label or name.replace("_", " ").capitalize()
+    if spec.kind == "choice":
+        st.selectbox(label, list(spec.choices), key=key, help=spec.help)
+        return
+    low, high = c.widget_range(name)
+    if spec.kind == "int":
+        st.number_input(label, low, high, key=key, step=1, help=spec.help)
+    else:
+        st.number_input(label, low, high, key=key, format="%g", help=spec.help)

@@ -1,0 +1,36 @@
+"""nst.results: one status vocabulary from engine to job to store, and the PNG text chunks of a result."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from nst.params import StyleParams
+from nst.results import ENGINE_STATUSES, RUN_STATUSES, png_metadata, result_png_metadata, run_status
+
+
+def test_a_diverged_run_failed_and_the_other_words_pass_through():
+    assert [run_status(s) for s in ENGINE_STATUSES] == ["finished", "stopped", "failed"]
+    assert [run_status(s) for s in RUN_STATUSES] == list(RUN_STATUSES)
+    with pytest.raises(ValueError, match="must be one of"):
+        run_status("exploded")
+
+
+def test_png_metadata_carries_the_params_and_extras():
+    result = SimpleNamespace(params=StyleParams(seed=4), status="stopped", steps=7, weights_id="w",
+                             losses=SimpleNamespace(to_dict=lambda: {"total": 1.0}))
+    chunks = result_png_metadata(result)
+    assert StyleParams.from_dict(chunks["nst:params"]) == StyleParams(seed=4)
+    assert (chunks["nst:status"], chunks["nst:steps"], chunks["nst:losses"]) == ("stopped", 7, {"total": 1.0})
+    assert png_metadata(StyleParams(), "finished", {}, 1, None, Title="t")["Title"] == "t"
+
+
+def test_the_boundary_modules_do_not_load_tensorflow():
+    code = "import sys, nst.results, nst.store, nst.flags, nst.units, studio.controls; print('tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "False"
