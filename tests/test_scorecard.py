@@ -61,3 +61,20 @@ def test_a_pasted_patch_of_a_portrait_reads_as_copied_about_its_share(real_net):
     assert 0.15 < card.copied < 0.35
     assert card.structure < 0.85
     assert scorecard(photo, photo, portrait, real_net).copied == 0.0
+
+
+@pytest.mark.real_weights
+def test_the_default_paints_a_portraits_brushwork_without_pasting_its_eyes(real_net):
+    # Golden Gate x Woman with a Hat at 256 px (benchmarks/quality.py): the first default (style
+    # layers weighted equally) pasted eyes and faces into sky and water: copied 0.375, structure
+    # 0.33. The default since issue #12 measured copied 0.000, structure 0.51.
+    from nst.engine import stylize
+    from nst.params import StyleParams
+
+    photo = load_image(SHARED_IMAGES / "content" / "golden_gate.jpg", max_side=512).pixels
+    portrait = load_image(SHARED_IMAGES / "style" / "woman-with-hat-matisse.jpg", max_side=512).pixels
+    result = stylize(photo, [portrait], StyleParams(size=256), net=real_net)
+    card = scorecard(result.image, photo, portrait, real_net)
+    assert card.copied < 0.05
+    assert card.structure > 0.45
+    assert card.style_gap < 0.5  # and it is still painted: the photo itself is 1.0
