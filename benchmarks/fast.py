@@ -1,58 +1,198 @@
-"""Fast mode numbers: preview latency at 512 px, and VGG19 steps saved by ``init=fast``.
+"""Fast mode numbers: preview latency and memory, and the warm start (``init=fast``) against the default.
 
-    python -m benchmarks.fast [--content C] [--style S]
+    python -m benchmarks.fast [--part latency|warm|all] [--sizes 256,512,1024] [--out DIR]
 
-Needs the real TF-Hub model (``NST_FAST_MODEL`` or network) and, for the second number, the
-real VGG19 weights. Where the model cannot be loaded it prints "not measured (model
-unreachable)": a stand-in model's numbers say nothing about the real one.
+Needs the real model (``NST_FAST_MODEL``, e.g. ../shared/models/magenta) and, for the warm start,
+the real VGG19 weights (``NST_VGG19_WEIGHTS``). Where the model cannot be loaded it prints
+"not measured" with the reason: a stand-in model's numbers say nothing about the real one.
+
+latency: the fast picture of tubingen x starry_night at each long side, median of ``--repeats``
+after one warm-up call (which builds the interpreter for that size); resident memory after each.
+
+warm: for each pair (``--pairs``), at 512 px, in one process after a warm-up that traces every size:
+  1. the default preset from the content (``StyleParams()``): its final ``nst score`` is the target;
+  2. the default preset from the fast picture (``init=fast``);
+  3. the fast picture refined at 512 px only (``init=fast, scales=1``), ``--quick-steps`` steps.
+Per run: seconds and steps until the 512 px loss (the score's definition) first reaches the target and
+target x 1.05, final score, total seconds. Pictures side by side go to ``--out``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
 import time
 from pathlib import Path
 
+import numpy as np
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "images"
+DEFAULT_PAIRS = "tubingen:starry_night,golden_gate:the_scream,hoovertowernight:shipwreck"
+SAVED_STEPS = (4, 6, 8, 10, 12, 15, 20)
+WITHIN = 1.05  # "within 5 % of the default preset's score"
+
+
+def rss_mb() -> dict[str, float]:
+    """Current and peak resident memory of this process in MB (Linux /proc)."""
+    values = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values["rss_mb" if key == "VmRSS" else "peak_rss_mb"] = int(value.split()[0]) / 1024
+    return values
+
+
+def _image(folder: str, name: str, max_side: int) -> np.ndarray:
+    from nst.images import load_image
+
+    path = next((SHARED / folder).glob(f"{name}*.jpg"))
+    return load_image(str(path), max_side=max_side).pixels
+
+
+def measure_latency(content: np.ndarray, style: np.ndarray, sizes: list[int], repeats: int = 5) -> list[dict]:
+    from nst.fast import fast_preview, get_fast_model
+
+    rows = []
+    before = rss_mb()
+    get_fast_model()
+    loaded = rss_mb()
+    print(f"memory: {before['rss_mb']:.0f} MB before the model, {loaded['rss_mb']:.0f} MB after loading it")
+    for size in sizes:
+        started = time.perf_counter()
+        picture = fast_preview(content, [style], size=size)  # warm-up: builds this size's interpreter
+        first = time.perf_counter() - started
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            fast_preview(content, [style], size=size)
+            times.append(time.perf_counter() - started)
+        rows.append({"size": f"{picture.shape[1]}x{picture.shape[0]}", "first_call_s": round(first, 3),
+                     "median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3),
+                     **{k: round(v) for k, v in rss_mb().items()}})
+        print(rows[-1], flush=True)
+    return rows
+
+
+def _reach(history: list[dict], last_scale: int, target: float) -> dict | None:
+    """The first step at the last scale whose loss is at most ``target``: its step number and elapsed time."""
+    hit = next((h for h in history if h["scale"] == last_scale and h["total"] <= target), None)
+    return None if hit is None else {"step": hit["step"], "seconds": round(hit["elapsed"], 1)}
+
+
+def _run_row(label: str, result, score: float, target: float, params) -> dict:
+    last = len(params.scale_sizes()) - 1
+    return {"run": label, "steps": result.steps, "seconds": round(result.seconds, 1), "score": round(score, 5),
+            "vs_default": round(score / target, 4), "reach_target": _reach(result.history, last, target),
+            "reach_within_5pct": _reach(result.history, last, target * WITHIN)}
+
+
+def measure_warm_start(content_name: str, style_name: str, net, out: Path, quick_steps: int) -> dict:
+    from nst.engine import stylize
+    from nst.fast import stylize_fast
+    from nst.images import save_png
+    from nst.params import StyleParams
+    from nst.score import score_image
+
+    content, style = _image("content", content_name, 512), _image("style", style_name, 512)
+    base = StyleParams()
+    stylize(content, [style], base.replace(iterations=1), net=net)  # warm-up: trace every scale's size
+
+    def score(image: np.ndarray) -> float:
+        return score_image(image, content, [style], net, size=base.size).terms.total
+
+    default = stylize(content, [style], base, net=net)
+    target = score(default.image)
+    picture = stylize_fast(_resize(content, base.size), [style])
+    runs = [{"run": "default (content start)", "steps": default.steps, "seconds": round(default.seconds, 1),
+             "score": round(target, 5), "vs_default": 1.0, "reach_target": None, "reach_within_5pct": None},
+            {"run": "fast picture alone", "steps": 0, "seconds": None, "score": round(score(picture), 5),
+             "vs_default": round(score(picture) / target, 4), "reach_target": None, "reach_within_5pct": None}]
+    warm = stylize(content, [style], base.replace(init="fast"), net=net)
+    runs.append(_run_row("default preset, init=fast", warm, score(warm.image), target, base))
+    quick_params = base.replace(init="fast", scales=1, iterations=quick_steps)
+    quick = stylize(content, [style], quick_params, net=net)
+    runs.append(_run_row(f"init=fast, 512 px only, {quick_steps} steps", quick, score(quick.image), target,
+                         quick_params))
+    two_params = base.replace(init="fast", scales=2, iterations=16)
+    two = stylize(content, [style], two_params, net=net)
+    runs.append(_run_row("init=fast, 256+512 px, 16+6 steps", two, score(two.image), target, two_params))
+    quick_curve = [{"step": h["step"], "seconds": round(h["elapsed"], 1), "total": round(h["total"], 5)}
+                   for h in quick.history]
+    tag = f"{content_name}_{style_name}"
+    out.mkdir(parents=True, exist_ok=True)
+    _side_by_side(out / f"warm_{tag}.png", [default.image, picture, warm.image, quick.image, two.image])
+    report = {"pair": f"{content_name} x {style_name}", "target_score": round(target, 5), "runs": runs,
+              "quick_curve": quick_curve, "two_scale_curve": [
+                  {"step": h["step"], "scale": h["scale"], "seconds": round(h["elapsed"], 1),
+                   "total": round(h["total"], 5)} for h in two.history], "quick_snapshots": _snapshot_scores(quick, score, out, tag)}
+    for row in runs:
+        print(tag, row, flush=True)
+    return report
+
+
+def _snapshot_scores(result, score, out: Path, tag: str) -> list[dict]:
+    """The refined picture after each snapshot step (for choosing the Quick step count), scored and saved."""
+    from nst.images import from_uint8, save_png
+
+    rows = []
+    for snap in result.snapshots:
+        if snap.step in SAVED_STEPS:
+            image = from_uint8(snap.image)
+            rows.append({"step": snap.step, "score": round(score(image), 5)})
+            save_png(out / f"quick_{tag}_{snap.step}.png", image)
+    return rows
+
+
+def _resize(image: np.ndarray, size: int) -> np.ndarray:
+    from nst.images import resize_long_side
+
+    return resize_long_side(image, size)
+
+
+def _side_by_side(path: Path, images: list[np.ndarray]) -> None:
+    from nst.images import resize_to, save_png
+
+    height = images[0].shape[0]
+    tiles = [resize_to(np.asarray(im, np.float32), round(im.shape[1] * height / im.shape[0]), height)
+             for im in images]
+    save_png(path, np.concatenate(tiles, axis=1))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--content", default=str(SHARED / "content" / "tubingen.jpg"))
-    parser.add_argument("--style", default=str(SHARED / "style" / "starry_night.jpg"))
-    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--part", choices=("latency", "warm", "all"), default="all")
+    parser.add_argument("--sizes", default="256,512,1024")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--pairs", default=DEFAULT_PAIRS, help="content:style,... (names in ../shared/images)")
+    parser.add_argument("--quick-steps", type=int, default=20)
+    parser.add_argument("--out", default="benchmarks/out/fast")
     args = parser.parse_args()
 
-    from nst.fast import fast_model_available, stylize_fast
-    from nst.images import load_image
+    from nst.fast import fast_model_available
+    from nst.precision import cpu_info
 
+    name, flags = cpu_info()
+    print(f"CPU: {name}; AVX2 {'avx2' in flags}, AVX-512 {'avx512f' in flags}")
     available, reason = fast_model_available()
     if not available:
-        print(f"fast preview latency at {args.size} px: not measured (model unreachable): {reason}")
-        print("steps saved by init=fast: not measured (model unreachable)")
+        print(f"fast mode: not measured: {reason}")
         return
-    content = load_image(args.content, max_side=args.size).pixels
-    style = load_image(args.style, max_side=512).pixels
-    from nst.images import resize_long_side
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report: dict = {"cpu": name, "avx2": "avx2" in flags, "avx512": "avx512f" in flags}
+    if args.part in ("latency", "all"):
+        content, style = _image("content", "tubingen", 1024), _image("style", "starry_night", 512)
+        report["latency"] = measure_latency(content, style, [int(s) for s in args.sizes.split(",")], args.repeats)
+    if args.part in ("warm", "all"):
+        from nst.model import get_feature_net
 
-    content = resize_long_side(content, args.size)
-    stylize_fast(content, [style])  # warm-up: tracing
-    started = time.perf_counter()
-    for _ in range(3):
-        stylize_fast(content, [style])
-    print(f"fast preview latency at {args.size} px: {(time.perf_counter() - started) / 3:.3f} s")
-
-    from nst.engine import stylize
-    from nst.params import StyleParams
-
-    base = StyleParams(size=args.size)
-    reference = stylize(content, [style], base)
-    target = reference.losses.total
-    fast = stylize(content, [style], base.replace(init="fast"))
-    reached = next((h["step"] for h in fast.history if h["scale"] == len(base.scale_sizes()) - 1
-                    and h["total"] <= target), None)
-    print(f"init=content final loss {target:.4f} after {reference.steps} steps; "
-          f"init=fast reaches it at step {reached} of {fast.steps}")
+        net = get_feature_net()
+        report["warm_start"] = [measure_warm_start(*pair.split(":"), net, out, args.quick_steps)
+                                for pair in args.pairs.split(",")]
+    (out / f"fast_{args.part}.json").write_text(json.dumps(report, indent=1))
+    print(f"wrote {out / f'fast_{args.part}.json'}")
 
 
 if __name__ == "__main__":

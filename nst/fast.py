@@ -89,6 +89,14 @@ def fast_model_available() -> tuple[bool, str]:
     return True, ""
 
 
+def usable_quality_presets() -> list[str]:
+    """The quality presets this machine can run, in order: "Quick" only where the fast model loads."""
+    from nst.params import QUALITY_PRESETS
+
+    fast_ok = fast_model_available()[0]
+    return [name for name, preset in QUALITY_PRESETS.items() if fast_ok or preset.get("init") != "fast"]
+
+
 @functools.lru_cache(maxsize=2)
 def _load(handle: str) -> TFLiteStylizer | HubStylizer:
     if _is_remote(handle):
