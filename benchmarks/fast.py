@@ -12,7 +12,8 @@ after one warm-up call (which builds the interpreter for that size); resident me
 warm: for each pair (``--pairs``), at 512 px, in one process after a warm-up that traces every size:
   1. the default preset from the content (``StyleParams()``): its final ``nst score`` is the target;
   2. the default preset from the fast picture (``init=fast``);
-  3. the fast picture refined at 512 px only (``init=fast, scales=1``), ``--quick-steps`` steps.
+  3. the fast picture refined at 512 px only (``init=fast, scales=1``), ``--quick-steps`` steps;
+  4. the fast picture refined at 256 then 512 px (``init=fast, scales=2, iterations=16``: 16 + 6 steps).
 Per run: seconds and steps until the 512 px loss (the score's definition) first reaches the target and
 target x 1.05, final score, total seconds. Pictures side by side go to ``--out``.
 """
@@ -88,10 +89,10 @@ def _run_row(label: str, result, score: float, target: float, params) -> dict:
             "reach_within_5pct": _reach(result.history, last, target * WITHIN)}
 
 
-def measure_warm_start(content_name: str, style_name: str, net, out: Path, quick_steps: int) -> dict:
+def measure_warm_start(content_name: str, style_name: str, net, out: Path, quick_steps: int,
+                       runs_wanted: tuple[str, ...] = ("warm", "quick", "two")) -> dict:
     from nst.engine import stylize
     from nst.fast import stylize_fast
-    from nst.images import save_png
     from nst.params import StyleParams
     from nst.score import score_image
 
@@ -109,27 +110,32 @@ def measure_warm_start(content_name: str, style_name: str, net, out: Path, quick
              "score": round(target, 5), "vs_default": 1.0, "reach_target": None, "reach_within_5pct": None},
             {"run": "fast picture alone", "steps": 0, "seconds": None, "score": round(score(picture), 5),
              "vs_default": round(score(picture) / target, 4), "reach_target": None, "reach_within_5pct": None}]
-    warm = stylize(content, [style], base.replace(init="fast"), net=net)
-    runs.append(_run_row("default preset, init=fast", warm, score(warm.image), target, base))
-    quick_params = base.replace(init="fast", scales=1, iterations=quick_steps)
-    quick = stylize(content, [style], quick_params, net=net)
-    runs.append(_run_row(f"init=fast, 512 px only, {quick_steps} steps", quick, score(quick.image), target,
-                         quick_params))
-    two_params = base.replace(init="fast", scales=2, iterations=16)
-    two = stylize(content, [style], two_params, net=net)
-    runs.append(_run_row("init=fast, 256+512 px, 16+6 steps", two, score(two.image), target, two_params))
-    quick_curve = [{"step": h["step"], "seconds": round(h["elapsed"], 1), "total": round(h["total"], 5)}
-                   for h in quick.history]
     tag = f"{content_name}_{style_name}"
-    out.mkdir(parents=True, exist_ok=True)
-    _side_by_side(out / f"warm_{tag}.png", [default.image, picture, warm.image, quick.image, two.image])
     report = {"pair": f"{content_name} x {style_name}", "target_score": round(target, 5), "runs": runs,
-              "quick_curve": quick_curve, "two_scale_curve": [
-                  {"step": h["step"], "scale": h["scale"], "seconds": round(h["elapsed"], 1),
-                   "total": round(h["total"], 5)} for h in two.history], "quick_snapshots": _snapshot_scores(quick, score, out, tag)}
-    for row in runs:
-        print(tag, row, flush=True)
+              "default_curve": _curve(default)}
+    pictures = [default.image, picture]
+    variants = {"warm": ("default preset, init=fast", base.replace(init="fast")),
+                "quick": (f"init=fast, 512 px only, {quick_steps} steps",
+                          base.replace(init="fast", scales=1, iterations=quick_steps)),
+                "two": ("init=fast, 256+512 px, 16+6 steps", base.replace(init="fast", scales=2, iterations=16))}
+    for key in runs_wanted:
+        label, params = variants[key]
+        result = stylize(content, [style], params, net=net)
+        runs.append(_run_row(label, result, score(result.image), target, params))
+        print(tag, runs[-1], flush=True)
+        pictures.append(result.image)
+        report[f"{key}_curve"] = _curve(result)
+        if key == "quick":
+            report["quick_snapshots"] = _snapshot_scores(result, score, out, tag)
+    out.mkdir(parents=True, exist_ok=True)
+    _side_by_side(out / f"warm_{tag}.png", pictures)
+    print(tag, runs[0], runs[1], flush=True)
     return report
+
+
+def _curve(result) -> list[dict]:
+    return [{"step": h["step"], "scale": h["scale"], "seconds": round(h["elapsed"], 1), "total": round(h["total"], 5)}
+            for h in result.history]
 
 
 def _snapshot_scores(result, score, out: Path, tag: str) -> list[dict]:
@@ -167,6 +173,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--pairs", default=DEFAULT_PAIRS, help="content:style,... (names in ../shared/images)")
     parser.add_argument("--quick-steps", type=int, default=20)
+    parser.add_argument("--runs", default="warm,quick,two", help="which warm-start runs besides the default")
     parser.add_argument("--out", default="benchmarks/out/fast")
     args = parser.parse_args()
 
@@ -189,8 +196,11 @@ def main() -> None:
         from nst.model import get_feature_net
 
         net = get_feature_net()
-        report["warm_start"] = [measure_warm_start(*pair.split(":"), net, out, args.quick_steps)
-                                for pair in args.pairs.split(",")]
+        report["warm_start"] = []
+        for pair in args.pairs.split(","):
+            report["warm_start"].append(measure_warm_start(*pair.split(":"), net, out, args.quick_steps,
+                                                           tuple(args.runs.split(","))))
+            (out / f"fast_{args.part}.json").write_text(json.dumps(report, indent=1))  # keep partial results
     (out / f"fast_{args.part}.json").write_text(json.dumps(report, indent=1))
     print(f"wrote {out / f'fast_{args.part}.json'}")
 
