@@ -45,7 +45,7 @@ ENV_FAST_MODEL = "NST_FAST_MODEL"
 DEFAULT_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
 STYLE_SIZE = 256  # the model was trained with 256 px style images
 MIN_SIDE = 16  # the transfer network's decoder pads at 1/4 scale: keep at least 4 px there
-MAX_SIDE = 2048  # larger pictures are painted at 2048 px and enlarged (memory; the strokes are tiny anyway)
+MAX_SIDE = 1024  # larger pictures are painted at 1024 px and enlarged: ~1.3 GB of activations there (docs/fast.md)
 CONNECT_TIMEOUT_S = 10.0
 _MODEL_NAME = "arbitrary-image-stylization-v1-256"
 
@@ -190,7 +190,7 @@ def _box_blur3(image: np.ndarray) -> np.ndarray:
 
 
 def _content_input(content: np.ndarray) -> np.ndarray:
-    """The content at a size the transfer network takes: sides multiples of 4, 16 .. 2048 px."""
+    """The content at a size the transfer network takes: sides multiples of 4, 16 .. MAX_SIDE px."""
     height, width = content.shape[:2]
     factor = min(1.0, MAX_SIDE / max(height, width))
 

@@ -32,7 +32,7 @@ PREDICTION_GLOB = "*prediction*.tflite"
 TRANSFER_GLOB = "*transfer*.tflite"
 ENCODER_STRIDE = 4  # the transfer network halves the content twice before its decoder doubles it back
 BOTTLENECK_SIZE = 100
-CACHED_SIZES = 4  # interpreters kept (preview size, output size, a couple of scales)
+CACHED_SIZES = 2  # interpreters kept (the preview size and the output size); each holds its activations
 
 
 def find_pair(folder: Path) -> tuple[Path, Path] | None:

@@ -166,6 +166,15 @@ def test_tflite_fast_picture_keeps_any_size_and_aspect(use_tflite, shape):
     np.testing.assert_allclose(out.mean(axis=(0, 1)), 0.5 * content.mean(axis=(0, 1)) + 0.5 * RED, atol=0.01)
 
 
+def test_big_pictures_are_painted_at_the_size_cap_and_enlarged(use_tflite, monkeypatch):
+    import nst.fast
+
+    monkeypatch.setattr(nst.fast, "MAX_SIDE", 64)
+    content = np.random.default_rng(2).uniform(0, 1, (48, 128, 3)).astype(np.float32)
+    assert stylize_fast(content, [flat(RED)]).shape == (48, 128, 3)
+    assert list(get_fast_model()._transfers)[-1] == (24, 64)
+
+
 def test_tflite_blend_interpolates_bottlenecks_not_pictures(use_tflite, content_image):
     out = stylize_fast(content_image, [flat(RED), flat(BLUE)], [1, 1])
     # the stand-in paints colour**2: interpolated bottleneck (0.5, 0, 0.5) -> 0.25; averaged pictures -> 0.5
