@@ -75,9 +75,16 @@ _load_lock = threading.Lock()
 
 
 def get_fast_model() -> TFLiteStylizer | HubStylizer:
-    """The model named by ``NST_FAST_MODEL``, loaded once per process (raises ``FastModelUnavailable``)."""
+    """The model named by ``NST_FAST_MODEL``, loaded once per process (raises ``FastModelUnavailable``).
+
+    A failure is remembered too, so asking again (the studio asks on every rerun) costs nothing, not
+    another 10 s connection timeout.
+    """
     with _load_lock:
-        return _load(fast_model_handle())
+        loaded = _load(fast_model_handle())
+    if isinstance(loaded, FastModelUnavailable):
+        raise FastModelUnavailable(str(loaded))
+    return loaded
 
 
 def fast_model_available() -> tuple[bool, str]:
@@ -98,7 +105,14 @@ def usable_quality_presets() -> list[str]:
 
 
 @functools.lru_cache(maxsize=2)
-def _load(handle: str) -> TFLiteStylizer | HubStylizer:
+def _load(handle: str) -> TFLiteStylizer | HubStylizer | FastModelUnavailable:
+    try:
+        return _load_uncached(handle)
+    except FastModelUnavailable as error:
+        return error
+
+
+def _load_uncached(handle: str) -> TFLiteStylizer | HubStylizer:
     if _is_remote(handle):
         _check_remote(handle)
         return _load_hub(handle)

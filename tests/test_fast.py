@@ -114,6 +114,20 @@ def test_offline_default_handle_says_what_to_set(monkeypatch):
     assert usable_quality_presets() == [name for name in QUALITY_PRESETS if name != "Quick"]
 
 
+def test_a_missing_model_is_looked_for_once_per_process(monkeypatch):
+    import nst.fast
+
+    calls = []
+    monkeypatch.setattr(nst.fast, "_reachable", lambda url: calls.append(url) or False)
+    monkeypatch.setenv("NST_OFFLINE", "0")
+    _use(monkeypatch, "https://example.invalid/model")
+    assert not fast_model_available()[0] and not fast_model_available()[0]
+    with pytest.raises(FastModelUnavailable, match="cannot be reached"):
+        get_fast_model()
+    assert len(calls) == 1
+    _load.cache_clear()
+
+
 @pytest.mark.parametrize("make_handle", [lambda tmp: tmp / "missing", lambda tmp: tmp])
 def test_unusable_local_handle_is_one_sentence(monkeypatch, tmp_path, make_handle):
     _use(monkeypatch, make_handle(tmp_path))
