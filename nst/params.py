@@ -245,7 +245,7 @@ STRENGTH_PRESETS: dict[str, float] = {"Subtle": 0.3, "Balanced": 1.0, "Strong": 
 QUALITY_PRESETS: dict[str, dict[str, Any]] = {
     # starts from the fast picture (nst.fast; offered only where the fast model loads) and refines it
     # briefly at full size: measured in docs/fast.md
-    "Quick": {"scales": 1, "iterations": 10, "iteration_decay": 0.4, "init": "fast"},
+    "Quick": {"scales": 1, "iterations": 12, "iteration_decay": 0.4, "init": "fast"},
     "Preview": {"scales": 2, "iterations": 50, "iteration_decay": 0.4},
     "Standard": {"scales": 3, "iterations": 80, "iteration_decay": 0.4},
     "High": {"scales": 4, "iterations": 160, "iteration_decay": 0.5},
