@@ -261,8 +261,7 @@ QUALITY_FLAGS = {"scales": "--scales", "iterations": "--iterations", "iteration_
 
 def add_quality_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quality", choices=[name.lower() for name in QUALITY_PRESETS],
-                        help="a studio quality preset (sets scales, iterations and their decay); quick starts "
-                             "from the fast picture and needs the fast model (NST_FAST_MODEL)")
+                        help="a studio quality preset (sets scales, iterations and their decay)")
 
 
 def apply_quality(args: argparse.Namespace, params: StyleParams) -> StyleParams:
@@ -275,20 +274,7 @@ def apply_quality(args: argparse.Namespace, params: StyleParams) -> StyleParams:
         raise ParamsError(f"--quality sets {', '.join(QUALITY_FLAGS.values())}; give either --quality or "
                           f"{', '.join(clashing)}, not both.")
     preset = next(name for name in QUALITY_PRESETS if name.lower() == args.quality)
-    if QUALITY_PRESETS[preset].get("init") == "fast":
-        if args.init_image or args.init != defaults.init:
-            raise ParamsError(f"--quality {args.quality} starts from the fast picture; leave out --init and "
-                              "--init-image.")
-        _require_fast_model()
     return with_quality(params, preset)
-
-
-def _require_fast_model() -> None:
-    from nst.fast import FastModelUnavailable, fast_model_available
-
-    available, reason = fast_model_available()
-    if not available:
-        raise FastModelUnavailable(reason)
 
 
 # ---- fast: the fast picture alone -------------------------------------------------------------

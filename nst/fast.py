@@ -2,7 +2,7 @@
 
 One forward pass of ``arbitrary-image-stylization-v1-256`` paints a picture in a fraction of a
 second; the studio shows it at once (``fast_preview``) and the careful VGG19 optimisation can start
-from it (``init="fast"``, the "Quick" quality).
+from it (``init="fast"``).
 
 Where the model comes from (env ``NST_FAST_MODEL``, loaded once per process):
 
@@ -94,14 +94,6 @@ def fast_model_available() -> tuple[bool, str]:
     except FastModelUnavailable as error:
         return False, str(error)
     return True, ""
-
-
-def usable_quality_presets() -> list[str]:
-    """The quality presets this machine can run, in order: "Quick" only where the fast model loads."""
-    from nst.params import QUALITY_PRESETS
-
-    fast_ok = fast_model_available()[0]
-    return [name for name, preset in QUALITY_PRESETS.items() if fast_ok or preset.get("init") != "fast"]
 
 
 @functools.lru_cache(maxsize=2)

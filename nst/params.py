@@ -242,10 +242,7 @@ def _layer_weights(name: str, layers: object) -> tuple[tuple[str, float], ...]:
 # Starting points the app offers. Strength presets multiply the default style weight.
 STRENGTH_PRESETS: dict[str, float] = {"Subtle": 0.3, "Balanced": 1.0, "Strong": 3.0}
 
-QUALITY_PRESETS: dict[str, dict[str, Any]] = {
-    # starts from the fast picture (nst.fast; offered only where the fast model loads) and refines it
-    # briefly at full size: measured in docs/fast.md
-    "Quick": {"scales": 1, "iterations": 12, "iteration_decay": 0.4, "init": "fast"},
+QUALITY_PRESETS: dict[str, dict[str, float]] = {
     "Preview": {"scales": 2, "iterations": 50, "iteration_decay": 0.4},
     "Standard": {"scales": 3, "iterations": 80, "iteration_decay": 0.4},
     "High": {"scales": 4, "iterations": 160, "iteration_decay": 0.5},
@@ -263,11 +260,7 @@ def with_strength(params: StyleParams, preset: str) -> StyleParams:
 
 
 def with_quality(params: StyleParams, preset: str) -> StyleParams:
-    """``params`` with the scales and iterations of a quality preset (Quick / Preview / Standard / High / Print).
-
-    Quick also sets ``init="fast"`` (offer it only where ``nst.fast.usable_quality_presets`` lists it); the
-    other presets leave ``init`` as it is.
-    """
+    """``params`` with the scales and iterations of a quality preset (Preview / Standard / High)."""
     if preset not in QUALITY_PRESETS:
         raise ParamsError(f"quality must be one of {', '.join(QUALITY_PRESETS)}, not {preset!r}.")
     return params.replace(**QUALITY_PRESETS[preset])

@@ -1,4 +1,4 @@
-"""``python -m nst fast`` and ``stylize --quality``: JSON, one-line errors, the Quick preset's model check."""
+"""``python -m nst fast`` and ``stylize --quality``: JSON, one-line errors."""
 
 from __future__ import annotations
 
@@ -91,20 +91,6 @@ def test_fast_without_a_model_says_what_to_set(without_model, pictures, tmp_path
 
 def stylize_args(content, style, out, *extra):
     return ["stylize", "--content", str(content), "--style", str(style), "-o", str(out), "--size", "64", *extra]
-
-
-def test_quality_quick_starts_from_the_fast_picture(with_model, pictures, tmp_path, capsys):
-    content, style, _ = pictures
-    assert main(stylize_args(content, style, tmp_path / "q.png", "--quality", "quick", "--json"), **TINY) == 0
-    params = json.loads(capsys.readouterr().out)["params"]
-    assert params["init"] == "fast" and params["scales"] == 1
-
-
-def test_quality_quick_without_a_model_is_one_line(without_model, pictures, tmp_path, capsys):
-    content, style, _ = pictures
-    assert main(stylize_args(content, style, tmp_path / "q.png", "--quality", "quick"), **TINY) == 2
-    err = capsys.readouterr().err.strip()
-    assert "NST_FAST_MODEL" in err and "\n" not in err
 
 
 def test_quality_sets_the_studio_preset(pictures, tmp_path, capsys):

@@ -16,9 +16,9 @@ from fast_standin import write_standin_pair
 from nst.colors import rgb_to_yiq
 from nst.engine import stylize
 from nst.fast import (FastModelUnavailable, _load, fast_model_available, fast_preview, get_fast_model,
-                      style_input, stylize_fast, usable_quality_presets)
+                      style_input, stylize_fast)
 from nst.images import resize_to
-from nst.params import QUALITY_PRESETS, StyleParams
+from nst.params import StyleParams
 
 RED, GREEN, BLUE = np.eye(3, dtype=np.float32)
 
@@ -111,7 +111,6 @@ def test_offline_default_handle_says_what_to_set(monkeypatch):
     _load.cache_clear()
     available, message = fast_model_available()
     assert not available and "NST_FAST_MODEL" in message and "\n" not in message
-    assert usable_quality_presets() == [name for name in QUALITY_PRESETS if name != "Quick"]
 
 
 def test_a_missing_model_is_looked_for_once_per_process(monkeypatch):
@@ -217,10 +216,6 @@ def test_engine_fast_start_is_painted_at_the_output_size(use_tflite, tiny_net, c
     assert first.step == 1 and first.scale_index == 0
     expected = resize_to(stylize_fast(resize_to(content_image, 128, 96), [style_image]), 64, 48)
     np.testing.assert_allclose(first.image / 255.0, expected, atol=2 / 255)
-
-
-def test_quick_is_offered_only_with_a_model(use_tflite):
-    assert usable_quality_presets()[0] == "Quick" and QUALITY_PRESETS["Quick"]["init"] == "fast"
 
 
 # ---- the real model (../shared/models/magenta) --------------------------------------------------
