@@ -92,8 +92,16 @@ def measure_warm_start(content_name: str, style_name: str, net, out: Path, quick
     from nst.params import StyleParams
     from nst.score import score_image
 
+    from nst.losses import LossForm
+    from nst.score import SCORE_FORM, SCORE_WEIGHTS
+
     content, style = _image("content", content_name, 512), _image("style", style_name, 512)
     base = StyleParams()
+    # the per-step losses are score values only while the default objective is the score's definition
+    if LossForm.from_params(base) != SCORE_FORM or (base.content_weight, base.style_weight, base.tv_weight) != \
+            (SCORE_WEIGHTS["content"], SCORE_WEIGHTS["style"], SCORE_WEIGHTS["tv"]):
+        print("note: the default objective differs from the nst score: steps-to-score come from the engine's "
+              "own loss; trust the scored snapshots (quick_snapshots) instead", flush=True)
     stylize(content, [style], base.replace(iterations=1), net=net)  # warm-up: trace every scale's size
 
     def score(image: np.ndarray) -> float:
