@@ -294,7 +294,11 @@ def add_fast_command(commands) -> None:
 
 
 def cmd_fast(args: argparse.Namespace) -> int:
-    """``python -m nst fast``: one forward pass; ``seconds`` is model time (no start-up, no file I/O)."""
+    """``python -m nst fast``: one forward pass.
+
+    ``seconds`` is model time: the pass itself, including building the interpreter for this size, but not
+    process start-up, file I/O or loading the model (``load_seconds``).
+    """
     from nst.fast import get_fast_model, stylize_fast
     from nst.images import resize_long_side, save_png
 
@@ -308,6 +312,7 @@ def cmd_fast(args: argparse.Namespace) -> int:
         raise ParamsError(f"-o must name a .png file, not {output}.")
     content = resize_long_side(_load(args.content, params.size), params.size)
     styles = [_load(path, 1024) for path in args.style]
+    loading = time.perf_counter()
     model = get_fast_model()
     started = time.perf_counter()
     picture = stylize_fast(content, styles, list(params.blend_weights(len(styles))), strength=args.strength,
@@ -320,7 +325,7 @@ def cmd_fast(args: argparse.Namespace) -> int:
     print(f"fast picture: {output} ({width}x{height}, {seconds:.2f} s, {model.source})", file=sys.stderr)
     if args.json:
         print(json.dumps({"output": str(output), "width": width, "height": height, "seconds": round(seconds, 3),
-                          "strength": args.strength, "blend": list(params.blend_weights(len(styles))),
+                          "load_seconds": round(started - loading, 3), "strength": args.strength, "blend": list(params.blend_weights(len(styles))),
                           "model": model.source}))
     return 0
 
