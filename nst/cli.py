@@ -297,7 +297,7 @@ def cmd_fast(args: argparse.Namespace) -> int:
     """``python -m nst fast``: one forward pass.
 
     ``seconds`` is model time: the pass itself, including building the interpreter for this size, but not
-    process start-up, file I/O or loading the model (``load_seconds``).
+    process start-up, file I/O or importing TensorFlow and loading the model (``load_seconds``).
     """
     from nst.fast import get_fast_model, stylize_fast
     from nst.images import resize_long_side, save_png
