@@ -325,7 +325,8 @@ def cmd_fast(args: argparse.Namespace) -> int:
     print(f"fast picture: {output} ({width}x{height}, {seconds:.2f} s, {model.source})", file=sys.stderr)
     if args.json:
         print(json.dumps({"output": str(output), "width": width, "height": height, "seconds": round(seconds, 3),
-                          "load_seconds": round(started - loading, 3), "strength": args.strength, "blend": list(params.blend_weights(len(styles))),
+                          "load_seconds": round(started - loading, 3), "strength": args.strength,
+                          "blend": list(params.blend_weights(len(styles))),
                           "model": model.source}))
     return 0
 
