@@ -1,4 +1,4 @@
-"""Command line: ``python -m nst stylize | score | weights``.
+"""Command line: ``python -m nst stylize | fast | score | sweep | compare | gallery | weights``.
 
 Bad input (missing file, not an image, bad flag value, weights unavailable) exits with
 code 2 and one line on stderr, never a traceback. Ctrl-C during ``stylize`` writes the best
@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Sequence
 
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
-from nst.params import StyleParams
+from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
 from nst.results import result_png_metadata
 
 EXIT_USAGE = 2
@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
     stylize.add_argument("--save", action="store_true", help="also keep the run in the gallery (NST_DATA_DIR)")
     stylize.add_argument("--title", default="", help="title of the run in the gallery")
+    add_quality_flag(stylize)
+    add_fast_command(commands)
 
     score = commands.add_parser("score", help="the canonical loss of any image (lower is better)")
     score.add_argument("--content", required=True)
@@ -123,6 +125,8 @@ def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = 
             return _cmd_score(args, factory)
         if args.command in ("sweep", "compare"):
             return _cmd_batch(args, factory)
+        if args.command == "fast":
+            return cmd_fast(args)
         return _cmd_stylize(args, factory)
     except NSTError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -188,7 +192,7 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     from nst.images import save_png
 
     started = time.perf_counter()
-    params = _params_from_args(args)
+    params = apply_quality(args, _params_from_args(args))
     output = Path(args.output)
     if output.suffix.lower() != ".png":
         raise ParamsError(f"-o must name a .png file (results carry their parameters as PNG text), not {output}.")
@@ -258,6 +262,83 @@ def _batch_items(args: argparse.Namespace) -> list:
     return [type(i)(i.label, i.row, i.col, i.params.replace(style_blend=blend))  # the runs blend too
             for i in compare_items(methods, size=size, seconds=args.seconds or COMPARE_SECONDS,
                                    native=args.native, seed=args.seed)]
+
+
+# ---- --quality: the studio's quality presets ------------------------------------------------
+QUALITY_FLAGS = {"scales": "--scales", "iterations": "--iterations", "iteration_decay": "--iteration-decay"}
+
+
+def add_quality_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quality", choices=[name.lower() for name in QUALITY_PRESETS],
+                        help="a studio quality preset (sets scales, iterations and their decay)")
+
+
+def apply_quality(args: argparse.Namespace, params: StyleParams) -> StyleParams:
+    """``params`` with the ``--quality`` preset applied; refuses a preset mixed with the flags it sets."""
+    if not getattr(args, "quality", None):
+        return params
+    defaults = StyleParams()
+    clashing = [flag for field, flag in QUALITY_FLAGS.items() if getattr(params, field) != getattr(defaults, field)]
+    if clashing:
+        raise ParamsError(f"--quality sets {', '.join(QUALITY_FLAGS.values())}; give either --quality or "
+                          f"{', '.join(clashing)}, not both.")
+    preset = next(name for name in QUALITY_PRESETS if name.lower() == args.quality)
+    return with_quality(params, preset)
+
+
+# ---- fast: the fast picture alone -------------------------------------------------------------
+def add_fast_command(commands) -> None:
+    fast = commands.add_parser("fast", help="the fast picture alone (Magenta's network; needs NST_FAST_MODEL)")
+    fast.add_argument("--content", required=True, help="content photo")
+    fast.add_argument("--style", required=True, action="append", help="style image (repeat for several)")
+    fast.add_argument("--style-blend", help="blend weights, one per --style, e.g. 0.7,0.3 (interpolates the "
+                                            "styles' bottlenecks)")
+    fast.add_argument("--strength", type=float, default=1.0,
+                      help="0..1: 1 = the painting's style, 0 = the photo's own style")
+    fast.add_argument("-o", "--output", required=True, help="output PNG")
+    fast.add_argument("--size", type=int, default=StyleParams().size, help="long side of the output in px")
+    fast.add_argument("--preserve-colors", choices=PRESERVE_COLORS, default="none")
+    fast.add_argument("--style-scale", type=float, default=1.0, help="style image zoom (larger = bigger strokes)")
+    fast.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
+
+
+def cmd_fast(args: argparse.Namespace) -> int:
+    """``python -m nst fast``: one forward pass.
+
+    ``seconds`` is model time: the pass itself, including building the interpreter for this size, but not
+    process start-up, file I/O or importing TensorFlow and loading the model (``load_seconds``).
+    """
+    from nst.fast import get_fast_model, stylize_fast
+    from nst.images import resize_long_side, save_png
+
+    if not 0.0 <= args.strength <= 1.0:
+        raise ParamsError(f"--strength must be between 0 and 1, not {args.strength}.")
+    # validates --size, --style-scale and --style-blend the way every run does
+    params = StyleParams(size=args.size, style_scale=args.style_scale, preserve_colors=args.preserve_colors,
+                         style_blend=_parse_blend(args.style_blend, len(args.style)), init="fast")
+    output = Path(args.output)
+    if output.suffix.lower() != ".png":
+        raise ParamsError(f"-o must name a .png file, not {output}.")
+    content = resize_long_side(_load(args.content, params.size), params.size)
+    styles = [_load(path, 1024) for path in args.style]
+    loading = time.perf_counter()
+    with quiet_native_stderr():  # TensorFlow's start-up lines; errors still propagate
+        model = get_fast_model()
+    started = time.perf_counter()
+    picture = stylize_fast(content, styles, list(params.blend_weights(len(styles))), strength=args.strength,
+                           preserve_colors=params.preserve_colors, style_scale=params.style_scale, model=model)
+    seconds = time.perf_counter() - started
+    save_png(output, picture, metadata={"Software": "nst style transfer studio (fast mode)",
+                                        "nst:fast": {"model": model.source, "strength": args.strength,
+                                                     **params.to_dict()}})
+    height, width = picture.shape[:2]
+    print(f"fast picture: {output} ({width}x{height}, {seconds:.2f} s, {model.source})", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"output": str(output), "width": width, "height": height, "seconds": round(seconds, 3),
+                          "load_seconds": round(started - loading, 3), "strength": args.strength,
+                          "blend": list(params.blend_weights(len(styles))),
+                          "model": model.source}))
+    return 0
 
 
 def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:

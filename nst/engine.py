@@ -358,8 +358,11 @@ class _Run:
         if init == "fast":
             from nst.fast import stylize_fast
 
-            # styles are already colour-prepared; the result is recombined when presented
-            return stylize_fast(self.content_at_scale, self.styles, self.blend, style_scale=self.params.style_scale)
+            # painted at the output size (the model's strokes have a fixed size in pixels, so a picture
+            # painted at the coarsest scale would have strokes 4x too big), then shrunk to this scale.
+            # Styles are already colour-prepared; the result is recombined when presented.
+            painted = stylize_fast(self.content, self.styles, self.blend, style_scale=self.params.style_scale)
+            return resize_to(painted, width, height)
         source = self.styles[0] if init == "style" else np.asarray(self.init_image, np.float32)
         return resize_to(source, width, height)
 

@@ -29,6 +29,7 @@ CONTENT_ID = "studio_content_id"
 STYLE_IDS = "studio_style_ids"
 BRUSH_GENERATION = "studio_brush_generation"  # bumped by "Clear the brush strokes": a new canvas
 FAST_OK = "studio_fast_ok"  # (available, message), checked once per session
+FAST_STRENGTH = "fast_strength"  # the fast preview's style strength, 0..1 (widget)
 
 # per-session memos (session.memo): encoded or decoded once, shown many times
 MEMO_UPLOADS = "memo_uploads"

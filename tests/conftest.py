@@ -23,7 +23,14 @@ def real_weights_path() -> Path | None:
     return Path(value) if value and Path(value).is_file() else None
 
 
+SHARED_FAST_MODEL = SHARED / "models" / "magenta"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not any(SHARED_FAST_MODEL.glob("*transfer*.tflite")):
+        for item in items:
+            if "real_fast_model" in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=f"Magenta's TFLite pair not found in {SHARED_FAST_MODEL}"))
     reason = None
     if real_weights_path() is None:
         reason = "NST_VGG19_WEIGHTS not set to an existing VGG19 weights file"

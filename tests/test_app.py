@@ -269,6 +269,26 @@ def test_fast_preview_is_offline_in_one_sentence_and_the_rest_works(tiny_env):
     assert "the fast preview" not in at.selectbox(key="init").options
 
 
+def test_the_fast_preview_appears_without_a_button_and_follows_the_strength(tiny_env, monkeypatch, tmp_path):
+    # the TFLite pair (the form ../shared holds), as its stand-in: bottleneck interpolation for strength
+    from fast_standin import write_standin_pair
+
+    from nst.fast import _load
+
+    monkeypatch.setenv("NST_FAST_MODEL", str(write_standin_pair(tmp_path / "pair")))
+    _load.cache_clear()
+    try:
+        at = _app()
+        _run_until(at, _model_ready, "the model")
+        assert "Fast preview" in _image_captions(at)  # nothing pressed: a photo and a style are enough
+        full = at.session_state[keys.MEMO_FAST_PREVIEW][1]
+        at.slider(key=keys.FAST_STRENGTH).set_value(0.0).run()
+        photo_style = at.session_state[keys.MEMO_FAST_PREVIEW][1]
+        assert photo_style[0] is not None and photo_style[0] != full[0]  # repainted with the photo's own style
+    finally:
+        _load.cache_clear()
+
+
 def test_fast_preview_and_refine_with_a_tiny_fast_model(tiny_env, monkeypatch, tmp_path):
     import tensorflow as tf
 

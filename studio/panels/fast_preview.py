@@ -1,7 +1,9 @@
 """The fast preview: one pass of nst.fast's model over the current photo and styles.
 
-Kept to nst.fast's public functions (``fast_model_available``, ``stylize_fast``) in this one
-module, so the fast model can be rewired without touching the rest of the studio.
+Kept to nst.fast's public functions (``fast_model_available``, ``fast_preview``) in this one
+module, so the fast model can be rewired without touching the rest of the studio. The preview
+appears as soon as a photo and a style are chosen and is repainted on every change of style,
+blend or strength (no button): with the TFLite model a pass takes well under a second.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from nst.errors import NSTError
-from nst.images import jpeg_bytes, resize_long_side
+from nst.images import jpeg_bytes
 from studio import keys
 from studio.session import memo
 from studio.uploads import THUMB_SIDE
@@ -27,12 +29,12 @@ def fast_available() -> tuple[bool, str]:
     return st.session_state[keys.FAST_OK]
 
 
-def _paint(content: np.ndarray, styles: list[np.ndarray], blend: list[float], preserve_colors: str,
-           style_scale: float) -> tuple[bytes | None, str]:
-    from nst.fast import stylize_fast
+def _paint(content: np.ndarray, styles: list[np.ndarray], blend: list[float], strength: float,
+           preserve_colors: str, style_scale: float) -> tuple[bytes | None, str]:
+    from nst.fast import fast_preview
 
     try:
-        painted = stylize_fast(resize_long_side(content, FAST_PREVIEW_SIDE), styles, blend or None,
+        painted = fast_preview(content, styles, blend or None, strength, FAST_PREVIEW_SIDE,
                                preserve_colors=preserve_colors, style_scale=style_scale)
         return jpeg_bytes(painted), ""
     except NSTError as exc:
@@ -51,10 +53,13 @@ def fast_preview_panel(content: np.ndarray | None, styles: list[np.ndarray], ble
         return ok
     state = st.session_state
     blend = blend if len(styles) > 1 else []
-    key = (state.get(keys.CONTENT_ID), state.get(keys.STYLE_IDS), tuple(blend), state["preserve_colors"],
-           float(state["style_scale"]))
+    strength = float(st.slider("Fast preview strength", 0.0, 1.0, 1.0, 0.05, key=keys.FAST_STRENGTH,
+                               help="1 = the painting's style; 0 = the photo's own style (the model "
+                                    "interpolates between the two style codes)"))
+    key = (state.get(keys.CONTENT_ID), state.get(keys.STYLE_IDS), tuple(blend), strength,
+           state["preserve_colors"], float(state["style_scale"]))
     frame, error = memo(keys.MEMO_FAST_PREVIEW, key, lambda: _paint(
-        content, styles, blend, state["preserve_colors"], float(state["style_scale"])))
+        content, styles, blend, strength, state["preserve_colors"], float(state["style_scale"])))
     if frame is not None:
         st.image(frame, caption="Fast preview (one pass of the fast model; Refine paints it properly)",
                  width=THUMB_SIDE * 2)
