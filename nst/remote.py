@@ -180,7 +180,9 @@ def _use_assigned_cpus() -> None:
         import ray
         import tensorflow as tf
 
-        cpus = ray.get_runtime_context().get_assigned_resources().get("CPU")
+        # a studio actor reserves no CPUs (nst.remote_jobs) and says how many threads to use instead
+        cpus = ray.get_runtime_context().get_assigned_resources().get("CPU") or float(
+            os.environ.get("NST_RAY_WORKER_THREADS", "0"))
         if cpus:
             tf.config.threading.set_intra_op_parallelism_threads(max(1, int(cpus)))
             tf.config.threading.set_inter_op_parallelism_threads(max(1, int(cpus)))
