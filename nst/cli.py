@@ -296,6 +296,10 @@ def _cmd_batch(args: argparse.Namespace, factory: NetFactory, net_spec=None) -> 
         return EXIT_INTERRUPTED
     finally:
         keeper.close()
+        if address is not None:
+            from nst.remote import release
+
+            release()
     if args.json:
         rows = sorted(keeper.rows, key=lambda r: (r["row"], r["col"]))
         print(json.dumps({"kind": args.command, "backend": "local" if address is None else "ray",

@@ -71,10 +71,15 @@ def cpus_per_task() -> float:
 
 # ---- connecting --------------------------------------------------------------------------------
 _connect_lock = threading.Lock()
+_connected_here = False  # this module called ray.init (so release() may end it)
 
 
 def connect(address: str) -> None:
-    """Join (or, for ``local``, start) the cluster once per process; ClusterError when it cannot."""
+    """Join (or, for ``local``, start) the cluster once per process; ClusterError when it cannot.
+
+    When Ray is already initialised in this process (a test session's cluster, an app that set
+    Ray up itself), that connection is used as it is."""
+    global _connected_here
     import ray
 
     with _connect_lock:
@@ -95,6 +100,17 @@ def connect(address: str) -> None:
         except Exception as error:  # noqa: BLE001 - ConnectionError, TimeoutError, RuntimeError ...
             raise ClusterError(f"Could not reach the Ray cluster at {address!r} ({_first_line(error)}); "
                                f"start it with `ray start --head` or unset {ADDRESS_ENV}.") from None
+        _connected_here = True
+
+
+def release() -> None:
+    """Disconnect if :func:`connect` connected (a ``local`` cluster stops with it); a connection
+    made by someone else is left alone. The CLI calls this when a batch is over."""
+    global _connected_here
+    with _connect_lock:
+        if _connected_here:
+            _connected_here = False
+            shutdown()
 
 
 def _local_cpus() -> int:
@@ -310,7 +326,7 @@ def _collect(ref, item) -> tuple[CellOutput | None, CellFailure | None]:
 
 
 def shutdown() -> None:
-    """Leave the cluster (and stop a ``local`` one); tests and benchmarks call this."""
+    """Leave the cluster (and stop a ``local`` one), whoever connected; tests call this."""
     import ray
 
     if ray.is_initialized():
