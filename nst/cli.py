@@ -284,8 +284,9 @@ def _cmd_batch(args: argparse.Namespace, factory: NetFactory, net_spec=None) -> 
             _run_batch_here(items, content, styles, keeper, factory(args.weights), _parse_blend(
                 args.style_blend, len(args.style)) or None)
         else:
-            from nst.remote import NetSpec, run_batch_on_ray
+            from nst.remote import NetSpec, connect, run_batch_on_ray
 
+            connect(address)
             print(f"running {len(items)} cells as Ray tasks on {address}", file=sys.stderr)
             run_batch_on_ray(items, content, styles, address=address,
                              spec=net_spec or NetSpec(weights=args.weights),

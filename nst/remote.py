@@ -26,6 +26,7 @@ import hashlib
 import logging
 import os
 import re
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -86,6 +87,7 @@ def connect(address: str) -> None:
         if ray.is_initialized():
             return
         env = {name: os.environ[name] for name in FORWARDED_ENV if os.environ.get(name)}
+        _check_reachable(address)
         try:
             if address == "local":
                 ray.init(num_cpus=_local_cpus(), include_dashboard=False, _node_ip_address="127.0.0.1",
@@ -111,6 +113,18 @@ def release() -> None:
         if _connected_here:
             _connected_here = False
             shutdown()
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Ray keeps retrying an address nobody answers on, for minutes: knock once first."""
+    if address in ("local", "auto"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise ClusterError(f"Could not reach the Ray cluster at {address!r} ({error.strerror or error}); "
+                           f"start it with `ray start --head` or unset {ADDRESS_ENV}.") from None
 
 
 def _local_cpus() -> int:
