@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 os.environ["NST_OFFLINE"] = "1"
+# in-process unless a test asks for Ray itself (tests/test_remote*.py set NST_RAY_ADDRESS per test)
+os.environ.pop("NST_RAY_ADDRESS", None)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # per-machine caches (the precision choice) go to a scratch folder, never the user's ~/.cache
 os.environ["NST_CACHE_DIR"] = tempfile.mkdtemp(prefix="nst-test-cache-")
