@@ -59,7 +59,9 @@ def time_sweep(mode: str, size: int) -> dict[str, object]:
         raise SystemExit(f"{mode}: the sweep failed: {done.stderr.strip().splitlines()[-1:]}")
     report = json.loads(done.stdout)
     cells = [item["seconds"] for item in report["items"]]
+    # the machine is shared: the 1-minute load average at the end says how much
     return {"mode": mode, "backend": report["backend"], "wall_s": round(wall, 2),
+            "load_avg_1min_after": round(os.getloadavg()[0], 2),
             "cells_s": [round(c, 2) for c in cells], "sum_cells_s": round(sum(cells), 2)}
 
 
@@ -111,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     for mode in modes:
         row = time_sweep(mode, size)
         rows.append(row)
-        print(f"{mode:16s} wall {row['wall_s']:7.1f} s   cells {row['cells_s']}", flush=True)
+        print(f"{mode:16s} wall {row['wall_s']:7.1f} s   cells {row['cells_s']}   "
+              f"load {row['load_avg_1min_after']}", flush=True)
     report["sweeps"] = rows
     report["overhead"] = overhead = task_overhead(size, 5 if args.quick else 30)
     print(f"Ray local cluster start {overhead['cluster_start_s']} s; first task (worker start) "
