@@ -110,10 +110,14 @@ def _add_batch_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output-dir", help="also write each cell's PNG here")
     parser.add_argument("--save", action="store_true", help="keep every cell in the gallery")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--ray", metavar="ADDRESS", default=None,
+                        help="run the cells as Ray tasks: local, auto, ray://host:port or host:port "
+                             "(default $NST_RAY_ADDRESS; unset = in this process)")
 
 
-def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = None) -> int:
-    """Run the CLI; returns the exit code. ``net_factory`` is a test hook (tiny network)."""
+def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = None, net_spec=None) -> int:
+    """Run the CLI; returns the exit code. ``net_factory`` is a test hook (tiny network); so is
+    ``net_spec`` (an ``nst.remote.NetSpec``: the network Ray workers build for ``sweep``/``compare``)."""
     try:
         args = build_parser().parse_args(argv)
         if args.command == "weights":
@@ -124,7 +128,7 @@ def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = 
         if args.command == "score":
             return _cmd_score(args, factory)
         if args.command in ("sweep", "compare"):
-            return _cmd_batch(args, factory)
+            return _cmd_batch(args, factory, net_spec)
         if args.command == "fast":
             return cmd_fast(args)
         return _cmd_stylize(args, factory)
@@ -341,32 +345,80 @@ def cmd_fast(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:
-    """``sweep`` and ``compare``: a batch of ordinary runs, optionally kept as one gallery group."""
-    from nst.images import save_png
+def _cmd_batch(args: argparse.Namespace, factory: NetFactory, net_spec=None) -> int:
+    """``sweep`` and ``compare``: a batch of ordinary runs, optionally kept as one gallery group.
 
+    In this process one after another, or (``--ray`` / ``NST_RAY_ADDRESS``) as Ray tasks in
+    parallel; either way only this process writes the gallery. Exit 1 when some cells failed.
+    """
+    from nst.remote import ray_address
+
+    address = ray_address(args.ray)
     items = _batch_items(args)
     size = max(item.params.size for item in items)
     content = _load(args.content, size)
     styles = [_load(path, size) for path in args.style]
-    with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
-        from nst.batch import run_batch
-        from nst.engine import RunControl
-        from nst.score import score_result
+    keeper = _BatchKeeper(args, content, styles)
+    try:
+        if address is None:
+            with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
+                net = factory(args.weights)
+            _run_batch_here(items, content, styles, keeper, net)
+        else:
+            from nst.remote import NetSpec, connect, run_batch_on_ray
 
-        net = factory(args.weights)
+            connect(address)
+            print(f"running {len(items)} cells as Ray tasks on {address}", file=sys.stderr)
+            run_batch_on_ray(items, content, styles, address=address,
+                             spec=net_spec or NetSpec(weights=args.weights),
+                             on_result=lambda item, out: keeper.keep(item, out.result, out.score),
+                             on_failure=keeper.failed)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        keeper.close()
+        if address is not None:
+            from nst.remote import release
+
+            release()
+    if args.json:
+        rows = sorted(keeper.rows, key=lambda r: (r["row"], r["col"]))
+        print(json.dumps({"kind": args.command, "backend": "local" if address is None else "ray",
+                          "group_id": keeper.group_id, "items": rows}))
+    return 1 if keeper.n_failed else 0
+
+
+def _run_batch_here(items, content, styles, keeper: "_BatchKeeper", net) -> None:
+    from nst.batch import run_batch
+    from nst.score import score_result
+
     print(net.description, file=sys.stderr)
-    store = None
-    group_id = None
-    if args.save:
-        from nst.store import Store, new_group_id
-
-        store, group_id = Store(), new_group_id()
-    control = RunControl()
-    rows: list[dict[str, object]] = []
 
     def keep(item, result) -> None:
-        score = score_result(result, content, styles, net)
+        keeper.keep(item, result, score_result(result, content, styles, net))
+
+    run_batch(items, content, styles, net=net, on_result=keep)
+
+
+class _BatchKeeper:
+    """The driver's side of a batch: PNGs, gallery rows (one group) and the --json rows."""
+
+    def __init__(self, args: argparse.Namespace, content, styles) -> None:
+        self.args, self.content, self.styles = args, content, styles
+        self.rows: list[dict[str, object]] = []
+        self.n_failed = 0
+        self.store = None
+        self.group_id = None
+        if args.save:
+            from nst.store import Store, new_group_id
+
+            self.store, self.group_id = Store(), new_group_id()
+
+    def keep(self, item, result, score: float | None) -> None:
+        from nst.images import save_png
+
+        args = self.args
         row: dict[str, object] = {"label": item.label, "row": item.row, "col": item.col, "status": result.status,
                                   "seconds": round(result.seconds, 3), "steps": result.steps, "score": score,
                                   "losses": result.losses.to_dict()}
@@ -374,27 +426,26 @@ def _cmd_batch(args: argparse.Namespace, factory: NetFactory) -> int:
             path = Path(args.output_dir) / f"{args.command}_{item.row}_{item.col}.png"
             save_png(path, result.image, metadata=result_metadata(result))
             row["output"] = str(path)
-        if store is not None:
-            row["run_id"] = store.save_run(
-                result, content=content, styles=styles, blend=item.params.blend_weights(len(styles)),
+        if self.store is not None:
+            row["run_id"] = self.store.save_run(
+                result, content=self.content, styles=self.styles, blend=item.params.blend_weights(len(self.styles)),
                 title=item.label, content_name=Path(args.content).name,
-                style_names=[Path(p).name for p in args.style], group_id=group_id, group_kind=args.command,
+                style_names=[Path(p).name for p in args.style], group_id=self.group_id, group_kind=args.command,
                 group_label=item.label, score=score, leakage=(result.leakage or {}).get("leakage"))
-        rows.append(row)
+        self.rows.append(row)
         print(f"{item.label}: {result.status}, {result.steps} steps, {result.seconds:.1f} s, score {score:.4g}",
               file=sys.stderr)
 
-    try:
-        run_batch(items, content, styles, net=net, control=control, on_result=keep)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    finally:
-        if store is not None:
-            store.close()
-    if args.json:
-        print(json.dumps({"kind": args.command, "group_id": group_id, "items": rows}))
-    return 0
+    def failed(self, failure) -> None:
+        item = failure.item
+        self.n_failed += 1
+        self.rows.append({"label": item.label, "row": item.row, "col": item.col, "status": "failed",
+                          "message": failure.message})
+        print(f"error: {failure.message}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
 
 
 def _cmd_gallery(args: argparse.Namespace) -> int:

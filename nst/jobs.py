@@ -355,7 +355,18 @@ class JobRunner:
                  watchdog_interval: float = 5.0, keep_done: int = 16, clock: Clock = time.monotonic,
                  start_watchdog: bool = True, save_result: "SaveResult | None" = None) -> None:
         """``save_result(job, result, *, score, group_label) -> run id`` hands every finished or
-        stopped run to the gallery (:func:`store_saver`); None keeps results in memory only."""
+        stopped run to the gallery (:func:`store_saver`); None keeps results in memory only.
+
+        With ``NST_RAY_ADDRESS`` set, runs paint on a Ray cluster (``nst.remote_jobs``), several
+        at a time; ``net_provider`` is then shipped to the workers (so it must be picklable)."""
+        self._remote_spec_error: str | None = None
+        self._remote = None
+        try:
+            from nst.remote_jobs import pool_from_env
+
+            self._remote = pool_from_env(net_provider)
+        except NSTError as error:  # a bad NST_RAY_ADDRESS: reported as the model's state, not raised
+            self._remote_spec_error = str(error)
         if net_provider is None:
             from nst.model import get_feature_net
 
@@ -368,9 +379,9 @@ class JobRunner:
         self._clock = clock
         self._lock = threading.Condition()
         self._pending: deque[Job] = deque()
-        self._running: Job | None = None
+        self._running: list[Job] = []
         self._jobs: dict[str, Job] = {}
-        self._worker: threading.Thread | None = None
+        self._workers: list[threading.Thread] = []
         self._closed = False
         # the network
         self._net: Any = None
@@ -424,8 +435,11 @@ class JobRunner:
                 self._model_state = MODEL_LOADING
             started = time.perf_counter()
             try:
-                net = self._net_provider()
-            except ModelUnavailable as error:
+                if self._remote_spec_error:
+                    raise ModelUnavailable(self._remote_spec_error)
+                # on Ray the network lives on the workers: this builds it there and says so
+                net = self._net_provider() if self._remote is None else self._remote.ready()
+            except NSTError as error:  # ModelUnavailable, or a ClusterError: one sentence either way
                 with self._lock:
                     self._model_state, self._model_message = MODEL_UNAVAILABLE, str(error)
                 raise
@@ -451,9 +465,7 @@ class JobRunner:
             self._jobs[job.id] = job
             self._pending.append(job)
             self._prune()
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._work, name="nst-worker", daemon=True)
-                self._worker.start()
+            self._spawn_workers()
             self._lock.notify_all()
         return job
 
@@ -474,11 +486,11 @@ class JobRunner:
     def busy(self) -> bool:
         """True while a job runs or waits."""
         with self._lock:
-            return self._running is not None or bool(self._pending)
+            return bool(self._running) or bool(self._pending)
 
     def active_jobs(self) -> list[Job]:
         with self._lock:
-            return ([self._running] if self._running else []) + list(self._pending)
+            return list(self._running) + list(self._pending)
 
     def reap_abandoned(self, now: float | None = None) -> list[Job]:
         """Stop every queued or running job nobody has watched for ``abandon_after`` seconds."""
@@ -496,12 +508,14 @@ class JobRunner:
         """Stop everything and end the threads (tests; a server just exits)."""
         with self._lock:
             self._closed = True
-            jobs = list(self._pending) + ([self._running] if self._running else [])
+            jobs = list(self._pending) + list(self._running)
             self._lock.notify_all()
         for job in jobs:
             job.stop()
-        if self._worker is not None:
-            self._worker.join(timeout)
+        for worker in list(self._workers):
+            worker.join(timeout)
+        if self._remote is not None:
+            self._remote.shutdown()
 
     # ---- internals ------------------------------------------------------------------
     def _dequeue(self, job: Job) -> bool:
@@ -510,6 +524,16 @@ class JobRunner:
                 self._pending.remove(job)
                 return True
             return False
+
+    def _spawn_workers(self) -> None:
+        """Under self._lock: one worker thread in-process; on Ray, one per run the cluster can paint
+        at once (known once the pool is ready), started as the queue needs them."""
+        self._workers = [w for w in self._workers if w.is_alive()]
+        slots = self._remote.slots() if self._remote is not None else 1
+        while len(self._workers) < min(slots, len(self._pending) + len(self._running)) and not self._closed:
+            worker = threading.Thread(target=self._work, name="nst-worker", daemon=True)
+            self._workers.append(worker)
+            worker.start()
 
     def _prune(self) -> None:
         done = [j for j in self._jobs.values() if j._done.is_set()]
@@ -525,12 +549,13 @@ class JobRunner:
                 if self._closed and not self._pending:
                     return
                 job = self._pending.popleft()
-                self._running = job
+                self._running.append(job)
+                self._spawn_workers()
             try:
                 self._run(job)
             finally:
                 with self._lock:
-                    self._running = None
+                    self._running.remove(job)
                     self._prune()
 
     def _run(self, job: Job) -> None:
@@ -541,14 +566,21 @@ class JobRunner:
             if self._net is None:
                 job._set_phase(RUNNING, "loading the VGG19 model (first run in this server process)")
             net = self.net()
-            job._set_phase(RUNNING, "preparing (the first run at a new size compiles the step)")
+            job._set_phase(RUNNING, "preparing (the first run at a new size compiles the step)"
+                           if self._remote is None else "on the Ray cluster (a worker's first run at a new "
+                                                        "size compiles the step)")
             if job.items:
                 self._run_batch(job, net)
                 return
-            result = stylize(job.content, job.styles, job.params, net=net, control=job.control,
-                             on_event=job._on_event, init_image=job.init_image, mask=job.mask,
-                             detail_mask=job.detail_mask)
-            self._save(job, result, net, job.params, None)
+            score = None
+            if self._remote is None:
+                result = stylize(job.content, job.styles, job.params, net=net, control=job.control,
+                                 on_event=job._on_event, init_image=job.init_image, mask=job.mask,
+                                 detail_mask=job.detail_mask)
+            else:  # the worker scores it too, with its network
+                painted = self._remote.paint(job, job._on_event, score=self._save_result is not None)
+                result, score = painted.result, painted.score
+            self._save(job, result, net, job.params, None, score=score)
         except NSTError as error:  # ModelUnavailable, ParamsError, ImageError: one sentence for the user
             job._finish(FAILED, str(error), None)
             return
@@ -564,6 +596,9 @@ class JobRunner:
     def _run_batch(self, job: Job, net: Any) -> None:
         """Every item of a batch in turn (``nst.batch.run_batch``); a stop keeps the current item
         (it is saved) and skips the rest."""
+        if self._remote is not None:
+            self._run_batch_on_ray(job)
+            return
         from nst.batch import run_batch
 
         def on_event(index: int, event: ProgressEvent) -> None:
@@ -586,17 +621,46 @@ class JobRunner:
             job._finish(STOPPED, f"{message.rstrip('.')}: {done} of {len(job.items)} runs done "
                                  "(the current one kept its best image; the rest were skipped).", last)
 
-    def _save(self, job: Job, result: StyleResult, net: Any, params: StyleParams, label: str | None) -> None:
-        """Score the run and hand it to the gallery; a failure is one sentence, the result stays."""
+    def _run_batch_on_ray(self, job: Job) -> None:
+        """Every item of a batch as a Ray task at once (``nst.remote``); this thread saves each as it
+        comes back. A stop cancels the cells not yet back; a cell whose worker died twice fails alone."""
+        from nst.remote import run_batch_on_ray
+
+        failures: list[str] = []
+
+        def on_result(item: Any, output: Any) -> None:
+            job._start_item(job.items.index(item))
+            self._save(job, output.result, None, item.params, item.label, score=output.score)
+
+        outputs, failed = run_batch_on_ray(job.items, job.content, job.styles, address=self._remote.address,
+                                           spec=self._remote.spec, control=job.control, on_result=on_result,
+                                           on_failure=lambda f: failures.append(f.message), mask=job.mask,
+                                           detail_mask=job.detail_mask)
+        last = outputs[-1].result if outputs else None
+        done, total = len(outputs), len(job.items)
+        if done == total:
+            job._finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done (on Ray).", last)
+        elif job.control.cancelled:
+            message = job._stop_reason or "Stopped"
+            job._finish(STOPPED, f"{message.rstrip('.')}: {done} of {total} runs done (the cells still painting "
+                                 "on the cluster were cancelled).", last)
+        else:
+            job._finish(FAILED if not outputs else FINISHED,
+                        f"{done} of {total} runs done; {' '.join(failures)}", last)
+
+    def _save(self, job: Job, result: StyleResult, net: Any, params: StyleParams, label: str | None,
+              score: float | None = None) -> None:
+        """Score the run (unless a Ray worker did) and hand it to the gallery; a failure is one
+        sentence, the result stays."""
         if self._save_result is None:
             job._saved(label or "", result, None, None)
             return
         job._set_phase(RUNNING, "scoring and saving to the gallery")
-        score = None
         try:
-            from nst.score import score_result
+            if score is None and net is not None and self._remote is None:
+                from nst.score import score_result
 
-            score = score_result(result, job.content, job.styles, net)
+                score = score_result(result, job.content, job.styles, net)
         except Exception:  # noqa: BLE001 - a run without a score is still worth keeping
             log.exception("scoring job %s failed", job.id[:8])
         try:

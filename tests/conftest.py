@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 os.environ["NST_OFFLINE"] = "1"
+# in-process unless a test asks for Ray itself (tests/test_remote*.py set NST_RAY_ADDRESS per test)
+os.environ.pop("NST_RAY_ADDRESS", None)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # per-machine caches (the precision choice) go to a scratch folder, never the user's ~/.cache
 os.environ["NST_CACHE_DIR"] = tempfile.mkdtemp(prefix="nst-test-cache-")
@@ -68,3 +70,22 @@ def style_image() -> np.ndarray:
     stripes = 0.5 + 0.5 * np.sin((x + y) / 2.0)
     noise = rng.uniform(0, 1, (64, 64, 3)).astype(np.float32)
     return np.clip(0.6 * noise + 0.4 * stripes[..., None] * np.array([1.0, 0.2, 0.6]), 0, 1).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One small local Ray cluster for the whole test session (2 CPUs, loopback only, no dashboard).
+
+    Started after NST_OFFLINE and NST_CACHE_DIR are set above, so its workers inherit them; shut
+    down (every Ray process stopped) when the session ends.
+    """
+    import ray
+
+    from nst import remote
+
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", configure_logging=False,
+             log_to_driver=False)
+    try:
+        yield "local"  # an address for the code under test: ray is initialised, so it joins this one
+    finally:
+        remote.shutdown()
