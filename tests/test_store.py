@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 
 from nst import store as store_module
+from nst.store import files as store_files
 from nst.images import read_png_metadata, to_uint8
 from nst.params import StyleParams
 from nst.store import SCHEMA_VERSION, Store, StoreError, image_hash
@@ -536,8 +537,8 @@ def test_full_disk_gives_a_clear_error_and_keeps_earlier_runs(store: Store, monk
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(path, data)
 
-    real_write = store_module._write_file
-    monkeypatch.setattr(store_module, "_write_file", full)
+    real_write = store_files.write_file
+    monkeypatch.setattr(store_files, "write_file", full)
     with pytest.raises(StoreError, match="disk is full") as caught:
         save(store, 1, content_seed=7, style_seed=8)
     assert "saved earlier are safe" in str(caught.value)
