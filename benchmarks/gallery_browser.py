@@ -29,7 +29,7 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks.store_listing import fill
-from nst.gallery import PAGE_SIZE
+from studio.gallery.model import PAGE_SIZE
 from nst.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ from typing import Callable, Iterator, Sequence
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
 from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
-from nst.results import result_png_metadata
+from nst.results import RunInputs, RunLabels, RunToSave, result_png_metadata
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -232,11 +232,9 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
 
         score = score_result(result, content, styles, net)  # like the studio's, so the gallery compares them
         with Store() as store:
-            run_id = store.save_run(result, content=content, styles=styles, blend=params.blend_weights(len(styles)),
-                                    title=args.title, content_name=Path(args.content).name,
-                                    style_names=[Path(p).name for p in args.style],
-                                    score=score, leakage=result.leakage.get("leakage"),
-                                    masks={"style": mask, "detail": detail_mask})
+            inputs = _run_inputs(args, content, styles, params, masks={"style": mask, "detail": detail_mask})
+            labels = RunLabels(title=args.title, score=score, leakage=result.leakage.get("leakage"))
+            run_id = store.save(RunToSave(result, inputs, labels))
         print(f"saved as run {run_id}", file=sys.stderr)
     seconds = time.perf_counter() - started
     print(f"{result.status}: {output} ({result.size[0]}x{result.size[1]}, {result.steps} steps, "
@@ -427,11 +425,10 @@ class _BatchKeeper:
             save_png(path, result.image, metadata=result_metadata(result))
             row["output"] = str(path)
         if self.store is not None:
-            row["run_id"] = self.store.save_run(
-                result, content=self.content, styles=self.styles, blend=item.params.blend_weights(len(self.styles)),
-                title=item.label, content_name=Path(args.content).name,
-                style_names=[Path(p).name for p in args.style], group_id=self.group_id, group_kind=args.command,
-                group_label=item.label, score=score, leakage=(result.leakage or {}).get("leakage"))
+            labels = RunLabels(title=item.label, group_id=self.group_id, group_kind=args.command,
+                               group_label=item.label, score=score, leakage=(result.leakage or {}).get("leakage"))
+            row["run_id"] = self.store.save(RunToSave(result, _run_inputs(args, self.content, self.styles,
+                                                                          item.params), labels))
         self.rows.append(row)
         print(f"{item.label}: {result.status}, {result.steps} steps, {result.seconds:.1f} s, score {score:.4g}",
               file=sys.stderr)
@@ -455,17 +452,13 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
         if args.gallery_command == "list":
             runs = store.list_runs(favourites=args.favourites, limit=args.limit)
             if args.json:
-                print(json.dumps([_summary_dict(r) for r in runs]))
+                print(json.dumps([r.to_dict() for r in runs]))
             for run in [] if args.json else runs:
                 print(f"{run.id:5d}  {run.created_at:%Y-%m-%d %H:%M}  {run.status:8s}  {run.width}x{run.height}  "
                       f"style {run.style_weight:g}  {run.seconds:6.1f} s  {run.title or run.content_name}")
         elif args.gallery_command == "show":
             record = store.get_run(args.run_id)
-            report = {"id": record.id, "title": record.title, "status": record.status, "message": record.message,
-                      "created": record.created, "params": record.params.to_dict(), "losses": record.losses,
-                      "steps": record.steps, "seconds": record.seconds, "width": record.width,
-                      "height": record.height, "device": record.device, "score": record.score,
-                      "content": record.content_name, "styles": [s.name for s in record.styles]}
+            report = record.to_dict(history=False)
             print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
         elif args.gallery_command == "export":
             path = store.export_run(args.run_id, Path(args.output_dir))
@@ -476,12 +469,11 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary_dict(run) -> dict[str, object]:
-    return {"id": run.id, "created": run.created, "title": run.title, "status": run.status,
-            "favourite": run.favourite, "width": run.width, "height": run.height, "seconds": run.seconds,
-            "content_weight": run.content_weight, "style_weight": run.style_weight, "tv_weight": run.tv_weight,
-            "loss_total": run.loss_total, "score": run.score, "group_id": run.group_id,
-            "group_label": run.group_label}
+def _run_inputs(args: argparse.Namespace, content, styles, params: StyleParams, masks=None) -> RunInputs:
+    """The pictures of a CLI run as the gallery keeps them, named by their files."""
+    return RunInputs(content=content, styles=styles, blend=params.blend_weights(len(styles)),
+                     content_name=Path(args.content).name, style_names=[Path(p).name for p in args.style],
+                     masks=masks or {})
 
 
 def result_metadata(result) -> dict[str, object]:

@@ -35,6 +35,7 @@ from nst.model import FeatureNet, get_feature_net
 from nst.optim import minimize_box
 from nst.precision import resolve_precision
 from nst.params import StyleParams
+from nst.results import history_row
 
 SNAPSHOT_SECONDS = 2.0  # a snapshot at least this often, however slow the steps
 LBFGS_MEMORY = 10  # (s, y) pairs L-BFGS remembers (docs/speed.md)
@@ -456,10 +457,7 @@ class _Run:
         width, height = self.dims[self.scale_index]
         self.done_work += width * height
         now = time.perf_counter()
-        self.history.append({
-            "step": self.steps, "scale": self.scale_index, "elapsed": now - self.start,
-            **terms.to_dict(), **{f"w_{k}": v for k, v in self.weights.to_dict().items()},
-        })
+        self.history.append(history_row(self.steps, self.scale_index, now - self.start, terms, self.weights))
         if not terms.finite:
             raise _Diverged
         if self.best_terms is None or terms.total < self.best_terms.total:

@@ -39,7 +39,7 @@ import numpy as np
 from nst.engine import ProgressEvent, RunControl, Snapshot, StyleResult, stylize
 from nst.errors import ModelUnavailable, NSTError
 from nst.params import StyleParams
-from nst.results import run_status
+from nst.results import RunInputs, RunLabels, RunToSave, history_row, run_status
 from nst.units import format_seconds
 
 log = logging.getLogger("nst")
@@ -294,10 +294,8 @@ class Job:
             elif event.kind == "weights_changed":
                 self._weight_changes.append(event.step)
             elif event.kind == "step" and event.losses is not None:
-                self._history.append({
-                    "step": event.step, "scale": event.scale_index, "elapsed": event.elapsed,
-                    **event.losses.to_dict(), **{f"w_{k}": v for k, v in event.weights.to_dict().items()},
-                })
+                self._history.append(history_row(event.step, event.scale_index, event.elapsed, event.losses,
+                                                 event.weights))
                 if event.image is not None:
                     self._snapshots.append(Snapshot(event.step, event.scale_index, event.image, event.losses))
             if event.image is not None:
@@ -690,6 +688,13 @@ class JobRunner:
 SaveResult = Callable[..., int]
 
 
+def job_inputs(job: Job, result: StyleResult) -> RunInputs:
+    """The pictures a job's run was made from, with its masks (kept with the run, so a re-run restores them)."""
+    blend = result.params.blend_weights(len(job.styles)) if isinstance(result.params, StyleParams) else ()
+    return RunInputs(content=job.content, styles=job.styles, blend=blend, content_name=job.content_name,
+                     style_names=job.style_names, masks={"style": job.mask, "detail": job.detail_mask})
+
+
 def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
     """A ``save_result`` for :class:`JobRunner` that writes to the gallery store.
 
@@ -701,20 +706,15 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
         from nst.store import Store
 
         store = (store_factory or Store)()
-        leak = (getattr(result, "leakage", None) or {}).get("leakage")
-        masks = {kind: m for kind, m in (("style", job.mask), ("detail", job.detail_mask)) if m is not None}
-        return store.save_run(
-            result, content=job.content, styles=job.styles,
-            blend=result.params.blend_weights(len(job.styles)) if isinstance(result.params, StyleParams) else (),
-            content_name=job.content_name, style_names=job.style_names, group_id=job.group_id,
-            group_kind=job.group_kind, group_label=group_label, score=score, leakage=leak,
-            **({"masks": masks} if masks else {}))  # kept with the run, so a re-run restores them
+        return store.save(RunToSave(result, job_inputs(job, result), RunLabels(
+            group_id=job.group_id, group_kind=job.group_kind, group_label=group_label, score=score,
+            leakage=(getattr(result, "leakage", None) or {}).get("leakage"))))
 
     return save
 
 
 __all__ = [
-    "Job", "JobRunner", "JobView", "format_seconds", "store_saver",
+    "Job", "JobRunner", "JobView", "format_seconds", "job_inputs", "store_saver",
     "QUEUED", "RUNNING", "FINISHED", "STOPPED", "FAILED",
     "ACTIVE_STATUSES", "DONE_STATUSES", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
     "ABANDON_AFTER_SECONDS",

@@ -70,5 +70,5 @@ def job_chart(view: Any, height: int = 260) -> dict[str, Any]:
 
 
 def runs_chart(rows: list[dict[str, Any]], term: str, height: int = 300) -> dict[str, Any]:
-    """Several stored runs' curves of one term (rows from nst.gallery.loss_curve_rows)."""
+    """Several stored runs' curves of one term (rows from studio.gallery.model.loss_curve_rows)."""
     return loss_chart(rows, series="run", height=height, y_title=f"{term} loss (log scale)")

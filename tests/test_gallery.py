@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nst import gallery as g
+from nst.comparison import common_box, comparison_image, fit_box, fit_height
+from studio.gallery import model as g
 from nst.params import StyleParams
 from nst.store import Store, StyleRef
 from studio import keys
@@ -187,12 +188,12 @@ def test_parse_group_label() -> None:
 
 def test_comparison_image_wipe_and_blend() -> None:
     black, white = np.zeros((10, 20, 3), np.float32), np.ones((5, 10, 3), np.float32)
-    wipe = g.comparison_image(black, white, "wipe", 50)
+    wipe = comparison_image(black, white, "wipe", 50)
     assert wipe.shape == (5, 10, 3) and wipe.dtype == np.uint8
     assert wipe[:, :4].max() == 0 and wipe[:, 6:].min() == 255
-    blend = g.comparison_image(black, white, "blend", 25)
+    blend = comparison_image(black, white, "blend", 25)
     assert abs(int(blend[0, 0, 0]) - 64) <= 1
-    assert g.fit_height(np.zeros((10, 20, 3), np.uint8), 5).shape == (5, 10, 3)
+    assert fit_height(np.zeros((10, 20, 3), np.uint8), 5).shape == (5, 10, 3)
 
 
 def test_loss_curve_rows_and_sort_options() -> None:
@@ -346,9 +347,9 @@ def test_store_error_is_one_sentence(data_dir: Path) -> None:
 
 def test_fit_box_gives_every_picture_the_same_size() -> None:
     wide, tall = np.ones((10, 40, 3), np.float32), np.zeros((30, 10, 3), np.uint8)
-    width, height = g.common_box([wide.shape, tall.shape])
+    width, height = common_box([wide.shape, tall.shape])
     assert (width, height) == (120, 30)
-    boxed = [g.fit_box(p, width, height) for p in (wide, tall)]
+    boxed = [fit_box(p, width, height) for p in (wide, tall)]
     assert all(b.shape == (30, 120, 3) and b.dtype == np.uint8 for b in boxed)
     assert boxed[1][15, 60, 0] == 0 and boxed[1][15, 0, 0] == 240  # centred, padded
 

@@ -34,3 +34,13 @@ def test_the_boundary_modules_do_not_load_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "False"
+
+
+def test_a_history_row_has_the_step_scale_time_losses_and_weights():
+    from nst.results import history_row
+
+    losses = SimpleNamespace(to_dict=lambda: {"total": 3.0, "content": 1.0, "style": 2.0, "tv": 0.0})
+    weights = SimpleNamespace(to_dict=lambda: {"content": 1.0, "style": 100.0, "tv": 0.5})
+    assert history_row(7, 1, 2.5, losses, weights) == {
+        "step": 7, "scale": 1, "elapsed": 2.5, "total": 3.0, "content": 1.0, "style": 2.0, "tv": 0.0,
+        "w_content": 1.0, "w_style": 100.0, "w_tv": 0.5}

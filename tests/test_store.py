@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 
 from nst import store as store_module
+from nst.store import files as store_files
 from nst.images import read_png_metadata, to_uint8
 from nst.params import StyleParams
 from nst.store import SCHEMA_VERSION, Store, StoreError, image_hash
@@ -536,8 +537,8 @@ def test_full_disk_gives_a_clear_error_and_keeps_earlier_runs(store: Store, monk
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(path, data)
 
-    real_write = store_module._write_file
-    monkeypatch.setattr(store_module, "_write_file", full)
+    real_write = store_files.write_file
+    monkeypatch.setattr(store_files, "write_file", full)
     with pytest.raises(StoreError, match="disk is full") as caught:
         save(store, 1, content_seed=7, style_seed=8)
     assert "saved earlier are safe" in str(caught.value)
@@ -770,3 +771,41 @@ def test_a_runs_masks_are_kept_and_given_back_for_a_rerun(store: Store) -> None:
     assert store.cleanup_orphans(grace_seconds=0) is not None and store.integrity_check() == "ok"
     with pytest.raises(StoreError, match="Unknown mask kind"):
         save(store, 3, masks={"sky": mask})
+
+
+# ---------------------------------------------------------------------------- the typed boundary
+
+
+def test_save_takes_a_run_to_save_and_keeps_what_save_run_keeps(store: Store) -> None:
+    from nst.store import RunInputs, RunLabels, RunToSave
+
+    content, style, mask = picture(1), picture(2, 20, 20), np.linspace(0, 1, 24 * 32).reshape(24, 32)
+    run = RunToSave(fake_result(3), RunInputs(content, [style], content_name="photo.jpg", style_names=["starry.jpg"],
+                                              masks={"style": mask, "detail": None}),
+                    RunLabels(title="typed", favourite=True, group_id="g1", group_kind="sweep",
+                              group_label="style_weight=1", score=0.5, leakage=0.25))
+    typed = store.get_run(store.save(run))
+    keywords = store.get_run(store.save_run(fake_result(3), content=content, styles=[style], content_name="photo.jpg",
+                                            style_names=["starry.jpg"], masks={"style": mask}, title="typed",
+                                            favourite=True, group_id="g1", group_kind="sweep",
+                                            group_label="style_weight=1", score=0.5, leakage=0.25))
+    drop = ("id", "created", "history")
+    assert {k: v for k, v in typed.to_dict().items() if k not in drop} == \
+           {k: v for k, v in keywords.to_dict().items() if k not in drop}
+    assert (typed.title, typed.favourite, typed.group_label, typed.score, typed.leakage) == \
+           ("typed", True, "style_weight=1", 0.5, 0.25)
+    assert typed.content_name == "photo.jpg" and [s.name for s in typed.styles] == ["starry.jpg"]
+    inputs = store.input_images(typed.id)
+    assert inputs.mask is not None and inputs.detail_mask is None
+    assert typed.output_sha256 == keywords.output_sha256  # the same pixels, stored once
+
+
+def test_the_export_sidecar_is_the_records_dict(store: Store, tmp_path: Path) -> None:
+    run_id = save(store, 0, title="Sidecar")
+    png = store.export_run(run_id, tmp_path / "out")
+    sidecar = json.loads(png.with_suffix(".json").read_text())
+    record = store.get_run(run_id)
+    assert sidecar == json.loads(json.dumps(record.to_dict()))
+    assert "history" in sidecar and "history" not in record.to_dict(history=False)
+    summary = store.list_runs()[0].to_dict()
+    assert summary["id"] == run_id and summary["title"] == "Sidecar"

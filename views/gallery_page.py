@@ -1,9 +1,9 @@
 """The gallery page: every saved run; browse, compare side by side, sweep grids, open, re-run.
 
 Layout only: the views are in ``studio/gallery``, the runs come from ``nst.store.Store``
-(SQLite in ``$NST_DATA_DIR``) and every computation (parameter diff, sweep grid layout, loss
-curves, wipe/blend) is in ``nst.gallery``. Which view shows is in the URL, so it survives a
-reload and can be shared:
+(SQLite in ``$NST_DATA_DIR``), every computation (parameter diff, sweep grid layout, loss
+curves) is in ``studio/gallery/model.py`` and the wipe/blend in ``nst.comparison``. Which view
+shows is in the URL, so it survives a reload and can be shared:
 
 - ``?run=<id>``: one run (image, parameters, timings, snapshots, download, re-run, edit, delete);
 - ``?compare=<id>,<id>[,...]``: 2-4 runs side by side;

@@ -1,1 +1,1 @@
-"""The gallery page's views (views/gallery_page.py lays them out); the pure helpers are in nst.gallery."""
+"""The gallery page's views (views/gallery_page.py lays them out); their pure helpers are in ``model``."""

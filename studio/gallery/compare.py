@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nst import gallery as g
+from nst.comparison import common_box, comparison_image, fit_box
 from nst.store import RunRecord, Store, StoreError
+from studio.gallery import model as g
 from studio import charts
 from studio.gallery import nav
 
@@ -60,7 +61,7 @@ def _wipe(store: Store, records: list[RunRecord]) -> None:
         run_id = int(key[1:])
         return store.input_images(run_id).content if key[0] == "c" else store.output_image(run_id)
 
-    image = g.comparison_image(pixels(before), pixels(after), mode, position)
+    image = comparison_image(pixels(before), pixels(after), mode, position)
     st.image(image, width=display_width(image))
 
 
@@ -84,10 +85,10 @@ def compare_view(store: Store, ids: list[int]) -> None:
         st.info("Fewer than two of these runs are still in the gallery.")
         return
     images = [store.output_image(r.id) for r in records]
-    width, height = g.common_box([i.shape for i in images])
+    width, height = common_box([i.shape for i in images])
     for column, record, image in zip(st.columns(len(records)), records, images):
         with column:
-            st.image(g.fit_box(image, width, height), width="stretch")
+            st.image(fit_box(image, width, height), width="stretch")
             st.markdown(f"**#{record.id} {g.run_title(record)}**")
             st.caption(f"{g.format_seconds(record.seconds)} · {record.steps} steps · "
                        f"{g.result_line(record, loss=True)} · {record.status}")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nst import gallery as g
+from nst.comparison import comparison_image, fit_height
 from nst.images import png_bytes
 from nst.store import RunRecord, Store, StoreError
+from studio.gallery import model as g
 from studio import keys
 from studio.gallery import nav
 from studio.gallery.compare import display_width, loss_curves
@@ -43,7 +44,7 @@ def _toggle_favourite(store: Store, run_id: int) -> None:
 def _images(store: Store, record: RunRecord, output) -> None:
     tab_image, tab_timeline, tab_wipe = st.tabs(["Result", "Snapshots", "Before / after"])
     with tab_image:
-        st.image(g.fit_height(output, output.shape[0]), width="stretch")
+        st.image(fit_height(output, output.shape[0]), width="stretch")
     with tab_timeline:
         snapshots = store.snapshots(record.id)
         if not snapshots:
@@ -58,7 +59,7 @@ def _images(store: Store, record: RunRecord, output) -> None:
     with tab_wipe:
         mode = st.radio("Mode", ["Wipe", "Blend"], horizontal=True, key=f"dmode_{record.id}")
         position = st.slider("← photo · painting →", 0, 100, 50, key=f"dpos_{record.id}")
-        image = g.comparison_image(store.input_images(record.id).content, output, mode, position)
+        image = comparison_image(store.input_images(record.id).content, output, mode, position)
         st.image(image, width=display_width(image))
     if record.group_id:
         st.button(f"Open its {record.group_kind or 'group'}", key="open_group", on_click=nav.go,

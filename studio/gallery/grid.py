@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from nst import gallery as g
+from studio.gallery import model as g
 from nst.store import Store
 from studio import keys
 from studio.gallery import nav

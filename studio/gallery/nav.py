@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from nst import gallery as g
+from studio.gallery import model as g
 from nst.store import RunRecord, Store, default_data_dir
 from studio import keys
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from nst.gallery import comparison_image
+from nst.comparison import comparison_image
 from nst.images import from_uint8, png_bytes, resize_long_side, to_uint8
 from nst.jobs import Job, JobView
 from nst.results import result_png_metadata

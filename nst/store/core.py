@@ -1,0 +1,49 @@
+"""The :class:`Store`: one object over a data directory's database and image files.
+
+Each ``*Mixin`` it is made of holds one idea (database, files, saving, reading, listing,
+upkeep, export); this module only opens the folder and puts them together.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from nst.errors import StoreError, describe_os_error
+from nst.store.db import BUSY_TIMEOUT_SECONDS, DB_NAME, default_data_dir
+from nst.store.export import ExportMixin
+from nst.store.files import IMAGES_DIR
+from nst.store.listing import ListingMixin
+from nst.store.records import CleanupReport
+from nst.store.saving import SavingMixin
+from nst.store.upkeep import GRACE_SECONDS, UpkeepMixin
+
+
+class Store(SavingMixin, ExportMixin, ListingMixin, UpkeepMixin):
+    """The gallery's runs on disk. Cheap to share: thread-safe, one connection per thread."""
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, grace_seconds: float = GRACE_SECONDS,
+                 cleanup: bool = True, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        self.data_dir = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+        self.db_path = self.data_dir / DB_NAME
+        self.images_dir = self.data_dir / IMAGES_DIR
+        self.grace_seconds = float(grace_seconds)
+        self.busy_timeout = float(busy_timeout)
+        self._init_connections()
+        try:
+            self.images_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(
+                f"Cannot create the gallery folder {self.data_dir}: {describe_os_error(error)}; "
+                "set NST_DATA_DIR to a writable folder."
+            ) from None
+        self._migrate()
+        self.last_cleanup: CleanupReport | None = self.cleanup_orphans() if cleanup else None
+
+    @classmethod
+    def open(cls, data_dir: str | os.PathLike[str] | None = None, **kwargs: Any) -> "Store":
+        return cls(data_dir, **kwargs)
+
+    def __enter__(self) -> "Store":
+        return self

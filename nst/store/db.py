@@ -1,0 +1,180 @@
+"""The gallery database's connections: one per thread and process, WAL, short write transactions.
+
+Several Streamlit sessions, sweeps and the CLI write at once. Each thread gets its own
+connection (replaced after ``fork``, closed with its thread), reads that take several queries
+share one snapshot (:meth:`DatabaseMixin._read`), and writes take SQLite's single write lock
+with ``BEGIN IMMEDIATE`` and a busy timeout (:meth:`DatabaseMixin._write`).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from nst.errors import StoreError
+from nst.store.schema import SCHEMA_VERSION, migrate
+
+DB_NAME = "gallery.sqlite3"
+BUSY_TIMEOUT_SECONDS = 10.0
+
+
+def default_data_dir() -> Path:
+    """``$NST_DATA_DIR``, else ``$XDG_DATA_HOME/nst-studio``, else ``~/.local/share/nst-studio``."""
+    explicit = os.environ.get("NST_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "nst-studio"
+
+
+def new_group_id() -> str:
+    """A fresh id for a sweep or a method comparison (runs saved with it form one grid)."""
+    return uuid.uuid4().hex
+
+
+def named_rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """A query's rows as {column: value} dicts, so code reads columns by name, never by position."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that remembers its process and can be weakly referenced."""
+
+    pid: int = 0
+
+
+class DatabaseMixin:
+    """The :class:`nst.store.Store` methods that open, lock, migrate and close the database."""
+
+    data_dir: Path
+    db_path: Path
+    busy_timeout: float
+
+    def _init_connections(self) -> None:
+        self._local = threading.local()
+        # Weak: a thread's connection lives in its thread-local slot and is closed when the thread
+        # ends (Streamlit runs each rerun in a new thread); close() reaches the ones still alive.
+        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._connections_lock = threading.Lock()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and conn.pid == os.getpid():
+            return conn
+        try:
+            conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout, isolation_level=None,
+                                   check_same_thread=False, factory=_Connection)
+            conn.pid = os.getpid()
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as error:
+            raise self._db_error("open the gallery database", error) from None
+        self._local.conn = conn
+        with self._connections_lock:
+            self._connections.add(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection this store opened in this process (never a parent's after fork)."""
+        with self._connections_lock:
+            connections, self._connections = list(self._connections), weakref.WeakSet()
+        for conn in connections:
+            if conn.pid != os.getpid():
+                continue
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction holding SQLite's write lock (BEGIN IMMEDIATE)."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One consistent snapshot for several SELECTs (WAL: never blocks, never blocks writers)."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
+    def _db_error(self, doing: str, error: sqlite3.Error) -> StoreError:
+        text = str(error).lower()
+        if "full" in text:
+            return StoreError(f"Cannot {doing}: the disk holding {self.data_dir} is full; free some space "
+                              "and try again (runs saved earlier are safe).")
+        if "locked" in text or "busy" in text:
+            return StoreError(f"Cannot {doing}: the gallery database stayed busy for more than "
+                              f"{self.busy_timeout:g} s; try again.")
+        if "malformed" in text or "not a database" in text:
+            return StoreError(f"Cannot {doing}: {self.db_path} is damaged or not a gallery database.")
+        return StoreError(f"Cannot {doing}: {error}.")
+
+    def _missing(self, run_id: int) -> StoreError:
+        return StoreError(f"There is no run {run_id} in the gallery (it may have been deleted).")
+
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch to WAL, retrying while another process creating the same gallery holds the lock."""
+        for attempt in range(50):
+            try:
+                if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                    raise StoreError(f"The gallery database {self.db_path} cannot use WAL mode "
+                                     "(is it on a network drive?); set NST_DATA_DIR to a local folder.")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error).lower() or attempt == 49:
+                    raise
+                time.sleep(0.1)
+
+    def _migrate(self) -> None:
+        try:
+            self._enable_wal(self._conn())
+            if self.schema_version == SCHEMA_VERSION:
+                return
+            with self._write() as conn:
+                migrate(conn, self.data_dir)
+        except sqlite3.Error as error:
+            raise self._db_error("open the gallery database", error) from None
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
+
+    def _run_column(self, run_id: int, column: str) -> Any:
+        row = self._conn().execute(f"SELECT {column} FROM runs WHERE id = ?", (int(run_id),)).fetchone()
+        if row is None:
+            raise self._missing(run_id)
+        return row[0]

@@ -1,0 +1,124 @@
+"""Finding runs: filtered, sorted pages of summaries, counts, the filters' images and groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nst.errors import StoreError
+from nst.results import RUN_STATUSES
+from nst.store.db import DatabaseMixin, named_rows
+from nst.store.reading import nan_if_none, styles_of
+from nst.store.records import GroupSummary, RunSummary, StoredImage
+
+STATUSES = RUN_STATUSES
+SORTS = ("newest", "oldest", "fastest", "score")
+_ORDER = {
+    "newest": "created DESC, id DESC",
+    "oldest": "created ASC, id ASC",
+    "fastest": "seconds ASC, id DESC",
+    "score": "score IS NULL, score ASC, loss_total IS NULL, loss_total ASC, id DESC",
+}
+_SUMMARY_COLUMNS = (
+    "id, created, title, status, favourite, content_weight, style_weight, tv_weight, size, optimizer, "
+    "width, height, steps, seconds, loss_total, score, leakage, content_sha256, content_name, "
+    "group_id, group_kind, group_label, device"
+)
+
+
+def _where(content_hash: str | None, style_hash: str | None, favourites: bool,
+           group_id: str | None, status: str | None) -> tuple[str, list[Any]]:
+    """The WHERE clause (with its arguments) of the gallery's filters."""
+    clauses, args = [], []
+    if content_hash:
+        clauses.append("content_sha256 = ?")
+        args.append(content_hash)
+    if style_hash:
+        clauses.append("id IN (SELECT run_id FROM run_styles WHERE sha256 = ?)")
+        args.append(style_hash)
+    if favourites:
+        clauses.append("favourite = 1")
+    if group_id is not None:
+        clauses.append("group_id = ?")
+        args.append(group_id)
+    if status is not None:
+        if status not in STATUSES:
+            raise StoreError(f"status must be one of {', '.join(STATUSES)}, not {status!r}.")
+        clauses.append("status = ?")
+        args.append(status)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _check_page(sort: str, content_hash: str | None, style_hash: str | None, limit: int, offset: int) -> None:
+    if sort not in SORTS:
+        raise StoreError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}.")
+    if sort == "score" and not (content_hash and style_hash):
+        raise StoreError("Sorting by score compares runs only within one content + style pair; "
+                         "choose a content image and a style image first.")
+    if limit < 0 or offset < 0:
+        raise StoreError("limit and offset must not be negative.")
+
+
+def _summary(r: dict[str, Any], styles: tuple) -> RunSummary:
+    """A summary row (by name) as a RunSummary."""
+    return RunSummary(
+        id=r["id"], created=r["created"], title=r["title"], status=r["status"], favourite=bool(r["favourite"]),
+        content_weight=r["content_weight"], style_weight=r["style_weight"], tv_weight=r["tv_weight"],
+        size=r["size"], optimizer=r["optimizer"], width=r["width"], height=r["height"], steps=r["steps"],
+        seconds=r["seconds"], loss_total=nan_if_none(r["loss_total"]), score=r["score"], leakage=r["leakage"],
+        content_sha256=r["content_sha256"], content_name=r["content_name"], styles=styles,
+        group_id=r["group_id"], group_kind=r["group_kind"], group_label=r["group_label"], device=r["device"],
+    )
+
+
+class ListingMixin(DatabaseMixin):
+    """The :class:`nst.store.Store` methods that list and count runs."""
+
+    def list_runs(self, *, content_hash: str | None = None, style_hash: str | None = None,
+                  favourites: bool = False, group_id: str | None = None, status: str | None = None,
+                  sort: str = "newest", limit: int = 50, offset: int = 0) -> list[RunSummary]:
+        """A page of runs, without images (fetch those with :meth:`thumbnails`).
+
+        ``sort``: "newest", "oldest", "fastest" (shortest duration) or "score" (lowest first).
+        "score" is only meaningful, and only allowed, within one content + style pair: scores
+        are "loss under this studio's objective" and differ in scale between image pairs. It
+        orders by the ``score`` column; runs without a score come after, by lowest final loss.
+        """
+        _check_page(sort, content_hash, style_hash, limit, offset)
+        where, args = _where(content_hash, style_hash, favourites, group_id, status)
+        with self._read() as conn:
+            rows = named_rows(conn.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM runs{where} ORDER BY {_ORDER[sort]} LIMIT ? OFFSET ?",
+                (*args, int(limit), int(offset))))
+            styles = styles_of(conn, [row["id"] for row in rows])
+        return [_summary(r, styles.get(r["id"], ())) for r in rows]
+
+    def count_runs(self, *, content_hash: str | None = None, style_hash: str | None = None,
+                   favourites: bool = False, group_id: str | None = None, status: str | None = None) -> int:
+        where, args = _where(content_hash, style_hash, favourites, group_id, status)
+        return int(self._conn().execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0])
+
+    def _distinct(self, query: str) -> list[StoredImage]:
+        return [StoredImage(sha, name, w, h, n, bytes(thumb or b""))
+                for sha, name, w, h, n, thumb in self._conn().execute(query)]
+
+    def distinct_contents(self) -> list[StoredImage]:
+        """Every content image in use, most used first (for the gallery's filter)."""
+        return self._distinct(
+            "SELECT i.sha256, i.name, i.width, i.height, c.n, i.thumbnail FROM "
+            "(SELECT content_sha256 AS sha, COUNT(*) AS n, MAX(created) AS last FROM runs GROUP BY content_sha256) c "
+            "JOIN images i ON i.sha256 = c.sha ORDER BY c.n DESC, c.last DESC")
+
+    def distinct_styles(self) -> list[StoredImage]:
+        """Every style image in use, most used first."""
+        return self._distinct(
+            "SELECT i.sha256, i.name, i.width, i.height, s.n, i.thumbnail FROM "
+            "(SELECT sha256 AS sha, COUNT(DISTINCT run_id) AS n, MAX(run_id) AS last FROM run_styles GROUP BY sha256) s "
+            "JOIN images i ON i.sha256 = s.sha ORDER BY s.n DESC, s.last DESC")
+
+    def groups(self, *, kind: str | None = None) -> list[GroupSummary]:
+        """Sweeps and method comparisons, newest first."""
+        where, args = ("WHERE group_id IS NOT NULL AND group_kind = ?", [kind]) if kind else \
+            ("WHERE group_id IS NOT NULL", [])
+        return [GroupSummary(gid, gkind, n, created) for gid, gkind, n, created in self._conn().execute(
+            f"SELECT group_id, MAX(group_kind), COUNT(*), MIN(created) FROM runs {where} "
+            "GROUP BY group_id ORDER BY MIN(created) DESC", args)]

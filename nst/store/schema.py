@@ -1,0 +1,139 @@
+"""The gallery database's schema: forward migrations, one per version (``PRAGMA user_version``).
+
+``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``. Append only; never edit a
+shipped step (``tests/test_store.py`` builds every older version and opens it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from nst.errors import StoreError
+
+
+def _execute_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run ``;``-separated statements inside the current transaction (``executescript`` would commit)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+_V1_TABLES = """
+        CREATE TABLE images (
+            sha256 TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            nbytes INTEGER NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            thumbnail BLOB,
+            created REAL NOT NULL
+        );
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created REAL NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            favourite INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL CHECK (status IN ('finished', 'stopped', 'failed')),
+            message TEXT NOT NULL DEFAULT '',
+            content_weight REAL NOT NULL,
+            style_weight REAL NOT NULL,
+            tv_weight REAL NOT NULL,
+            size INTEGER NOT NULL,
+            optimizer TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            steps INTEGER NOT NULL,
+            seconds REAL NOT NULL,
+            loss_total REAL,
+            loss_content REAL,
+            loss_style REAL,
+            loss_tv REAL,
+            device TEXT NOT NULL DEFAULT '',
+            weights_id TEXT NOT NULL DEFAULT '',
+            content_sha256 TEXT NOT NULL REFERENCES images(sha256),
+            content_name TEXT NOT NULL DEFAULT '',
+            output_sha256 TEXT NOT NULL REFERENCES images(sha256),
+            params_json TEXT NOT NULL
+        );
+        CREATE TABLE run_styles (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            sha256 TEXT NOT NULL REFERENCES images(sha256),
+            name TEXT NOT NULL DEFAULT '',
+            weight REAL NOT NULL,
+            PRIMARY KEY (run_id, position)
+        );
+        CREATE TABLE run_snapshots (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            scale_index INTEGER NOT NULL,
+            sha256 TEXT NOT NULL REFERENCES images(sha256),
+            losses_json TEXT NOT NULL,
+            PRIMARY KEY (run_id, position)
+        );
+        CREATE TABLE run_details (
+            run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+            history_json TEXT NOT NULL,
+            extra_json TEXT NOT NULL
+        );
+        CREATE INDEX runs_created ON runs(created);
+        CREATE INDEX runs_content ON runs(content_sha256, created);
+        CREATE INDEX runs_output ON runs(output_sha256);
+        CREATE INDEX runs_favourite ON runs(favourite, created);
+        CREATE INDEX run_styles_sha ON run_styles(sha256, run_id);
+        CREATE INDEX run_snapshots_sha ON run_snapshots(sha256);
+    """  # byte for byte as shipped (sqlite_master keeps this text)
+
+
+def _migrate_to_1(conn: sqlite3.Connection) -> None:
+    """Version 1: runs, their styles, snapshots and details; content-addressed images."""
+    _execute_script(conn, _V1_TABLES)
+
+
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    """Version 2: sweep / comparison groups, a per-run score and leakage metric."""
+    for column in ("group_id TEXT", "group_kind TEXT", "group_label TEXT", "score REAL", "leakage REAL"):
+        conn.execute(f"ALTER TABLE runs ADD COLUMN {column}")
+    conn.execute("CREATE INDEX runs_group ON runs(group_id, created)")
+    conn.execute("CREATE INDEX runs_content_score ON runs(content_sha256, score)")
+
+
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
+    """Version 3: the masks a run used (a style mask, a detail mask), so a re-run restores them."""
+    _execute_script(conn, """
+        CREATE TABLE run_masks (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('style', 'detail')),
+            sha256 TEXT NOT NULL REFERENCES images(sha256),
+            PRIMARY KEY (run_id, kind)
+        );
+        CREATE INDEX run_masks_sha ON run_masks(sha256);
+    """)
+
+
+# MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped step.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3)
+MASK_KINDS = ("style", "detail")
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, data_dir: Path) -> None:
+    """Move the schema forward to ``SCHEMA_VERSION``; call holding the write lock (BEGIN IMMEDIATE).
+
+    Reads the version again under the lock, because another process may have migrated meanwhile.
+    A database from a newer studio is refused and left untouched.
+    """
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"The gallery in {data_dir} was written by a newer version of the studio "
+            f"(schema {version}, this one knows {SCHEMA_VERSION}); upgrade the studio to open it."
+        )
+    for step in range(version, SCHEMA_VERSION):
+        MIGRATIONS[step](conn)
+        conn.execute(f"PRAGMA user_version = {step + 1}")

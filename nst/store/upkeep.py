@@ -1,0 +1,111 @@
+"""Changing and removing runs: labels, deletion, orphan cleanup and the integrity check.
+
+Deletion follows docs/store.md rule A: a file goes only while holding the write lock and only
+when no ``images`` row names it, after the transaction that removed its last reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from typing import Any
+
+from nst.store.files import FilesMixin, stale_files
+from nst.store.reading import RUN_FILES_QUERY
+from nst.store.records import CleanupReport
+from nst.store.saving import real_or_none
+
+log = logging.getLogger("nst")
+
+GRACE_SECONDS = 600.0  # orphan files younger than this may belong to a save in flight
+_UNREFERENCED_IMAGES = (
+    "DELETE FROM images WHERE sha256 NOT IN (SELECT content_sha256 FROM runs "
+    "UNION SELECT output_sha256 FROM runs UNION SELECT sha256 FROM run_styles "
+    "UNION SELECT sha256 FROM run_snapshots UNION SELECT sha256 FROM run_masks)")
+
+
+def _referenced(conn: sqlite3.Connection, sha: str) -> bool:
+    return conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM runs WHERE content_sha256 = :s) OR "
+        "EXISTS (SELECT 1 FROM runs WHERE output_sha256 = :s) OR "
+        "EXISTS (SELECT 1 FROM run_styles WHERE sha256 = :s) OR "
+        "EXISTS (SELECT 1 FROM run_snapshots WHERE sha256 = :s) OR "
+        "EXISTS (SELECT 1 FROM run_masks WHERE sha256 = :s)", {"s": sha}).fetchone()[0] == 1
+
+
+class UpkeepMixin(FilesMixin):
+    """The :class:`nst.store.Store` methods that edit, delete and clean up."""
+
+    grace_seconds: float
+
+    def _update(self, run_id: int, column: str, value: Any) -> None:
+        try:
+            with self._write() as conn:
+                changed = conn.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (value, int(run_id))).rowcount
+        except sqlite3.Error as error:
+            raise self._db_error(f"update run {run_id}", error) from None
+        if not changed:
+            raise self._missing(run_id)
+
+    def rename(self, run_id: int, title: str) -> None:
+        self._update(run_id, "title", str(title).strip())
+
+    def set_notes(self, run_id: int, notes: str) -> None:
+        self._update(run_id, "notes", str(notes))
+
+    def set_favourite(self, run_id: int, favourite: bool) -> None:
+        self._update(run_id, "favourite", int(bool(favourite)))
+
+    def set_score(self, run_id: int, score: float | None) -> None:
+        """The run's score under the studio's fixed objective (``nst.score``), lower is better."""
+        self._update(run_id, "score", real_or_none(score))
+
+    def set_leakage(self, run_id: int, leakage: float | None) -> None:
+        self._update(run_id, "leakage", real_or_none(leakage))
+
+    def delete_run(self, run_id: int) -> None:
+        """Delete a run and every file no other run uses (shared inputs stay)."""
+        try:
+            with self._write() as conn:
+                shas = [row[0] for row in conn.execute(RUN_FILES_QUERY, {"id": int(run_id)})]
+                if not conn.execute("DELETE FROM runs WHERE id = ?", (int(run_id),)).rowcount:
+                    raise self._missing(run_id)
+                dead = [sha for sha in shas if not _referenced(conn, sha)]
+                conn.executemany("DELETE FROM images WHERE sha256 = ?", [(sha,) for sha in dead])
+            # Committed: the run is gone. Its files go now (a crash here leaves orphans for cleanup).
+            self._remove_files_if_unreferenced(dead)
+        except sqlite3.Error as error:
+            raise self._db_error(f"delete run {run_id}", error) from None
+        except OSError as error:
+            log.warning("run %s deleted but its files could not all be removed: %s", run_id, error)
+
+    def cleanup_orphans(self, grace_seconds: float | None = None) -> CleanupReport:
+        """Remove what a crash can leave behind: unreferenced image rows, files and temp files.
+
+        Files younger than ``grace_seconds`` (default: the store's) are kept, since another
+        process may be saving a run that will reference them. Best effort: never raises for
+        a file it cannot remove.
+        """
+        grace = self.grace_seconds if grace_seconds is None else float(grace_seconds)
+        try:
+            with self._write() as conn:
+                orphan_rows = conn.execute(_UNREFERENCED_IMAGES).rowcount
+            known = {row[0] for row in self._conn().execute("SELECT sha256 FROM images")}
+        except sqlite3.Error as error:
+            log.warning("gallery cleanup skipped: %s", error)
+            return CleanupReport()
+        candidates, temp_files = stale_files(self.images_dir, time.time() - grace, known)
+        try:
+            orphan_files = self._remove_files_if_unreferenced(candidates)
+        except (OSError, sqlite3.Error) as error:
+            log.warning("gallery cleanup could not remove orphan files: %s", error)
+            orphan_files = 0
+        report = CleanupReport(orphan_files=orphan_files, temp_files=temp_files, orphan_rows=orphan_rows)
+        if orphan_files or temp_files or orphan_rows:
+            log.info("gallery cleanup: %s", report)
+        return report
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` ("ok" when healthy)."""
+        return "; ".join(row[0] for row in self._conn().execute("PRAGMA integrity_check"))
