@@ -36,7 +36,6 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    defaults = StyleParams()
     parser = _OneLineParser(prog="python -m nst", description="Neural style transfer (Gatys et al.) on VGG19.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
 

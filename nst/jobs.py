@@ -1,10 +1,7 @@
-"""Background style-transfer runs for the studio: jobs, one worker, a queue and a watchdog.
+"""Background style-transfer runs for the studio: one worker, a queue and a watchdog.
 
-A :class:`Job` is one ``stylize()`` call with its inputs, a :class:`~nst.engine.RunControl`
-and a lock-protected state that the engine's progress events update. The page never
-touches the engine: it calls :meth:`Job.view` to get a consistent, immutable copy of the
-state (:class:`JobView`) and draws that; it steers the run with :meth:`Job.stop` and
-:meth:`Job.set_weights`.
+A :class:`~nst.job.Job` (in nst/job.py, re-exported here) is one ``stylize()`` call with its
+inputs, a RunControl and a lock-protected state; the page draws its :class:`~nst.job.JobView`.
 
 A :class:`JobRunner` owns one worker thread, so on a small machine only one painting
 uses the CPU at a time; other jobs wait in a FIFO queue and know their position. It
@@ -26,32 +23,23 @@ Nothing here imports streamlit: the worker never draws anything.
 from __future__ import annotations
 
 import logging
-import math
-import secrets
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
-import numpy as np
 
-from nst.engine import ProgressEvent, RunControl, Snapshot, StyleResult, stylize
+from nst.engine import ProgressEvent, StyleResult, stylize
 from nst.errors import ModelUnavailable, NSTError
 from nst.params import StyleParams
-from nst.results import RunInputs, RunLabels, RunToSave, history_row, run_status
+from nst.results import RunInputs, RunLabels, RunToSave, run_status
 from nst.units import format_seconds
 
 log = logging.getLogger("nst")
 
-# job statuses
-QUEUED = "queued"
-RUNNING = "running"
-FINISHED = "finished"
-STOPPED = "stopped"
-FAILED = "failed"
-ACTIVE_STATUSES = frozenset({QUEUED, RUNNING})
-DONE_STATUSES = frozenset({FINISHED, STOPPED, FAILED})
+from nst.job import (  # noqa: F401 - re-exported: the page and tests import them from here
+    ACTIVE_STATUSES, DONE_STATUSES, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, Clock, Job, JobView,
+)
 
 # model states
 MODEL_IDLE = "idle"
@@ -60,290 +48,8 @@ MODEL_READY = "ready"
 MODEL_UNAVAILABLE = "unavailable"
 
 ABANDON_AFTER_SECONDS = 60.0
-RATE_WINDOW = 8  # steps over which iterations per second are measured
 
 NetProvider = Callable[[], Any]
-Clock = Callable[[], float]
-
-
-@dataclass(frozen=True)
-class JobView:
-    """A consistent copy of a job's state at one moment, for drawing."""
-
-    id: str
-    status: str  # queued | running | finished | stopped | failed
-    phase: str  # what it is doing now, in words: "waiting in the queue", "loading the model", ...
-    queue_position: int | None  # 1, 2, ... while queued; None otherwise
-    message: str  # the run's closing message (also set for failures)
-    step: int
-    total_steps: int
-    scale_index: int
-    n_scales: int
-    scale_size: tuple[int, int] | None
-    elapsed: float
-    eta: float | None
-    steps_per_second: float | None
-    weights: dict[str, float]  # weights in effect at the last step
-    image: np.ndarray | None  # latest uint8 image (a snapshot, or the result)
-    image_step: int
-    history: tuple[dict[str, float], ...]
-    weight_changes: tuple[int, ...]
-    scale_starts: tuple[int, ...]  # step count at which each scale began
-    snapshots: tuple[Snapshot, ...]
-    result: StyleResult | None
-    params: StyleParams
-    created: float
-    finished_at: float | None
-    # the gallery store (see JobRunner(save_result=...)): ids of the stored runs, or why saving failed
-    run_ids: tuple[int, ...] = ()
-    save_error: str | None = None
-    # batches (sweeps / method comparisons): which item is painting, and the items done so far
-    item_index: int = 0
-    n_items: int = 1
-    item_label: str = ""
-    group_id: str | None = None
-    group_kind: str | None = None
-    batch_results: tuple[tuple[str, StyleResult, int | None], ...] = ()  # (label, result, run id)
-
-    @property
-    def run_id(self) -> int | None:
-        """The stored run of a single job (None when not saved)."""
-        return self.run_ids[0] if self.run_ids else None
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
-
-    @property
-    def done(self) -> bool:
-        return self.status in DONE_STATUSES
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.step / self.total_steps) if self.total_steps else 0.0
-
-
-class Job:
-    """One painting: inputs, a RunControl, and a lock-protected state the worker updates."""
-
-    def __init__(self, content: np.ndarray, styles: Sequence[np.ndarray], params: StyleParams | None = None, *,
-                 init_image: np.ndarray | None = None, owner: str | None = None,
-                 clock: Clock = time.monotonic, mask: np.ndarray | None = None,
-                 detail_mask: np.ndarray | None = None,
-                 content_name: str = "", style_names: Sequence[str] = (),
-                 items: Sequence[Any] | None = None, group_kind: str | None = None) -> None:
-        """``items`` (``nst.batch.BatchItem``s) makes this a batch: one queued job that paints every
-        item in turn (``params`` defaults to the first item's); ``group_kind`` is "sweep" or "compare"."""
-        self.id = secrets.token_hex(16)
-        self.content = np.asarray(content, np.float32)
-        self.styles = [np.asarray(s, np.float32) for s in styles]
-        self.items = list(items) if items else []
-        if params is None:
-            if not self.items:
-                raise ValueError("a Job needs params or batch items")
-            params = self.items[0].params
-        self.params = params
-        self.init_image = init_image
-        self.mask = None if mask is None else np.asarray(mask, np.float32)
-        self.detail_mask = None if detail_mask is None else np.asarray(detail_mask, np.float32)
-        self.content_name = content_name
-        self.style_names = tuple(style_names)
-        self.group_kind = group_kind if self.items else None
-        self.group_id: str | None = None
-        if self.items:
-            from nst.store import new_group_id
-
-            self.group_id = new_group_id()
-        self.owner = owner
-        self.control = RunControl()
-        self._clock = clock
-        self._cond = threading.Condition()
-        self._done = threading.Event()
-        self._runner: JobRunner | None = None
-        # state, guarded by self._cond
-        self._status = QUEUED
-        self._phase = "waiting in the queue"
-        self._message = ""
-        self._step = 0
-        self._total_steps = params.total_steps()
-        self._scale_index = 0
-        self._n_scales = len(params.scale_sizes())
-        self._scale_size: tuple[int, int] | None = None
-        self._elapsed = 0.0
-        self._eta: float | None = None
-        self._weights = {"content": params.content_weight, "style": params.style_weight, "tv": params.tv_weight}
-        self._image: np.ndarray | None = None
-        self._image_step = 0
-        self._history: list[dict[str, float]] = []
-        self._weight_changes: list[int] = []
-        self._scale_starts: list[int] = []
-        self._snapshots: list[Snapshot] = []
-        self._result: StyleResult | None = None
-        self.created = clock()
-        self._finished_at: float | None = None
-        self._last_seen = self.created
-        self._started_clock: float | None = None
-        self._stop_reason: str | None = None
-        self._run_ids: list[int] = []
-        self._save_error: str | None = None
-        self._item_index = 0
-        self._item_label = self.items[0].label if self.items else ""
-        self._batch_results: list[tuple[str, StyleResult, int | None]] = []
-
-    # ---- for the page ---------------------------------------------------------------
-    def view(self) -> JobView:
-        # outside our lock: the runner's lock is never taken while a job's lock is held
-        position = self._runner.queue_position(self) if self._runner is not None else None
-        with self._cond:
-            return JobView(
-                id=self.id, status=self._status, phase=self._phase,
-                queue_position=position if self._status == QUEUED else None,
-                message=self._message, step=self._step, total_steps=self._total_steps,
-                scale_index=self._scale_index, n_scales=self._n_scales, scale_size=self._scale_size,
-                elapsed=self._elapsed, eta=self._eta, steps_per_second=self._rate(),
-                weights=dict(self._weights), image=self._image, image_step=self._image_step,
-                history=tuple(self._history), weight_changes=tuple(self._weight_changes),
-                run_ids=tuple(self._run_ids), save_error=self._save_error, item_index=self._item_index,
-                n_items=max(1, len(self.items)), item_label=self._item_label, group_id=self.group_id,
-                group_kind=self.group_kind, batch_results=tuple(self._batch_results),
-                scale_starts=tuple(self._scale_starts), snapshots=tuple(self._snapshots),
-                result=self._result, params=self.params, created=self.created, finished_at=self._finished_at,
-            )
-
-    @property
-    def status(self) -> str:
-        with self._cond:
-            return self._status
-
-    def touch(self) -> None:
-        """Heartbeat: somebody is looking at this job (the watchdog leaves it alone)."""
-        with self._cond:
-            self._last_seen = self._clock()
-
-    @property
-    def last_seen(self) -> float:
-        with self._cond:
-            return self._last_seen
-
-    def stop(self, reason: str | None = None) -> None:
-        """Cancel: a running job stops at its next step and keeps its best image; a queued one never starts."""
-        self.control.cancel()
-        runner = self._runner
-        if runner is not None and runner._dequeue(self):
-            self._finish(STOPPED, reason or "Stopped before it started.", None)
-        elif reason:
-            with self._cond:
-                self._stop_reason = reason
-
-    def set_weights(self, *, content: float | None = None, style: float | None = None,
-                    tv: float | None = None) -> None:
-        """Live re-weighting: the running optimisation uses these weights from its next step."""
-        self.control.set_weights(content=content, style=style, tv=tv)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job is finished, stopped or failed; False on timeout."""
-        return self._done.wait(timeout)
-
-    def wait_until(self, predicate: Callable[[JobView], bool], timeout: float | None = None) -> bool:
-        """Block until ``predicate(view)`` holds (checked at every state change); False on timeout."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            view = self.view()
-            if predicate(view):
-                return True
-            with self._cond:
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                self._cond.wait(0.5 if remaining is None else min(0.5, remaining))
-
-    # ---- for the worker -------------------------------------------------------------
-    def _rate(self) -> float | None:
-        """Iterations per second over the last few steps of the current scale."""
-        if len(self._history) < 2:
-            return None
-        scale = self._history[-1]["scale"]
-        recent = [h for h in self._history[-RATE_WINDOW:] if h["scale"] == scale]
-        if len(recent) >= 2:
-            span = recent[-1]["elapsed"] - recent[0]["elapsed"]
-            if span > 0:
-                return (len(recent) - 1) / span
-        last = self._history[-1]
-        return last["step"] / last["elapsed"] if last["elapsed"] > 0 else None
-
-    def _set_phase(self, status: str, phase: str) -> None:
-        with self._cond:
-            self._status, self._phase = status, phase
-            if status == RUNNING and self._started_clock is None:
-                self._started_clock = self._clock()
-            self._cond.notify_all()
-
-    def _on_event(self, event: ProgressEvent) -> None:
-        with self._cond:
-            self._step = event.step
-            self._total_steps = event.total_steps
-            self._scale_index = event.scale_index
-            self._n_scales = event.n_scales
-            self._scale_size = tuple(event.scale_size)  # type: ignore[assignment]
-            self._elapsed = event.elapsed
-            self._eta = event.eta
-            self._weights = event.weights.to_dict()
-            if event.kind == "scale_start":
-                self._scale_starts.append(event.step)
-                self._phase = f"painting at {event.scale_size[0]}x{event.scale_size[1]}"
-            elif event.kind == "weights_changed":
-                self._weight_changes.append(event.step)
-            elif event.kind == "step" and event.losses is not None:
-                self._history.append(history_row(event.step, event.scale_index, event.elapsed, event.losses,
-                                                 event.weights))
-                if event.image is not None:
-                    self._snapshots.append(Snapshot(event.step, event.scale_index, event.image, event.losses))
-            if event.image is not None:
-                self._image, self._image_step = event.image, event.step
-            self._cond.notify_all()
-
-    def _start_item(self, index: int) -> None:
-        """A batch moves on to its next item: the live record starts afresh."""
-        with self._cond:
-            self._item_index, self._item_label = index, self.items[index].label
-            params = self.items[index].params
-            self._step, self._total_steps = 0, params.total_steps()
-            self._scale_index, self._n_scales, self._scale_size = 0, len(params.scale_sizes()), None
-            self._history, self._weight_changes, self._scale_starts, self._snapshots = [], [], [], []
-            self._eta = None
-            self._phase = f"painting item {index + 1} of {len(self.items)}: {self._item_label}"
-            self._cond.notify_all()
-
-    def _saved(self, label: str, result: StyleResult, run_id: int | None, error: str | None) -> None:
-        with self._cond:
-            if run_id is not None:
-                self._run_ids.append(run_id)
-            if error and not self._save_error:
-                self._save_error = error
-            if self.items:
-                self._batch_results.append((label, result, run_id))
-            self._cond.notify_all()
-
-    def _finish(self, status: str, message: str, result: StyleResult | None) -> None:
-        with self._cond:
-            if self._status in DONE_STATUSES:
-                return
-            self._status, self._message, self._result = status, message, result
-            self._phase = {FINISHED: "finished", STOPPED: "stopped", FAILED: "failed"}[status]
-            self._finished_at = self._clock()
-            if result is not None:
-                # the engine's own record is complete; prefer it to what the events gave us
-                self._history = list(result.history)
-                self._weight_changes = list(result.weight_changes)
-                self._snapshots = list(result.snapshots)
-                self._step = result.steps
-                self._elapsed = result.seconds
-                self._eta = 0.0
-                from nst.images import to_uint8
-
-                self._image, self._image_step = to_uint8(result.image), result.steps
-            self._cond.notify_all()
-        self._done.set()
 
 
 class JobRunner:
