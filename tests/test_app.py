@@ -289,6 +289,25 @@ def test_the_fast_preview_appears_without_a_button_and_follows_the_strength(tiny
         _load.cache_clear()
 
 
+@pytest.mark.real_fast_model
+def test_the_studio_shows_the_real_magenta_models_preview(tiny_env, monkeypatch):
+    from conftest import SHARED_FAST_MODEL
+
+    from nst.fast import _load
+
+    monkeypatch.setenv("NST_FAST_MODEL", str(SHARED_FAST_MODEL))
+    _load.cache_clear()
+    try:
+        at = _app()
+        _run_until(at, _model_ready, "the model")
+        assert "Fast preview" in _image_captions(at)
+        frame, error = at.session_state[keys.MEMO_FAST_PREVIEW][1]
+        assert frame is not None and not error
+        assert "Fast preview unavailable" not in _texts(at.caption)
+    finally:
+        _load.cache_clear()
+
+
 def test_fast_preview_and_refine_with_a_tiny_fast_model(tiny_env, monkeypatch, tmp_path):
     import tensorflow as tf
 
