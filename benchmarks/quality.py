@@ -184,13 +184,12 @@ def _row(pair: Pair, preset: str, cfg: Config, net, log: Callable[[str], None]) 
     image = cfg.out / "images" / f"{pair.key}__{preset}.png"
     if cfg.resume and saved.is_file():
         row = json.loads(saved.read_text())
-        if cfg.rescore and preset != "jcjohnson":
+        if cfg.rescore:
             from nst.images import load_image
 
-            row.update(measure(load_image(image).pixels, pair, net, cfg.size))
+            kept = pair.reference if preset == "jcjohnson" else load_image(image).pixels
+            row.update(measure(kept, pair, net, cfg.size))
             saved.write_text(json.dumps(row))
-        elif cfg.rescore:
-            row.update(measure(pair.reference, pair, net, cfg.size))
         return row
     if preset == "jcjohnson":
         if pair.reference is None:
