@@ -89,3 +89,15 @@ def ray_cluster():
         yield "local"  # an address for the code under test: ray is initialised, so it joins this one
     finally:
         remote.shutdown()
+
+
+@pytest.fixture
+def pictures(tmp_path, content_image, style_image, monkeypatch):
+    """The two test pictures as PNG files, with the gallery in a scratch folder: (content, style) paths."""
+    from PIL import Image
+
+    monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "gallery"))
+    content, style = tmp_path / "content.png", tmp_path / "style.png"
+    Image.fromarray((content_image * 255).astype(np.uint8)).save(content)
+    Image.fromarray((style_image * 255).astype(np.uint8)).save(style)
+    return str(content), str(style)

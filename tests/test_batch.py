@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from nst.batch import compare_items, parse_grid, run_batch, sweep_items
 from nst.cli import main
@@ -80,15 +79,6 @@ def test_cancel_skips_the_rest_of_a_batch(content_image, style_image):
     results = run_batch(items, content_image, [style_image], net=tiny_feature_net_for_tests(), control=control,
                         on_result=on_result)
     assert len(results) == 1 and done == ["style_weight=1"]
-
-
-@pytest.fixture
-def pictures(tmp_path, content_image, style_image, monkeypatch):
-    monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "gallery"))
-    content, style = tmp_path / "content.png", tmp_path / "style.png"
-    Image.fromarray((content_image * 255).astype(np.uint8)).save(content)
-    Image.fromarray((style_image * 255).astype(np.uint8)).save(style)
-    return str(content), str(style)
 
 
 def test_sweep_cli_saves_a_group_that_the_gallery_lists(pictures, tmp_path, capsys):

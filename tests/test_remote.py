@@ -34,15 +34,6 @@ ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def pictures(tmp_path, content_image, style_image, monkeypatch):
-    monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "gallery"))
-    content, style = tmp_path / "content.png", tmp_path / "style.png"
-    Image.fromarray((content_image * 255).astype(np.uint8)).save(content)
-    Image.fromarray((style_image * 255).astype(np.uint8)).save(style)
-    return str(content), str(style)
-
-
 class DieOnFirstAttempts:
     """TEST HOOK for a cell: the worker painting item ``index`` kills itself (SIGKILL, mid-task) on
     its first ``times`` attempts; attempts are counted with files, since each one is a new process."""
