@@ -55,7 +55,10 @@ def cmd_batch(args: argparse.Namespace, factory: NetFactory, net_spec=None) -> i
         else:
             from nst.remote import NetSpec, connect, run_batch_on_ray
 
-            connect(address)
+            with quiet_native_stderr():  # TensorFlow (results unpickle into engine types) and Ray start-up lines
+                import nst.engine  # noqa: F401
+
+                connect(address)
             print(f"running {len(items)} cells as Ray tasks on {address}", file=sys.stderr)
             run_batch_on_ray(items, content, styles, address=address,
                              spec=net_spec or NetSpec(weights=args.weights),

@@ -312,3 +312,24 @@ def test_a_real_run_writes_only_the_projects_own_lines_on_stderr(tmp_path):
     lines = proc.stderr.splitlines()
     assert lines[0].startswith("VGG19 weights: ") and lines[-1].startswith("finished: ")
     assert not [line for line in lines if "absl" in line or "cuda" in line.lower() or line.startswith(("I0", "W0"))]
+
+
+@pytest.mark.real_weights
+def test_a_sweep_on_ray_saves_its_cells_and_writes_only_the_projects_own_lines(tmp_path):
+    from conftest import SHARED_IMAGES, real_weights_path
+
+    env = dict(_env(), NST_VGG19_WEIGHTS=str(real_weights_path()), NST_RAY_ADDRESS="local",
+               NST_DATA_DIR=str(tmp_path / "gallery"))
+    proc = subprocess.run([sys.executable, "-m", "nst", "sweep", "--content",
+                           str(SHARED_IMAGES / "content" / "tubingen.jpg"), "--style",
+                           str(SHARED_IMAGES / "style" / "starry_night.jpg"), "--grid", "style_weight=3,10",
+                           "--size", "64", "--save", "--json"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["backend"] == "ray" and [i["status"] for i in report["items"]] == ["finished", "finished"]
+    assert all(isinstance(i["run_id"], int) for i in report["items"])  # in the gallery, saved by the driver
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "running 2 cells as Ray tasks on local"
+    assert not [line for line in lines if "absl" in line or "cuda" in line.lower() or "Ray" in line[:10]
+                or line.startswith(("I0", "W0", "E0"))]
