@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from nst.engine import ProgressEvent, RunControl, Snapshot, StyleResult
+from nst.run_types import ProgressEvent, RunControl, Snapshot, StyleResult
 from nst.params import StyleParams
 from nst.results import history_row
 

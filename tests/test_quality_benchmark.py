@@ -69,3 +69,10 @@ def test_resume_keeps_pairs_already_run(tiny_net, images, tmp_path, monkeypatch)
 def test_an_unknown_pair_is_refused_with_the_choices(images, tmp_path):
     with pytest.raises(SystemExit, match="No pair tubingen:nope.*paintings: starry_night, drawn_portrait"):
         quality.panel(_config(images, tmp_path, pairs=(("tubingen", "nope"),)))
+
+
+def test_v1_is_the_first_default_and_differs_from_the_new_one_only_in_its_style_layers():
+    old, new = quality.PRESETS["v1"](512).to_dict(), quality.PRESETS["default"](512).to_dict()
+    assert old.pop("style_layers") == {f"block{n}_conv1": 1.0 for n in range(1, 6)}
+    assert new.pop("style_layers") != {f"block{n}_conv1": 1.0 for n in range(1, 6)}
+    assert old == new
