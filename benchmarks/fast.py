@@ -144,7 +144,7 @@ def _curve(result) -> list[dict]:
 
 def _snapshot_scores(result, score, out: Path, tag: str) -> list[dict]:
     """The refined picture after each snapshot step (for choosing the Quick step count), scored and saved."""
-    from nst.images import from_uint8, save_png
+    from nst.encode import from_uint8, save_png
 
     rows = []
     for snap in result.snapshots:
@@ -162,7 +162,8 @@ def _resize(image: np.ndarray, size: int) -> np.ndarray:
 
 
 def _side_by_side(path: Path, images: list[np.ndarray]) -> None:
-    from nst.images import resize_to, save_png
+    from nst.encode import save_png
+    from nst.images import resize_to
 
     height = images[0].shape[0]
     tiles = [resize_to(np.asarray(im, np.float32), round(im.shape[1] * height / im.shape[0]), height)

@@ -136,7 +136,7 @@ def measure(image: np.ndarray, pair: Pair, net, size: int) -> dict[str, Any]:
 
 def run_pair(pair: Pair, preset: str, cfg: Config, net) -> dict[str, Any]:
     from nst.engine import stylize
-    from nst.images import save_png
+    from nst.encode import save_png
 
     params = PRESETS[preset](cfg.size)
     if cfg.quick:
@@ -235,7 +235,7 @@ def step_times(cfg: Config, net, repeats: int = 5) -> dict[str, Any]:
 
 
 def _weights(params):
-    from nst.engine import Weights
+    from nst.run_types import Weights
 
     return Weights(params.content_weight, params.style_weight, params.tv_weight)
 
@@ -291,7 +291,8 @@ def contact_sheet(path: Path, pairs: list[Pair], cfg: Config) -> None:
     """One row per pair: photo | painting | each preset's result | jcjohnson's (where published)."""
     from PIL import Image, ImageDraw
 
-    from nst.images import load_image, to_uint8
+    from nst.encode import to_uint8
+    from nst.images import load_image
 
     labels = ["photo", "painting", *cfg.presets, "jcjohnson"]
     sheet = Image.new("RGB", (CELL * len(labels), 20 + CELL * len(pairs)), "white")

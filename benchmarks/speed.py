@@ -106,7 +106,8 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[fl
 
 
 def save_side_by_side(path: Path, *images: np.ndarray) -> None:
-    from nst.images import resize_to, save_png
+    from nst.encode import save_png
+    from nst.images import resize_to
 
     height = min(im.shape[0] for im in images)
     resized = [resize_to(im, round(im.shape[1] * height / im.shape[0]), height) for im in images]
@@ -188,7 +189,8 @@ def engine_default_run(cfg: Config, pair_paths: tuple[Path, Path], net) -> tuple
 
 def quality_section(net, cfg: Config, pair, pair_paths, log) -> tuple[dict[str, Any], dict[str, Any]]:
     from benchmarks.tutorial import Tutorial, cached_result
-    from nst.images import resize_to, save_png
+    from nst.encode import save_png
+    from nst.images import resize_to
     from nst.score import score_image
 
     content, style = pair
@@ -218,7 +220,8 @@ def quality_section(net, cfg: Config, pair, pair_paths, log) -> tuple[dict[str, 
 
 # ---- 2b. the engine's optimiser on the tutorial's objective ------------------------------------
 def fair_section(net, cfg: Config, pair, target_loss: float, time_cap: float) -> dict[str, Any]:
-    from nst.engine import RunControl, stylize
+    from nst.engine import stylize
+    from nst.run_types import RunControl
     from nst.params import MIN_SIZE
     from nst.recipes import RECIPES
 
@@ -254,7 +257,7 @@ def fair_section(net, cfg: Config, pair, target_loss: float, time_cap: float) ->
 # ---- 2c. equal time ---------------------------------------------------------------------------
 def equal_time_section(net, cfg: Config, pair, engine_wall: float, engine_image: np.ndarray) -> dict[str, Any]:
     from benchmarks.tutorial import Tutorial
-    from nst.images import save_png
+    from nst.encode import save_png
     from nst.score import score_image
 
     content, style = pair

@@ -23,20 +23,21 @@ from types import SimpleNamespace
 import numpy as np
 
 from nst.params import StyleParams
+from nst.results import RunInputs, RunLabels, RunToSave
 from nst.store import Store, image_hash
 
 
-def _fake_result(rng: np.random.Generator, size: int, i: int) -> dict:
+def _fake_result(rng: np.random.Generator, size: int, i: int) -> SimpleNamespace:
     losses = {"total": float(rng.uniform(0.5, 3)), "content": 0.5, "style": 0.3, "tv": 0.01}
     snaps = [SimpleNamespace(step=s * 10, scale_index=0, image=rng.integers(0, 256, (size, size, 3), dtype=np.uint8),
                              losses=losses) for s in (1, 2, 3)]
-    return {
-        "image": rng.uniform(0, 1, (size, size, 3)).astype(np.float32), "status": "finished", "message": "",
-        "steps": 30, "seconds": float(rng.uniform(5, 120)), "losses": losses,
-        "history": [{"step": s, "scale": 0, "elapsed": s * 0.1, **losses} for s in range(1, 31)],
-        "snapshots": snaps, "params": StyleParams(size=256, style_weight=float(1 + i % 7)),
-        "device": "CPU", "weights_id": "bench",
-    }
+    return SimpleNamespace(
+        image=rng.uniform(0, 1, (size, size, 3)).astype(np.float32), status="finished", message="",
+        steps=30, seconds=float(rng.uniform(5, 120)), losses=losses,
+        history=[{"step": s, "scale": 0, "elapsed": s * 0.1, **losses} for s in range(1, 31)],
+        snapshots=snaps, params=StyleParams(size=256, style_weight=float(1 + i % 7)),
+        device="CPU", weights_id="bench",
+    )
 
 
 def fill(store: Store, runs: int, size: int) -> float:
@@ -45,9 +46,9 @@ def fill(store: Store, runs: int, size: int) -> float:
     styles = [rng.uniform(0, 1, (size, size, 3)).astype(np.float32) for _ in range(8)]
     start = time.perf_counter()
     for i in range(runs):
-        store.save_run(_fake_result(rng, size, i), content=contents[i % 12], styles=[styles[i % 8]],
-                       title=f"run {i}", content_name=f"content{i % 12}.jpg", style_names=[f"style{i % 8}.jpg"],
-                       favourite=i % 10 == 0)
+        inputs = RunInputs(contents[i % 12], [styles[i % 8]], content_name=f"content{i % 12}.jpg",
+                           style_names=[f"style{i % 8}.jpg"])
+        store.save(RunToSave(_fake_result(rng, size, i), inputs, RunLabels(title=f"run {i}", favourite=i % 10 == 0)))
     return time.perf_counter() - start
 
 

@@ -9,7 +9,3 @@ import os
 
 # TensorFlow's C++ start-up chatter (CUDA probes, CPU feature notes) is noise for CLI and app users.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from nst.errors import ImageError, ModelUnavailable, NSTError, ParamsError
-
-__all__ = ["ImageError", "ModelUnavailable", "NSTError", "ParamsError"]

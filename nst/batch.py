@@ -87,7 +87,8 @@ def run_batch(items: Sequence[BatchItem], content: np.ndarray, styles: Sequence[
               on_result: Callable[[BatchItem, object], None] | None = None,
               mask: np.ndarray | None = None, detail_mask: np.ndarray | None = None) -> list:
     """Run items one after another; a cancel ends the current item (kept) and skips the rest."""
-    from nst.engine import RunControl, stylize
+    from nst.engine import stylize
+    from nst.run_types import RunControl
 
     control = control or RunControl()
     results = []

@@ -8,25 +8,18 @@ image so far and exits 130.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Sequence
 
+from nst.cli_io import EXIT_INTERRUPTED, EXIT_USAGE, NetFactory, load_input, quiet_native_stderr, run_inputs
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
 from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
-from nst.results import RunInputs, RunLabels, RunToSave, result_png_metadata
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-NetFactory = Callable[[str | None], object]
-
+from nst.results import RunLabels, RunToSave, result_png_metadata
 
 class _OneLineParser(argparse.ArgumentParser):
     """argparse prints usage + message on errors; we want one actionable line."""
@@ -141,47 +134,10 @@ def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = 
         return EXIT_INTERRUPTED
 
 
-@contextlib.contextmanager
-def quiet_native_stderr() -> Iterator[None]:
-    """Silence what C++ libraries write straight to file descriptor 2 while TensorFlow starts.
-
-    TF_CPP_MIN_LOG_LEVEL (nst/__init__.py) does not reach absl's messages from before its log
-    is initialised ("Could not find cuda drivers ..."), so the descriptor itself is pointed at
-    /dev/null for the duration; Python exceptions still propagate and are printed after it.
-    """
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no real descriptor 2 (an embedding host): nothing to silence
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def _real_net(weights: str | None):
     from nst.model import get_feature_net
 
     return get_feature_net(weights)
-
-
-def _parse_blend(text: str | None, n_styles: int) -> tuple[float, ...]:
-    return parse_blend(text, n_styles)
-
-
-def _load(path: str, max_side: int):
-    from nst.images import load_image
-
-    loaded = load_image(path, max_side=max_side)
-    for note in loaded.notes:
-        print(f"note: {Path(path).name}: {note}", file=sys.stderr)
-    return loaded.pixels
 
 
 def _params_from_args(args: argparse.Namespace) -> StyleParams:
@@ -194,17 +150,17 @@ def _params_from_args(args: argparse.Namespace) -> StyleParams:
 
 
 def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
-    from nst.images import save_png
+    from nst.encode import save_png
 
     started = time.perf_counter()
     params = apply_quality(args, _params_from_args(args))
     output = Path(args.output)
     if output.suffix.lower() != ".png":
         raise ParamsError(f"-o must name a .png file (results carry their parameters as PNG text), not {output}.")
-    content = _load(args.content, params.size)
+    content = load_input(args.content, params.size)
     # style images are used at style_scale x the output size: decode no larger than that needs
-    styles = [_load(path, math.ceil(params.size * max(1.0, params.style_scale))) for path in args.style]
-    init_image = _load(args.init_image, params.size) if args.init_image else None
+    styles = [load_input(path, math.ceil(params.size * max(1.0, params.style_scale))) for path in args.style]
+    init_image = load_input(args.init_image, params.size) if args.init_image else None
     mask = None
     if args.mask:
         from nst.masks import load_mask
@@ -224,7 +180,7 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image, mask=mask,
                      detail_mask=detail_mask)
     progress.close()
-    save_png(output, result.image, metadata=result_metadata(result))
+    save_png(output, result.image, metadata=result_png_metadata(result))
     run_id = None
     if args.save:
         from nst.store import Store
@@ -233,7 +189,7 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
 
         score = score_result(result, content, styles, net)  # like the studio's, so the gallery compares them
         with Store() as store:
-            inputs = _run_inputs(args, content, styles, params, masks={"style": mask, "detail": detail_mask})
+            inputs = run_inputs(args, content, styles, params, masks={"style": mask, "detail": detail_mask})
             labels = RunLabels(title=args.title, score=score, leakage=result.leakage.get("leakage"))
             run_id = store.save(RunToSave(result, inputs, labels))
         print(f"saved as run {run_id}", file=sys.stderr)
@@ -296,18 +252,19 @@ def cmd_fast(args: argparse.Namespace) -> int:
     process start-up, file I/O or importing TensorFlow and loading the model (``load_seconds``).
     """
     from nst.fast import get_fast_model, stylize_fast
-    from nst.images import resize_long_side, save_png
+    from nst.encode import save_png
+    from nst.images import resize_long_side
 
     if not 0.0 <= args.strength <= 1.0:
         raise ParamsError(f"--strength must be between 0 and 1, not {args.strength}.")
     # validates --size, --style-scale and --style-blend the way every run does
     params = StyleParams(size=args.size, style_scale=args.style_scale, preserve_colors=args.preserve_colors,
-                         style_blend=_parse_blend(args.style_blend, len(args.style)), init="fast")
+                         style_blend=parse_blend(args.style_blend, len(args.style)), init="fast")
     output = Path(args.output)
     if output.suffix.lower() != ".png":
         raise ParamsError(f"-o must name a .png file, not {output}.")
-    content = resize_long_side(_load(args.content, params.size), params.size)
-    styles = [_load(path, 1024) for path in args.style]
+    content = resize_long_side(load_input(args.content, params.size), params.size)
+    styles = [load_input(path, 1024) for path in args.style]
     loading = time.perf_counter()
     with quiet_native_stderr():  # TensorFlow's start-up lines; errors still propagate
         model = get_fast_model()
@@ -352,18 +309,6 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_inputs(args: argparse.Namespace, content, styles, params: StyleParams, masks=None) -> RunInputs:
-    """The pictures of a CLI run as the gallery keeps them, named by their files."""
-    return RunInputs(content=content, styles=styles, blend=params.blend_weights(len(styles)),
-                     content_name=Path(args.content).name, style_names=[Path(p).name for p in args.style],
-                     masks=masks or {})
-
-
-def result_metadata(result) -> dict[str, object]:
-    """PNG text chunks of a result: enough to reproduce and to compare it (nst.results)."""
-    return result_png_metadata(result)
-
-
 class _ProgressBar:
     """Progress on stderr (a bar on a terminal, a line per snapshot otherwise); writes snapshots."""
 
@@ -374,7 +319,7 @@ class _ProgressBar:
 
     def __call__(self, event) -> None:
         if event.image is not None and self.snapshot_dir is not None and event.kind == "step":
-            from nst.images import from_uint8, save_png
+            from nst.encode import from_uint8, save_png
 
             save_png(self.snapshot_dir / f"step_{event.step:05d}.png", from_uint8(event.image))
         if event.kind != "step" or (not self.tty and event.image is None):
@@ -394,10 +339,10 @@ class _ProgressBar:
 def _cmd_score(args: argparse.Namespace, factory: NetFactory) -> int:
     if not 64 <= args.size <= 4096:
         raise ParamsError(f"--size must be between 64 and 4096, not {args.size}.")
-    blend = _parse_blend(args.style_blend, len(args.style)) or None
-    content = _load(args.content, args.size)
-    styles = [_load(path, args.size) for path in args.style]
-    image = _load(args.image, args.size)
+    blend = parse_blend(args.style_blend, len(args.style)) or None
+    content = load_input(args.content, args.size)
+    styles = [load_input(path, args.size) for path in args.style]
+    image = load_input(args.image, args.size)
     with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
         from nst.score import score_image
 

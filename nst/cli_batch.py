@@ -10,11 +10,10 @@ import json
 import sys
 from pathlib import Path
 
-from nst.cli import (
-    EXIT_INTERRUPTED, NetFactory, _load, _parse_blend, _run_inputs, quiet_native_stderr, result_metadata,
-)
+from nst.cli_io import EXIT_INTERRUPTED, NetFactory, load_input, quiet_native_stderr, run_inputs
+from nst.flags import parse_blend
 from nst.params import StyleParams
-from nst.results import RunLabels, RunToSave
+from nst.results import RunLabels, RunToSave, result_png_metadata
 
 
 def batch_items(args: argparse.Namespace) -> list:
@@ -22,7 +21,7 @@ def batch_items(args: argparse.Namespace) -> list:
     from nst.batch import compare_items, parse_grid, sweep_items
     from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE
 
-    blend = _parse_blend(args.style_blend, len(args.style))
+    blend = parse_blend(args.style_blend, len(args.style))
     if args.command == "sweep":
         base = StyleParams(size=args.size, seed=args.seed, style_blend=blend)
         return sweep_items(base, parse_grid(args.grid), preview=not args.full_quality)
@@ -44,8 +43,8 @@ def cmd_batch(args: argparse.Namespace, factory: NetFactory, net_spec=None) -> i
     address = ray_address(args.ray)
     items = batch_items(args)
     size = max(item.params.size for item in items)
-    content = _load(args.content, size)
-    styles = [_load(path, size) for path in args.style]
+    content = load_input(args.content, size)
+    styles = [load_input(path, size) for path in args.style]
     keeper = _BatchKeeper(args, content, styles)
     try:
         if address is None:
@@ -107,7 +106,7 @@ class _BatchKeeper:
             self.store, self.group_id = Store(), new_group_id()
 
     def keep(self, item, result, score: float | None) -> None:
-        from nst.images import save_png
+        from nst.encode import save_png
 
         args = self.args
         row: dict[str, object] = {"label": item.label, "row": item.row, "col": item.col, "status": result.status,
@@ -115,12 +114,12 @@ class _BatchKeeper:
                                   "losses": result.losses.to_dict()}
         if args.output_dir:
             path = Path(args.output_dir) / f"{args.command}_{item.row}_{item.col}.png"
-            save_png(path, result.image, metadata=result_metadata(result))
+            save_png(path, result.image, metadata=result_png_metadata(result))
             row["output"] = str(path)
         if self.store is not None:
             labels = RunLabels(title=item.label, group_id=self.group_id, group_kind=args.command,
                                group_label=item.label, score=score, leakage=(result.leakage or {}).get("leakage"))
-            row["run_id"] = self.store.save(RunToSave(result, _run_inputs(args, self.content, self.styles,
+            row["run_id"] = self.store.save(RunToSave(result, run_inputs(args, self.content, self.styles,
                                                                           item.params), labels))
         self.rows.append(row)
         print(f"{item.label}: {result.status}, {result.steps} steps, {result.seconds:.1f} s, score {score:.4g}",

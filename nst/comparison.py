@@ -10,7 +10,8 @@ from typing import Sequence
 
 import numpy as np
 
-from nst.images import resize_to, to_uint8
+from nst.encode import to_uint8
+from nst.images import resize_to
 
 
 def _as_float(pixels: np.ndarray) -> np.ndarray:

@@ -27,7 +27,8 @@ import tensorflow as tf
 
 from nst.colors import prepare_style, recombine_luminance
 from nst.errors import ParamsError
-from nst.images import resize_long_side, resize_to, to_uint8
+from nst.encode import to_uint8
+from nst.images import resize_long_side, resize_to
 from nst.losses import LossForm, blended_style_targets, loss_terms
 from nst.masks import detail_map, detail_weights, leakage, style_mask
 from nst.model import FeatureNet, get_feature_net
@@ -35,9 +36,7 @@ from nst.optim import minimize_box
 from nst.precision import resolve_precision
 from nst.params import StyleParams
 from nst.results import history_row
-from nst.run_types import (  # noqa: F401 - re-exported: the engine's public types
-    LossTerms, ProgressEvent, RunControl, Snapshot, StyleResult, Weights,
-)
+from nst.run_types import LossTerms, ProgressEvent, RunControl, Snapshot, StyleResult, Weights
 
 SNAPSHOT_SECONDS = 2.0  # a snapshot at least this often, however slow the steps
 LBFGS_MEMORY = 10  # (s, y) pairs L-BFGS remembers (docs/speed.md)
@@ -438,6 +437,5 @@ def compute_device() -> str:
 
 
 __all__ = [
-    "stylize", "RunControl", "StyleResult", "ProgressEvent", "Snapshot", "LossTerms", "Weights",
-    "Objective", "objective_for", "compute_device",
+    "stylize", "Objective", "objective_for", "compute_device",
 ]

@@ -37,7 +37,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from nst.colors import prepare_style, recombine_luminance
-from nst.errors import FastModelUnavailable  # noqa: F401 - re-exported for callers of nst.fast
+from nst.errors import FastModelUnavailable
 from nst.fast_tflite import ENCODER_STRIDE, TFLiteStylizer, find_pair
 from nst.images import resize_long_side, resize_to
 
@@ -77,7 +77,7 @@ def get_fast_model() -> TFLiteStylizer | HubStylizer:
     another 10 s connection timeout.
     """
     with _load_lock:
-        loaded = _load(fast_model_handle())
+        loaded = load_fast_model(fast_model_handle())
     if isinstance(loaded, FastModelUnavailable):
         raise FastModelUnavailable(str(loaded))
     return loaded
@@ -93,7 +93,8 @@ def fast_model_available() -> tuple[bool, str]:
 
 
 @functools.lru_cache(maxsize=2)
-def _load(handle: str) -> TFLiteStylizer | HubStylizer | FastModelUnavailable:
+def load_fast_model(handle: str) -> TFLiteStylizer | HubStylizer | FastModelUnavailable:
+    """The model at ``handle``, or the reason it cannot be had; cached per handle (tests clear it)."""
     try:
         return _load_uncached(handle)
     except FastModelUnavailable as error:

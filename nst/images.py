@@ -1,5 +1,4 @@
-"""Load, check and resize the images the engine works on (saving and encoding: nst.encode,
-re-exported here).
+"""Load, check and resize the images the engine works on (saving and encoding live in nst.encode).
 
 Every image enters the engine through :func:`load_image`, which turns whatever a person
 hands us (a path or the bytes of an upload) into one predictable thing: an H x W x 3
@@ -37,9 +36,6 @@ from pathlib import Path, PurePath
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from nst.encode import (  # noqa: F401 - re-exported: callers save and encode through nst.images
-    from_uint8, jpeg_bytes, png_bytes, save_png, to_uint8, write_atomically,
-)
 from nst.errors import ImageError, describe_os_error
 
 __all__ = [
@@ -47,16 +43,10 @@ __all__ = [
     "MAX_PIXELS",
     "MIN_SIDE",
     "LoadedImage",
-    "from_uint8",
-    "jpeg_bytes",
     "load_image",
-    "png_bytes",
     "read_png_metadata",
     "resize_long_side",
     "resize_to",
-    "save_png",
-    "to_uint8",
-    "write_atomically",
 ]
 
 MAX_PIXELS = 120_000_000

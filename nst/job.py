@@ -311,7 +311,7 @@ class Job:
                 self._step = result.steps
                 self._elapsed = result.seconds
                 self._eta = 0.0
-                from nst.images import to_uint8
+                from nst.encode import to_uint8
 
                 self._image, self._image_step = to_uint8(result.image), result.steps
             self._cond.notify_all()

@@ -1,6 +1,6 @@
 """Background style-transfer runs for the studio: one worker, a queue and a watchdog.
 
-A :class:`~nst.job.Job` (in nst/job.py, re-exported here) is one ``stylize()`` call with its
+A :class:`~nst.job.Job` (nst/job.py) is one ``stylize()`` call with its
 inputs, a RunControl and a lock-protected state; the page draws its :class:`~nst.job.JobView`.
 
 A :class:`JobRunner` owns one worker thread, so on a small machine only one painting
@@ -29,17 +29,14 @@ from collections import deque
 from typing import Any, Callable
 
 
-from nst.engine import ProgressEvent, StyleResult, stylize
+from nst.engine import stylize
 from nst.errors import ModelUnavailable, NSTError
+from nst.job import FAILED, FINISHED, RUNNING, STOPPED, Clock, Job
 from nst.params import StyleParams
 from nst.results import RunInputs, RunLabels, RunToSave, run_status
-from nst.units import format_seconds
+from nst.run_types import ProgressEvent, StyleResult
 
 log = logging.getLogger("nst")
-
-from nst.job import (  # noqa: F401 - re-exported: the page and tests import them from here
-    ACTIVE_STATUSES, DONE_STATUSES, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, Clock, Job, JobView,
-)
 
 # model states
 MODEL_IDLE = "idle"
@@ -420,8 +417,6 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
 
 
 __all__ = [
-    "Job", "JobRunner", "JobView", "format_seconds", "job_inputs", "store_saver",
-    "QUEUED", "RUNNING", "FINISHED", "STOPPED", "FAILED",
-    "ACTIVE_STATUSES", "DONE_STATUSES", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
+    "JobRunner", "job_inputs", "store_saver", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
     "ABANDON_AFTER_SECONDS",
 ]

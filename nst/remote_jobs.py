@@ -80,7 +80,7 @@ class StudioWorker:
         self._control(run_id).set_weights(**changes)
 
     def _control(self, run_id: str):
-        from nst.engine import RunControl
+        from nst.run_types import RunControl
 
         with self._lock:  # a Stop may arrive before run() has started: it still counts
             return self._controls.setdefault(run_id, RunControl())

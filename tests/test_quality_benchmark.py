@@ -12,7 +12,8 @@ import json
 import pytest
 
 from benchmarks import quality
-from nst.images import load_image, save_png
+from nst.encode import save_png
+from nst.images import load_image
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from nst.cli import main
 from nst.errors import ParamsError
 from nst.params import StyleParams
 from nst.remote import ClusterError, NetSpec, ray_address, run_batch_on_ray
+from saved_runs import run_to_save
 
 TINY_SPEC = NetSpec.tiny_for_tests(seed=0)
 
@@ -134,8 +135,8 @@ def test_a_worker_killed_twice_fails_its_cell_and_the_others_are_saved(ray_clust
     items = _sweep()
     with Store() as store:
         def save(item, out):
-            saved.append(store.save_run(out.result, content=np.zeros((8, 8, 3), np.float32),
-                                        styles=[np.ones((8, 8, 3), np.float32)], blend=(1.0,), title=item.label))
+            saved.append(store.save(run_to_save(out.result, content=np.zeros((8, 8, 3), np.float32),
+                                        styles=[np.ones((8, 8, 3), np.float32)], blend=(1.0,), title=item.label)))
 
         run_batch_on_ray(items, np.asarray(Image.open(content), np.float32) / 255,
                          [np.asarray(Image.open(style), np.float32) / 255], address=ray_cluster, spec=TINY_SPEC,

@@ -11,7 +11,8 @@ import pytest
 
 from benchmarks import speed, tutorial
 from nst.engine import stylize
-from nst.images import resize_long_side, save_png
+from nst.encode import save_png
+from nst.images import resize_long_side
 from nst.recipes import RECIPES
 
 

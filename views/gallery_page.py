@@ -21,7 +21,7 @@ import logging
 import streamlit as st
 
 from nst.errors import NSTError
-from nst.store import StoreError
+from nst.errors import StoreError
 from studio.gallery import nav
 from studio.gallery.compare import compare_view
 from studio.gallery.detail import detail_view

@@ -23,14 +23,11 @@ The package, one idea a module: ``schema`` (forward migrations), ``db`` (connect
 ``files`` (content-addressed image files), ``saving`` (a run in, all or nothing), ``reading``
 (one run out), ``listing`` (pages, counts, filters), ``upkeep`` (edits, deletion, orphan
 cleanup), ``export``, ``records`` (what comes back) and ``core`` (the :class:`Store` itself).
-A run to save is a :class:`nst.results.RunToSave` (``Store.save``); ``Store.save_run`` takes
-the same as keywords. Nothing here imports TensorFlow or Streamlit.
+A run to save is a :class:`nst.results.RunToSave` (``Store.save``). Nothing here imports TensorFlow or Streamlit.
 """
 
 from __future__ import annotations
 
-from nst.errors import StoreError
-from nst.results import RunInputs, RunLabels, RunToSave
 from nst.store.core import Store
 from nst.store.db import BUSY_TIMEOUT_SECONDS, DB_NAME, default_data_dir, new_group_id
 from nst.store.export import png_metadata
@@ -43,8 +40,8 @@ from nst.store.schema import MASK_KINDS, MIGRATIONS, SCHEMA_VERSION
 from nst.store.upkeep import GRACE_SECONDS
 
 __all__ = [
-    "StoreError", "Store", "RunRecord", "RunSummary", "StyleRef", "StoredSnapshot", "InputImages",
-    "StoredImage", "GroupSummary", "CleanupReport", "RunToSave", "RunInputs", "RunLabels",
+    "Store", "RunRecord", "RunSummary", "StyleRef", "StoredSnapshot", "InputImages",
+    "StoredImage", "GroupSummary", "CleanupReport",
     "default_data_dir", "image_hash", "new_group_id", "png_metadata",
     "SCHEMA_VERSION", "MIGRATIONS", "MASK_KINDS", "SORTS", "STATUSES", "MAX_SNAPSHOTS", "THUMBNAIL_SIZE",
     "THUMBNAIL_QUALITY", "GRACE_SECONDS", "BUSY_TIMEOUT_SECONDS", "DB_NAME", "IMAGES_DIR",

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nst.errors import StoreError, describe_os_error
-from nst.images import png_bytes
+from nst.encode import png_bytes
 from nst.results import png_metadata as results_png_metadata
 from nst.store import files
 from nst.store.reading import ReadingMixin

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from nst.errors import StoreError, describe_os_error
-from nst.images import jpeg_bytes, to_uint8, write_atomically
+from nst.encode import jpeg_bytes, to_uint8, write_atomically
 from nst.store.db import DatabaseMixin
 
 IMAGES_DIR = "images"

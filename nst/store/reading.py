@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from nst.errors import StoreError
-from nst.images import from_uint8, to_uint8
+from nst.encode import from_uint8, to_uint8
 from nst.params import StyleParams
 from nst.store.db import named_rows
 from nst.store.files import FilesMixin, thumbnail

@@ -14,14 +14,13 @@ import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from nst.errors import StoreError, describe_os_error
 from nst.params import StyleParams
-from nst.results import RunInputs, RunLabels, RunToSave, run_status
+from nst.results import RunLabels, RunToSave, run_status
 from nst.store.files import Blob, FilesMixin, as_uint8_rgb, make_blob, mask_rgb
 from nst.store.schema import MASK_KINDS
 
@@ -164,16 +163,6 @@ def encode_run(run: RunToSave) -> _EncodedRun:
         mask_rows=[(kind, blob.sha256) for kind, blob in masks.items()])
 
 
-def run_to_save(result: Any, *, content: np.ndarray, styles: Sequence[np.ndarray], blend: Sequence[float] = (),
-                content_name: str = "", style_names: Sequence[str] = (),
-                masks: Mapping[str, np.ndarray | None] | None = None, **labels: Any) -> RunToSave:
-    """A :class:`RunToSave` from ``Store.save_run``'s keyword arguments (``labels``: RunLabels' fields)."""
-    outcome = SimpleNamespace(**result) if isinstance(result, Mapping) else result
-    inputs = RunInputs(content=content, styles=styles, blend=blend, content_name=content_name,
-                       style_names=style_names, masks=masks or {})
-    return RunToSave(outcome, inputs, RunLabels(**labels))
-
-
 class SavingMixin(FilesMixin):
     """The :class:`nst.store.Store` methods that save a run."""
 
@@ -198,15 +187,6 @@ class SavingMixin(FilesMixin):
         except BaseException:
             self._forget(created)
             raise
-
-    def save_run(self, result: Any, *, content: np.ndarray, styles: Sequence[np.ndarray], **kwargs: Any) -> int:
-        """:meth:`save` with the run given as keywords (the older call; same behaviour).
-
-        ``result`` is a :class:`nst.results.RunOutcome` (a mapping of its fields works too);
-        ``kwargs`` are :class:`nst.results.RunInputs`' ``blend``, ``content_name``,
-        ``style_names``, ``masks`` and :class:`nst.results.RunLabels`' fields.
-        """
-        return self.save(run_to_save(result, content=content, styles=styles, **kwargs))
 
     def _insert_run(self, conn: sqlite3.Connection, encoded: _EncodedRun) -> int:
         now = time.time()

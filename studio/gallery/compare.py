@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from nst.comparison import common_box, comparison_image, fit_box
-from nst.store import RunRecord, Store, StoreError
+from nst.errors import StoreError
+from nst.store import RunRecord, Store
 from studio.gallery import model as g
 from studio import charts
 from studio.gallery import nav

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from nst.comparison import comparison_image, fit_height
-from nst.images import png_bytes
-from nst.store import RunRecord, Store, StoreError
+from nst.encode import png_bytes
+from nst.errors import StoreError
+from nst.store import RunRecord, Store, png_metadata
 from studio.gallery import model as g
 from studio import keys
 from studio.gallery import nav
@@ -82,7 +83,7 @@ def _delete_controls(store: Store, record: RunRecord) -> None:
 
 
 def _side(store: Store, record: RunRecord, output) -> None:
-    st.download_button("Download PNG (with parameters)", lambda: png_bytes(output, g.png_metadata(record)),
+    st.download_button("Download PNG (with parameters)", lambda: png_bytes(output, png_metadata(record)),
                        file_name=f"run-{record.id}.png", mime="image/png", on_click="ignore", type="primary",
                        key="download", width="stretch")
     if st.button("Re-run with these settings", key="rerun", width="stretch", icon=":material/replay:"):

@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 from nst.params import StyleParams
-from nst.store import png_metadata as store_png_metadata
 from nst.units import LOSS_TERMS, format_seconds
 
 PAGE_SIZE = 24
@@ -144,9 +143,6 @@ class DiffRow:
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "values": self.values, "differs": self.differs, "section": self.section}
-
-    def __getitem__(self, key: str) -> Any:  # rows read like dicts too: row["differs"]
-        return self.as_dict()[key]
 
 
 def param_diff(records: Sequence[Any], *, include_inputs: bool = True,
@@ -338,11 +334,6 @@ def loss_curve_rows(records: Iterable[Any], term: str = "total", max_points: int
 
 
 # ============================================================================ downloads and re-run
-
-
-def png_metadata(record: Any) -> dict[str, Any]:
-    """PNG text chunks for a downloaded result (the store's definition, one for both)."""
-    return store_png_metadata(record)
 
 
 def rerun_params(record: Any) -> dict[str, Any]:

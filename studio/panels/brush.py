@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from nst.errors import ImageError
-from nst.images import jpeg_bytes
+from nst.encode import jpeg_bytes
 from studio import controls, keys
 from studio.session import memo
 

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from nst.errors import NSTError
-from nst.images import jpeg_bytes
+from nst.encode import jpeg_bytes
 from studio import keys
 from studio.session import memo
 from studio.uploads import THUMB_SIDE

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from nst.images import jpeg_bytes, resize_long_side, to_uint8
-from nst.jobs import Job, JobView
+from nst.encode import jpeg_bytes, to_uint8
+from nst.images import resize_long_side
+from nst.job import Job, JobView
 from studio import charts, controls, keys, runtime
 from studio.session import memo
 

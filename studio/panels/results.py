@@ -6,8 +6,9 @@ import numpy as np
 import streamlit as st
 
 from nst.comparison import comparison_image
-from nst.images import from_uint8, png_bytes, resize_long_side, to_uint8
-from nst.jobs import Job, JobView
+from nst.encode import from_uint8, png_bytes, to_uint8
+from nst.images import resize_long_side
+from nst.job import Job, JobView
 from nst.results import result_png_metadata
 from nst.units import format_seconds
 from studio import charts, controls, keys

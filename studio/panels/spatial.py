@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from nst.errors import ImageError
-from nst.images import resize_long_side, resize_to, to_uint8
+from nst.encode import to_uint8
+from nst.images import resize_long_side, resize_to
 from studio import controls, keys
 from studio.panels.brush import brush_canvas
 from studio.session import memo

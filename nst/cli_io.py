@@ -1,0 +1,62 @@
+"""What the CLI's commands share: exit codes, quiet TensorFlow start-up, input files read with their notes,
+and a run's inputs named by their files (``nst.cli`` parses and dispatches; ``nst.cli_batch`` runs batches)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from nst.params import StyleParams
+from nst.results import RunInputs
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+NetFactory = Callable[[str | None], object]
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence what C++ libraries write straight to file descriptor 2 while TensorFlow starts.
+
+    TF_CPP_MIN_LOG_LEVEL (nst/__init__.py) does not reach absl's messages from before its log
+    is initialised ("Could not find cuda drivers ..."), so the descriptor itself is pointed at
+    /dev/null for the duration; Python exceptions still propagate and are printed after it.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real descriptor 2 (an embedding host): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def load_input(path: str, max_side: int) -> np.ndarray:
+    """The pixels of an input file, its notes (what loading changed) printed to stderr."""
+    from nst.images import load_image
+
+    loaded = load_image(path, max_side=max_side)
+    for note in loaded.notes:
+        print(f"note: {Path(path).name}: {note}", file=sys.stderr)
+    return loaded.pixels
+
+
+def run_inputs(args: argparse.Namespace, content, styles, params: StyleParams, masks=None) -> RunInputs:
+    """The pictures of a CLI run as the gallery keeps them, named by their files."""
+    return RunInputs(content=content, styles=styles, blend=params.blend_weights(len(styles)),
+                     content_name=Path(args.content).name, style_names=[Path(p).name for p in args.style],
+                     masks=masks or {})
