@@ -199,7 +199,7 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     if args.json:
         print(json.dumps({
             "output": str(output), "width": result.size[0], "height": result.size[1],
-            "seconds": round(seconds, 3), "iterations": result.steps, "status": result.status,
+            "seconds": round(seconds, 3), "steps": result.steps, "status": result.status,
             "message": result.message, "losses": result.losses.to_dict(),
             "trace_seconds": result.trace_seconds, "device": result.device, "leakage": result.leakage,
             "params": result.params.to_dict(), "run_id": run_id,

@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from nst.errors import NSTError
-from nst.remote import CellOutput, ClusterError, NetSpec, connect, cpus_per_task, is_lost_cluster, lost_cluster_error
+from nst.remote import CellOutput, NetSpec, connect, cpus_per_task, is_lost_cluster, lost_cluster_error
 
 POLL_SECONDS = 0.2  # how often the driver fetches events and forwards Stop / weights
 ACTOR_CONCURRENCY = 4  # one painting plus control and event calls
@@ -245,4 +245,4 @@ def pool_from_env(net_provider: Callable[[], Any] | None) -> RemotePool | None:
     return RemotePool(address, NetSpec(provider=net_provider) if net_provider is not None else NetSpec())
 
 
-__all__ = ["ClusterError", "RemoteNet", "RemotePool", "StudioWorker", "pool_from_env"]
+__all__ = ["RemoteNet", "RemotePool", "StudioWorker", "pool_from_env"]

@@ -43,9 +43,10 @@ def test_stylize_writes_the_png_and_one_json_object(pictures, tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 0
     report = json.loads(captured.out)  # exactly one JSON object on stdout
-    assert {"output", "width", "height", "seconds", "iterations", "status", "losses"} <= set(report)
+    assert {"output", "width", "height", "seconds", "steps", "status", "losses"} <= set(report)
+    assert "iterations" not in report  # the budget is params.iterations; the report counts steps made
     assert (report["width"], report["height"]) == (64, 48)
-    assert report["status"] == "finished" and report["iterations"] == 4
+    assert report["status"] == "finished" and report["steps"] == 4
     assert set(report["losses"]) == {"total", "content", "style", "tv"}
     assert load_image(out).size == (64, 48)
     params = json.loads(read_png_metadata(out)["nst:params"])
