@@ -1,0 +1,64 @@
+"""Who is who when the studio is shared on a network: the owner, and guests with limits (pure, no Streamlit).
+
+Without sharing mode (``NST_SHARE`` unset) the server listens on 127.0.0.1 only and every session
+is the owner. With ``NST_SHARE=1`` a session is the owner only after it presented the owner
+token (``NST_OWNER_TOKEN``), compared in constant time; every other session is a guest, whose
+paintings are capped by :func:`guest_params_error` and whose queue share by :func:`guest_queue_error`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from typing import Mapping
+
+OWNER = "owner"
+GUEST = "guest"
+SHARE_ENV = "NST_SHARE"
+TOKEN_ENV = "NST_OWNER_TOKEN"
+
+GUEST_MAX_SIZE = 512
+GUEST_QUALITIES = ("Preview", "Standard")
+GUEST_MAX_QUEUED = 3
+GUEST_MAX_SWEEP = 4  # 2 x 2
+REFUSED = "That is for the studio's owner only: guests can paint, browse and download."
+
+
+def sharing(env: Mapping[str, str] = os.environ) -> bool:
+    return env.get(SHARE_ENV) == "1"
+
+
+def token_matches(given: str | None, expected: str | None) -> bool:
+    """Constant-time comparison; an empty or missing token never matches."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def role(share: bool, granted: bool) -> str:
+    """OWNER without sharing mode (only this machine can connect) or with the grant; else GUEST."""
+    return OWNER if not share or granted else GUEST
+
+
+def is_owner(share: bool, granted: bool) -> bool:
+    return role(share, granted) == OWNER
+
+
+def guest_params_error(size: int, scales: int, iterations: int, n_items: int = 1) -> str | None:
+    """Why a guest may not paint this (one sentence), or None: at most 512 px, Standard quality, a 2x2 sweep."""
+    if size > GUEST_MAX_SIZE:
+        return f"Guests paint at most {GUEST_MAX_SIZE} px; choose a smaller output size."
+    if scales > 3 or iterations > 80:
+        return "Guests paint at Preview or Standard quality; choose one of those."
+    if n_items > GUEST_MAX_SWEEP:
+        return "Guests run sweeps of at most 2 × 2; choose fewer values."
+    return None
+
+
+def guest_queue_error(session_active: int, guests_queued: int) -> str | None:
+    """Why a guest's job may not be queued now, or None: one job per guest session, three guest jobs in all."""
+    if session_active:
+        return "One painting at a time per guest: wait for yours to finish or stop it."
+    if guests_queued >= GUEST_MAX_QUEUED:
+        return f"{GUEST_MAX_QUEUED} guest paintings are already waiting; try again in a few minutes."
+    return None
