@@ -39,7 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_IMAGES = ROOT.parent / "shared" / "images"
 # jcjohnson/neural-style's published results are named PHOTO_SHORT.png
 REFERENCE_NAMES = {"starry_night": "starry", "the_scream": "scream", "shipwreck": "shipwreck"}
-FIGURATIVE = ("woman-with-hat-matisse", "drawn_portrait")  # paintings with faces / hands in them
+# paintings with faces / figures / hands in them (issue #20 added the self-portrait and the Gauguin)
+FIGURATIVE = ("woman-with-hat-matisse", "van_gogh_self_portrait_straw_hat", "gauguin_tahitian_women",
+              "drawn_portrait")
 
 def _layers(*weights: float) -> tuple[tuple[str, float], ...]:
     """Style layers block1..5_conv1 with these weights (a zero weight drops the layer)."""
