@@ -1,0 +1,65 @@
+"""Peak memory of one optimisation, planned before it runs.
+
+One L-BFGS step keeps every activation of VGG19 up to the deepest layer the losses read (the
+backward pass needs them) plus their gradients, so the peak grows with the pixels times the
+activation elements per pixel. Two constants per precision turn that into bytes: the process
+with TensorFlow and the network loaded (``BASE_BYTES``) and the bytes per activation element
+(``BYTES_PER_ELEMENT``: forward values, their float32 copies for the losses, gradients and
+TensorFlow's scratch). They are fitted to peak RSS measured by ``python -m benchmarks.poster``
+(docs/poster.md), which also checks the estimate stays within +-20 % at 1024 and 2048 px.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from nst.params import VGG19_CONV_LAYERS
+
+GB = 1024**3
+BASE_BYTES = 1.0 * GB
+BYTES_PER_ELEMENT = {"bfloat16": 4.6, "float32": 11.5}
+DEFAULT_BUDGET = 8 * GB
+# numpy copies of the whole picture a tiled scale keeps (canvas, photo, best tile, blend, output)
+WHOLE_PICTURE_COPIES = 6
+
+
+def _channels(layer: str) -> int:
+    block = int(layer[5])
+    return {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}[block]
+
+
+def elements_per_pixel(layers: Iterable[str]) -> float:
+    """Activation elements per input pixel of VGG19 up to the deepest of ``layers`` (with pools)."""
+    deepest = max(VGG19_CONV_LAYERS.index(name) for name in layers)
+    total = 0.0
+    for name in VGG19_CONV_LAYERS[: deepest + 1]:
+        block = int(name[5])
+        total += _channels(name) / 4 ** (block - 1)
+        if name.endswith(("block1_conv2", "block2_conv2", "block3_conv4", "block4_conv4")):
+            total += _channels(name) / 4**block  # the pooled copy
+    return total
+
+
+def step_bytes(width: int, height: int, precision: str, layers: Iterable[str]) -> int:
+    """Estimated peak RSS of optimising one ``width`` x ``height`` image (bytes)."""
+    return int(BASE_BYTES + width * height * elements_per_pixel(layers) * BYTES_PER_ELEMENT[precision])
+
+
+def tiled_bytes(width: int, height: int, tile_width: int, tile_height: int, precision: str,
+                layers: Iterable[str]) -> int:
+    """Estimated peak of a tiled scale: one tile's step plus the whole picture's float32 copies."""
+    return step_bytes(tile_width, tile_height, precision, layers) + WHOLE_PICTURE_COPIES * width * height * 12
+
+
+def largest_tile(budget: int, width: int, height: int, precision: str, layers: Iterable[str]) -> int:
+    """Longest square tile side whose tiled scale stays under ``budget`` bytes (0: none fits)."""
+    layers = tuple(layers)
+    spare = budget - BASE_BYTES - WHOLE_PICTURE_COPIES * width * height * 12
+    if spare <= 0:
+        return 0
+    pixels = spare / (elements_per_pixel(layers) * BYTES_PER_ELEMENT[precision])
+    return int(pixels**0.5) // 16 * 16
+
+
+def gigabytes(n_bytes: float) -> str:
+    return f"{n_bytes / GB:.1f} GB"
