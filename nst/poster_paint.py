@@ -30,7 +30,7 @@ from nst.optim import minimize_box
 from nst.params import StyleParams
 from nst.poster import SNAPSHOT_SECONDS, SNAPSHOT_SIDE, PosterPlan, PosterProgress, PosterScale
 from nst.run_types import RunControl, Weights
-from nst.tiling import Tile, paste
+from nst.tiling import paste
 
 LBFGS_MEMORY = 10
 
