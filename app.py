@@ -8,7 +8,11 @@ file, "app"); see docs/dashboard.md.
 
 import streamlit as st
 
+from studio.access import apply_owner_link
+
 STUDIO = st.Page("views/studio_page.py", title="Studio", icon=":material/palette:", default=True)
 GALLERY = st.Page("views/gallery_page.py", title="Gallery", icon=":material/photo_library:", url_path="Gallery")
 
+# the owner link's grant first, so every page sees who this session is (see studio/access.py)
+apply_owner_link()
 st.navigation([STUDIO, GALLERY]).run()

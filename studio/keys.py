@@ -46,3 +46,6 @@ GALLERY_SELECTED = "gallery_selected"
 GALLERY_PAGE = "gallery_page"
 GALLERY_NOTICE = "gallery_notice"
 GALLERY_CONFIRM_DELETE = "confirm_delete"
+
+# sharing mode (studio/access.py)
+OWNER_GRANTED = "access_owner_granted"  # True once this session opened the owner link
