@@ -10,15 +10,20 @@ from nst.errors import StoreError
 from nst.store import RunRecord, Store, png_metadata
 from studio.gallery import model as g
 from studio import keys
+from studio.access import current_is_owner, refused
 from studio.gallery import nav
 from studio.gallery.compare import display_width, loss_curves
 
 
 def _ask_delete(run_id: int) -> None:
+    if refused():
+        return
     st.session_state[keys.GALLERY_CONFIRM_DELETE] = run_id
 
 
 def _delete(store: Store, run_id: int) -> None:
+    if refused():
+        return
     try:
         store.delete_run(run_id)
     except StoreError as error:
@@ -31,14 +36,20 @@ def _delete(store: Store, run_id: int) -> None:
 
 
 def _save_title(store: Store, run_id: int) -> None:
+    if refused():
+        return
     store.rename(run_id, st.session_state.get(f"title_{run_id}", ""))
 
 
 def _save_notes(store: Store, run_id: int) -> None:
+    if refused():
+        return
     store.set_notes(run_id, st.session_state.get(f"notes_{run_id}", ""))
 
 
 def _toggle_favourite(store: Store, run_id: int) -> None:
+    if refused():
+        return
     store.set_favourite(run_id, bool(st.session_state.get(f"fav_{run_id}")))
 
 
@@ -88,6 +99,13 @@ def _side(store: Store, record: RunRecord, output) -> None:
                        key="download", width="stretch")
     if st.button("Re-run with these settings", key="rerun", width="stretch", icon=":material/replay:"):
         nav.rerun(record)
+    if current_is_owner():
+        _owner_controls(store, record)
+    _run_facts(record)
+
+
+def _owner_controls(store: Store, record: RunRecord) -> None:
+    """Favourite, title, notes, delete: the owner's only (guests neither see them nor may call them)."""
     st.toggle("Favourite", value=record.favourite, key=f"fav_{record.id}", on_change=_toggle_favourite,
               args=(store, record.id))
     st.text_input("Title", value=record.title, key=f"title_{record.id}", on_change=_save_title,
@@ -95,6 +113,9 @@ def _side(store: Store, record: RunRecord, output) -> None:
     st.text_area("Notes", value=record.notes, key=f"notes_{record.id}", on_change=_save_notes,
                  args=(store, record.id), height=90)
     _delete_controls(store, record)
+
+
+def _run_facts(record: RunRecord) -> None:
     st.subheader("Loss terms")
     st.dataframe([{"term": k, "value": g.format_value(v)} for k, v in record.losses.items()]
                  + [{"term": "score (studio objective)", "value": g.format_value(record.score)},

@@ -9,6 +9,7 @@ import streamlit as st
 from studio.gallery import model as g
 from nst.store import Store
 from studio import keys
+from studio.access import current_is_owner
 from studio.gallery import nav
 
 COLUMNS = 4
@@ -122,7 +123,9 @@ def grid_view(store: Store) -> None:
                 "`python -m nst sweep|compare --save` appear here too.)", icon=":material/brush:")
         nav.studio_link()
         return
-    st.caption(f"{total_all} run{'s' if total_all != 1 else ''} kept in `{store.data_dir}`.")
+    runs = f"{total_all} run{'s' if total_all != 1 else ''}"
+    # the server's folder is the owner's business, not a guest's
+    st.caption(f"{runs} kept in `{store.data_dir}`." if current_is_owner() else f"{runs}.")
     tab_runs, tab_groups = st.tabs(["Runs", "Sweeps & comparisons"])
     with tab_runs:
         _runs_tab(store)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nst.access import guest_params_error
 from nst.batch import compare_items, sweep_items
 from nst.errors import ParamsError
 from nst.params import StyleParams
 from studio import controls, keys, runtime, state
+from studio.access import current_is_owner
 from studio.session import notice
 
 
@@ -29,7 +31,23 @@ def start(init: str | None = None, batch: str | None = None) -> None:
     except ParamsError as error:
         notice(str(error))
         return
+    refusal = guest_refusal(params, items)
+    if refusal:
+        notice(refusal)
+        return
     runtime.submit(inputs, params, items=items, group_kind=batch)
+
+
+def guest_refusal(params: StyleParams, items) -> str | None:
+    """Why a guest may not paint this (one sentence), or None (always None for the owner): checked
+    here, where the run starts, whatever the widgets allowed."""
+    if current_is_owner():
+        return None
+    for each in [item.params for item in items] if items else [params]:
+        error = guest_params_error(each.size, each.scales, each.iterations, len(items) if items else 1)
+        if error:
+            return error
+    return None
 
 
 def batch_items(batch: str | None, params: StyleParams):
