@@ -1,0 +1,166 @@
+"""Sharing mode (#23) through AppTest: guests cannot delete or edit, the owner link grants the owner,
+a wrong token is a guest, and without sharing mode everyone is the owner; and `dev.sh share`'s lines."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nst.access import REFUSED
+from nst.store import Store
+from test_gallery import PAGE, fill, texts
+
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "app.py")
+TOKEN = "the-owner-token-for-tests"
+TIMEOUT = 60
+OWNER_WIDGETS = {"delete", "fav_", "title_", "notes_"}
+
+
+@pytest.fixture
+def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[int]]:
+    data = tmp_path / "gallery"
+    monkeypatch.setenv("NST_DATA_DIR", str(data))
+    monkeypatch.setenv("NST_STUDIO_TEST_TINY_NET", "1")
+    monkeypatch.setenv("NST_OWNER_TOKEN", TOKEN)
+    with Store(data) as store:
+        return data, fill(store)
+
+
+@pytest.fixture
+def share(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NST_SHARE", "1")
+
+
+def run_ids(data: Path) -> list[int]:
+    with Store(data) as store:
+        return sorted(r.id for r in store.list_runs())
+
+
+def owner_widgets(at: AppTest) -> set[str]:
+    keys = [w.key or "" for w in [*at.button, *at.toggle, *at.text_input, *at.text_area]]
+    return {prefix for prefix in OWNER_WIDGETS for key in keys if key.startswith(prefix)}
+
+
+def gallery_through_app(run_id: int, **query: str) -> AppTest:
+    """app.py as a browser opens it (the owner link applies there), then the gallery's page of one run."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert "owner" not in at.query_params  # the token never stays in the address bar
+    at.switch_page("views/gallery_page.py")
+    at.query_params["run"] = str(run_id)
+    return at.run()
+
+
+def gallery_page(**query: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def crafted_delete(run_id: int) -> None:
+    """What a hand-made request for the delete callback runs: the callback itself, in this session."""
+    from studio.access import apply_owner_link
+    from studio.gallery import detail, nav
+
+    apply_owner_link()
+    detail._delete(nav.store(), run_id)  # noqa: SLF001 - the callback a crafted request would reach
+
+
+def test_a_guest_sees_no_owner_controls_and_no_data_folder(runs, share) -> None:
+    data, ids = runs
+    at = gallery_page(run=str(ids[0]))
+    assert not at.exception
+    assert owner_widgets(at) == set()
+    assert any(b.key == "download" for b in at.download_button) and any(b.key == "rerun" for b in at.button)
+    grid = gallery_page()
+    assert "3 runs." in texts(grid) and str(data) not in texts(grid)
+
+
+def test_a_crafted_delete_by_a_guest_is_refused_and_the_run_stays(runs, share) -> None:
+    data, ids = runs
+    at = AppTest.from_function(crafted_delete, args=(ids[1],), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [REFUSED]
+    assert run_ids(data) == ids
+
+
+def test_the_same_crafted_delete_works_for_the_owner_link(runs, share) -> None:
+    data, ids = runs
+    at = AppTest.from_function(crafted_delete, args=(ids[1],), default_timeout=TIMEOUT)
+    at.query_params["owner"] = TOKEN
+    at.run()
+    assert not at.exception and not at.error
+    assert run_ids(data) == [ids[0], ids[2]]
+
+
+def test_the_owner_link_grants_delete_across_pages(runs, share) -> None:
+    data, ids = runs
+    at = gallery_through_app(ids[1], owner=TOKEN)
+    assert not at.exception
+    assert owner_widgets(at) == OWNER_WIDGETS
+    at = at.button(key="delete").click().run()
+    at = at.button(key="delete_yes").click().run()
+    assert not at.exception
+    assert run_ids(data) == [ids[0], ids[2]]
+
+
+def test_a_wrong_token_is_a_guest(runs, share) -> None:
+    data, ids = runs
+    at = gallery_through_app(ids[1], owner=TOKEN + "x")
+    assert not at.exception
+    assert owner_widgets(at) == set()
+    assert run_ids(data) == ids
+
+
+def test_without_sharing_mode_everyone_is_the_owner(runs, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NST_SHARE", raising=False)
+    data, ids = runs
+    at = gallery_page(run=str(ids[0]))
+    assert owner_widgets(at) == OWNER_WIDGETS
+    assert str(data) in texts(gallery_page())
+
+
+def paint_refusal(size: int) -> None:
+    import streamlit as st
+
+    from nst.params import StyleParams
+    from studio.panels.paint import guest_refusal
+
+    st.write(f"refusal: {guest_refusal(StyleParams(size=size), None)}")
+
+
+@pytest.mark.parametrize("shared, size, refused", [(True, 1024, True), (True, 512, False), (False, 1024, False)])
+def test_guests_paint_at_most_512_px(shared: bool, size: int, refused: bool, monkeypatch) -> None:
+    if shared:
+        monkeypatch.setenv("NST_SHARE", "1")
+    else:
+        monkeypatch.delenv("NST_SHARE", raising=False)
+    at = AppTest.from_function(paint_refusal, args=(size,), default_timeout=TIMEOUT).run()
+    said = at.markdown[0].value
+    assert ("512 px" in said) == refused and ("None" in said) == (not refused)
+
+
+def test_dev_sh_share_prints_the_friends_address_and_a_fresh_owner_link() -> None:
+    def lines() -> tuple[str, str]:
+        env = dict(os.environ, NST_SHARE_DRY_RUN="1", NST_SHARE_PORT="8765")
+        out = subprocess.run(["bash", str(REPO / "dev.sh"), "share"], env=env, capture_output=True, text=True,
+                             timeout=120, check=True).stdout
+        friends = re.search(r"Give friends.*?(http://\S+)", out)
+        owner = re.search(r"owner link.*?(http://\S+)", out)
+        assert friends and owner, out
+        return friends.group(1), owner.group(1)
+
+    friends, owner = lines()
+    match = re.fullmatch(r"http://([\d.]+):8765/\?owner=([\w-]{20,})", owner)
+    assert match, owner
+    assert friends == f"http://{match.group(1)}:8765/" and match.group(2) not in friends
+    assert lines()[1] != owner  # a new random token every start
