@@ -1,4 +1,4 @@
-"""Command line: ``python -m nst stylize | fast | score | sweep | compare | gallery | weights``.
+"""Command line: ``python -m nst stylize | fast | poster | score | sweep | compare | gallery | weights``.
 
 Bad input (missing file, not an image, bad flag value, weights unavailable) exits with
 code 2 and one line on stderr, never a traceback. Ctrl-C during ``stylize`` writes the best
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from nst.cli_poster import add_poster_command, cmd_poster
 from nst.cli_io import EXIT_INTERRUPTED, EXIT_USAGE, NetFactory, load_input, quiet_native_stderr, run_inputs
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--title", default="", help="title of the run in the gallery")
     add_quality_flag(stylize)
     add_fast_command(commands)
+    add_poster_command(commands)
 
     score = commands.add_parser("score", help="the canonical loss of any image (lower is better)")
     score.add_argument("--content", required=True)
@@ -125,6 +127,8 @@ def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = 
             return cmd_batch(args, factory, net_spec)
         if args.command == "fast":
             return cmd_fast(args)
+        if args.command == "poster":
+            return cmd_poster(args, factory)
         return _cmd_stylize(args, factory)
     except NSTError as error:
         print(f"error: {error}", file=sys.stderr)
