@@ -140,18 +140,26 @@ def check_photo_detail(source: PosterSource, args: argparse.Namespace, painted: 
 
 
 class _PosterProgress:
-    """One stderr line per finished tile (``nst.poster.PosterProgress``)."""
+    """One stderr line per finished tile (``nst.poster.PosterProgress``; the closing repeat is skipped)."""
+
+    def __init__(self) -> None:
+        self.last: tuple | None = None
 
     def __call__(self, p) -> None:
+        where = (p.scale_index, p.tile_index, p.fraction)
+        if where == self.last:
+            return
+        self.last = where
         eta = f"{p.eta:.0f} s" if p.eta is not None else "?"
         print(f"scale {p.scale_index + 1}/{p.n_scales} tile {p.tile_index + 1}/{p.n_tiles} {p.fraction:.0%} "
               f"elapsed {p.elapsed:.0f} s, remaining {eta}", file=sys.stderr, flush=True)
 
 
 def cmd_poster(args: argparse.Namespace, factory: NetFactory) -> int:
-    from nst.memory import GB
-    from nst.poster import plan_poster
-    from nst.print_output import crop_to_aspect
+    with quiet_native_stderr():  # planning imports TensorFlow (layers, precision): keep its start-up lines out
+        from nst.memory import GB
+        from nst.poster import plan_poster
+        from nst.print_output import crop_to_aspect
 
     started = time.perf_counter()
     output = check_output(args.output)
