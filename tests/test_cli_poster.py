@@ -105,3 +105,17 @@ def test_stop_keeps_the_tiles_painted_so_far(tiny_net, content_image, style_imag
     first, last = plan.scales[0].plan.tiles[0], plan.scales[0].plan.tiles[-1]
     assert np.abs(first.cut(result.image)[:48, :48] - 0.5).max() > 0.01  # the finished tile is kept
     assert np.allclose(last.cut(result.image)[-8:, -8:], 0.5)  # the rest is as it started
+
+
+def test_paper_flags_paint_the_sheet_or_the_picture_inside_it():
+    from argparse import Namespace
+
+    from nst.cli_poster import poster_target
+
+    flags = dict(size=None, paper="A4", dpi=150)
+    crop = poster_target(Namespace(fit="crop", **flags), (600, 600))
+    pad = poster_target(Namespace(fit="pad", **flags), (600, 600))
+    assert crop.painted == crop.sheet == (1754, 1240)
+    assert pad.painted == (1240, 1240) and pad.sheet == (1754, 1240)
+    portrait = poster_target(Namespace(fit="crop", **flags), (480, 640))
+    assert portrait.sheet == (1240, 1754)
