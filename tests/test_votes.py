@@ -166,3 +166,26 @@ def test_cli_votes_json_and_share_exports(store: Store, tmp_path: Path, capsys: 
     assert main(["gallery", "export", str(a), "-o", str(tmp_path / "png")]) == 0  # the old export still works
     assert list((tmp_path / "png").glob("*.png"))
     assert pool_of_run(store, a).key == "group:g0123456789" and report(store, pool_of_run(store, a))["runs"]
+
+
+def test_gallery_shows_the_leaderboard_with_intervals_agreement_and_downloads(store: Store) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    a, b, c = fill_group(store, scores=[1.0, 2.0, 3.0])
+    for voter in ("alice-1", "bobby-2"):
+        record_vote(store, voter, a, b, "left")
+        record_vote(store, voter, b, c, "left")
+    page = str(Path(__file__).resolve().parents[1] / "views" / "gallery_page.py")
+    for query in ({"run": str(b)}, {"group": "g0123456789"}):
+        at = AppTest.from_file(page, default_timeout=60)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception and not any("Something went wrong" in e.value for e in at.error)
+        assert any("Friends' votes" in e.label for e in at.expander)
+        tables = [t.value for t in at.dataframe]
+        board = next(t for t in tables if "90 % interval" in t.columns)
+        agree = next(t for t in tables if "τ" in t.columns)
+        assert list(board["run"]) == [f"#{a} run 0", f"#{b} run 1", f"#{c} run 2"]
+        assert list(board["votes"]) == [2, 4, 2] and all("…" in v for v in board["90 % interval"])
+        assert dict(zip(agree["measure"], agree["runs"]))["score (lower loss)"] == 3
