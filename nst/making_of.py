@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from nst.encode import to_uint8
 from nst.errors import NSTError
@@ -77,8 +77,8 @@ def sheet_png(cells: Sequence[tuple[np.ndarray, str, str]], *, cell: int = SHEET
     draw = ImageDraw.Draw(sheet)
     title_font, caption_font = _font(16), _font(13)
     for k, (picture, title, caption) in enumerate(cells):
-        image = Image.fromarray(_uint8(picture)).convert("RGB")
-        image.thumbnail((cell, cell), Image.Resampling.LANCZOS)
+        image = ImageOps.contain(Image.fromarray(_uint8(picture)).convert("RGB"), (cell, cell),
+                                 Image.Resampling.LANCZOS)
         x = 8 + (k % columns) * (cell + 8)
         y = 8 + (k // columns) * (cell + label + 8)
         sheet.paste(image, (x + (cell - image.width) // 2, y + (cell - image.height) // 2))
