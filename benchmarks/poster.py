@@ -67,7 +67,7 @@ def _params(quick: bool):
     return StyleParams(size=128 if quick else 512)
 
 
-def _poster_plan(args, run: np.ndarray):
+def poster_plan(args, run: np.ndarray):
     from nst.poster import plan_poster
     from nst.print_output import paper_for
 
@@ -112,7 +112,7 @@ def stage_poster(args) -> dict:
     from nst.print_output import save_print
 
     run = np.load(args.out / "run.npy")
-    plan = _poster_plan(args, run)
+    plan = poster_plan(args, run)
     print(plan.describe(), flush=True)
     photo, start = _cropped_inputs(plan, run)
 

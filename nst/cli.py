@@ -1,4 +1,4 @@
-"""Command line: ``python -m nst stylize | fast | score | sweep | compare | gallery | weights``.
+"""Command line: ``python -m nst stylize | fast | poster | score | sweep | compare | gallery | weights`` (``gallery votes`` and the sharing exports: nst.cli_votes).
 
 Bad input (missing file, not an image, bad flag value, weights unavailable) exits with
 code 2 and one line on stderr, never a traceback. Ctrl-C during ``stylize`` writes the best
@@ -15,7 +15,9 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from nst.cli_poster import add_poster_command, cmd_poster
 from nst.cli_io import EXIT_INTERRUPTED, EXIT_USAGE, NetFactory, load_input, quiet_native_stderr, run_inputs
+from nst.cli_votes import add_share_flags, add_votes_command, cmd_share_export, cmd_votes
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
 from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--title", default="", help="title of the run in the gallery")
     add_quality_flag(stylize)
     add_fast_command(commands)
+    add_poster_command(commands)
 
     score = commands.add_parser("score", help="the canonical loss of any image (lower is better)")
     score.add_argument("--content", required=True)
@@ -86,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true")
         if name == "export":
             sub.add_argument("-o", "--output-dir", default=".")
+            add_share_flags(sub)
+    add_votes_command(gallery_commands)
 
     weights = commands.add_parser("weights", help="find or fetch the VGG19 weights now and say from where")
     weights.add_argument("--weights")
@@ -125,6 +130,8 @@ def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = 
             return cmd_batch(args, factory, net_spec)
         if args.command == "fast":
             return cmd_fast(args)
+        if args.command == "poster":
+            return cmd_poster(args, factory)
         return _cmd_stylize(args, factory)
     except NSTError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -300,6 +307,10 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
             record = store.get_run(args.run_id)
             report = record.to_dict(history=False)
             print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
+        elif args.gallery_command == "votes":
+            return cmd_votes(args, store)
+        elif args.gallery_command == "export" and (args.animation or args.sheet):
+            return cmd_share_export(args, store)
         elif args.gallery_command == "export":
             path = store.export_run(args.run_id, Path(args.output_dir))
             print(json.dumps({"output": str(path)}) if args.json else path)

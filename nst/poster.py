@@ -104,7 +104,7 @@ def _scale_plan(width: int, height: int, steps: int, budget: int, precision: str
         return PosterScale(plan_tiles(width, height, max(width, height)), steps, whole)
     side = min(largest_tile(budget, width, height, precision, layers), max_tile)
     if side < 4 * overlap:
-        raise ParamsError(f"A {width} x {height} px poster does not fit in {gigabytes(budget)} even in tiles; "
+        raise ParamsError(f"The poster's {width} x {height} px scale does not fit in {gigabytes(budget)} even in tiles; "
                           "raise --memory-budget or choose a smaller paper or dpi.")
     plan = plan_tiles(width, height, side, overlap)
     return PosterScale(plan, steps, tiled_bytes(width, height, plan.tile_width, plan.tile_height, precision,

@@ -219,7 +219,8 @@ def _run(painter: _Painter, plan: PosterPlan, start_image: np.ndarray, folder: P
             target: PosterScale = plan.scales[index]
             if canvas.shape[:2] != (target.plan.height, target.plan.width):
                 canvas = resize_to(canvas, target.plan.width, target.plan.height)
-            canvas = painter.paint_scale(index, np.array(canvas, np.float32), tile_index if index == scale_index else 0)
+            canvas = np.array(canvas, np.float32)  # tiles are pasted into it: a Stop keeps the ones finished
+            canvas = painter.paint_scale(index, canvas, tile_index if index == scale_index else 0)
             seconds.append(time.perf_counter() - started)
     except _Stopped:
         status = "stopped"

@@ -46,3 +46,13 @@ def test_tiff_print_is_16_bit_with_dpi_profile_and_parameters(tmp_path):
         assert tif.pages[0].dtype == np.uint16 and 34675 in tif.pages[0].tags
     assert dpi == 300 and meta == {"params": {"size": 512}}
     assert np.abs(back - pixels).max() < 1e-4  # more levels than 8 bits could hold
+
+
+def test_the_detail_measure_does_not_pass_an_enlargement():
+    from benchmarks.poster_analysis import lanczos, laplacian_energy
+
+    rng = np.random.default_rng(0)
+    small = rng.uniform(0, 1, (32, 48, 3)).astype(np.float32)
+    enlarged = lanczos(small, 192, 128)
+    painted = np.clip(enlarged + rng.normal(0, 0.1, enlarged.shape).astype(np.float32), 0, 1)
+    assert laplacian_energy(painted) > 2 * laplacian_energy(enlarged)  # brushwork at the print size counts

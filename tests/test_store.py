@@ -414,7 +414,19 @@ def build_v2(data_dir: Path) -> dict:
     return expected
 
 
-OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2}
+def build_v3(data_dir: Path) -> dict:
+    """Version 3 (run_masks), as that release left it: no votes table."""
+    expected = build_v2(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("CREATE TABLE run_masks (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+                 "kind TEXT NOT NULL CHECK (kind IN ('style', 'detail')), "
+                 "sha256 TEXT NOT NULL REFERENCES images(sha256), PRIMARY KEY (run_id, kind))")
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    return expected
+
+
+OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3}
 
 
 def test_every_older_version_has_a_migration_test() -> None:

@@ -116,8 +116,26 @@ def _migrate_to_3(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _migrate_to_4(conn: sqlite3.Connection) -> None:
+    """Version 4: friends' blind votes on pairs of runs (nst.store.votes); idempotent, so steps may be reordered."""
+    _execute_script(conn, """
+        CREATE TABLE IF NOT EXISTS votes (
+            voter TEXT NOT NULL,
+            created REAL NOT NULL,
+            run_low INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            run_high INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            outcome TEXT NOT NULL CHECK (outcome IN ('low', 'high', 'tie')),
+            PRIMARY KEY (voter, run_low, run_high),
+            CHECK (run_low < run_high)
+        );
+        CREATE INDEX IF NOT EXISTS votes_high ON votes(run_high);
+        CREATE INDEX IF NOT EXISTS votes_voter ON votes(voter, created)
+    """)
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped step.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3,
+                                                                _migrate_to_4)
 MASK_KINDS = ("style", "detail")
 SCHEMA_VERSION = len(MIGRATIONS)
 

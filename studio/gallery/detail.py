@@ -12,6 +12,7 @@ from studio.gallery import model as g
 from studio import keys
 from studio.access import current_is_owner, refused
 from studio.gallery import nav
+from studio.gallery.votes import leaderboard, making_of_button
 from studio.gallery.compare import display_width, loss_curves
 
 
@@ -97,6 +98,7 @@ def _side(store: Store, record: RunRecord, output) -> None:
     st.download_button("Download PNG (with parameters)", lambda: png_bytes(output, png_metadata(record)),
                        file_name=f"run-{record.id}.png", mime="image/png", on_click="ignore", type="primary",
                        key="download", width="stretch")
+    making_of_button(store, record.id)
     if st.button("Re-run with these settings", key="rerun", width="stretch", icon=":material/replay:"):
         nav.rerun(record)
     if current_is_owner():
@@ -165,4 +167,5 @@ def detail_view(store: Store, run_id: int) -> None:
         _images(store, record, output)
     with side_col:
         _side(store, record, output)
+    leaderboard(store, record.id)
     _facts(record)

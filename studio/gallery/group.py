@@ -9,6 +9,7 @@ import streamlit as st
 from studio.gallery import model as g
 from nst.store import Store
 from studio.gallery import nav
+from studio.gallery.votes import leaderboard
 
 
 def _cell(run: Any, thumb: bytes | None, caption: str) -> None:
@@ -78,3 +79,4 @@ def group_view(store: Store, group_id: str) -> None:
         _method_row(runs, thumbs)
     else:
         _sweep_grid(runs, thumbs)
+    leaderboard(store, runs[0].id)

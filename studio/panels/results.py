@@ -9,6 +9,7 @@ from nst.comparison import comparison_image
 from nst.encode import from_uint8, png_bytes, to_uint8
 from nst.images import resize_long_side
 from nst.job import Job, JobView
+from nst.making_of import animation_bytes
 from nst.results import result_png_metadata
 from nst.units import format_seconds
 from studio import charts, controls, keys
@@ -62,6 +63,10 @@ def results_panel(job: Job, view: JobView) -> None:
         st.download_button("Download PNG (with parameters)", lambda: _png_for(view, view.result.image),
                            file_name=f"painting-{job.id[:8]}.png", mime="image/png", on_click="ignore",
                            type="primary", key=f"dl_{job.id}")
+        st.download_button("Download making-of (animated WebP)",
+                           lambda: animation_bytes([s.image for s in view.result.snapshots] + [view.result.image]),
+                           file_name=f"making-of-{job.id[:8]}.webp", mime="image/webp", on_click="ignore",
+                           key=f"making_of_{job.id}", icon=":material/animation:")
     with tab_timeline:
         _timeline(job, view)
     with tab_compare:
