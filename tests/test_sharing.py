@@ -164,3 +164,26 @@ def test_dev_sh_share_prints_the_friends_address_and_a_fresh_owner_link() -> Non
     assert match, owner
     assert friends == f"http://{match.group(1)}:8765/" and match.group(2) not in friends
     assert lines()[1] != owner  # a new random token every start
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_only_the_owner_can_reset_friends_votes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool) -> None:
+    from nst.store.votes import record_vote, votes_among
+    from vote_runs import fill_group
+
+    monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "gallery"))
+    if shared:
+        monkeypatch.setenv("NST_SHARE", "1")
+    else:
+        monkeypatch.delenv("NST_SHARE", raising=False)
+    with Store(tmp_path / "gallery") as store:
+        a, b, _ = fill_group(store, scores=[1.0, 2.0, 3.0])
+        record_vote(store, "alice-1", a, b, "left")
+    at = gallery_page(run=str(b))
+    assert not at.exception
+    resets = [x for x in at.button if (x.key or "").startswith("reset_votes_")]
+    assert bool(resets) == (not shared)
+    if resets:
+        resets[0].click().run()
+    with Store(tmp_path / "gallery") as store:
+        assert (votes_among(store) == []) == (not shared)
