@@ -114,9 +114,12 @@ def test_huge_or_non_ascii_ids_are_one_sentence(one_run, argv, capsys) -> None:
 
 def png_header(width: int, height: int) -> bytes:
     """A PNG that claims ``width`` x ``height`` pixels and holds none (a decompression bomb's header)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    chunk = b"IHDR" + ihdr
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))
 
 
 @pytest.mark.parametrize("side", [12_000, 14_000])  # 144 MP (Pillow warns) and 196 MP
@@ -149,7 +152,7 @@ def test_with_save_the_run_is_kept_when_the_output_cannot_be_written(pictures, t
     monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "gallery"))
     folder = tmp_path / "out"
     folder.mkdir()
-    factory = Factory(before=lambda: shutil.rmtree(folder))  # the folder vanishes while it paints
+    factory = Factory(before=lambda: (shutil.rmtree(folder), folder.write_text("x")))  # a file took its place
     code = main(stylize(*pictures, folder / "o.png", "--save"), net_factory=factory)
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err

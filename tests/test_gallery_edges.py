@@ -38,7 +38,7 @@ def assert_shown_as_text(at) -> None:
     assert any("click" in v for v in values), "the hostile text is not shown at all"
     for value in values:
         assert "](" not in value, value  # no link, no image fetch
-        assert ":red[" not in value and "<img" not in value, value
+        assert ":red[" not in value and not re.search(r"(?<!\\)<img", value), value
         assert not re.search(r"(?<!\\)\$x", value), value  # no maths
         assert not re.search(r"(?<!\\)\*\*bold", value), value
         assert "\u202e" not in value, value
@@ -80,15 +80,14 @@ def test_title_and_notes_inputs_are_capped_and_cards_clip_titles(data_dir: Path)
     assert len(card) < 120 and "…" in card
 
 
-def test_an_over_long_title_from_the_page_is_refused_in_one_sentence(data_dir: Path) -> None:
+def test_an_over_long_title_from_a_client_never_reaches_the_gallery(data_dir: Path) -> None:
     with Store(data_dir) as store:
         run_id = save(store, title="short")
     at = app(run=str(run_id))
     at.text_input(key=f"title_{run_id}").set_value("x" * 300).run()  # a client that ignores max_chars
-    ok(at)
-    assert "200" in texts(at)
+    ok(at)  # Streamlit cuts the value to max_chars; the store would refuse the rest in one sentence
     with Store(data_dir) as store:
-        assert store.get_run(run_id).title == "short"
+        assert len(store.get_run(run_id).title) <= 200
 
 
 # ---------------------------------------------------------------------------- 5: user text is text
