@@ -62,7 +62,7 @@ count_arg = _as_flag(lambda text: parse_run_id(text, "a number of runs"))
 title_arg = _as_flag(check_title)
 
 
-def input_file_problem(path: Path) -> str | None:
+def input_file_problem(path: Path, what: str = "a file") -> str | None:
     """One sentence saying why ``path`` is no readable input file, or None when it is a regular file."""
     try:
         info = path.stat()
@@ -75,7 +75,7 @@ def input_file_problem(path: Path) -> str | None:
             return f"{path} is a symlink loop (links that point at each other), not a file."
         return f"Cannot read {path}: {describe_os_error(error)}."
     if stat.S_ISDIR(info.st_mode):
-        return f"{path} is a folder, not a file."
+        return f"{path} is a folder, not {what}."
     if not stat.S_ISREG(info.st_mode):
         kind = "a pipe" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode) or \
             stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "a special file"

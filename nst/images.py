@@ -195,7 +195,7 @@ def _open_image(
 
 def _check_readable_path(path: Path, label: str) -> None:
     """Refuse paths that are missing, folders, pipes, devices or empty, before Pillow gives a vaguer error."""
-    problem = input_file_problem(path)
+    problem = input_file_problem(path, "an image file")
     if problem:
         raise ImageError(problem)
     try:
