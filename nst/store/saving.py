@@ -98,7 +98,8 @@ def _run_columns(result: Any, params: StyleParams, status: str, output: np.ndarr
 
 def _label_columns(labels: RunLabels) -> dict[str, Any]:
     """The ``runs`` columns the gallery shows a run by."""
-    return {"title": check_title(str(labels.title)), "notes": check_notes(str(labels.notes)), "favourite": int(bool(labels.favourite)),
+    return {"title": check_title(str(labels.title)), "notes": check_notes(str(labels.notes)),
+            "favourite": int(bool(labels.favourite)),
             "group_id": labels.group_id, "group_kind": labels.group_kind, "group_label": labels.group_label,
             "score": real_or_none(labels.score), "leakage": real_or_none(labels.leakage)}
 

@@ -138,7 +138,8 @@ def _run_facts(record: RunRecord) -> None:
                     {"term": "leakage (lower = cleaner flat areas)", "value": g.format_value(record.leakage)}],
                  hide_index=True, width="stretch")
     st.subheader("Inputs")
-    st.caption(f"Content: {plain(record.content_name or record.content_sha256[:8])} · styles: {plain(g.style_names(record))}"
+    st.caption(f"Content: {plain(record.content_name or record.content_sha256[:8])} · "
+               f"styles: {plain(g.style_names(record))}"
                + (f" (blend {g.format_value(list(record.blend))})" if len(record.styles) > 1 else ""))
     if record.notes:
         st.caption(f"Notes: {plain(record.notes)}")

@@ -36,7 +36,8 @@ def _compare_button(runs: list[Any]) -> None:
 def _method_row(runs: list[Any], thumbs: dict[int, bytes]) -> None:
     first = runs[0]
     nav.header(":material/compare: Method comparison")
-    st.caption(f"{plain(g.style_names(first))} on {plain(first.content_name or 'photo')} · {g.format_date(first.created)} · "
+    st.caption(f"{plain(g.style_names(first))} on {plain(first.content_name or 'photo')} · "
+               f"{g.format_date(first.created)} · "
                "score = loss under this studio's objective, lower is better · " + g.LEAKAGE_NOTE)
     _compare_button(runs)
     best = min((r.score for r in runs if r.score is not None), default=None)
