@@ -150,7 +150,7 @@ def check_photo_detail(source: PosterSource, args: argparse.Namespace, painted: 
           "its detail is enlarged.", file=sys.stderr)
 
 
-class _PosterProgress:
+class PosterProgressLines:
     """One stderr line per finished tile (``nst.poster.PosterProgress``; the closing repeat is skipped)."""
 
     def __init__(self) -> None:
@@ -234,7 +234,7 @@ def _paint_stoppable(plan, content, source: PosterSource, start, net, paint_post
         previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
     try:
         return paint_poster(plan, content, source.styles, start, source.params, net=net, control=control,
-                            on_progress=_PosterProgress(), resume_dir=progress)
+                            on_progress=PosterProgressLines(), resume_dir=progress)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)

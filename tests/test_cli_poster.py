@@ -152,7 +152,7 @@ def test_the_same_command_continues_a_killed_poster_and_cleans_up(files, tmp_pat
 
     out = tmp_path / "poster.tiff"
     args = poster_args(files, out, "--size", "160", "--json")
-    original = cli_poster._PosterProgress.__call__
+    original = cli_poster.PosterProgressLines.__call__
 
     def killed_after_first_tile(self, p):
         original(self, p)
@@ -163,11 +163,11 @@ def test_the_same_command_continues_a_killed_poster_and_cleans_up(files, tmp_pat
     small_tiles = nst.poster.plan_poster  # a tiny poster in several tiles, so there is a "last finished tile"
     monkeypatch.setattr(nst.poster, "plan_poster", lambda *a, **k: small_tiles(*a, **k, steps=(3,), max_tile=96,
                                                                                overlap=16))
-    monkeypatch.setattr(cli_poster._PosterProgress, "__call__", killed_after_first_tile)
+    monkeypatch.setattr(cli_poster.PosterProgressLines, "__call__", killed_after_first_tile)
     with pytest.raises(SystemExit):
         main(args, **TINY)
     assert not out.exists() and (tmp_path / "poster.tiff.progress" / "state.json").is_file()
-    monkeypatch.setattr(cli_poster._PosterProgress, "__call__", original)
+    monkeypatch.setattr(cli_poster.PosterProgressLines, "__call__", original)
     capsys.readouterr()
     assert main(args, **TINY) == 0
     captured = capsys.readouterr()
