@@ -184,13 +184,14 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
 
         detail_mask = load_mask(args.detail_mask)
     with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
-        from nst.engine import stylize
+        from nst.big_stylize import stylize_any_size
+        from nst.cli_poster import PosterProgressLines
 
         net = factory(args.weights)
     print(f"{net.description}", file=sys.stderr)
     progress = _ProgressBar(args.snapshots)
-    result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image, mask=mask,
-                     detail_mask=detail_mask)
+    result = stylize_any_size(content, styles, params, net=net, on_event=progress, on_grow=PosterProgressLines(),
+                              init_image=init_image, mask=mask, detail_mask=detail_mask)
     progress.close()
     run_id = _save_run(args, result, (content, styles, params), net, (mask, detail_mask)) if args.save else None
     try:
