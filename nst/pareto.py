@@ -11,13 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-# measure -> (label, higher_is_better); the scorecard's measures (nst.scorecard)
-MEASURES: dict[str, tuple[str, bool]] = {
-    "structure": ("keeps more of the photo", True),
-    "style_gap": ("is closer to the painting", False),
-    "colour_gap": ("has the painting's colours more", False),
-    "copied": ("copies less of the painting", False),
-}
+from nst.scorecard_measures import MEASURES
+
 SAME = 0.01  # measures closer than this count as equal in a reason ("at the same style gap")
 
 
@@ -29,7 +24,7 @@ class ParetoMark:
 
 
 def _better_or_equal(a: Mapping[str, float], b: Mapping[str, float], measure: str) -> bool:
-    higher = MEASURES[measure][1]
+    higher = MEASURES[measure].higher_is_better
     return a[measure] >= b[measure] if higher else a[measure] <= b[measure]
 
 
@@ -45,7 +40,7 @@ def _advantage(a: Mapping[str, float], b: Mapping[str, float], b_id: int, measur
     win = max(wins, key=lambda m: abs(a[m] - b[m]))
     level = [m for m in measures if m != win and abs(a[m] - b[m]) < SAME]
     at = f" at the same {level[0].replace('_', ' ')}" if level else ""
-    return f"{MEASURES[win][0]} than #{b_id}{at}"
+    return f"{MEASURES[win].better} than #{b_id}{at}"
 
 
 def pareto_marks(cards: Mapping[int, Mapping[str, float]]) -> list[ParetoMark]:
