@@ -21,7 +21,7 @@ from nst.cli_votes import add_share_flags, add_votes_command, cmd_share_export, 
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
 from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
-from nst.results import RunLabels, RunToSave, result_png_metadata
+from nst.run_types import RunLabels, RunToSave, result_png_metadata
 
 class _OneLineParser(argparse.ArgumentParser):
     """argparse prints usage + message on errors; we want one actionable line."""
@@ -197,7 +197,7 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
         score = score_result(result, content, styles, net)  # like the studio's, so the gallery compares them
         with Store() as store:
             inputs = run_inputs(args, content, styles, params, masks={"style": mask, "detail": detail_mask})
-            labels = RunLabels(title=args.title, score=score, leakage=result.leakage.get("leakage"))
+            labels = RunLabels(title=args.title, score=score, leakage=result.leakage.leakage if result.leakage else None)
             run_id = store.save(RunToSave(result, inputs, labels))
         print(f"saved as run {run_id}", file=sys.stderr)
     seconds = time.perf_counter() - started
@@ -208,7 +208,7 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
             "output": str(output), "width": result.size[0], "height": result.size[1],
             "seconds": round(seconds, 3), "steps": result.steps, "status": result.status,
             "message": result.message, "losses": result.losses.to_dict(),
-            "trace_seconds": result.trace_seconds, "device": result.device, "leakage": result.leakage,
+            "trace_seconds": result.trace_seconds, "device": result.device, "leakage": result.leakage.to_dict() if result.leakage else {},
             "params": result.params.to_dict(), "run_id": run_id,
         }))
     return EXIT_INTERRUPTED if result.interrupted else 0

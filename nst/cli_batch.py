@@ -13,7 +13,7 @@ from pathlib import Path
 from nst.cli_io import EXIT_INTERRUPTED, NetFactory, load_input, quiet_native_stderr, run_inputs
 from nst.flags import parse_blend
 from nst.params import StyleParams
-from nst.results import RunLabels, RunToSave, result_png_metadata
+from nst.run_types import RunLabels, RunToSave, result_png_metadata
 
 
 def batch_items(args: argparse.Namespace) -> list:
@@ -118,7 +118,7 @@ class _BatchKeeper:
             row["output"] = str(path)
         if self.store is not None:
             labels = RunLabels(title=item.label, group_id=self.group_id, group_kind=args.command,
-                               group_label=item.label, score=score, leakage=(result.leakage or {}).get("leakage"))
+                               group_label=item.label, score=score, leakage=result.leakage.leakage if result.leakage else None)
             row["run_id"] = self.store.save(RunToSave(result, run_inputs(args, self.content, self.styles,
                                                                           item.params), labels))
         self.rows.append(row)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, Literal, NamedTuple, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -35,8 +35,8 @@ from nst.model import FeatureNet, get_feature_net
 from nst.optim import minimize_box
 from nst.precision import resolve_precision
 from nst.params import StyleParams
-from nst.results import history_row
-from nst.run_types import LossTerms, ProgressEvent, RunControl, Snapshot, StyleResult, Weights
+from nst.run_types import (DIVERGED, FINISHED, STOPPED, EngineStatus, LossTerms, ProgressEvent, RunControl, Snapshot,
+                           StyleResult, Weights, history_row)
 
 SNAPSHOT_SECONDS = 2.0  # a snapshot at least this often, however slow the steps
 LBFGS_MEMORY = 10  # (s, y) pairs L-BFGS remembers (docs/speed.md)
@@ -259,7 +259,7 @@ class _Run:
         return x
 
     def _emit(self, kind: str, losses: LossTerms | None = None, image: np.ndarray | None = None,
-              status: str = "") -> None:
+              status: EngineStatus | Literal[""] = "") -> None:
         elapsed = time.perf_counter() - self.start
         eta = elapsed * (self.total_work - self.done_work) / self.done_work if self.done_work else None
         width, height = self.dims[self.scale_index]
@@ -271,18 +271,19 @@ class _Run:
 
     # -- the loop --
     def execute(self) -> StyleResult:
-        status, message, interrupted = "finished", "", False
+        status: EngineStatus = FINISHED
+        message, interrupted = "", False
         self.objective.set_weights(self.weights)
         previous: np.ndarray | None = None
         try:
             for self.scale_index, (width, height) in enumerate(self.dims):
                 previous = self._run_scale(width, height, previous)
         except _Cancelled:
-            status, message = "stopped", "Stopped; kept the best image so far."
+            status, message = STOPPED, "Stopped; kept the best image so far."
         except KeyboardInterrupt:
-            status, message, interrupted = "stopped", "Interrupted; kept the best image so far.", True
+            status, message, interrupted = STOPPED, "Interrupted; kept the best image so far.", True
         except _Diverged:
-            status = "diverged"
+            status = DIVERGED
             message = "The loss became infinite or NaN, so the run stopped; kept the best image before that."
         return self._result(status, message, interrupted)
 
@@ -426,7 +427,7 @@ class _Run:
             seconds=seconds, losses=terms, history=self.history, snapshots=self.snapshots,
             weight_changes=self.weight_changes, trace_seconds=self.trace_seconds,
             params=self.params, weights_id=self.objective.net.weights_id, device=compute_device(),
-            leakage=leakage(image, self.content).to_dict(), interrupted=interrupted,
+            leakage=leakage(image, self.content), interrupted=interrupted,
             precision=self.objective.precision, optimizer_stats=dict(self.optimizer_stats),
         )
 

@@ -17,21 +17,12 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from nst.run_types import ProgressEvent, RunControl, Snapshot, StyleResult
 from nst.params import StyleParams
-from nst.results import history_row
+from nst.run_types import (ACTIVE_STATUSES, DONE_STATUSES, QUEUED, RUNNING, STOPPED, JobStatus,
+                           ProgressEvent, RunControl, RunStatus, Snapshot, StyleResult, history_row)
 
 if TYPE_CHECKING:
     from nst.jobs import JobRunner
-
-# job statuses
-QUEUED = "queued"
-RUNNING = "running"
-FINISHED = "finished"
-STOPPED = "stopped"
-FAILED = "failed"
-ACTIVE_STATUSES = frozenset({QUEUED, RUNNING})
-DONE_STATUSES = frozenset({FINISHED, STOPPED, FAILED})
 
 RATE_WINDOW = 8  # steps over which iterations per second are measured
 
@@ -43,7 +34,7 @@ class JobView:
     """A consistent copy of a job's state at one moment, for drawing."""
 
     id: str
-    status: str  # queued | running | finished | stopped | failed
+    status: JobStatus
     phase: str  # what it is doing now, in words: "waiting in the queue", "loading the model", ...
     queue_position: int | None  # 1, 2, ... while queued; None otherwise
     message: str  # the run's closing message (also set for failures)
@@ -133,7 +124,7 @@ class Job:
         self._done = threading.Event()
         self._runner: JobRunner | None = None
         # state, guarded by self._cond
-        self._status = QUEUED
+        self._status: JobStatus = QUEUED
         self._phase = "waiting in the queue"
         self._message = ""
         self._step = 0
@@ -183,7 +174,7 @@ class Job:
             )
 
     @property
-    def status(self) -> str:
+    def status(self) -> JobStatus:
         with self._cond:
             return self._status
 
@@ -243,7 +234,7 @@ class Job:
         last = self._history[-1]
         return last["step"] / last["elapsed"] if last["elapsed"] > 0 else None
 
-    def _set_phase(self, status: str, phase: str) -> None:
+    def _set_phase(self, status: JobStatus, phase: str) -> None:
         with self._cond:
             self._status, self._phase = status, phase
             if status == RUNNING and self._started_clock is None:
@@ -296,12 +287,12 @@ class Job:
                 self._batch_results.append((label, result, run_id))
             self._cond.notify_all()
 
-    def _finish(self, status: str, message: str, result: StyleResult | None) -> None:
+    def _finish(self, status: RunStatus, message: str, result: StyleResult | None) -> None:
         with self._cond:
             if self._status in DONE_STATUSES:
                 return
             self._status, self._message, self._result = status, message, result
-            self._phase = {FINISHED: "finished", STOPPED: "stopped", FAILED: "failed"}[status]
+            self._phase = status
             self._finished_at = self._clock()
             if result is not None:
                 # the engine's own record is complete; prefer it to what the events gave us

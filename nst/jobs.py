@@ -31,10 +31,10 @@ from typing import Any, Callable
 
 from nst.engine import stylize
 from nst.errors import ModelUnavailable, NSTError
-from nst.job import FAILED, FINISHED, RUNNING, STOPPED, Clock, Job
+from nst.job import Clock, Job
 from nst.params import StyleParams
-from nst.results import RunInputs, RunLabels, RunToSave, run_status
-from nst.run_types import ProgressEvent, StyleResult
+from nst.run_types import (FAILED, FINISHED, RUNNING, STOPPED, ProgressEvent, RunInputs, RunLabels, RunToSave,
+                           StyleResult, run_status)
 
 log = logging.getLogger("nst")
 
@@ -411,7 +411,7 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
         store = (store_factory or Store)()
         return store.save(RunToSave(result, job_inputs(job, result), RunLabels(
             group_id=job.group_id, group_kind=job.group_kind, group_label=group_label, score=score,
-            leakage=(getattr(result, "leakage", None) or {}).get("leakage"))))
+            leakage=result.leakage.leakage if result.leakage else None)))
 
     return save
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from nst.errors import ModelUnavailable
-from nst.job import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, Job
+from nst.job import Job
+from nst.run_types import FAILED, FINISHED, QUEUED, RUNNING, STOPPED
 from nst.jobs import MODEL_READY, MODEL_UNAVAILABLE, JobRunner
 from nst.units import format_seconds
 from nst.params import StyleParams

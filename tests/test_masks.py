@@ -84,8 +84,8 @@ def test_full_black_mask_keeps_the_photo(tiny_net, half_flat, style_image):
 def test_protecting_flat_areas_halves_leakage_and_keeps_painting_elsewhere(tiny_net, half_flat, style_image):
     plain = stylize(half_flat, [style_image], PARAMS, net=tiny_net)
     protected = stylize(half_flat, [style_image], PARAMS.replace(protect_flat=1.0), net=tiny_net)
-    assert protected.leakage["leakage"] <= 0.5 * plain.leakage["leakage"]
-    assert protected.leakage["detail_elsewhere"] >= 0.7 * plain.leakage["detail_elsewhere"]
+    assert protected.leakage.leakage <= 0.5 * plain.leakage.leakage
+    assert protected.leakage.detail_elsewhere >= 0.7 * plain.leakage.detail_elsewhere
 
 
 def test_params_validate_mask_settings():

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from nst.batch import sweep_items
-from nst.job import FAILED, FINISHED, STOPPED, Job
+from nst.job import Job
+from nst.run_types import FAILED, FINISHED, STOPPED
 from nst.jobs import MODEL_READY, MODEL_UNAVAILABLE, JobRunner
 from nst.model import tiny_feature_net_for_tests
 from nst.params import StyleParams

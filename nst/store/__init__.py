@@ -23,7 +23,7 @@ The package, one idea a module: ``schema`` (forward migrations), ``db`` (connect
 ``files`` (content-addressed image files), ``saving`` (a run in, all or nothing), ``reading``
 (one run out), ``listing`` (pages, counts, filters), ``upkeep`` (edits, deletion, orphan
 cleanup), ``export``, ``records`` (what comes back) and ``core`` (the :class:`Store` itself).
-A run to save is a :class:`nst.results.RunToSave` (``Store.save``). Nothing here imports TensorFlow or Streamlit.
+A run to save is a :class:`nst.run_types.RunToSave` (``Store.save``). Nothing here imports TensorFlow or Streamlit.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from nst.params import StyleParams
+from nst.run_types import RunStatus
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class RunSummary:
     id: int
     created: float  # unix seconds
     title: str
-    status: str
+    status: RunStatus
     favourite: bool
     content_weight: float
     style_weight: float
@@ -76,7 +77,7 @@ class RunRecord:
     title: str
     notes: str
     favourite: bool
-    status: str  # finished | stopped | failed  (the engine's "diverged" is stored as failed)
+    status: RunStatus  # the engine's "diverged" is stored as failed
     message: str
     params: StyleParams
     losses: dict[str, float]  # total, content, style, tv (NaN if never finite)

@@ -7,6 +7,7 @@ import streamlit as st
 from nst.comparison import comparison_image, fit_height
 from nst.encode import png_bytes
 from nst.errors import StoreError
+from nst.run_types import FINISHED
 from nst.store import RunRecord, Store, png_metadata
 from studio.gallery import model as g
 from studio import keys
@@ -159,7 +160,7 @@ def detail_view(store: Store, run_id: int) -> None:
     st.caption(f"#{record.id} · {g.format_date(record.created)} · {record.status} · {record.width}×{record.height} px"
                f" · {record.steps} steps in {g.format_seconds(record.seconds)}{it_s} · {record.device}"
                + (f" · part of a {record.group_kind} ({record.group_label})" if record.group_id else ""))
-    if record.status != "finished" and record.message:
+    if record.status != FINISHED and record.message:
         st.warning(record.message)
     image_col, side_col = st.columns([3, 2], gap="large")
     output = store.output_image(record.id)

@@ -8,6 +8,7 @@ import streamlit as st
 from nst.encode import jpeg_bytes, to_uint8
 from nst.images import resize_long_side
 from nst.job import Job, JobView
+from nst.run_types import QUEUED
 from studio import charts, controls, keys, runtime
 from studio.session import memo
 
@@ -16,7 +17,7 @@ CHART_SECONDS = 2.0  # loss curves
 
 
 def _draw(job: Job, view: JobView) -> None:
-    if view.status == "queued":
+    if view.status == QUEUED:
         st.info(f"Waiting in the queue: position {view.queue_position or 1}. Another session's painting is using "
                 "the CPU; yours starts as soon as it is done.", icon=":material/hourglass_top:")
     elif view.step == 0:
