@@ -2,6 +2,8 @@
 
 A :class:`~nst.job.Job` (nst/job.py) is one ``stylize()`` call with its
 inputs, a RunControl and a lock-protected state; the page draws its :class:`~nst.job.JobView`.
+The runner is the job's :class:`~nst.job.JobQueue` and drives it only through its public
+methods; nst/job.py never imports this module.
 
 A :class:`JobRunner` owns one worker thread, so on a small machine only one painting
 uses the CPU at a time; other jobs wait in a FIFO queue and know their position. It
@@ -162,7 +164,7 @@ class JobRunner:
         with self._lock:
             if self._closed:
                 raise RuntimeError("this JobRunner has been shut down")
-            job._runner = self
+            job.attach(self)
             self._jobs[job.id] = job
             self._pending.append(job)
             self._prune()
@@ -219,7 +221,8 @@ class JobRunner:
             self._remote.shutdown()
 
     # ---- internals ------------------------------------------------------------------
-    def _dequeue(self, job: Job) -> bool:
+    def dequeue(self, job: Job) -> bool:
+        """Take a waiting job out of the queue (True), or say it is not waiting (False)."""
         with self._lock:
             if job in self._pending:
                 self._pending.remove(job)
@@ -237,8 +240,8 @@ class JobRunner:
             worker.start()
 
     def _prune(self) -> None:
-        done = [j for j in self._jobs.values() if j._done.is_set()]
-        done.sort(key=lambda j: j._finished_at or 0.0)
+        done = [j for j in self._jobs.values() if j.finished]
+        done.sort(key=lambda j: j.finished_at or 0.0)
         for job in done[: max(0, len(done) - self._keep_done)]:
             del self._jobs[job.id]
 
@@ -261,13 +264,13 @@ class JobRunner:
 
     def _run(self, job: Job) -> None:
         if job.control.cancelled:
-            job._finish(STOPPED, job._stop_reason or "Stopped before it started.", None)
+            job.finish(STOPPED, job.stop_reason or "Stopped before it started.", None)
             return
         try:
             if self._net is None:
-                job._set_phase(RUNNING, "loading the VGG19 model (first run in this server process)")
+                job.set_phase(RUNNING, "loading the VGG19 model (first run in this server process)")
             net = self.net()
-            job._set_phase(RUNNING, "preparing (the first run at a new size compiles the step)"
+            job.set_phase(RUNNING, "preparing (the first run at a new size compiles the step)"
                            if self._remote is None else "on the Ray cluster (a worker's first run at a new "
                                                         "size compiles the step)")
             if job.items:
@@ -276,23 +279,23 @@ class JobRunner:
             score = None
             if self._remote is None:
                 result = stylize(job.content, job.styles, job.params, net=net, control=job.control,
-                                 on_event=job._on_event, init_image=job.init_image, mask=job.mask,
+                                 on_event=job.record_event, init_image=job.init_image, mask=job.mask,
                                  detail_mask=job.detail_mask)
             else:  # the worker scores it too, with its network
-                painted = self._remote.paint(job, job._on_event, score=self._save_result is not None)
+                painted = self._remote.paint(job, job.record_event, score=self._save_result is not None)
                 result, score = painted.result, painted.score
             self._save(job, result, net, job.params, None, score=score)
         except NSTError as error:  # ModelUnavailable, ParamsError, ImageError: one sentence for the user
-            job._finish(FAILED, str(error), None)
+            job.finish(FAILED, str(error), None)
             return
         except Exception as error:  # never a traceback on the page; the server log has it
             log.exception("job %s failed", job.id[:8])
-            job._finish(FAILED, f"The run failed unexpectedly ({type(error).__name__}: {error}).", None)
+            job.finish(FAILED, f"The run failed unexpectedly ({type(error).__name__}: {error}).", None)
             return
         message = result.message  # stopped, finished or failed (diverged): the best image is kept either way
-        if result.status == STOPPED and job._stop_reason:
-            message = job._stop_reason
-        job._finish(run_status(result.status), message, result)
+        if result.status == STOPPED and job.stop_reason:
+            message = job.stop_reason
+        job.finish(run_status(result.status), message, result)
 
     def _run_batch(self, job: Job, net: Any) -> None:
         """Every item of a batch in turn (``nst.batch.run_batch``); a stop keeps the current item
@@ -303,9 +306,9 @@ class JobRunner:
         from nst.batch import run_batch
 
         def on_event(index: int, event: ProgressEvent) -> None:
-            if index != job._item_index:
-                job._start_item(index)
-            job._on_event(event)
+            if index != job.item_index:
+                job.start_item(index)
+            job.record_event(event)
 
         def on_result(item: Any, result: StyleResult) -> None:
             self._save(job, result, net, item.params, item.label)
@@ -316,10 +319,10 @@ class JobRunner:
         done = len(results)
         last = results[-1] if results else None
         if done == len(job.items) and not job.control.cancelled:
-            job._finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done.", last)
+            job.finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done.", last)
         else:
-            message = job._stop_reason or "Stopped"
-            job._finish(STOPPED, f"{message.rstrip('.')}: {done} of {len(job.items)} runs done "
+            message = job.stop_reason or "Stopped"
+            job.finish(STOPPED, f"{message.rstrip('.')}: {done} of {len(job.items)} runs done "
                                  "(the current one kept its best image; the rest were skipped).", last)
 
     def _run_batch_on_ray(self, job: Job) -> None:
@@ -330,7 +333,7 @@ class JobRunner:
         failures: list[str] = []
 
         def on_result(item: Any, output: Any) -> None:
-            job._start_item(job.items.index(item))
+            job.start_item(job.items.index(item))
             self._save(job, output.result, None, item.params, item.label, score=output.score)
 
         outputs, failed = run_batch_on_ray(job.items, job.content, job.styles, address=self._remote.address,
@@ -340,13 +343,13 @@ class JobRunner:
         last = outputs[-1].result if outputs else None
         done, total = len(outputs), len(job.items)
         if done == total:
-            job._finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done (on Ray).", last)
+            job.finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done (on Ray).", last)
         elif job.control.cancelled:
-            message = job._stop_reason or "Stopped"
-            job._finish(STOPPED, f"{message.rstrip('.')}: {done} of {total} runs done (the cells still painting "
+            message = job.stop_reason or "Stopped"
+            job.finish(STOPPED, f"{message.rstrip('.')}: {done} of {total} runs done (the cells still painting "
                                  "on the cluster were cancelled).", last)
         else:
-            job._finish(FAILED if not outputs else FINISHED,
+            job.finish(FAILED if not outputs else FINISHED,
                         f"{done} of {total} runs done; {' '.join(failures)}", last)
 
     def _save(self, job: Job, result: StyleResult, net: Any, params: StyleParams, label: str | None,
@@ -354,9 +357,9 @@ class JobRunner:
         """Score the run (unless a Ray worker did) and hand it to the gallery; a failure is one
         sentence, the result stays."""
         if self._save_result is None:
-            job._saved(label or "", result, None, None)
+            job.record_saved(label or "", result, None, None)
             return
-        job._set_phase(RUNNING, "scoring and saving to the gallery")
+        job.set_phase(RUNNING, "scoring and saving to the gallery")
         try:
             if score is None and net is not None and self._remote is None:
                 from nst.score import score_result
@@ -367,14 +370,14 @@ class JobRunner:
         try:
             run_id = self._save_result(job, result, score=score, group_label=label)
         except NSTError as error:  # StoreError: one sentence, the result stays in the session
-            job._saved(label or "", result, None, f"Not saved to the gallery: {error}")
+            job.record_saved(label or "", result, None, f"Not saved to the gallery: {error}")
             return
         except Exception as error:  # noqa: BLE001
             log.exception("saving job %s failed", job.id[:8])
-            job._saved(label or "", result, None,
+            job.record_saved(label or "", result, None,
                        f"Not saved to the gallery ({type(error).__name__}: {error}).")
             return
-        job._saved(label or "", result, int(run_id), None)
+        job.record_saved(label or "", result, int(run_id), None)
 
     def _watch(self) -> None:
         while True:

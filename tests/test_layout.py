@@ -26,10 +26,8 @@ LONG_FILES: dict[str, str] = {
 }
 LONG_FUNCTIONS: dict[str, str] = {
     "nst/cli.py:build_parser": "one flat list of argparse calls; " + TO_SPLIT,
-    "nst/job.py:Job.__init__": "eleven run inputs as separate arguments; " + TO_SPLIT + " (one RunInputs value)",
 }
 KNOWN_CYCLES: dict[tuple[str, ...], str] = {
-    ("nst.job", "nst.jobs"): "job and jobs reach into each other; " + TO_SPLIT + " (one concept, one module)",
     ("nst.store", "nst.store.core", "nst.store.export"): "the store as a plain class is issue #18's; " + TO_SPLIT,
 }
 
