@@ -30,12 +30,11 @@ import time
 from collections import deque
 from typing import Any, Callable
 
-
-from nst.engine import stylize
+from nst.backends import Backend, InProcessBackend, Painted, PaintedJob
 from nst.errors import ModelUnavailable, NSTError
 from nst.job import Clock, Job
 from nst.params import StyleParams
-from nst.run_types import (FAILED, FINISHED, RUNNING, STOPPED, ProgressEvent, RunInputs, RunLabels, RunToSave,
+from nst.run_types import (FAILED, FINISHED, RUNNING, STOPPED, RunInputs, RunLabels, RunToSave,
                            StyleResult, run_status)
 
 log = logging.getLogger("nst")
@@ -62,19 +61,19 @@ class JobRunner:
 
         With ``NST_RAY_ADDRESS`` set, runs paint on a Ray cluster (``nst.remote_jobs``), several
         at a time; ``net_provider`` is then shipped to the workers (so it must be picklable)."""
-        self._remote_spec_error: str | None = None
-        self._remote = None
+        self._backend_error: str | None = None
+        backend: Backend | None = None
         try:
-            from nst.remote_jobs import pool_from_env
+            from nst.remote_jobs import backend_from_env
 
-            self._remote = pool_from_env(net_provider)
+            backend = backend_from_env(net_provider)
         except NSTError as error:  # a bad NST_RAY_ADDRESS: reported as the model's state, not raised
-            self._remote_spec_error = str(error)
-        if net_provider is None:
+            self._backend_error = str(error)
+        if backend is None:
             from nst.model import get_feature_net
 
-            net_provider = get_feature_net
-        self._net_provider = net_provider
+            backend = InProcessBackend(net_provider or get_feature_net)
+        self._backend: Backend = backend
         self._save_result = save_result
         self.abandon_after = abandon_after
         self._watchdog_interval = watchdog_interval
@@ -138,10 +137,9 @@ class JobRunner:
                 self._model_state = MODEL_LOADING
             started = time.perf_counter()
             try:
-                if self._remote_spec_error:
-                    raise ModelUnavailable(self._remote_spec_error)
-                # on Ray the network lives on the workers: this builds it there and says so
-                net = self._net_provider() if self._remote is None else self._remote.ready()
+                if self._backend_error:
+                    raise ModelUnavailable(self._backend_error)
+                net = self._backend.build_net()
             except NSTError as error:  # ModelUnavailable, or a ClusterError: one sentence either way
                 with self._lock:
                     self._model_state, self._model_message = MODEL_UNAVAILABLE, str(error)
@@ -217,8 +215,7 @@ class JobRunner:
             job.stop()
         for worker in list(self._workers):
             worker.join(timeout)
-        if self._remote is not None:
-            self._remote.shutdown()
+        self._backend.shutdown()
 
     # ---- internals ------------------------------------------------------------------
     def dequeue(self, job: Job) -> bool:
@@ -233,8 +230,7 @@ class JobRunner:
         """Under self._lock: one worker thread in-process; on Ray, one per run the cluster can paint
         at once (known once the pool is ready), started as the queue needs them."""
         self._workers = [w for w in self._workers if w.is_alive()]
-        slots = self._remote.slots() if self._remote is not None else 1
-        while len(self._workers) < min(slots, len(self._pending) + len(self._running)) and not self._closed:
+        while len(self._workers) < min(self._backend.slots(), len(self._pending) + len(self._running)) and not self._closed:
             worker = threading.Thread(target=self._work, name="nst-worker", daemon=True)
             self._workers.append(worker)
             worker.start()
@@ -270,21 +266,9 @@ class JobRunner:
             if self._net is None:
                 job.set_phase(RUNNING, "loading the VGG19 model (first run in this server process)")
             net = self.net()
-            job.set_phase(RUNNING, "preparing (the first run at a new size compiles the step)"
-                           if self._remote is None else "on the Ray cluster (a worker's first run at a new "
-                                                        "size compiles the step)")
-            if job.items:
-                self._run_batch(job, net)
-                return
-            score = None
-            if self._remote is None:
-                result = stylize(job.content, job.styles, job.params, net=net, control=job.control,
-                                 on_event=job.record_event, init_image=job.init_image, mask=job.mask,
-                                 detail_mask=job.detail_mask)
-            else:  # the worker scores it too, with its network
-                painted = self._remote.paint(job, job.record_event, score=self._save_result is not None)
-                result, score = painted.result, painted.score
-            self._save(job, result, net, job.params, None, score=score)
+            job.set_phase(RUNNING, self._backend.preparing)
+            painted = self._backend.paint(job, net, lambda item: self._save(job, item, net),
+                                          score=self._save_result is not None)
         except NSTError as error:  # ModelUnavailable, ParamsError, ImageError: one sentence for the user
             job.finish(FAILED, str(error), None)
             return
@@ -292,90 +276,55 @@ class JobRunner:
             log.exception("job %s failed", job.id[:8])
             job.finish(FAILED, f"The run failed unexpectedly ({type(error).__name__}: {error}).", None)
             return
+        if job.items:
+            self._finish_batch(job, painted)
+            return
+        result = painted.results[0]
         message = result.message  # stopped, finished or failed (diverged): the best image is kept either way
         if result.status == STOPPED and job.stop_reason:
             message = job.stop_reason
         job.finish(run_status(result.status), message, result)
 
-    def _run_batch(self, job: Job, net: Any) -> None:
-        """Every item of a batch in turn (``nst.batch.run_batch``); a stop keeps the current item
-        (it is saved) and skips the rest."""
-        if self._remote is not None:
-            self._run_batch_on_ray(job)
-            return
-        from nst.batch import run_batch
-
-        def on_event(index: int, event: ProgressEvent) -> None:
-            if index != job.item_index:
-                job.start_item(index)
-            job.record_event(event)
-
-        def on_result(item: Any, result: StyleResult) -> None:
-            self._save(job, result, net, item.params, item.label)
-
-        results = run_batch(job.items, job.content, job.styles, net=net, control=job.control,
-                            on_event=on_event, on_result=on_result, mask=job.mask,
-                            detail_mask=job.detail_mask)
-        done = len(results)
-        last = results[-1] if results else None
-        if done == len(job.items) and not job.control.cancelled:
-            job.finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done.", last)
-        else:
-            message = job.stop_reason or "Stopped"
-            job.finish(STOPPED, f"{message.rstrip('.')}: {done} of {len(job.items)} runs done "
-                                 "(the current one kept its best image; the rest were skipped).", last)
-
-    def _run_batch_on_ray(self, job: Job) -> None:
-        """Every item of a batch as a Ray task at once (``nst.remote``); this thread saves each as it
-        comes back. A stop cancels the cells not yet back; a cell whose worker died twice fails alone."""
-        from nst.remote import run_batch_on_ray
-
-        failures: list[str] = []
-
-        def on_result(item: Any, output: Any) -> None:
-            job.start_item(job.items.index(item))
-            self._save(job, output.result, None, item.params, item.label, score=output.score)
-
-        outputs, failed = run_batch_on_ray(job.items, job.content, job.styles, address=self._remote.address,
-                                           spec=self._remote.spec, control=job.control, on_result=on_result,
-                                           on_failure=lambda f: failures.append(f.message), mask=job.mask,
-                                           detail_mask=job.detail_mask)
-        last = outputs[-1].result if outputs else None
-        done, total = len(outputs), len(job.items)
-        if done == total:
-            job.finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done (on Ray).", last)
+    def _finish_batch(self, job: Job, painted: PaintedJob) -> None:
+        """A batch's closing words: all done, stopped (the current item kept, the rest skipped or
+        cancelled), or some items failed."""
+        last = painted.results[-1] if painted.results else None
+        done, total = len(painted.results), len(job.items)
+        if painted.complete:
+            job.finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done"
+                                 f"{self._backend.done_note}.", last)
         elif job.control.cancelled:
             message = job.stop_reason or "Stopped"
-            job.finish(STOPPED, f"{message.rstrip('.')}: {done} of {total} runs done (the cells still painting "
-                                 "on the cluster were cancelled).", last)
+            job.finish(STOPPED, f"{message.rstrip('.')}: {done} of {total} runs done "
+                                f"({self._backend.stop_note}).", last)
         else:
-            job.finish(FAILED if not outputs else FINISHED,
-                        f"{done} of {total} runs done; {' '.join(failures)}", last)
+            job.finish(FAILED if not painted.results else FINISHED,
+                       f"{done} of {total} runs done; {' '.join(painted.failures)}", last)
 
-    def _save(self, job: Job, result: StyleResult, net: Any, params: StyleParams, label: str | None,
-              score: float | None = None) -> None:
-        """Score the run (unless a Ray worker did) and hand it to the gallery; a failure is one
+    def _save(self, job: Job, painted: Painted, net: Any) -> None:
+        """Score the run (unless the backend's worker did) and hand it to the gallery; a failure is one
         sentence, the result stays."""
+        result, label, score = painted.result, painted.label, painted.score
         if self._save_result is None:
             job.record_saved(label or "", result, None, None)
             return
         job.set_phase(RUNNING, "scoring and saving to the gallery")
         try:
-            if score is None and net is not None and self._remote is None:
+            if score is None and self._backend.scores_here:
                 from nst.score import score_result
 
                 score = score_result(result, job.content, job.styles, net)
         except Exception:  # noqa: BLE001 - a run without a score is still worth keeping
             log.exception("scoring job %s failed", job.id[:8])
         try:
-            run_id = self._save_result(job, result, score=score, group_label=label)
+            run_id = self._save_result(job, result, score=score, group_label=label if job.items else None)
         except NSTError as error:  # StoreError: one sentence, the result stays in the session
             job.record_saved(label or "", result, None, f"Not saved to the gallery: {error}")
             return
         except Exception as error:  # noqa: BLE001
             log.exception("saving job %s failed", job.id[:8])
             job.record_saved(label or "", result, None,
-                       f"Not saved to the gallery ({type(error).__name__}: {error}).")
+                             f"Not saved to the gallery ({type(error).__name__}: {error}).")
             return
         job.record_saved(label or "", result, int(run_id), None)
 
