@@ -86,9 +86,10 @@ class InProcessBackend:
     def paint(self, job: Job, net: Any, on_painted: OnPainted, *, score: bool) -> PaintedJob:
         """Every item in turn (``nst.batch.run_batch``); a stop keeps the current item and skips the rest."""
         if not job.items:
-            result = stylize(job.content, job.styles, job.params, net=net, control=job.control,
-                             on_event=job.record_event, init_image=job.init_image, mask=job.mask,
-                             detail_mask=job.detail_mask)
+            inputs = job.inputs
+            result = stylize(inputs.content, inputs.styles, job.params, net=net, control=job.control,
+                             on_event=job.record_event, init_image=inputs.init_image, mask=inputs.style_mask,
+                             detail_mask=inputs.detail_mask)
             on_painted(Painted("", job.params, result))
             return PaintedJob([result], complete=True)
         from nst.batch import run_batch
@@ -98,9 +99,8 @@ class InProcessBackend:
                 job.start_item(index)
             job.record_event(event)
 
-        results = run_batch(job.items, job.content, job.styles, net=net, control=job.control, on_event=on_event,
-                            on_result=lambda item, result: on_painted(Painted(item.label, item.params, result)),
-                            mask=job.mask, detail_mask=job.detail_mask)
+        results = run_batch(job.items, job.inputs, net=net, control=job.control, on_event=on_event,
+                            on_result=lambda item, result: on_painted(Painted(item.label, item.params, result)))
         return PaintedJob(results, complete=len(results) == len(job.items) and not job.control.cancelled)
 
     def shutdown(self) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from nst.params import StyleParams
 from nst.run_types import (ACTIVE_STATUSES, DONE_STATUSES, QUEUED, RUNNING, STOPPED, JobStatus,
-                           ProgressEvent, RunControl, RunStatus, Snapshot, StyleResult, history_row)
+                           ProgressEvent, RunControl, RunInputs, RunStatus, Snapshot, StyleResult, history_row)
 
 RATE_WINDOW = 8  # steps over which iterations per second are measured
 
@@ -107,19 +107,17 @@ class Job:
         """``items`` (``nst.batch.BatchItem``s) makes this a batch: one queued job that paints every
         item in turn (``params`` defaults to the first item's); ``group_kind`` is "sweep" or "compare"."""
         self.id = secrets.token_hex(16)
-        self.content = np.asarray(content, np.float32)
-        self.styles = [np.asarray(s, np.float32) for s in styles]
+        self.inputs = RunInputs(
+            content=np.asarray(content, np.float32), styles=[np.asarray(s, np.float32) for s in styles],
+            content_name=content_name, style_names=tuple(style_names), init_image=init_image,
+            masks={"style": None if mask is None else np.asarray(mask, np.float32),
+                   "detail": None if detail_mask is None else np.asarray(detail_mask, np.float32)})
         self.items = list(items) if items else []
         if params is None:
             if not self.items:
                 raise ValueError("a Job needs params or batch items")
             params = self.items[0].params
         self.params = params
-        self.init_image = init_image
-        self.mask = None if mask is None else np.asarray(mask, np.float32)
-        self.detail_mask = None if detail_mask is None else np.asarray(detail_mask, np.float32)
-        self.content_name = content_name
-        self.style_names = tuple(style_names)
         self.group_kind = group_kind if self.items else None
         self.group_id: str | None = None
         if self.items:

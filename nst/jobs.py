@@ -33,8 +33,7 @@ from typing import Any, Callable
 from nst.backends import Backend, InProcessBackend, Painted, PaintedJob
 from nst.errors import ModelUnavailable, NSTError
 from nst.job import Clock, Job
-from nst.params import StyleParams
-from nst.run_types import (FAILED, FINISHED, RUNNING, STOPPED, RunInputs, RunLabels, RunToSave,
+from nst.run_types import (FAILED, FINISHED, RUNNING, STOPPED, RunLabels, RunToSave,
                            StyleResult, run_status)
 
 log = logging.getLogger("nst")
@@ -313,7 +312,7 @@ class JobRunner:
             if score is None and self._backend.scores_here:
                 from nst.score import score_result
 
-                score = score_result(result, job.content, job.styles, net)
+                score = score_result(result, job.inputs.content, job.inputs.styles, net)
         except Exception:  # noqa: BLE001 - a run without a score is still worth keeping
             log.exception("scoring job %s failed", job.id[:8])
         try:
@@ -343,13 +342,6 @@ class JobRunner:
 SaveResult = Callable[..., int]
 
 
-def job_inputs(job: Job, result: StyleResult) -> RunInputs:
-    """The pictures a job's run was made from, with its masks (kept with the run, so a re-run restores them)."""
-    blend = result.params.blend_weights(len(job.styles)) if isinstance(result.params, StyleParams) else ()
-    return RunInputs(content=job.content, styles=job.styles, blend=blend, content_name=job.content_name,
-                     style_names=job.style_names, masks={"style": job.mask, "detail": job.detail_mask})
-
-
 def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
     """A ``save_result`` for :class:`JobRunner` that writes to the gallery store.
 
@@ -361,7 +353,7 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
         from nst.store import Store
 
         store = (store_factory or Store)()
-        return store.save(RunToSave(result, job_inputs(job, result), RunLabels(
+        return store.save(RunToSave(result, job.inputs, RunLabels(  # masks kept, so a re-run restores them
             group_id=job.group_id, group_kind=job.group_kind, group_label=group_label, score=score,
             leakage=result.leakage.leakage if result.leakage else None)))
 
@@ -369,6 +361,6 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
 
 
 __all__ = [
-    "JobRunner", "job_inputs", "store_saver", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
+    "JobRunner", "store_saver", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
     "ABANDON_AFTER_SECONDS",
 ]

@@ -23,7 +23,6 @@ import os
 import threading
 from typing import Any, Callable
 
-import numpy as np
 
 from nst.errors import NSTError
 from nst.remote import CellOutput, NetSpec, connect, cpus_per_task, is_lost_cluster, lost_cluster_error
@@ -48,8 +47,8 @@ class StudioWorker:
 
         return worker_net(self._spec).description
 
-    def run(self, run_id: str, content: np.ndarray, styles: list, params: Any, init_image: np.ndarray | None,
-            mask: np.ndarray | None, detail_mask: np.ndarray | None, score: bool) -> CellOutput:
+    def run(self, run_id: str, inputs: Any, params: Any, score: bool) -> CellOutput:
+        """Paint one run of ``inputs`` (an ``nst.run_types.RunInputs``), scored when asked."""
         from nst import remote
         from nst.engine import stylize
         from nst.score import score_image
@@ -57,12 +56,13 @@ class StudioWorker:
         net = remote.worker_net(self._spec)
         control = self._control(run_id)
         try:
-            result = stylize(content, styles, params, net=net, control=control, init_image=init_image, mask=mask,
-                             detail_mask=detail_mask, on_event=lambda event: self._keep(run_id, event))
+            result = stylize(inputs.content, inputs.styles, params, net=net, control=control,
+                             init_image=inputs.init_image, mask=inputs.style_mask, detail_mask=inputs.detail_mask,
+                             on_event=lambda event: self._keep(run_id, event))
             value = None
             if score:
-                value = float(score_image(result.image, content, styles, net, size=params.size,
-                                          blend=list(params.blend_weights(len(styles)))).terms.total)
+                value = float(score_image(result.image, inputs.content, inputs.styles, net, size=params.size,
+                                          blend=list(params.blend_weights(len(inputs.styles)))).terms.total)
             return CellOutput(result, value, os.getpid(), remote._net_builds)
         finally:
             with self._lock:
@@ -152,8 +152,7 @@ class RemotePool:
         actor = self._checkout()
         run_id = f"{job.id}-{next(self._ids)}"
         try:
-            ref = actor.run.remote(run_id, job.content, job.styles, job.params, job.init_image, job.mask,
-                                   job.detail_mask, score)
+            ref = actor.run.remote(run_id, job.inputs, job.params, score)
             cancelled = False
             while True:
                 done, _ = ray.wait([ref], timeout=POLL_SECONDS)
@@ -273,10 +272,9 @@ class RayBackend:
             job.start_item(job.items.index(item))
             on_painted(Painted(item.label, item.params, output.result, output.score))
 
-        outputs, _ = run_batch_on_ray(job.items, job.content, job.styles, address=self.pool.address,
-                                      spec=self.pool.spec, control=job.control, on_result=on_result,
-                                      on_failure=lambda f: failures.append(f.message), mask=job.mask,
-                                      detail_mask=job.detail_mask)
+        outputs, _ = run_batch_on_ray(job.items, job.inputs, address=self.pool.address, spec=self.pool.spec,
+                                      control=job.control, on_result=on_result,
+                                      on_failure=lambda f: failures.append(f.message))
         return PaintedJob([o.result for o in outputs], complete=len(outputs) == len(job.items), failures=failures)
 
     def shutdown(self) -> None:

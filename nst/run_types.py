@@ -231,7 +231,8 @@ class RunOutcome(Protocol):
 
 @dataclass(frozen=True)
 class RunInputs:
-    """The pictures a run was made from, as the engine took them, and what they are called."""
+    """The pictures of a run (photo, paintings, masks, init image) and what they are called: the
+    one value batches, jobs and Ray workers hand to the engine, and the store keeps."""
 
     content: np.ndarray
     styles: Sequence[np.ndarray]
@@ -239,6 +240,15 @@ class RunInputs:
     content_name: str = ""
     style_names: Sequence[str] = ()
     masks: Mapping[str, np.ndarray | None] = field(default_factory=dict)  # "style" / "detail", H x W in [0, 1]
+    init_image: np.ndarray | None = None  # params.init == "image" starts here (not stored)
+
+    @property
+    def style_mask(self) -> np.ndarray | None:
+        return self.masks.get("style")
+
+    @property
+    def detail_mask(self) -> np.ndarray | None:
+        return self.masks.get("detail")
 
 
 @dataclass(frozen=True)

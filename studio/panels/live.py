@@ -33,7 +33,7 @@ def _draw(job: Job, view: JobView) -> None:
 
 
 def _content_preview(job: Job) -> np.ndarray:
-    return memo(keys.MEMO_CONTENT_PREVIEW, job.id, lambda: to_uint8(resize_long_side(job.content, 768)))
+    return memo(keys.MEMO_CONTENT_PREVIEW, job.id, lambda: to_uint8(resize_long_side(job.inputs.content, 768)))
 
 
 def live_image() -> None:

@@ -72,7 +72,7 @@ def results_panel(job: Job, view: JobView) -> None:
     with tab_compare:
         mode = st.radio("Compare", ["Wipe", "Blend"], horizontal=True, key=f"cmpmode_{job.id}")
         position = st.slider("← photo · painting →", 0, 100, 50, key=f"cmp_{job.id}")
-        st.image(comparison_image(job.content, view.result.image, mode, position), width="stretch")
+        st.image(comparison_image(job.inputs.content, view.result.image, mode, position), width="stretch")
     with tab_losses:
         if view.history:
             st.vega_lite_chart(spec=charts.job_chart(view, height=320), width="stretch")
