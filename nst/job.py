@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
@@ -98,20 +98,17 @@ class JobView:
 class Job:
     """One painting: inputs, a RunControl, and a lock-protected state the worker updates."""
 
-    def __init__(self, content: np.ndarray, styles: Sequence[np.ndarray], params: StyleParams | None = None, *,
-                 init_image: np.ndarray | None = None, owner: str | None = None,
-                 clock: Clock = time.monotonic, mask: np.ndarray | None = None,
-                 detail_mask: np.ndarray | None = None,
-                 content_name: str = "", style_names: Sequence[str] = (),
-                 items: Sequence[Any] | None = None, group_kind: str | None = None) -> None:
-        """``items`` (``nst.batch.BatchItem``s) makes this a batch: one queued job that paints every
+    def __init__(self, inputs: RunInputs, params: StyleParams | None = None, *, owner: str | None = None,
+                 clock: Clock = time.monotonic, items: Sequence[Any] | None = None,
+                 group_kind: str | None = None) -> None:
+        """``inputs``: the pictures, masks and init image, and their names. ``items`` (``nst.batch.BatchItem``s) makes this a batch: one queued job that paints every
         item in turn (``params`` defaults to the first item's); ``group_kind`` is "sweep" or "compare"."""
         self.id = secrets.token_hex(16)
-        self.inputs = RunInputs(
-            content=np.asarray(content, np.float32), styles=[np.asarray(s, np.float32) for s in styles],
-            content_name=content_name, style_names=tuple(style_names), init_image=init_image,
-            masks={"style": None if mask is None else np.asarray(mask, np.float32),
-                   "detail": None if detail_mask is None else np.asarray(detail_mask, np.float32)})
+        masks = {kind: inputs.masks.get(kind) for kind in ("style", "detail")}
+        self.inputs = replace(
+            inputs, content=np.asarray(inputs.content, np.float32), styles=[np.asarray(s, np.float32) for s in inputs.styles],
+            style_names=tuple(inputs.style_names),
+            masks={kind: None if m is None else np.asarray(m, np.float32) for kind, m in masks.items()})
         self.items = list(items) if items else []
         if params is None:
             if not self.items:

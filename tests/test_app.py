@@ -503,5 +503,5 @@ def test_a_rerun_restores_the_runs_masks(tiny_env):
     again.session_state[keys.RERUN_RUN_ID] = run_id
     _run_until(again, _model_ready, "the model")
     assert f"Using the masks of run {run_id}" in _texts(again.caption), _texts(again.warning) + _texts(again.info)
-    restored = again.session_state[keys.READY_INPUTS].mask
+    restored = again.session_state[keys.READY_INPUTS].run.style_mask
     assert restored is not None and restored[:, :32].max() == 0.0 and restored[:, 32:].min() == 1.0

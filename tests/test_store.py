@@ -398,7 +398,7 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
             opened.set_score(1, 0.5)
         new_id = save(opened, 9, masks={"style": np.full((12, 16), 0.5, np.float32)})  # takes new runs
         assert opened.get_run(new_id).group_id is None
-        assert opened.input_images(new_id).mask is not None
+        assert opened.input_images(new_id).style_mask is not None
         assert opened.integrity_check() == "ok"
     with Store(data_dir) as reopened:  # opening again is a no-op
         assert reopened.schema_version == SCHEMA_VERSION and reopened.count_runs() == (2 if expected else 1)
@@ -724,9 +724,9 @@ def test_a_runs_masks_are_kept_and_given_back_for_a_rerun(store: Store) -> None:
     with_masks = save(store, 1, masks={"style": mask, "detail": detail})
     without = save(store, 2)
     inputs = store.input_images(with_masks)
-    assert np.array_equal(inputs.mask, mask)
+    assert np.array_equal(inputs.style_mask, mask)
     assert np.allclose(inputs.detail_mask, detail, atol=1 / 255)
-    assert store.input_images(without).mask is None and store.input_images(without).detail_mask is None
+    assert store.input_images(without).style_mask is None and store.input_images(without).detail_mask is None
     files = image_files(store.data_dir)
     store.delete_run(with_masks)
     assert len(image_files(store.data_dir)) < len(files)  # the mask pictures went with their run
@@ -751,7 +751,7 @@ def test_save_keeps_every_field_of_a_run_to_save(store: Store) -> None:
            ("typed", True, "style_weight=1", 0.5, 0.25)
     assert typed.content_name == "photo.jpg" and [s.name for s in typed.styles] == ["starry.jpg"]
     inputs = store.input_images(typed.id)
-    assert inputs.mask is not None and inputs.detail_mask is None
+    assert inputs.style_mask is not None and inputs.detail_mask is None
     again = store.get_run(store.save(run))
     assert again.id != typed.id and again.output_sha256 == typed.output_sha256  # the same pixels, stored once
 

@@ -137,17 +137,6 @@ class StoredSnapshot:
 
 
 @dataclass(frozen=True)
-class InputImages:
-    content: np.ndarray  # float32 H x W x 3 in [0, 1]
-    styles: list[np.ndarray]
-    blend: tuple[float, ...]
-    content_name: str
-    style_names: tuple[str, ...]
-    mask: np.ndarray | None = None  # float32 H x W in [0, 1]: the style mask the run used (1 = stylise)
-    detail_mask: np.ndarray | None = None  # the detail mask it used (1 = keep detail)
-
-
-@dataclass(frozen=True)
 class StoredImage:
     """A distinct content or style image, for the gallery's filters."""
 
