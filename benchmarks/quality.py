@@ -138,13 +138,14 @@ def measure(image: np.ndarray, pair: Pair, net, size: int) -> dict[str, Any]:
 
 def run_pair(pair: Pair, preset: str, cfg: Config, net) -> dict[str, Any]:
     from nst.engine import stylize
+    from nst.run_types import RunInputs
     from nst.encode import save_png
 
     params = PRESETS[preset](cfg.size)
     if cfg.quick:
         params = params.replace(scales=2, iterations=6)
     started = time.perf_counter()
-    result = stylize(pair.photo_pixels, [pair.painting_pixels], params, net=net)
+    result = stylize(RunInputs(pair.photo_pixels, [pair.painting_pixels]), params, net=net)
     wall = time.perf_counter() - started
     save_png(cfg.out / "images" / f"{pair.key}__{preset}.png", result.image)
     row = {"pair": pair.key, "group": pair.group, "preset": preset, "seconds": round(wall, 2),

@@ -86,10 +86,7 @@ class InProcessBackend:
     def paint(self, job: Job, net: Any, on_painted: OnPainted, *, score: bool) -> PaintedJob:
         """Every item in turn (``nst.batch.run_batch``); a stop keeps the current item and skips the rest."""
         if not job.items:
-            inputs = job.inputs
-            result = stylize(inputs.content, inputs.styles, job.params, net=net, control=job.control,
-                             on_event=job.record_event, init_image=inputs.init_image, mask=inputs.style_mask,
-                             detail_mask=inputs.detail_mask)
+            result = stylize(job.inputs, job.params, net=net, control=job.control, on_event=job.record_event)
             on_painted(Painted("", job.params, result))
             return PaintedJob([result], complete=True)
         from nst.batch import run_batch

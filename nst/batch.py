@@ -94,8 +94,7 @@ def run_batch(items: Sequence[BatchItem], inputs: RunInputs, *,
     for index, item in enumerate(items):
         if control.cancelled:
             break
-        result = stylize(inputs.content, inputs.styles, item.params, net=net, control=control,
-                         mask=inputs.style_mask, detail_mask=inputs.detail_mask,
+        result = stylize(inputs, item.params, net=net, control=control,
                          on_event=(lambda event, i=index: on_event(i, event)) if on_event else None)
         results.append(result)
         if on_result:

@@ -21,7 +21,7 @@ from nst.cli_votes import add_share_flags, add_votes_command, cmd_share_export, 
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
 from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
-from nst.run_types import RunLabels, RunToSave, result_png_metadata
+from nst.run_types import RunInputs, RunLabels, RunToSave, result_png_metadata
 
 class _OneLineParser(argparse.ArgumentParser):
     """argparse prints usage + message on errors; we want one actionable line."""
@@ -184,8 +184,8 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
         net = factory(args.weights)
     print(f"{net.description}", file=sys.stderr)
     progress = _ProgressBar(args.snapshots)
-    result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image, mask=mask,
-                     detail_mask=detail_mask)
+    inputs = RunInputs(content, styles, masks={"style": mask, "detail": detail_mask}, init_image=init_image)
+    result = stylize(inputs, params, net=net, on_event=progress)
     progress.close()
     save_png(output, result.image, metadata=result_png_metadata(result))
     run_id = None

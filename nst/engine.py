@@ -36,7 +36,7 @@ from nst.optim import minimize_box
 from nst.precision import resolve_precision
 from nst.params import StyleParams
 from nst.run_types import (DIVERGED, FINISHED, STOPPED, EngineStatus, LossTerms, ProgressEvent, RunControl, Snapshot,
-                           StyleResult, Weights, history_row)
+                           RunInputs, StyleResult, Weights, history_row)
 
 SNAPSHOT_SECONDS = 2.0  # a snapshot at least this often, however slow the steps
 LBFGS_MEMORY = 10  # (s, y) pairs L-BFGS remembers (docs/speed.md)
@@ -150,58 +150,52 @@ class _Restart(Exception):
 
 
 def stylize(
-    content: np.ndarray,
-    styles: Sequence[np.ndarray],
+    inputs: RunInputs,
     params: StyleParams = StyleParams(),
     *,
     net: FeatureNet | None = None,
     control: RunControl | None = None,
     on_event: Callable[[ProgressEvent], None] | None = None,
-    init_image: np.ndarray | None = None,
-    mask: np.ndarray | None = None,
-    detail_mask: np.ndarray | None = None,
 ) -> StyleResult:
-    """Paint ``content`` (H x W x 3 float32 in [0,1], any size) in the style of ``styles``.
+    """Paint ``inputs.content`` (H x W x 3 float32 in [0,1], any size) in the style of ``inputs.styles``.
 
     ``net`` defaults to the real VGG19 (``get_feature_net()``, may raise ``ModelUnavailable``).
-    ``init_image`` is required when ``params.init == "image"`` (e.g. to continue a run).
-    ``mask`` (H x W in [0,1], any size; white = stylise, black = keep the photo) applies with
-    ``params.mask_strength``; ``params.protect_flat`` adds the automatic flat-area mask.
-    ``detail_mask`` (H x W in [0,1], any size; white = keep this region's detail and colour)
-    multiplies the content weight there by ``1 + 9 * params.detail_strength``.
+    ``inputs.init_image`` is required when ``params.init == "image"`` (e.g. to continue a run).
+    ``inputs.style_mask`` (H x W in [0,1], any size; white = stylise, black = keep the photo) applies
+    with ``params.mask_strength``; ``params.protect_flat`` adds the automatic flat-area mask.
+    ``inputs.detail_mask`` (H x W in [0,1], any size; white = keep this region's detail and colour)
+    multiplies the content weight there by ``1 + 9 * params.detail_strength``. The blend comes
+    from ``params`` (``inputs.blend`` is what the store keeps).
     """
-    if not styles:
+    if not inputs.styles:
         raise ParamsError("Give at least one style image.")
-    if params.init == "image" and init_image is None:
+    if params.init == "image" and inputs.init_image is None:
         raise ParamsError('init "image" needs an init image (e.g. a previous result).')
-    blend = params.blend_weights(len(styles))
+    blend = params.blend_weights(len(inputs.styles))
     net = net if net is not None else get_feature_net()
     objective = objective_for(net, LossForm.from_params(params), resolve_precision(params.precision))
     with objective.lock:
-        run = _Run(objective, content, styles, blend, params, control or RunControl(), on_event, init_image, mask,
-                   detail_mask)
+        run = _Run(objective, inputs, blend, params, control or RunControl(), on_event)
         return run.execute()
 
 
 class _Run:
     """State of one ``stylize()`` call; its methods are the steps of the loop."""
 
-    def __init__(self, objective: Objective, content: np.ndarray, styles: Sequence[np.ndarray],
-                 blend: Sequence[float], params: StyleParams, control: RunControl,
-                 on_event: Callable[[ProgressEvent], None] | None, init_image: np.ndarray | None,
-                 mask: np.ndarray | None, detail_mask: np.ndarray | None = None) -> None:
+    def __init__(self, objective: Objective, inputs: RunInputs, blend: Sequence[float], params: StyleParams,
+                 control: RunControl, on_event: Callable[[ProgressEvent], None] | None) -> None:
         self.objective = objective
         self.params = params
         self.control = control
         self.on_event = on_event or (lambda event: None)
-        self.content = resize_long_side(np.asarray(content, np.float32), params.size)
+        self.content = resize_long_side(np.asarray(inputs.content, np.float32), params.size)
         self.styles = [prepare_style(np.asarray(s, np.float32), self.content, params.preserve_colors)
-                       for s in styles]
+                       for s in inputs.styles]
         self.blend = blend
-        self.init_image = init_image
-        self.style_mask = style_mask(self.content, user_mask=mask, mask_strength=params.mask_strength,
+        self.init_image = inputs.init_image
+        self.style_mask = style_mask(self.content, user_mask=inputs.style_mask, mask_strength=params.mask_strength,
                                      protect_flat=params.protect_flat)
-        self.detail_map = detail_map(self.content, detail_mask, params.detail_strength)
+        self.detail_map = detail_map(self.content, inputs.detail_mask, params.detail_strength)
         self.sizes = params.scale_sizes()
         self.dims = [self._dims(long_side) for long_side in self.sizes]
         self.weights = Weights(params.content_weight, params.style_weight, params.tv_weight)

@@ -241,8 +241,7 @@ def paint_cell(spec: NetSpec, index: int, params: Any, inputs: RunInputs,
     net = worker_net(spec)
     if test_fault is not None:  # TEST HOOK: e.g. kill this worker process mid-task
         test_fault(index)
-    result = stylize(inputs.content, inputs.styles, params, net=net, mask=inputs.style_mask,
-                     detail_mask=inputs.detail_mask)
+    result = stylize(inputs, params, net=net)
     score = score_image(result.image, inputs.content, inputs.styles, net, size=params.size,
                         blend=list(params.blend_weights(len(inputs.styles)))).terms.total
     return CellOutput(result, float(score), os.getpid(), _net_builds)

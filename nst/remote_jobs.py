@@ -56,8 +56,7 @@ class StudioWorker:
         net = remote.worker_net(self._spec)
         control = self._control(run_id)
         try:
-            result = stylize(inputs.content, inputs.styles, params, net=net, control=control,
-                             init_image=inputs.init_image, mask=inputs.style_mask, detail_mask=inputs.detail_mask,
+            result = stylize(inputs, params, net=net, control=control,
                              on_event=lambda event: self._keep(run_id, event))
             value = None
             if score:

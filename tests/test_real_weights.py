@@ -33,10 +33,11 @@ def _luminance(image: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module")
 def painted(real_net, pair):
     from nst.engine import stylize
+    from nst.run_types import RunInputs
     from nst.params import StyleParams
 
     content, style = pair
-    return stylize(content, [style], StyleParams(size=128, scales=2, iterations=40), net=real_net)
+    return stylize(RunInputs(content, [style]), StyleParams(size=128, scales=2, iterations=40), net=real_net)
 
 
 def test_the_network_is_built_once_per_process(real_net):

@@ -24,7 +24,7 @@ from nst.store import files as store_files
 from nst.encode import to_uint8
 from nst.images import read_png_metadata
 from nst.params import StyleParams
-from nst.run_types import LossTerms, Snapshot, StyleResult
+from nst.run_types import LossTerms, RunInputs, Snapshot, StyleResult
 from nst.errors import StoreError
 from nst.store import SCHEMA_VERSION, Store, image_hash
 from saved_runs import run_to_save
@@ -704,7 +704,7 @@ def test_a_real_engine_result_round_trips(store: Store, tiny_net, content_image,
     from nst.engine import stylize
 
     params = StyleParams(size=64, scales=2, iterations=4, snapshot_every=1, optimizer="adam")
-    result = stylize(content_image, [style_image], params, net=tiny_net)
+    result = stylize(RunInputs(content_image, [style_image]), params, net=tiny_net)
     run_id = store.save(run_to_save(result, content=content_image, styles=[style_image], title="engine"))
     record = store.get_run(run_id)
     assert record.params == result.params and record.history == result.history
