@@ -218,7 +218,7 @@ def step_times(cfg: Config, net, repeats: int = 5) -> dict[str, Any]:
     import tensorflow as tf
 
     from benchmarks.speed import median_times
-    from nst.engine import Objective
+    from nst.objective import Objective
     from nst.losses import LossForm
 
     image = np.random.default_rng(0).random((cfg.size * 3 // 4, cfg.size, 3), dtype=np.float32)

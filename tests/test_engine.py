@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from nst.colors import rgb_to_yiq
-from nst.engine import objective_for, stylize
+from nst.engine import stylize
+from nst.objective import objective_for
 from nst.run_types import RunControl, RunInputs
 from nst.errors import ParamsError
 from nst.losses import LossForm
