@@ -157,14 +157,14 @@ def _snapshot_scores(result, score, out: Path, tag: str) -> list[dict]:
 
 
 def _resize(image: np.ndarray, size: int) -> np.ndarray:
-    from nst.images import resize_long_side
+    from nst.resize import resize_long_side
 
     return resize_long_side(image, size)
 
 
 def _side_by_side(path: Path, images: list[np.ndarray]) -> None:
     from nst.encode import save_png
-    from nst.images import resize_to
+    from nst.resize import resize_to
 
     height = images[0].shape[0]
     tiles = [resize_to(np.asarray(im, np.float32), round(im.shape[1] * height / im.shape[0]), height)

@@ -107,7 +107,7 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[fl
 
 def save_side_by_side(path: Path, *images: np.ndarray) -> None:
     from nst.encode import save_png
-    from nst.images import resize_to
+    from nst.resize import resize_to
 
     height = min(im.shape[0] for im in images)
     resized = [resize_to(im, round(im.shape[1] * height / im.shape[0]), height) for im in images]
@@ -192,7 +192,7 @@ def engine_default_run(cfg: Config, pair_paths: tuple[Path, Path], net) -> tuple
 def quality_section(net, cfg: Config, pair, pair_paths, log) -> tuple[dict[str, Any], dict[str, Any]]:
     from benchmarks.tutorial import Tutorial, cached_result
     from nst.encode import save_png
-    from nst.images import resize_to
+    from nst.resize import resize_to
     from nst.score import score_image
 
     content, style = pair
@@ -385,7 +385,7 @@ def cold_section(cfg: Config) -> dict[str, Any]:
 def run(cfg: Config, net=None, pair=None, pair_paths=None, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the chosen sections; returns the report (also written to cfg.out/speed.json)."""
     from benchmarks.tutorial import SHARED_IMAGES, sample_pair
-    from nst.images import resize_long_side
+    from nst.resize import resize_long_side
 
     cfg.out.mkdir(parents=True, exist_ok=True)
     net = net or benchmark_net()

@@ -23,6 +23,7 @@ from nst.flags import add_param_flags, params_from_args, parse_blend
 from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
 from nst.run_types import RunInputs, RunLabels, RunToSave, result_png_metadata
 
+
 class _OneLineParser(argparse.ArgumentParser):
     """argparse prints usage + message on errors; we want one actionable line."""
 
@@ -260,7 +261,7 @@ def cmd_fast(args: argparse.Namespace) -> int:
     """
     from nst.fast import get_fast_model, stylize_fast
     from nst.encode import save_png
-    from nst.images import resize_long_side
+    from nst.resize import resize_long_side
 
     if not 0.0 <= args.strength <= 1.0:
         raise ParamsError(f"--strength must be between 0 and 1, not {args.strength}.")

@@ -27,7 +27,7 @@ import tensorflow as tf
 from nst.colors import prepare_style, recombine_luminance
 from nst.errors import ParamsError
 from nst.encode import to_uint8
-from nst.images import resize_long_side, resize_to
+from nst.resize import resize_long_side, resize_to
 from nst.losses import LossForm
 from nst.masks import detail_map, detail_weights, leakage, style_mask
 from nst.model import FeatureNet, get_feature_net

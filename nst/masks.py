@@ -34,7 +34,8 @@ import numpy as np
 from scipy import ndimage
 
 from nst.errors import ImageError
-from nst.images import load_image, resize_long_side, resize_to
+from nst.images import load_image
+from nst.resize import resize_long_side, resize_to
 from nst.run_types import Leakage
 
 METRIC_SIZE = 256

@@ -18,7 +18,7 @@ from nst.colors import rgb_to_yiq
 from nst.engine import stylize
 from nst.errors import FastModelUnavailable
 from nst.fast import load_fast_model, fast_model_available, fast_preview, get_fast_model, style_input, stylize_fast
-from nst.images import resize_to
+from nst.resize import resize_to
 from nst.params import StyleParams
 
 RED, GREEN, BLUE = np.eye(3, dtype=np.float32)

@@ -47,7 +47,7 @@ def test_the_network_is_built_once_per_process(real_net):
 
 
 def test_stylisation_lowers_the_style_loss_and_keeps_the_content(painted, pair):
-    from nst.images import resize_to
+    from nst.resize import resize_to
 
     content, _ = pair
     first_fine_step = next(h for h in painted.history if h["scale"] == 1)

@@ -13,7 +13,7 @@ from benchmarks import speed, tutorial
 from nst.run_types import RunInputs
 from nst.engine import stylize
 from nst.encode import save_png
-from nst.images import resize_long_side
+from nst.resize import resize_long_side
 from nst.recipes import RECIPES
 
 

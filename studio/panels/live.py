@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from nst.encode import jpeg_bytes, to_uint8
-from nst.images import resize_long_side
+from nst.resize import resize_long_side
 from nst.job import Job, JobView
 from nst.run_types import QUEUED
 from studio import charts, controls, keys, runtime

@@ -7,7 +7,7 @@ import streamlit as st
 
 from nst.comparison import comparison_image
 from nst.encode import from_uint8, png_bytes, to_uint8
-from nst.images import resize_long_side
+from nst.resize import resize_long_side
 from nst.job import Job, JobView
 from nst.making_of import animation_bytes
 from nst.run_types import FAILED, FINISHED, result_png_metadata
