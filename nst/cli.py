@@ -18,6 +18,7 @@ from typing import Sequence
 from nst.cli_poster import add_poster_command, cmd_poster
 from nst.cli_io import EXIT_INTERRUPTED, EXIT_USAGE, NetFactory, load_input, quiet_native_stderr, run_inputs
 from nst.cli_votes import add_share_flags, add_votes_command, cmd_share_export, cmd_votes
+from nst.edges import MAX_TITLE, count_arg, output_file_problem, run_id_arg, title_arg
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
 from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
@@ -49,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--snapshots", help="folder to write a PNG of every snapshot into")
     stylize.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
     stylize.add_argument("--save", action="store_true", help="also keep the run in the gallery (NST_DATA_DIR)")
-    stylize.add_argument("--title", default="", help="title of the run in the gallery")
+    stylize.add_argument("--title", default="", type=title_arg,
+                         help=f"title of the run in the gallery (at most {MAX_TITLE} characters)")
     add_quality_flag(stylize)
     add_fast_command(commands)
     add_poster_command(commands)
@@ -81,12 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     gallery = commands.add_parser("gallery", help="list, show, export or delete stored runs")
     gallery_commands = gallery.add_subparsers(dest="gallery_command", required=True, parser_class=_OneLineParser)
     listing = gallery_commands.add_parser("list")
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=count_arg, default=50)
     listing.add_argument("--favourites", action="store_true")
     listing.add_argument("--json", action="store_true")
     for name in ("show", "export", "delete"):
         sub = gallery_commands.add_parser(name)
-        sub.add_argument("run_id", type=int)
+        sub.add_argument("run_id", type=run_id_arg)
         sub.add_argument("--json", action="store_true")
         if name == "export":
             sub.add_argument("-o", "--output-dir", default=".")
@@ -165,6 +167,9 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     output = Path(args.output)
     if output.suffix.lower() != ".png":
         raise ParamsError(f"-o must name a .png file (results carry their parameters as PNG text), not {output}.")
+    problem = output_file_problem(output)  # before the painting, not after it
+    if problem:
+        raise ParamsError(problem)
     content = load_input(args.content, params.size)
     # style images are used at style_scale x the output size: decode no larger than that needs
     styles = [load_input(path, math.ceil(params.size * max(1.0, params.style_scale))) for path in args.style]
@@ -180,27 +185,23 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
 
         detail_mask = load_mask(args.detail_mask)
     with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
-        from nst.engine import stylize
+        from nst.big_stylize import stylize_any_size
+        from nst.cli_poster import PosterProgressLines
 
         net = factory(args.weights)
     print(f"{net.description}", file=sys.stderr)
     progress = _ProgressBar(args.snapshots)
     inputs = RunInputs(content, styles, masks={"style": mask, "detail": detail_mask}, init_image=init_image)
-    result = stylize(inputs, params, net=net, on_event=progress)
+    result = stylize_any_size(inputs, params, net=net, on_event=progress, on_grow=PosterProgressLines())
     progress.close()
-    save_png(output, result.image, metadata=result_png_metadata(result))
-    run_id = None
-    if args.save:
-        from nst.store import Store
-
-        from nst.score import score_result
-
-        score = score_result(result, content, styles, net)  # like the studio's, so the gallery compares them
-        with Store() as store:
-            inputs = run_inputs(args, content, styles, params, masks={"style": mask, "detail": detail_mask})
-            labels = RunLabels(title=args.title, score=score, leakage=result.leakage.leakage if result.leakage else None)
-            run_id = store.save(RunToSave(result, inputs, labels))
-        print(f"saved as run {run_id}", file=sys.stderr)
+    run_id = _save_run(args, result, (content, styles, params), net, (mask, detail_mask)) if args.save else None
+    try:
+        save_png(output, result.image, metadata=result_png_metadata(result))
+    except NSTError as error:
+        if run_id is None:
+            raise
+        raise NSTError(f"{str(error).rstrip('.')}; the run is kept in the gallery as run {run_id} "
+                       f"(python -m nst gallery export {run_id}).") from None
     seconds = time.perf_counter() - started
     print(f"{result.status}: {output} ({result.size[0]}x{result.size[1]}, {result.steps} steps, "
           f"{seconds:.1f} s)", file=sys.stderr)
@@ -213,6 +214,21 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
             "params": result.params.to_dict(), "run_id": run_id,
         }))
     return EXIT_INTERRUPTED if result.interrupted else 0
+
+
+def _save_run(args: argparse.Namespace, result, run_inputs_, net, masks) -> int:
+    """``stylize --save``: keep the run in the gallery (scored like the studio's, so the gallery compares them)."""
+    from nst.score import score_result
+    from nst.store import Store
+
+    content, styles, params = run_inputs_
+    score = score_result(result, content, styles, net)
+    with Store() as store:
+        inputs = run_inputs(args, content, styles, params, masks={"style": masks[0], "detail": masks[1]})
+        labels = RunLabels(title=args.title, score=score, leakage=result.leakage.leakage if result.leakage else None)
+        run_id = store.save(RunToSave(result, inputs, labels))
+    print(f"saved as run {run_id}", file=sys.stderr)
+    return run_id
 
 
 # ---- --quality: the studio's quality presets ------------------------------------------------

@@ -30,6 +30,7 @@ from nst.encode import to_uint8
 from nst.resize import resize_long_side, resize_to
 from nst.losses import LossForm
 from nst.masks import detail_map, detail_weights, leakage, style_mask
+from nst.memory import check_whole_run_fits
 from nst.model import FeatureNet, get_feature_net
 from nst.objective import Objective, Targets, objective_for
 from nst.optim import minimize_box
@@ -82,8 +83,12 @@ def stylize(
     if params.init == "image" and inputs.init_image is None:
         raise ParamsError('init "image" needs an init image (e.g. a previous result).')
     blend = params.blend_weights(len(inputs.styles))
+    form, precision = LossForm.from_params(params), resolve_precision(params.precision)
+    height, width = np.shape(inputs.content)[:2]
+    factor = params.size / max(width, height)
+    check_whole_run_fits(round(width * factor), round(height * factor), precision, form.layers)
     net = net if net is not None else get_feature_net()
-    objective = objective_for(net, LossForm.from_params(params), resolve_precision(params.precision))
+    objective = objective_for(net, form, precision)
     with objective.lock:
         run = _Run(objective, inputs, blend, params, control or RunControl(), on_event)
         return run.execute()

@@ -10,6 +10,7 @@ from studio.gallery import model as g
 from nst.store import Store
 from studio.gallery import nav
 from studio.gallery.votes import leaderboard
+from studio.text import plain
 
 
 def _cell(run: Any, thumb: bytes | None, caption: str) -> None:
@@ -35,21 +36,22 @@ def _compare_button(runs: list[Any]) -> None:
 def _method_row(runs: list[Any], thumbs: dict[int, bytes]) -> None:
     first = runs[0]
     nav.header(":material/compare: Method comparison")
-    st.caption(f"{g.style_names(first)} on {first.content_name or 'photo'} · {g.format_date(first.created)} · "
+    st.caption(f"{plain(g.style_names(first))} on {plain(first.content_name or 'photo')} · "
+               f"{g.format_date(first.created)} · "
                "score = loss under this studio's objective, lower is better · " + g.LEAKAGE_NOTE)
     _compare_button(runs)
     best = min((r.score for r in runs if r.score is not None), default=None)
     for column, run in zip(st.columns(len(runs)), runs):
         with column:
             trophy = " :material/trophy:" if best is not None and run.score == best else ""
-            st.markdown(f"**{g.method_name(run)}**{trophy}")
+            st.markdown(f"**{plain(g.method_name(run))}**{trophy}")
             _cell(run, thumbs.get(run.id), f"{g.format_seconds(run.seconds)} · {g.result_line(run)} · {run.status}")
 
 
 def _sweep_grid(runs: list[Any], thumbs: dict[int, bytes]) -> None:
     first = runs[0]
     nav.header(":material/grid_view: Sweep" if first.group_kind == "sweep" else ":material/grid_view: Group")
-    st.caption(f"{len(runs)} runs · {g.style_names(first)} on {first.content_name or 'photo'} · "
+    st.caption(f"{len(runs)} runs · {plain(g.style_names(first))} on {plain(first.content_name or 'photo')} · "
                f"{g.format_date(first.created)} · {g.LEAKAGE_NOTE}")
     _compare_button(runs)
     row_labels, col_labels, cells = g.grid_layout(runs)
