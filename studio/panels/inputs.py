@@ -33,7 +33,7 @@ def photo_panel() -> Picture:
     else:
         key = st.session_state["content_example"]
         picture = example(key, CONTENT_EXAMPLES[key].title)
-        caption = f"Example: {picture.label}"
+        caption = f"Example: {picture.label} · {CONTENT_EXAMPLES[key].credit}"
     st.session_state[keys.CONTENT_ID] = picture.id
     st.image(picture.thumb, caption=caption, width=THUMB_SIDE)
     if picture.notes:
@@ -78,7 +78,7 @@ def styles_panel() -> tuple[list[Picture], list[float], list[str]]:
         st.info("Choose at least one style: upload an image or pick an example.")
     blend, blend_keys = _blend_sliders(chosen)
     state[keys.STYLE_IDS] = tuple(p.id for p in chosen)
-    credits = [STYLE_EXAMPLES[k].credit for k in state["style_examples"] if getattr(STYLE_EXAMPLES[k], "credit", "")]
+    credits = [STYLE_EXAMPLES[k].credit for k in state["style_examples"]]
     if credits:
         st.caption("Examples: " + "; ".join(credits) + ".")
     return chosen, blend, blend_keys
