@@ -11,7 +11,7 @@ the whole run only, so they are refused above that size in one sentence rather t
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from nst.params import StyleParams
 from nst.poster import PosterProgress, plan_poster
 from nst.poster_paint import paint_poster
 from nst.precision import resolve_precision
-from nst.run_types import ProgressEvent, RunControl, StyleResult
+from nst.run_types import ProgressEvent, RunControl, RunInputs, StyleResult
 
 
 def output_dims(content: np.ndarray, long_side: int) -> tuple[int, int]:
@@ -42,23 +42,22 @@ def whole_side(content: np.ndarray, params: StyleParams, budget: int = DEFAULT_B
     return largest_whole_side(width, height, precision, layers, budget)
 
 
-def stylize_any_size(content: np.ndarray, styles: Sequence[np.ndarray], params: StyleParams, *,
+def stylize_any_size(inputs: RunInputs, params: StyleParams, *,
                      net: FeatureNet, control: RunControl | None = None,
                      on_event: Callable[[ProgressEvent], None] | None = None,
                      on_grow: Callable[[PosterProgress], None] | None = None,
-                     init_image: np.ndarray | None = None, mask: np.ndarray | None = None,
-                     detail_mask: np.ndarray | None = None, budget: int = DEFAULT_BUDGET) -> StyleResult:
+                     budget: int = DEFAULT_BUDGET) -> StyleResult:
     """``nst.engine.stylize`` at any size up to ``MAX_SIZE``: grown in tiles when it cannot run whole."""
+    content, styles = inputs.content, inputs.styles
     base = whole_side(content, params, budget)
     if base == params.size:
-        return stylize(content, styles, params, net=net, control=control, on_event=on_event,
-                       init_image=init_image, mask=mask, detail_mask=detail_mask)
-    if mask is not None or detail_mask is not None or params.protect_flat > 0:
+        return stylize(inputs, params, net=net, control=control, on_event=on_event)
+    if inputs.style_mask is not None or inputs.detail_mask is not None or params.protect_flat > 0:
         raise ParamsError(f"Masks and --protect-flat work on pictures painted whole, here up to {base} px; "
                           f"choose --size {base} or drop them.")
     control = control or RunControl()
-    whole = stylize(content, styles, params.replace(size=base), net=net, control=control, on_event=on_event,
-                    init_image=init_image)
+    whole = stylize(RunInputs(content, styles, init_image=inputs.init_image), params.replace(size=base), net=net,
+                    control=control, on_event=on_event)
     if whole.status != "finished":
         return whole
     width, height = output_dims(content, params.size)

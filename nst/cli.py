@@ -22,7 +22,8 @@ from nst.edges import MAX_TITLE, output_file_problem, title_arg
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
 from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
-from nst.results import RunLabels, RunToSave, result_png_metadata
+from nst.run_types import RunInputs, RunLabels, RunToSave, result_png_metadata
+
 
 class _OneLineParser(argparse.ArgumentParser):
     """argparse prints usage + message on errors; we want one actionable line."""
@@ -168,8 +169,8 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
         net = factory(args.weights)
     print(f"{net.description}", file=sys.stderr)
     progress = _ProgressBar(args.snapshots)
-    result = stylize_any_size(content, styles, params, net=net, on_event=progress, on_grow=PosterProgressLines(),
-                              init_image=init_image, mask=mask, detail_mask=detail_mask)
+    inputs = RunInputs(content, styles, masks={"style": mask, "detail": detail_mask}, init_image=init_image)
+    result = stylize_any_size(inputs, params, net=net, on_event=progress, on_grow=PosterProgressLines())
     progress.close()
     run_id = _save_run(args, result, (content, styles, params), net, (mask, detail_mask)) if args.save else None
     try:
@@ -187,7 +188,7 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
             "output": str(output), "width": result.size[0], "height": result.size[1],
             "seconds": round(seconds, 3), "steps": result.steps, "status": result.status,
             "message": result.message, "losses": result.losses.to_dict(),
-            "trace_seconds": result.trace_seconds, "device": result.device, "leakage": result.leakage,
+            "trace_seconds": result.trace_seconds, "device": result.device, "leakage": result.leakage.to_dict() if result.leakage else {},
             "params": result.params.to_dict(), "run_id": run_id,
             "scorecard": stored_scorecard(run_id),
         }))
@@ -210,7 +211,7 @@ def _save_run(args: argparse.Namespace, result, run_inputs_, net, masks) -> int:
     score = score_result(result, content, styles, net)
     with Store() as store:
         inputs = run_inputs(args, content, styles, params, masks={"style": masks[0], "detail": masks[1]})
-        labels = RunLabels(title=args.title, score=score, leakage=result.leakage.get("leakage"))
+        labels = RunLabels(title=args.title, score=score, leakage=result.leakage.leakage if result.leakage else None)
         run_id = store.save(RunToSave(result, inputs, labels))
         score_saved_run(store, run_id, net)  # after the save, never while painting
     print(f"saved as run {run_id}", file=sys.stderr)
@@ -263,7 +264,7 @@ def cmd_fast(args: argparse.Namespace) -> int:
     """
     from nst.fast import get_fast_model, stylize_fast
     from nst.encode import save_png
-    from nst.images import resize_long_side
+    from nst.resize import resize_long_side
 
     if not 0.0 <= args.strength <= 1.0:
         raise ParamsError(f"--strength must be between 0 and 1, not {args.strength}.")

@@ -24,8 +24,8 @@ import tensorflow as tf
 
 from nst.colors import prepare_style, recombine_luminance
 from nst.encode import to_uint8
-from nst.engine import Objective, Targets, objective_for
-from nst.images import resize_long_side, resize_to
+from nst.objective import Objective, Targets, objective_for
+from nst.resize import resize_long_side, resize_to
 from nst.losses import LossForm, blended_style_targets
 from nst.model import FeatureNet, get_feature_net
 from nst.optim import minimize_box

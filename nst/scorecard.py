@@ -43,7 +43,7 @@ from typing import Any, Sequence
 import numpy as np
 import tensorflow as tf
 
-from nst.images import resize_long_side, resize_to
+from nst.resize import resize_long_side, resize_to
 from nst.model import FeatureNet
 from nst.scorecard_measures import SCORECARD_VERSION, blended
 

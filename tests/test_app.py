@@ -355,7 +355,7 @@ def test_mask_controls_errors_overlay_and_the_mask_reaches_the_run(tiny_env):
     _button(at, "Stylize").click()
     at.run()
     job = at.session_state[keys.JOB_REF]
-    assert job.mask is not None and job.mask.shape == (64, 64)
+    assert job.inputs.style_mask is not None and job.inputs.style_mask.shape == (64, 64)
     assert job.params.protect_flat == 0.5
     assert job.wait(DEADLINE)
 
@@ -384,7 +384,7 @@ def test_brush_and_detail_controls_render_and_reach_the_run(tiny_env):
     _button(at, "Stylize").click()
     at.run()
     job = at.session_state[keys.JOB_REF]
-    assert job.params.detail_strength == 0.5 and job.detail_mask is None  # nothing painted
+    assert job.params.detail_strength == 0.5 and job.inputs.detail_mask is None  # nothing painted
     assert job.params.precision == "float32"
     assert job.wait(DEADLINE)
 
@@ -518,5 +518,5 @@ def test_a_rerun_restores_the_runs_masks(tiny_env):
     again.session_state[keys.RERUN_RUN_ID] = run_id
     _run_until(again, _model_ready, "the model")
     assert f"Using the masks of run {run_id}" in _texts(again.caption), _texts(again.warning) + _texts(again.info)
-    restored = again.session_state[keys.READY_INPUTS].mask
+    restored = again.session_state[keys.READY_INPUTS].run.style_mask
     assert restored is not None and restored[:, :32].max() == 0.0 and restored[:, 32:].min() == 1.0

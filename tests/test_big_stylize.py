@@ -16,6 +16,7 @@ import nst.memory as memory
 import nst.poster
 from nst.cli import main
 from nst.engine import stylize
+from nst.run_types import RunInputs
 from nst.errors import ParamsError
 from nst.losses import LossForm
 from nst.model import tiny_feature_net_for_tests
@@ -51,16 +52,15 @@ def test_sizes_up_to_8192_px_are_accepted():
 
 def test_the_engine_refuses_a_whole_run_that_cannot_fit_before_any_work(tiny_net, content_image, style_image):
     with pytest.raises(ParamsError, match=r"needs about .* GB in one piece.*nst stylize"):
-        stylize(content_image, [style_image], StyleParams(size=4096), net=tiny_net)
+        stylize(RunInputs(content_image, [style_image]), StyleParams(size=4096), net=tiny_net)
 
 
 def test_a_picture_too_big_to_paint_whole_is_grown_in_tiles(small_machine, tiny_net, photo, style_image):
     assert big.whole_side(photo, PARAMS, small_machine) < PARAMS.size
     with pytest.raises(ParamsError):  # the engine alone would refuse it
-        stylize(photo, [style_image], PARAMS, net=tiny_net)
+        stylize(RunInputs(photo, [style_image]), PARAMS, net=tiny_net)
     grown = []
-    result = big.stylize_any_size(photo, [style_image], PARAMS, net=tiny_net, on_grow=grown.append,
-                                  budget=small_machine)
+    result = big.stylize_any_size(RunInputs(photo, [style_image]), PARAMS, net=tiny_net, on_grow=grown.append, budget=small_machine)
     assert result.status == "finished" and result.size == (160, 120) and result.params.size == 160
     assert "grown to 160 x 120" in result.message
     assert grown and {p.tile_index for p in grown} >= {0, 1}  # painted tile by tile
@@ -69,14 +69,13 @@ def test_a_picture_too_big_to_paint_whole_is_grown_in_tiles(small_machine, tiny_
 
 def test_masks_are_refused_above_the_whole_size_rather_than_dropped(small_machine, tiny_net, photo, style_image):
     with pytest.raises(ParamsError, match="Masks and --protect-flat"):
-        big.stylize_any_size(photo, [style_image], PARAMS.replace(protect_flat=1.0), net=tiny_net,
-                             budget=small_machine)
+        big.stylize_any_size(RunInputs(photo, [style_image]), PARAMS.replace(protect_flat=1.0), net=tiny_net, budget=small_machine)
 
 
 def test_small_pictures_run_whole_exactly_as_before(tiny_net, photo, style_image):
     params = PARAMS.replace(size=96)
-    direct = stylize(photo, [style_image], params, net=tiny_net)
-    routed = big.stylize_any_size(photo, [style_image], params, net=tiny_net)
+    direct = stylize(RunInputs(photo, [style_image]), params, net=tiny_net)
+    routed = big.stylize_any_size(RunInputs(photo, [style_image]), params, net=tiny_net)
     assert np.array_equal(direct.image, routed.image) and direct.steps == routed.steps
 
 

@@ -11,6 +11,7 @@ import pytest
 from nst.comparison import common_box, comparison_image, fit_box, fit_height
 from studio.gallery import model as g
 from nst.params import StyleParams
+from nst.run_types import LossTerms
 from nst.store import Store, StyleRef
 from studio import keys
 from saved_runs import run_to_save
@@ -33,10 +34,10 @@ def fake_result(seed: int, params: StyleParams, *, seconds: float = 3.0, total: 
                 "style": 0.2, "tv": 0.01} for i in range(8)]
     rng = np.random.default_rng(seed)
     snapshots = [SimpleNamespace(step=4 * (i + 1), scale_index=0, image=rng.integers(0, 256, (24, 32, 3), np.uint8),
-                                 losses={"total": total - i, "content": 0.3, "style": 0.2, "tv": 0.01})
+                                 losses=LossTerms(total - i, 0.3, 0.2, 0.01))
                  for i in range(2)]
     return SimpleNamespace(image=picture(100 + seed), status="finished", message="Finished.", steps=8,
-                           seconds=seconds, losses={"total": total - 0.7, "content": 0.3, "style": 0.2, "tv": 0.01},
+                           seconds=seconds, losses=LossTerms(total - 0.7, 0.3, 0.2, 0.01),
                            history=history, snapshots=snapshots, weight_changes=[], trace_seconds={},
                            params=params, weights_id="sha256:test", device="CPU")
 

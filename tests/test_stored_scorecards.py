@@ -55,11 +55,12 @@ def _saved_without_scorecard(store: Store, content, style, seed: int) -> int:
     rng = np.random.default_rng(seed)
     image = rng.uniform(0, 1, content.shape).astype(np.float32)
     from nst.params import StyleParams
+    from nst.run_types import LossTerms
 
     result = {"image": image, "status": "finished", "message": "", "steps": 1, "seconds": 1.0,
-              "losses": {"total": 1.0, "content": 0.5, "style": 0.4, "tv": 0.1}, "history": [],
+              "losses": LossTerms(1.0, 0.5, 0.4, 0.1), "history": [],
               "snapshots": [], "weight_changes": [], "trace_seconds": {}, "params": StyleParams(size=64),
-              "weights_id": "tiny", "device": "CPU", "leakage": {}}
+              "weights_id": "tiny", "device": "CPU", "leakage": None}
     return store.save(run_to_save(result, content=content, styles=[style], content_name="c.png",
                                   style_names=("s.png",)))
 

@@ -15,6 +15,7 @@ import streamlit as st
 from nst.errors import ParamsError
 from nst.examples import CONTENT_EXAMPLES, STYLE_EXAMPLES
 from nst.jobs import MODEL_LOADING, MODEL_UNAVAILABLE
+from nst.run_types import RunInputs
 from studio import keys, runtime, state
 from studio.panels.batches import COMPARE_DEFAULTS, compare_panel, sweep_panel
 from studio.panels.fast_preview import fast_preview_panel
@@ -103,8 +104,9 @@ with col_paint:
     ready = params is not None and model_state != MODEL_UNAVAILABLE and not mask_error
     fast_ok = fast_preview_panel(photo.pixels, pixels(styles), blend)
     if ready and not running:  # what Stylize will paint; its callback reads it
-        st.session_state[keys.READY_INPUTS] = runtime.ReadyInputs(
-            photo.pixels, pixels(styles), blend_keys, user_mask, detail_mask, photo.label, [s.label for s in styles])
+        st.session_state[keys.READY_INPUTS] = runtime.ReadyInputs(RunInputs(
+            photo.pixels, pixels(styles), content_name=photo.label, style_names=[s.label for s in styles],
+            masks={"style": user_mask, "detail": detail_mask}), blend_keys)
     else:
         st.session_state.pop(keys.READY_INPUTS, None)
     paint_buttons(ready, running, fast_ok, params, f"{', '.join(s.label for s in styles)} on {photo.label}")

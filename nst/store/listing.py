@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nst.errors import StoreError
-from nst.results import RUN_STATUSES
+from nst.run_types import RUN_STATUSES
 from nst.store.db import DatabaseMixin, named_rows
 from nst.store.reading import nan_if_none, styles_of
 from nst.store.records import GroupSummary, RunSummary, StoredImage

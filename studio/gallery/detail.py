@@ -8,6 +8,7 @@ from nst.comparison import comparison_image, fit_height
 from nst.encode import png_bytes
 from nst.edges import MAX_NOTES, MAX_TITLE, parse_run_id
 from nst.errors import ParamsError, StoreError
+from nst.run_types import FINISHED
 from nst.store import RunRecord, Store, png_metadata
 from studio.gallery import model as g
 from studio import keys
@@ -175,7 +176,7 @@ def detail_view(store: Store, run_param: str) -> None:
     st.caption(f"#{record.id} · {g.format_date(record.created)} · {record.status} · {record.width}×{record.height} px"
                f" · {record.steps} steps in {g.format_seconds(record.seconds)}{it_s} · {record.device}"
                + (f" · part of a {record.group_kind} ({plain(record.group_label)})" if record.group_id else ""))
-    if record.status != "finished" and record.message:
+    if record.status != FINISHED and record.message:
         st.warning(plain(record.message))
     image_col, side_col = st.columns([3, 2], gap="large")
     output = store.output_image(record.id)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from nst.errors import ImageError
 from nst.encode import to_uint8
-from nst.images import resize_long_side, resize_to
+from nst.resize import resize_long_side, resize_to
 from studio import controls, keys
 from studio.panels.brush import brush_canvas
 from studio.session import memo
