@@ -316,7 +316,9 @@ class JobRunner:
         except Exception:  # noqa: BLE001 - a run without a score is still worth keeping
             log.exception("scoring job %s failed", job.id[:8])
         try:
-            run_id = self._save_result(job, result, score=score, group_label=label if job.items else None)
+            scorecard_net = {"net": net} if self._backend.scores_here else {}  # Ray: `gallery rescore` later
+            run_id = self._save_result(job, result, score=score, group_label=label if job.items else None,
+                                       **scorecard_net)
         except NSTError as error:  # StoreError: one sentence, the result stays in the session
             job.record_saved(label or "", result, None, f"Not saved to the gallery: {error}")
             return
@@ -346,18 +348,32 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
     """A ``save_result`` for :class:`JobRunner` that writes to the gallery store.
 
     The store is made per save (default ``nst.store.Store()``, so ``$NST_DATA_DIR`` is read
-    at that moment), in the worker thread.
+    at that moment), in the worker thread. With ``net``, the run's scorecard is measured and kept
+    right after the save, before the worker takes the next job (never while a painting runs).
     """
 
-    def save(job: Job, result: StyleResult, *, score: float | None = None, group_label: str | None = None) -> int:
+    def save(job: Job, result: StyleResult, *, score: float | None = None, group_label: str | None = None,
+             net: Any = None) -> int:
         from nst.store import Store
 
         store = (store_factory or Store)()
-        return store.save(RunToSave(result, job.inputs, RunLabels(  # masks kept, so a re-run restores them
+        run_id = store.save(RunToSave(result, job.inputs, RunLabels(  # masks kept, so a re-run restores them
             group_id=job.group_id, group_kind=job.group_kind, group_label=group_label, score=score,
             leakage=result.leakage.leakage if result.leakage else None)))
+        if net is not None:
+            _keep_scorecard(store, run_id, net)
+        return run_id
 
     return save
+
+
+def _keep_scorecard(store: Any, run_id: int, net: Any) -> None:
+    from nst.rescore import score_saved_run
+
+    try:
+        score_saved_run(store, run_id, net)
+    except Exception:  # noqa: BLE001 - the run is kept; `nst gallery rescore` can fill the scorecard in later
+        log.exception("scorecard of run %s failed", run_id)
 
 
 __all__ = [
