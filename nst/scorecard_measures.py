@@ -43,3 +43,10 @@ def blended(cards: Sequence[Mapping[str, float]], weights: Sequence[float]) -> d
     """The blend-weighted mean of per-painting scorecards (weights need not sum to one)."""
     total = float(sum(weights))
     return {name: sum(w * card[name] for card, w in zip(cards, weights)) / total for name in MEASURES}
+
+
+def scorecard_line(card: Mapping[str, float] | None) -> str:
+    """``structure 0.81 · style gap 0.42 · colour gap 0.30 · copied 0.01`` (or that there is none yet)."""
+    if card is None:
+        return "no scorecard yet (python -m nst gallery rescore)"
+    return " · ".join(f"{m.label} {card[name]:.2f}" for name, m in MEASURES.items())

@@ -94,3 +94,19 @@ def test_rescore_of_a_missing_run_is_one_sentence(capsys):
     assert main(["gallery", "rescore", "999"], **TINY) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and len(err.strip().splitlines()) == 1
+
+
+def test_the_gallery_sorts_and_filters_by_each_measure(content_image, style_image):
+    with Store() as store:
+        ids = [_saved_without_scorecard(store, content_image, style_image, seed) for seed in range(4)]
+        values = {ids[0]: (0.9, 0.5, 0.4, 0.20), ids[1]: (0.6, 0.3, 0.2, 0.01), ids[2]: (0.8, 0.4, 0.6, 0.05)}
+        for run_id, (structure, style_gap, colour_gap, copied) in values.items():
+            save_scorecard(store, run_id, {"version": SCORECARD_VERSION, "structure": structure,
+                                           "style_gap": style_gap, "colour_gap": colour_gap, "copied": copied})
+        order = {sort: [r.id for r in store.list_runs(sort=sort)] for sort in MEASURES}
+        assert order["structure"] == [ids[0], ids[2], ids[1], ids[3]]  # higher first; unscored last
+        assert order["style_gap"] == [ids[1], ids[2], ids[0], ids[3]]  # lower first
+        assert order["colour_gap"] == [ids[1], ids[0], ids[2], ids[3]]
+        assert order["copied"] == [ids[1], ids[2], ids[0], ids[3]]
+        assert [r.id for r in store.list_runs(bounds={"copied": 0.05}, sort="oldest")] == [ids[1], ids[2]]
+        assert store.count_runs(bounds={"structure": 0.7, "copied": 0.1}) == 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nst.store.scorecards import run_scorecard
+from studio.gallery.scorecard import scorecard_table
 from nst.comparison import comparison_image, fit_height
 from nst.encode import png_bytes
 from nst.edges import MAX_NOTES, MAX_TITLE, parse_run_id
@@ -118,6 +120,7 @@ def _side(store: Store, record: RunRecord, output) -> None:
         nav.rerun(record)
     if current_is_owner():
         _owner_controls(store, record)
+    scorecard_table(run_scorecard(store, record.id))
     _run_facts(record)
 
 
@@ -135,7 +138,8 @@ def _owner_controls(store: Store, record: RunRecord) -> None:
 def _run_facts(record: RunRecord) -> None:
     st.subheader("Loss terms")
     st.dataframe([{"term": k, "value": g.format_value(v)} for k, v in record.losses.items()]
-                 + [{"term": "score (studio objective)", "value": g.format_value(record.score)},
+                 + [{"term": "score (the loss the default optimises; not a verdict)",
+                     "value": g.format_value(record.score)},
                     {"term": "leakage (lower = cleaner flat areas)", "value": g.format_value(record.leakage)}],
                  hide_index=True, width="stretch")
     st.subheader("Inputs")

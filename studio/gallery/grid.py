@@ -7,7 +7,10 @@ from typing import Any
 import streamlit as st
 
 from studio.gallery import model as g
+from nst.scorecard_measures import HELP, MEASURES
 from nst.store import Store
+from nst.store.scorecards import scorecards_of
+from studio.gallery.scorecard import scorecard_caption
 from studio import keys
 from studio.access import current_is_owner
 from studio.gallery import nav
@@ -43,16 +46,34 @@ def _filters(store: Store) -> dict[str, Any]:
                              help="Lowest loss is offered when one content image and one style image are chosen: "
                                   "scores only compare runs of the same pair.")
     sort = next(k for k, v in g.SORT_LABELS.items() if v == label)
-    return {"content_hash": content, "style_hash": style, "favourites": favourites, "sort": sort}
+    return {"content_hash": content, "style_hash": style, "favourites": favourites, "sort": sort,
+            "bounds": _scorecard_bounds()}
 
 
-def _card(run: Any, thumb: bytes | None) -> None:
+def _scorecard_bounds() -> dict[str, float]:
+    """The scorecard filters: a bound per measure, kept only when moved from "everything"."""
+    bounds = {}
+    with st.expander("Filter by scorecard", icon=":material/filter_alt:"):
+        st.caption(HELP)
+        for column, (name, measure) in zip(st.columns(len(MEASURES)), MEASURES.items()):
+            loosest = 0.0 if measure.higher_is_better else g.SCORECARD_FILTER_MAX
+            with column:
+                value = st.slider(f"{measure.label} {'at least' if measure.higher_is_better else 'at most'}",
+                                  0.0, g.SCORECARD_FILTER_MAX, loosest, 0.01, key=f"f_card_{name}",
+                                  on_change=_reset_page)
+            if value != loosest:
+                bounds[name] = value
+    return bounds
+
+
+def _card(run: Any, thumb: bytes | None, card: dict | None) -> None:
     with st.container(border=True):
         if thumb:
             st.image(thumb, width="stretch")
         star = ":material/star: " if run.favourite else ""
         st.markdown(f"{star}**{plain(clip(g.run_title(run), CARD_TITLE_CHARS))}**")
         st.caption(g.card_caption(run))
+        scorecard_caption(card)
         st.caption(f"{g.card_meta(run)} · {plain(g.style_names(run))} on {plain(run.content_name or 'photo')}")
         left, right = st.columns(2, vertical_alignment="center")
         with left:
@@ -102,17 +123,18 @@ def _runs_tab(store: Store) -> None:
         st.warning(plain(notice))
     _compare_bar()
     count = store.count_runs(content_hash=filters["content_hash"], style_hash=filters["style_hash"],
-                             favourites=filters["favourites"])
+                             favourites=filters["favourites"], bounds=filters["bounds"])
     pages = g.page_count(count)
     page = min(int(st.session_state.get(keys.GALLERY_PAGE, 0)), pages - 1)
     runs = store.list_runs(**filters, limit=g.PAGE_SIZE, offset=page * g.PAGE_SIZE)
     if not runs:
         st.info("No runs match these filters.")
     thumbs = store.thumbnails([r.id for r in runs])
+    cards = scorecards_of(store, [r.id for r in runs])
     for start in range(0, len(runs), COLUMNS):
         for column, run in zip(st.columns(COLUMNS), runs[start:start + COLUMNS]):
             with column:
-                _card(run, thumbs.get(run.id))
+                _card(run, thumbs.get(run.id), cards.get(run.id))
     _pager(page, pages, count, filters["sort"] == "newest")
 
 
