@@ -3,7 +3,7 @@
 Without sharing mode (``NST_SHARE`` unset) the server listens on 127.0.0.1 only and every session
 is the owner. With ``NST_SHARE=1`` a session is the owner only after it presented the owner
 token (``NST_OWNER_TOKEN``), compared in constant time; every other session is a guest, whose
-paintings are capped by :func:`guest_params_error` and whose queue share by :func:`guest_queue_error`.
+paintings are capped by :func:`guest_params_error` (their share of the queue: nst/queue_policy.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ TOKEN_ENV = "NST_OWNER_TOKEN"
 
 GUEST_MAX_SIZE = 512
 GUEST_QUALITIES = ("Preview", "Standard")
-GUEST_MAX_QUEUED = 3
 GUEST_MAX_SWEEP = 4  # 2 x 2
 REFUSED = "That is for the studio's owner only: guests can paint, browse and download."
 
@@ -54,11 +53,3 @@ def guest_params_error(size: int, scales: int, iterations: int, n_items: int = 1
         return "Guests run sweeps of at most 2 × 2; choose fewer values."
     return None
 
-
-def guest_queue_error(session_active: int, guests_queued: int) -> str | None:
-    """Why a guest's job may not be queued now, or None: one job per guest session, three guest jobs in all."""
-    if session_active:
-        return "One painting at a time per guest: wait for yours to finish or stop it."
-    if guests_queued >= GUEST_MAX_QUEUED:
-        return f"{GUEST_MAX_QUEUED} guest paintings are already waiting; try again in a few minutes."
-    return None

@@ -98,6 +98,8 @@ class JobView:
 class Job:
     """One painting: inputs, a RunControl, and a lock-protected state the worker updates."""
 
+    guest = False  # a guest's job when the studio is shared (set by JobRunner.submit; nst/queue_policy.py)
+
     def __init__(self, content: np.ndarray, styles: Sequence[np.ndarray], params: StyleParams | None = None, *,
                  init_image: np.ndarray | None = None, owner: str | None = None,
                  clock: Clock = time.monotonic, mask: np.ndarray | None = None,

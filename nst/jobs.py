@@ -33,6 +33,7 @@ from nst.engine import stylize
 from nst.errors import ModelUnavailable, NSTError
 from nst.job import FAILED, FINISHED, RUNNING, STOPPED, Clock, Job
 from nst.params import StyleParams
+from nst.queue_policy import QueueRefused, admission_error, queue_slot
 from nst.results import RunInputs, RunLabels, RunToSave, run_status
 from nst.run_types import ProgressEvent, StyleResult
 
@@ -157,14 +158,19 @@ class JobRunner:
             return net
 
     # ---- jobs -----------------------------------------------------------------------
-    def submit(self, job: Job) -> Job:
+    def submit(self, job: Job, *, guest: bool = False) -> Job:
+        """Queue ``job``; a guest's job is admitted and placed by nst/queue_policy.py (raises QueueRefused)."""
         job.touch()
         with self._lock:
             if self._closed:
                 raise RuntimeError("this JobRunner has been shut down")
+            job.guest = guest
+            refusal = admission_error(job, self._running + list(self._pending), self._pending)
+            if refusal:
+                raise QueueRefused(refusal)
             job._runner = self
             self._jobs[job.id] = job
-            self._pending.append(job)
+            self._pending.insert(queue_slot(job, self._pending), job)
             self._prune()
             self._spawn_workers()
             self._lock.notify_all()

@@ -23,8 +23,3 @@ def test_guest_paint_limits():
     assert "Standard" in access.guest_params_error(512, 5, 80)  # Print
     assert "2 × 2" in access.guest_params_error(256, 2, 50, n_items=9)
 
-
-def test_guest_queue_limits():
-    assert access.guest_queue_error(0, 2) is None
-    assert "One painting" in access.guest_queue_error(1, 0)
-    assert "already waiting" in access.guest_queue_error(0, 3)
