@@ -12,13 +12,17 @@ import hmac
 import os
 from typing import Mapping
 
+from nst.params import StyleParams, with_quality
+
 OWNER = "owner"
 GUEST = "guest"
 SHARE_ENV = "NST_SHARE"
 TOKEN_ENV = "NST_OWNER_TOKEN"
 
 GUEST_MAX_SIZE = 512
-GUEST_QUALITIES = ("Preview", "Standard")
+GUEST_QUALITY = "Standard"
+STANDARD = with_quality(StyleParams(), GUEST_QUALITY)
+GUEST_MAX_SECONDS = 60.0  # a timed run's budget (method comparisons)
 GUEST_MAX_SWEEP = 4  # 2 x 2
 REFUSED = "That is for the studio's owner only: guests can paint, browse and download."
 
@@ -43,13 +47,15 @@ def is_owner(share: bool, granted: bool) -> bool:
     return role(share, granted) == OWNER
 
 
-def guest_params_error(size: int, scales: int, iterations: int, n_items: int = 1) -> str | None:
-    """Why a guest may not paint this (one sentence), or None: at most 512 px, Standard quality, a 2x2 sweep."""
-    if size > GUEST_MAX_SIZE:
+def guest_params_error(params: StyleParams, n_items: int = 1) -> str | None:
+    """Why a guest may not paint this (one sentence), or None: at most 512 px, no costlier than the
+    Standard quality (Preview and the sweeps' Preview runs are cheaper; a method comparison's runs
+    are held to a time budget of at most a minute each instead), and batches of at most 2 x 2 runs."""
+    if params.size > GUEST_MAX_SIZE:
         return f"Guests paint at most {GUEST_MAX_SIZE} px; choose a smaller output size."
-    if scales > 3 or iterations > 80:
-        return "Guests paint at Preview or Standard quality; choose one of those."
+    timed = 0 < params.time_limit <= GUEST_MAX_SECONDS
+    if params.scales > STANDARD.scales or (params.total_steps() > STANDARD.total_steps() and not timed):
+        return "Guests paint at the Standard quality at most; choose Standard."
     if n_items > GUEST_MAX_SWEEP:
         return "Guests run sweeps of at most 2 × 2; choose fewer values."
     return None
-
