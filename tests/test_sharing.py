@@ -265,3 +265,48 @@ def test_the_same_sweep_is_the_owners_to_run(runs, share) -> None:
     assert len(job.items) == 9
     job.stop()
     assert job.wait(TIMEOUT)  # not left painting in the background
+
+
+# ---- errors: one sentence on the page, the traceback in the server log ------------------------------
+def failing_page() -> None:
+    from studio.access import run_page
+
+    class Page:
+        title = "Broken"
+
+        def run(self) -> None:
+            raise RuntimeError("secret detail at /srv/private/gallery.db")
+
+    run_page(Page())
+
+
+@pytest.fixture
+def error_details():
+    """Streamlit's client.showErrorDetails as it was (run_page turns it off in sharing mode, process-wide)."""
+    from streamlit import config
+
+    before = config.get_option("client.showErrorDetails")
+    yield
+    config.set_option("client.showErrorDetails", before)
+
+
+def test_in_sharing_mode_an_error_is_one_sentence_and_its_traceback_goes_to_the_log(
+        runs, share, error_details, caplog: pytest.LogCaptureFixture) -> None:
+    from streamlit import config
+
+    from studio.access import PAGE_FAILED
+
+    with caplog.at_level("ERROR", logger="nst.studio"):
+        at = AppTest.from_function(failing_page, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [PAGE_FAILED]
+    assert "secret" not in texts(at) and "/srv/private" not in str([e.value for e in at.error])
+    logged = [r for r in caplog.records if r.name == "nst.studio" and r.exc_info]
+    assert logged and "secret detail at /srv/private/gallery.db" in caplog.text and "Traceback" in caplog.text
+    assert config.get_option("client.showErrorDetails") == "none"
+
+
+def test_without_sharing_mode_the_owner_sees_the_error_itself(runs, error_details, monkeypatch) -> None:
+    monkeypatch.delenv("NST_SHARE", raising=False)
+    at = AppTest.from_function(failing_page, default_timeout=TIMEOUT).run()
+    assert at.exception and "secret detail" in at.exception[0].message
