@@ -161,9 +161,12 @@ def open_run(page, url: str, run_id: int, title: str) -> None:
 def sidebar_to(page, name: str) -> None:
     """Change page inside the session (the sidebar's link; on a phone, open the sidebar first)."""
     expand = page.get_by_test_id("stExpandSidebarButton")
-    if expand.is_visible():  # a phone: the sidebar starts collapsed
+    phone = expand.is_visible()  # a phone: the sidebar starts collapsed, and covers the page when open
+    if phone:
         expand.click()
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+    if phone and page.get_by_test_id("stSidebarCollapseButton").is_visible():
+        page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
 
 
 # ---- a friend's phone ----------------------------------------------------------------------------------
