@@ -31,6 +31,7 @@ from nst.encode import to_uint8
 from nst.images import resize_long_side, resize_to
 from nst.losses import LossForm, blended_style_targets, loss_terms
 from nst.masks import detail_map, detail_weights, leakage, style_mask
+from nst.memory import check_whole_run_fits
 from nst.model import FeatureNet, get_feature_net
 from nst.optim import minimize_box
 from nst.precision import resolve_precision
@@ -175,8 +176,12 @@ def stylize(
     if params.init == "image" and init_image is None:
         raise ParamsError('init "image" needs an init image (e.g. a previous result).')
     blend = params.blend_weights(len(styles))
+    form, precision = LossForm.from_params(params), resolve_precision(params.precision)
+    height, width = np.shape(content)[:2]
+    factor = params.size / max(width, height)
+    check_whole_run_fits(round(width * factor), round(height * factor), precision, form.layers)
     net = net if net is not None else get_feature_net()
-    objective = objective_for(net, LossForm.from_params(params), resolve_precision(params.precision))
+    objective = objective_for(net, form, precision)
     with objective.lock:
         run = _Run(objective, content, styles, blend, params, control or RunControl(), on_event, init_image, mask,
                    detail_mask)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from pathlib import Path, PurePath
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from nst.edges import input_file_problem
 from nst.errors import ImageError, describe_os_error
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "MIN_SIDE",
     "LoadedImage",
     "load_image",
+    "load_rgba",
     "read_png_metadata",
     "resize_long_side",
     "resize_to",
@@ -58,6 +61,11 @@ MAX_ASPECT = 20
 # with our own message anyway.
 if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Between the guard and twice it Pillow only *warns*, and that warning reached stderr before our own
+# sentence. Silenced: every outside image comes through _open_image, whose _check_dimensions refuses
+# anything over MAX_PIXELS in one sentence (Pillow 13 turns the warning, raised as an error, into
+# "cannot identify image file", so "error" is no option); beyond twice the guard Pillow still raises.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 # Restricting Pillow to these decoders keeps rarely used, less hardened plugins (and
 # EPS, which would run Ghostscript) away from untrusted uploads. The JPEG opener also
@@ -138,6 +146,21 @@ def load_image(
     )
 
 
+def load_rgba(data: bytes, *, name: str) -> np.ndarray:
+    """H x W x 4 uint8 RGBA of image bytes from a client (the brush canvas), alpha kept.
+
+    The same gate as :func:`load_image`: the format allow-list, the size caps checked from the header,
+    damage refused in one sentence (:class:`ImageError`).
+    """
+    with _open_image(data, name) as (image, label):
+        _check_dimensions(image.size, label)
+        _decode(image, label)
+        try:
+            return np.asarray(image.convert("RGBA"), dtype=np.uint8)
+        except _DECODE_ERRORS:
+            raise ImageError(_damaged_message(label)) from None
+
+
 @contextmanager
 def _open_image(
     source: str | os.PathLike[str] | bytes, name: str | None
@@ -171,12 +194,11 @@ def _open_image(
 
 
 def _check_readable_path(path: Path, label: str) -> None:
-    """Refuse paths that are missing, folders or empty, before Pillow gives a vaguer error."""
+    """Refuse paths that are missing, folders, pipes, devices or empty, before Pillow gives a vaguer error."""
+    problem = input_file_problem(path, "an image file")
+    if problem:
+        raise ImageError(problem)
     try:
-        if not path.exists():
-            raise ImageError(f"There is no file at {path}.")
-        if path.is_dir():
-            raise ImageError(f"{path} is a folder, not an image file.")
         if path.stat().st_size == 0:
             raise ImageError(f"{label} is empty.")
     except OSError as error:

@@ -90,7 +90,7 @@ def test_widgets_are_present_with_their_defaults(tiny_env):
     assert at.selectbox(key="preserve_colors").value == defaults.preserve_colors
     assert at.slider(key="style_scale").value == defaults.style_scale
     assert at.multiselect(key="style_layers").value == [name for name, _ in defaults.style_layers]
-    assert at.selectbox(key="content_example").value == "landscape"
+    assert at.selectbox(key="content_example").value == "astronaut"
     assert at.multiselect(key="style_examples").value == ["starry_night"]
     assert len(at.file_uploader) == 3  # photo, styles, mask
     assert not _button(at, "Stylize").disabled and _button(at, "Stop").disabled
@@ -483,6 +483,21 @@ def test_the_style_examples_are_credited_paintings(tiny_env):
     at = _app()
     at.run()
     assert "Vincent van Gogh, The Starry Night, 1889" in _texts(at.caption)
+
+
+def test_the_first_visit_opens_on_a_credited_real_photo(tiny_env):
+    from nst.examples import ALL_EXAMPLES, CONTENT_EXAMPLES, STYLE_EXAMPLES, example_image
+
+    at = _app()
+    at.run()
+    assert at.selectbox(key="content_example").value == "astronaut"
+    assert "NASA, astronaut Eileen Collins (public domain)" in _image_captions(at)
+    photo = example_image("astronaut")
+    assert photo.shape == (512, 512, 3) and photo.std() > 0.1  # the real portrait at the default output size
+    assert list(CONTENT_EXAMPLES) == ["astronaut", "rocket", "coffee", "cat"]
+    assert "great_wave" in STYLE_EXAMPLES and "self_portrait_straw_hat" not in STYLE_EXAMPLES  # issue #20 first
+    for key, item in ALL_EXAMPLES.items():
+        assert item.credit and max(example_image(key).shape[:2]) <= 640, key
 
 
 def test_a_rerun_restores_the_runs_masks(tiny_env):

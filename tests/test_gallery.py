@@ -422,3 +422,16 @@ def test_sweep_and_method_groups_show_leakage(data_dir: Path) -> None:
     shown = texts(app(group=methods))
     assert "score 1 · leakage 0.02" in shown and "score 2 · leakage 0.04" in shown
     assert "lower = cleaner flat areas" in shown
+
+
+def test_no_group_view_crowns_a_run_by_the_optimised_loss(data_dir: Path) -> None:
+    from nst.store import new_group_id
+
+    methods = new_group_id()
+    with Store(data_dir) as store:
+        for i in range(5):
+            _save_with_leakage(store, i, 0.01, group_id=methods, group_kind="compare", group_label=f"method {i}")
+    at = app(group=methods)
+    assert not any("trophy" in m.value for m in at.markdown)
+    assert at.button(key="group_compare").label == "Compare the first 4"
+    assert not any("best" in b.label.lower() for b in at.button)

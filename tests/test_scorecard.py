@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from nst.images import load_image, resize_long_side, resize_to
-from nst.scorecard import SCORECARD_VERSION, Scorecard, scorecard, sliced_wasserstein
+from nst.scorecard import Scorecard, scorecard, sliced_wasserstein
+from nst.scorecard_measures import SCORECARD_VERSION
 
 from conftest import SHARED_IMAGES, real_weights_path
 

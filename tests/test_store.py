@@ -426,7 +426,21 @@ def build_v3(data_dir: Path) -> dict:
     return expected
 
 
-OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3}
+def build_v4(data_dir: Path) -> dict:
+    """Version 4 (votes), as that release left it: no scorecards table."""
+    expected = build_v3(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("CREATE TABLE votes (voter TEXT NOT NULL, created REAL NOT NULL, "
+                 "run_low INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+                 "run_high INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+                 "outcome TEXT NOT NULL CHECK (outcome IN ('low', 'high', 'tie')), "
+                 "PRIMARY KEY (voter, run_low, run_high), CHECK (run_low < run_high))")
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
+    return expected
+
+
+OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4}
 
 
 def test_every_older_version_has_a_migration_test() -> None:
@@ -441,6 +455,8 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
         assert opened.schema_version == SCHEMA_VERSION
         columns = {row[1] for row in sqlite3.connect(opened.db_path).execute("PRAGMA table_info(runs)")}
         assert {"group_id", "group_kind", "group_label", "score", "leakage"} <= columns
+        tables = {row[0] for row in sqlite3.connect(opened.db_path).execute("SELECT name FROM sqlite_master")}
+        assert {"votes", "scorecards"} <= tables
         if expected:
             record = opened.get_run(1)
             assert (record.title, record.notes, record.favourite, record.params) == \

@@ -26,6 +26,7 @@ from studio.panels.sidebar import sidebar
 from studio.panels.spatial import spatial_panel
 from studio.session import pop_notice
 from studio.uploads import forget_uploads_except, live_upload_ids
+from studio.text import plain
 
 st.set_page_config(page_title="Style studio", page_icon=":material/palette:", layout="wide")
 runtime.keep_tensorflow_warm_between_reruns()
@@ -73,9 +74,9 @@ if runtime.tiny_net_hook():
 model_state = model_status(runner)
 notice = pop_notice()
 if notice:
-    st.warning(notice)
+    st.warning(plain(notice))
 if st.session_state.get(keys.LOADED_NOTE):  # shown until the next run starts
-    st.info(st.session_state[keys.LOADED_NOTE], icon=":material/history:")
+    st.info(plain(st.session_state[keys.LOADED_NOTE]), icon=":material/history:")
 
 job = runtime.current_job()
 job_view = job.view() if job is not None else None
@@ -97,7 +98,7 @@ with col_paint:
             params = state.build_params(blend)
         except ParamsError as error:
             params_error = str(error)
-            st.error(params_error)
+            st.error(plain(params_error))
     st.session_state[keys.PLANNED_PARAMS] = params
     ready = params is not None and model_state != MODEL_UNAVAILABLE and not mask_error
     fast_ok = fast_preview_panel(photo.pixels, pixels(styles), blend)

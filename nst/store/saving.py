@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from nst.edges import check_notes, check_title
 from nst.errors import StoreError, describe_os_error
 from nst.params import StyleParams
 from nst.results import RunLabels, RunToSave, run_status
@@ -97,7 +98,8 @@ def _run_columns(result: Any, params: StyleParams, status: str, output: np.ndarr
 
 def _label_columns(labels: RunLabels) -> dict[str, Any]:
     """The ``runs`` columns the gallery shows a run by."""
-    return {"title": str(labels.title), "notes": str(labels.notes), "favourite": int(bool(labels.favourite)),
+    return {"title": check_title(str(labels.title)), "notes": check_notes(str(labels.notes)),
+            "favourite": int(bool(labels.favourite)),
             "group_id": labels.group_id, "group_kind": labels.group_kind, "group_label": labels.group_label,
             "score": real_or_none(labels.score), "leakage": real_or_none(labels.leakage)}
 

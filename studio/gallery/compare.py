@@ -10,6 +10,7 @@ from nst.store import RunRecord, Store
 from studio.gallery import model as g
 from studio import charts
 from studio.gallery import nav
+from studio.text import plain
 
 
 def diff_table(records: list[RunRecord]) -> None:
@@ -72,7 +73,7 @@ def _records(store: Store, ids: list[int]) -> list[RunRecord]:
         try:
             records.append(store.get_run(run_id))
         except StoreError as error:
-            st.warning(str(error))
+            st.warning(plain(error))
     return records
 
 
@@ -90,7 +91,7 @@ def compare_view(store: Store, ids: list[int]) -> None:
     for column, record, image in zip(st.columns(len(records)), records, images):
         with column:
             st.image(fit_box(image, width, height), width="stretch")
-            st.markdown(f"**#{record.id} {g.run_title(record)}**")
+            st.markdown(f"**#{record.id} {plain(g.run_title(record))}**")
             st.caption(f"{g.format_seconds(record.seconds)} · {record.steps} steps · "
                        f"{g.result_line(record, loss=True)} · {record.status}")
             st.button("Open", key=f"open_{record.id}", on_click=nav.go, kwargs={"run": record.id})

@@ -11,8 +11,10 @@ from nst.store import Store
 from studio import keys
 from studio.access import current_is_owner
 from studio.gallery import nav
+from studio.text import clip, neutral, plain
 
 COLUMNS = 4
+CARD_TITLE_CHARS = 80  # a card shows two lines of title at most; the run page shows it all
 
 
 def _reset_page() -> None:
@@ -26,11 +28,11 @@ def _filters(store: Store) -> dict[str, Any]:
     with c1:
         content = st.selectbox("Content image", [None, *contents], key="f_content", on_change=_reset_page,
                                format_func=lambda k: "All" if k is None else
-                               f"{contents[k].name or k[:8]} ({contents[k].runs})")
+                               f"{neutral(contents[k].name) or k[:8]} ({contents[k].runs})")
     with c2:
         style = st.selectbox("Style image", [None, *styles], key="f_style", on_change=_reset_page,
                              format_func=lambda k: "All" if k is None else
-                             f"{styles[k].name or k[:8]} ({styles[k].runs})")
+                             f"{neutral(styles[k].name) or k[:8]} ({styles[k].runs})")
     with c3:
         favourites = st.toggle("Favourites", key="f_fav", on_change=_reset_page)
     options = [g.SORT_LABELS[k] for k in g.sort_options(content is not None, style is not None)]
@@ -49,9 +51,9 @@ def _card(run: Any, thumb: bytes | None) -> None:
         if thumb:
             st.image(thumb, width="stretch")
         star = ":material/star: " if run.favourite else ""
-        st.markdown(f"{star}**{g.run_title(run)}**")
+        st.markdown(f"{star}**{plain(clip(g.run_title(run), CARD_TITLE_CHARS))}**")
         st.caption(g.card_caption(run))
-        st.caption(f"{g.card_meta(run)} · {g.style_names(run)} on {run.content_name or 'photo'}")
+        st.caption(f"{g.card_meta(run)} · {plain(g.style_names(run))} on {plain(run.content_name or 'photo')}")
         left, right = st.columns(2, vertical_alignment="center")
         with left:
             st.checkbox("Select", key=f"sel_{run.id}", value=run.id in nav.selected(), on_change=nav.toggle,
@@ -97,7 +99,7 @@ def _runs_tab(store: Store) -> None:
     filters = _filters(store)
     notice = nav.pop_notice()
     if notice:
-        st.warning(notice)
+        st.warning(plain(notice))
     _compare_bar()
     count = store.count_runs(content_hash=filters["content_hash"], style_hash=filters["style_hash"],
                              favourites=filters["favourites"])
@@ -149,7 +151,7 @@ def groups_list(store: Store) -> None:
                     st.image(thumbs[first[0].id], width=96)
             with text_col:
                 kind = {"sweep": "Sweep", "compare": "Method comparison"}.get(group.group_kind or "", "Group")
-                what = f" · {g.style_names(first[0])} on {first[0].content_name or 'photo'}" if first else ""
+                what = f" · {plain(g.style_names(first[0]))} on {plain(first[0].content_name or 'photo')}" if first else ""
                 st.markdown(f"**{kind}** · {group.runs} runs · {g.format_date(group.created)}{what}")
             with button_col:
                 st.button("Open", key=f"group_{group.group_id}", on_click=nav.go, kwargs={"group": group.group_id},

@@ -10,6 +10,7 @@ from studio.gallery import model as g
 from nst.store import Store
 from studio.gallery import nav
 from studio.gallery.votes import leaderboard
+from studio.text import plain
 
 
 def _cell(run: Any, thumb: bytes | None, caption: str) -> None:
@@ -20,36 +21,33 @@ def _cell(run: Any, thumb: bytes | None, caption: str) -> None:
 
 
 def _compare_button(runs: list[Any]) -> None:
-    """Runs of a group straight into the side-by-side comparison (the first four, or the best
-    four by score when there are more)."""
+    """Runs of a group straight into the side-by-side comparison (the first four when there are
+    more: no single number picks "the best" ones; nst-score-v1 rewards copying, docs/quality.md)."""
     if len(runs) < g.MIN_COMPARE:
         return
-    chosen = runs
-    if len(runs) > g.MAX_COMPARE:
-        chosen = sorted(runs, key=lambda r: (r.score is None, r.score if r.score is not None else 0.0))
-    ids = ",".join(str(r.id) for r in chosen[:g.MAX_COMPARE])
-    label = "Compare side by side" if len(runs) <= g.MAX_COMPARE else f"Compare the best {g.MAX_COMPARE} by score"
+    ids = ",".join(str(r.id) for r in runs[:g.MAX_COMPARE])
+    label = "Compare side by side" if len(runs) <= g.MAX_COMPARE else f"Compare the first {g.MAX_COMPARE}"
     st.button(label, key="group_compare", on_click=nav.go, kwargs={"compare": ids}, icon=":material/compare:")
 
 
 def _method_row(runs: list[Any], thumbs: dict[int, bytes]) -> None:
     first = runs[0]
     nav.header(":material/compare: Method comparison")
-    st.caption(f"{g.style_names(first)} on {first.content_name or 'photo'} · {g.format_date(first.created)} · "
-               "score = loss under this studio's objective, lower is better · " + g.LEAKAGE_NOTE)
+    st.caption(f"{plain(g.style_names(first))} on {plain(first.content_name or 'photo')} · "
+               f"{g.format_date(first.created)} · "
+               "score = the loss this studio's default optimises (not a verdict: it rewards copying) · "
+               + g.LEAKAGE_NOTE)
     _compare_button(runs)
-    best = min((r.score for r in runs if r.score is not None), default=None)
     for column, run in zip(st.columns(len(runs)), runs):
         with column:
-            trophy = " :material/trophy:" if best is not None and run.score == best else ""
-            st.markdown(f"**{g.method_name(run)}**{trophy}")
+            st.markdown(f"**{plain(g.method_name(run))}**")
             _cell(run, thumbs.get(run.id), f"{g.format_seconds(run.seconds)} · {g.result_line(run)} · {run.status}")
 
 
 def _sweep_grid(runs: list[Any], thumbs: dict[int, bytes]) -> None:
     first = runs[0]
     nav.header(":material/grid_view: Sweep" if first.group_kind == "sweep" else ":material/grid_view: Group")
-    st.caption(f"{len(runs)} runs · {g.style_names(first)} on {first.content_name or 'photo'} · "
+    st.caption(f"{len(runs)} runs · {plain(g.style_names(first))} on {plain(first.content_name or 'photo')} · "
                f"{g.format_date(first.created)} · {g.LEAKAGE_NOTE}")
     _compare_button(runs)
     row_labels, col_labels, cells = g.grid_layout(runs)

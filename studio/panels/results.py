@@ -14,6 +14,7 @@ from nst.results import result_png_metadata
 from nst.units import format_seconds
 from studio import charts, controls, keys
 from studio.uploads import THUMB_SIDE
+from studio.text import plain
 
 GALLERY_PAGE = "views/gallery_page.py"
 
@@ -40,7 +41,7 @@ def _status_line(view: JobView) -> None:
 
 def results_panel(job: Job, view: JobView) -> None:
     if view.status == "failed":
-        st.error(view.message, icon=":material/error:")
+        st.error(plain(view.message), icon=":material/error:")
         if view.result is None or view.n_items > 1:
             return
     if view.result is None:
@@ -101,7 +102,7 @@ def _timeline(job: Job, view: JobView) -> None:
 
 def gallery_links(view: JobView) -> None:
     if view.save_error:
-        st.warning(view.save_error, icon=":material/cloud_off:")
+        st.warning(plain(view.save_error), icon=":material/cloud_off:")
     if view.group_id and view.run_ids:
         st.page_link(GALLERY_PAGE, label=f"Open the {view.group_kind or 'batch'} in the gallery",
                      icon=":material/grid_view:", query_params={"group": view.group_id})
@@ -116,7 +117,7 @@ def batch_grid(view: JobView) -> None:
     columns = st.columns(min(4, len(view.batch_results)))
     for index, (label, result, run_id) in enumerate(view.batch_results):
         with columns[index % len(columns)]:
-            st.image(to_uint8(resize_long_side(result.image, THUMB_SIDE)), caption=label)
+            st.image(to_uint8(resize_long_side(result.image, THUMB_SIDE)), caption=plain(label))
             leak = (result.leakage or {}).get("leakage")
             st.caption(f"{result.status} · {result.steps} steps · {format_seconds(result.seconds)}"
                        + (f" · leakage {leak:.3g}" if leak is not None else "")
