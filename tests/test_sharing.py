@@ -280,9 +280,10 @@ def failing_page() -> None:
     run_page(Page())
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def error_details():
-    """Streamlit's client.showErrorDetails as it was (run_page turns it off in sharing mode, process-wide)."""
+    """Streamlit's client.showErrorDetails restored after every test here (run_page turns it off in
+    sharing mode, process-wide, and AppTest runs in this process)."""
     from streamlit import config
 
     before = config.get_option("client.showErrorDetails")
