@@ -144,12 +144,10 @@ def no_errors(page) -> None:
 
 
 def owner_controls(page) -> dict[str, int]:
-    """How many of each owner-only control the page shows (the run's detail view)."""
+    """How many of each owner-only control the page shows (the run's detail view), by widget key."""
     main = page.get_by_test_id("stMain")
-    return {"Delete…": main.get_by_role("button", name="Delete…").count(),
-            "Favourite": main.get_by_text("Favourite", exact=True).count(),
-            "Title": main.get_by_label("Title", exact=True).count(),
-            "Notes": main.get_by_label("Notes", exact=True).count()}
+    prefixes = {"Delete…": "delete", "Favourite": "fav_", "Title": "title_", "Notes": "notes_"}
+    return {label: main.locator(f"[class*='st-key-{prefix}']").count() for label, prefix in prefixes.items()}
 
 
 def open_run(page, url: str, run_id: int, title: str) -> None:
