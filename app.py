@@ -9,7 +9,7 @@ file, "app"); see docs/dashboard.md.
 
 import streamlit as st
 
-from studio.access import apply_owner_link
+from studio.access import apply_owner_link, run_page
 
 STUDIO = st.Page("views/studio_page.py", title="Studio", icon=":material/palette:", default=True)
 GALLERY = st.Page("views/gallery_page.py", title="Gallery", icon=":material/photo_library:", url_path="Gallery")
@@ -17,4 +17,5 @@ VOTE = st.Page("views/vote_page.py", title="Vote", icon=":material/how_to_vote:"
 
 # the owner link's grant first, so every page sees who this session is (see studio/access.py)
 apply_owner_link()
-st.navigation([STUDIO, GALLERY, VOTE]).run()
+# in sharing mode an error is one sentence on the page, its traceback in the server log
+run_page(st.navigation([STUDIO, GALLERY, VOTE]))

@@ -3,7 +3,7 @@
 Without sharing mode (``NST_SHARE`` unset) the server listens on 127.0.0.1 only and every session
 is the owner. With ``NST_SHARE=1`` a session is the owner only after it presented the owner
 token (``NST_OWNER_TOKEN``), compared in constant time; every other session is a guest, whose
-paintings are capped by :func:`guest_params_error` and whose queue share by :func:`guest_queue_error`.
+paintings are capped by :func:`guest_params_error` (their share of the queue: nst/queue_policy.py).
 """
 
 from __future__ import annotations
@@ -12,14 +12,17 @@ import hmac
 import os
 from typing import Mapping
 
+from nst.params import StyleParams, with_quality
+
 OWNER = "owner"
 GUEST = "guest"
 SHARE_ENV = "NST_SHARE"
 TOKEN_ENV = "NST_OWNER_TOKEN"
 
 GUEST_MAX_SIZE = 512
-GUEST_QUALITIES = ("Preview", "Standard")
-GUEST_MAX_QUEUED = 3
+GUEST_QUALITY = "Standard"
+STANDARD = with_quality(StyleParams(), GUEST_QUALITY)
+GUEST_MAX_SECONDS = 60.0  # a timed run's budget (method comparisons)
 GUEST_MAX_SWEEP = 4  # 2 x 2
 REFUSED = "That is for the studio's owner only: guests can paint, browse and download."
 
@@ -44,21 +47,15 @@ def is_owner(share: bool, granted: bool) -> bool:
     return role(share, granted) == OWNER
 
 
-def guest_params_error(size: int, scales: int, iterations: int, n_items: int = 1) -> str | None:
-    """Why a guest may not paint this (one sentence), or None: at most 512 px, Standard quality, a 2x2 sweep."""
-    if size > GUEST_MAX_SIZE:
+def guest_params_error(params: StyleParams, n_items: int = 1) -> str | None:
+    """Why a guest may not paint this (one sentence), or None: at most 512 px, no costlier than the
+    Standard quality (Preview and the sweeps' Preview runs are cheaper; a method comparison's runs
+    are held to a time budget of at most a minute each instead), and batches of at most 2 x 2 runs."""
+    if params.size > GUEST_MAX_SIZE:
         return f"Guests paint at most {GUEST_MAX_SIZE} px; choose a smaller output size."
-    if scales > 3 or iterations > 80:
-        return "Guests paint at Preview or Standard quality; choose one of those."
+    timed = 0 < params.time_limit <= GUEST_MAX_SECONDS
+    if params.scales > STANDARD.scales or (params.total_steps() > STANDARD.total_steps() and not timed):
+        return "Guests paint at the Standard quality at most; choose Standard."
     if n_items > GUEST_MAX_SWEEP:
         return "Guests run sweeps of at most 2 × 2; choose fewer values."
-    return None
-
-
-def guest_queue_error(session_active: int, guests_queued: int) -> str | None:
-    """Why a guest's job may not be queued now, or None: one job per guest session, three guest jobs in all."""
-    if session_active:
-        return "One painting at a time per guest: wait for yours to finish or stop it."
-    if guests_queued >= GUEST_MAX_QUEUED:
-        return f"{GUEST_MAX_QUEUED} guest paintings are already waiting; try again in a few minutes."
     return None

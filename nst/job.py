@@ -98,6 +98,8 @@ class JobView:
 class Job:
     """One painting: inputs, a RunControl, and a lock-protected state the worker updates."""
 
+    guest = False  # a guest's job when the studio is shared (set by JobRunner.submit; nst/queue_policy.py)
+
     def __init__(self, inputs: RunInputs, params: StyleParams | None = None, *, owner: str | None = None,
                  clock: Clock = time.monotonic, items: Sequence[Any] | None = None,
                  group_kind: str | None = None) -> None:

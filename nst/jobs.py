@@ -33,6 +33,7 @@ from typing import Any, Callable
 from nst.backends import Backend, InProcessBackend, Painted, PaintedJob
 from nst.errors import ModelUnavailable, NSTError
 from nst.job import Clock, Job
+from nst.queue_policy import QueueRefused, admission_error, queue_slot
 from nst.run_types import (FAILED, FINISHED, RUNNING, STOPPED, RunLabels, RunToSave,
                            StyleResult, run_status)
 
@@ -156,14 +157,19 @@ class JobRunner:
             return net
 
     # ---- jobs -----------------------------------------------------------------------
-    def submit(self, job: Job) -> Job:
+    def submit(self, job: Job, *, guest: bool = False) -> Job:
+        """Queue ``job``; a guest's job is admitted and placed by nst/queue_policy.py (raises QueueRefused)."""
         job.touch()
         with self._lock:
             if self._closed:
                 raise RuntimeError("this JobRunner has been shut down")
+            job.guest = guest
+            refusal = admission_error(job, self._running + list(self._pending), self._pending)
+            if refusal:
+                raise QueueRefused(refusal)
             job.attach(self)
             self._jobs[job.id] = job
-            self._pending.append(job)
+            self._pending.insert(queue_slot(job, self._pending), job)
             self._prune()
             self._spawn_workers()
             self._lock.notify_all()

@@ -4,10 +4,14 @@
 token that matches ``NST_OWNER_TOKEN`` grants the owner for the rest of the session, and the token
 is removed from the URL either way so it is not left in the address bar or shared onwards.
 Owner-only callbacks call ``refused`` first: the hidden button is not the only guard.
+``run_page`` runs the page: in sharing mode an unexpected error is one sentence on the page (for
+everyone, the owner included) and its traceback goes to the server log; Streamlit's own
+``client.showErrorDetails`` is turned off too, for errors raised outside the page (callbacks, fragments).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 
 import streamlit as st
@@ -16,6 +20,8 @@ from nst.access import REFUSED, TOKEN_ENV, is_owner, sharing, token_matches
 from studio import keys
 
 OWNER_PARAM = "owner"
+PAGE_FAILED = "Something went wrong on this page; please try again (the details are in the studio's server log)."
+log = logging.getLogger("nst.studio")
 
 
 def apply_owner_link() -> None:
@@ -37,3 +43,16 @@ def refused() -> bool:
         return False
     st.error(REFUSED, icon=":material/block:")
     return True
+
+
+def run_page(page) -> None:
+    """``page.run()`` (a ``st.navigation`` page); in sharing mode, errors as one sentence (see above)."""
+    if not sharing():
+        page.run()  # this machine only: the owner sees Streamlit's full error details
+        return
+    st.set_option("client.showErrorDetails", "none")
+    try:
+        page.run()
+    except Exception:  # noqa: BLE001 - st.rerun / st.stop are BaseExceptions and pass through
+        log.exception("the page %s failed", getattr(page, "title", "?"))
+        st.error(PAGE_FAILED, icon=":material/error:")

@@ -16,8 +16,10 @@ import streamlit as st
 from nst.errors import ParamsError
 from nst.job import Job
 from nst.jobs import JobRunner, store_saver
+from nst.queue_policy import QueueRefused
 from nst.run_types import RunInputs
 from studio import keys
+from studio.access import current_is_owner
 from studio.session import notice
 
 TEST_TINY_NET_ENV = "NST_STUDIO_TEST_TINY_NET"
@@ -121,7 +123,11 @@ def submit(inputs: ReadyInputs, params, items=None, group_kind: str | None = Non
     """Queue a run (or a batch: ``items``) of the ready inputs as this session's job."""
     job = Job(inputs.run, None if items else params, owner=st.session_state.get(keys.SESSION_TOKEN), items=items,
               group_kind=group_kind)
-    runner().submit(job)
+    try:
+        runner().submit(job, guest=not current_is_owner())
+    except QueueRefused as error:  # a guest's second painting, or the guests' queue is full
+        notice(str(error))
+        return
     _adopt(job)
     st.query_params["job"] = job.id
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from nst.access import GUEST_MAX_SIZE, GUEST_QUALITY
 from nst.errors import NSTError, ParamsError
 from nst.params import StyleParams
 from studio import controls, keys, runtime
@@ -78,6 +79,17 @@ def apply_strength() -> None:
 
 def apply_quality() -> None:
     st.session_state.update(controls.quality_values(st.session_state["quality"]))
+
+
+def apply_guest_caps() -> None:
+    """A guest's controls brought within the guests' limits before the sidebar draws them (a gallery
+    re-run may have loaded a Print run): the Standard quality, at most 512 px (nst/access.py)."""
+    state = st.session_state
+    state["size"] = min(int(state["size"]), GUEST_MAX_SIZE)
+    standard = controls.quality_values(GUEST_QUALITY)
+    if state.get("quality") != GUEST_QUALITY or any(state.get(k) != v for k, v in standard.items()):
+        state["quality"] = GUEST_QUALITY
+        apply_quality()
 
 
 def live_weights() -> None:

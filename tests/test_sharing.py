@@ -12,7 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nst.access import REFUSED
+from nst.params import StyleParams
 from nst.store import Store
+from studio import keys
 from test_gallery import PAGE, fill, texts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -187,3 +189,125 @@ def test_only_the_owner_can_reset_friends_votes(tmp_path: Path, monkeypatch: pyt
         resets[0].click().run()
     with Store(tmp_path / "gallery") as store:
         assert (votes_among(store) == []) == (not shared)
+
+
+# ---- the studio page: what a guest may paint (hidden in the UI, refused in start()) ----------------
+def studio_through_app(**query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def painting_controls(at: AppTest) -> dict[str, object]:
+    """What the sidebar and the batch panels offer: the owner-only knobs, and the sizes on offer."""
+    keyed = {w.key for w in [*at.radio, *at.number_input, *at.checkbox]}
+    return {"quality": "quality" in keyed, "scales": "scales" in keyed, "iterations": "iterations" in keyed,
+            "native": "cmp_native" in keyed, "expert": any(e.label.startswith("Expert") for e in at.expander),
+            "largest size": max(at.select_slider(key="size").options, key=int),
+            "largest comparison": at.number_input(key="cmp_size").max}
+
+
+@pytest.mark.parametrize("query, owner", [({}, False), ({"owner": TOKEN}, True), ({"owner": TOKEN + "x"}, False)])
+def test_the_studio_hides_from_guests_what_they_may_not_paint(runs, share, query, owner) -> None:
+    at = studio_through_app(**query)
+    assert not at.exception
+    shown = painting_controls(at)
+    knobs = {k: v for k, v in shown.items() if not k.startswith("largest")}
+    assert knobs == dict.fromkeys(knobs, owner)
+    assert int(shown["largest size"]) == (2048 if owner else 512)
+    assert shown["largest comparison"] == (1024 if owner else 512)
+    assert any("at most 512 px" in c.value for c in at.caption) == (not owner)
+
+
+def test_a_guests_controls_are_brought_within_the_limits_after_a_print_rerun(runs, share) -> None:
+    from nst.params import with_quality
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[keys.RERUN_PARAMS] = with_quality(StyleParams(size=2048), "Print").to_dict()
+    at.switch_page("views/studio_page.py").run()
+    assert not at.exception
+    assert at.select_slider(key="size").value == 512
+    caption = next(c.value for c in at.caption if "steps over scales" in c.value)
+    assert caption.startswith(f"{StyleParams().total_steps()} steps over scales")  # Standard's steps
+
+
+def forged_sweep(at: AppTest) -> None:
+    """A crafted request through this session's own widget callbacks: the Run sweep button is
+    enabled for a 2 x 2 sweep, and the click is sent together with values for a 3 x 3 one (what a
+    hand-edited websocket message can do; Streamlit itself drops clicks on hidden or disabled
+    widgets and out-of-range numbers, so free text is what is left to forge)."""
+    at.text_input(key="sweep_values_style_weight").set_value("1, 3")
+    at.text_input(key="sweep_values_content_weight").set_value("1, 2").run()
+    assert not at.button(key="run_sweep").disabled
+    at.text_input(key="sweep_values_style_weight").set_value("1, 2, 3")
+    at.text_input(key="sweep_values_content_weight").set_value("1, 2, 3")
+    at.button(key="run_sweep").click().run()
+
+
+def test_a_forged_guest_sweep_gets_one_sentence_and_queues_nothing(runs, share) -> None:
+    at = studio_through_app()
+    forged_sweep(at)
+    assert not at.exception
+    assert [w.value for w in at.warning if w.value.startswith("Guests")] == [
+        "Guests run sweeps of at most 2 × 2; choose fewer values."]
+    assert keys.JOB_REF not in at.session_state
+    assert at.button(key="run_sweep").disabled  # and the page now says so beside the button
+    assert any("at most 2 × 2 (4 runs)" in c.value for c in at.caption)
+
+
+def test_the_same_sweep_is_the_owners_to_run(runs, share) -> None:
+    at = studio_through_app(owner=TOKEN)
+    forged_sweep(at)
+    assert not at.exception
+    assert not [w for w in at.warning if w.value.startswith("Guests")]
+    job = at.session_state[keys.JOB_REF]
+    assert len(job.items) == 9
+    job.stop()
+    assert job.wait(TIMEOUT)  # not left painting in the background
+
+
+# ---- errors: one sentence on the page, the traceback in the server log ------------------------------
+def failing_page() -> None:
+    from studio.access import run_page
+
+    class Page:
+        title = "Broken"
+
+        def run(self) -> None:
+            raise RuntimeError("secret detail at /srv/private/gallery.db")
+
+    run_page(Page())
+
+
+@pytest.fixture(autouse=True)
+def error_details():
+    """Streamlit's client.showErrorDetails restored after every test here (run_page turns it off in
+    sharing mode, process-wide, and AppTest runs in this process)."""
+    from streamlit import config
+
+    before = config.get_option("client.showErrorDetails")
+    yield
+    config.set_option("client.showErrorDetails", before)
+
+
+def test_in_sharing_mode_an_error_is_one_sentence_and_its_traceback_goes_to_the_log(
+        runs, share, error_details, caplog: pytest.LogCaptureFixture) -> None:
+    from streamlit import config
+
+    from studio.access import PAGE_FAILED
+
+    with caplog.at_level("ERROR", logger="nst.studio"):
+        at = AppTest.from_function(failing_page, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [PAGE_FAILED]
+    assert "secret" not in texts(at) and "/srv/private" not in str([e.value for e in at.error])
+    logged = [r for r in caplog.records if r.name == "nst.studio" and r.exc_info]
+    assert logged and "secret detail at /srv/private/gallery.db" in caplog.text and "Traceback" in caplog.text
+    assert config.get_option("client.showErrorDetails") == "none"
+
+
+def test_without_sharing_mode_the_owner_sees_the_error_itself(runs, error_details, monkeypatch) -> None:
+    monkeypatch.delenv("NST_SHARE", raising=False)
+    at = AppTest.from_function(failing_page, default_timeout=TIMEOUT).run()
+    assert at.exception and "secret detail" in at.exception[0].message

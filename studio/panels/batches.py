@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from nst.access import GUEST_MAX_SECONDS, GUEST_MAX_SIZE, GUEST_MAX_SWEEP
 from nst.batch import SWEEPABLE, compare_items
 from nst.errors import ParamsError
 from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE, RECIPES
 from nst.units import format_seconds
 from studio import controls
+from studio.access import current_is_owner
 from studio.panels.paint import start
 
 COMPARE_DEFAULTS = {"cmp_methods": list(RECIPES)[:2], "cmp_size": COMPARE_SIZE,
@@ -30,8 +32,12 @@ def sweep_panel(ready: bool, running: bool) -> None:
             n = int(np.prod([len(v) for v in grid.values()]))
             st.caption(f"{n} runs at Preview quality, at most 256 px each; saved to the gallery as one group.")
         except ParamsError as error:
+            n = 0
             st.caption(str(error))
-        st.button("Run sweep", key="run_sweep", disabled=not ready or running, on_click=start,
+        too_many = not current_is_owner() and n > GUEST_MAX_SWEEP
+        if too_many:
+            st.caption(f"Guests run sweeps of at most 2 × 2 ({GUEST_MAX_SWEEP} runs); choose fewer values.")
+        st.button("Run sweep", key="run_sweep", disabled=not ready or running or too_many, on_click=start,
                   kwargs={"batch": "sweep"})
 
 
@@ -39,9 +45,15 @@ def compare_panel(ready: bool, running: bool) -> None:
     state = st.session_state
     with st.expander("Compare methods"):
         st.multiselect("Methods", list(RECIPES), key="cmp_methods", format_func=lambda k: RECIPES[k].name)
-        st.number_input("Size (px)", 64, 1024, key="cmp_size", step=32)
-        st.number_input("Seconds each", 5.0, 3600.0, key="cmp_seconds", step=5.0)
-        st.checkbox("Native settings (each method's own size and iterations; no time limit)", key="cmp_native")
+        owner = current_is_owner()
+        if not owner:  # a guest's comparison: at most 512 px and a minute each (nst/access.py)
+            state["cmp_size"] = min(int(state["cmp_size"]), GUEST_MAX_SIZE)
+            state["cmp_seconds"] = min(float(state["cmp_seconds"]), GUEST_MAX_SECONDS)
+            state["cmp_native"] = False
+        st.number_input("Size (px)", 64, 1024 if owner else GUEST_MAX_SIZE, key="cmp_size", step=32)
+        st.number_input("Seconds each", 5.0, 3600.0 if owner else GUEST_MAX_SECONDS, key="cmp_seconds", step=5.0)
+        if owner:
+            st.checkbox("Native settings (each method's own size and iterations; no time limit)", key="cmp_native")
         if state["cmp_native"]:
             try:
                 steps = sum(i.params.total_steps() for i in compare_items(state["cmp_methods"], native=True))

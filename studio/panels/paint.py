@@ -45,7 +45,7 @@ def guest_refusal(params: StyleParams, items) -> str | None:
     if current_is_owner():
         return None
     for each in [item.params for item in items] if items else [params]:
-        error = guest_params_error(each.size, each.scales, each.iterations, len(items) if items else 1)
+        error = guest_params_error(each, len(items) if items else 1)
         if error:
             return error
     return None

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nst.access import GUEST_MAX_SIZE, GUEST_QUALITY
 from nst.params import QUALITY_PRESETS, STRENGTH_PRESETS, VGG19_CONV_LAYERS, field_spec
 from studio import controls as c
 from studio import state
+from studio.access import current_is_owner
 from studio.panels.fast_preview import fast_available
 
 DEFAULTS = c.DEFAULTS
@@ -31,9 +33,15 @@ def sidebar(running: bool) -> None:
     _weight_slider(sb, "Smoothness (TV weight)", "m_tv", c.TV_MULTIPLIERS, "Log scale. Total-variation weight: "
                    "higher gives smoother, less noisy images.")
     sb.divider()
-    sb.radio("Quality", list(QUALITY_PRESETS), key="quality", horizontal=True, on_change=state.apply_quality,
-             help="Number of scales and iterations (see Advanced).")
-    sb.select_slider("Output size (long side, px)", c.with_value(c.SIZES, int(st.session_state["size"])),
+    owner = current_is_owner()
+    if owner:
+        sb.radio("Quality", list(QUALITY_PRESETS), key="quality", horizontal=True, on_change=state.apply_quality,
+                 help="Number of scales and iterations (see Advanced).")
+    else:  # the guests' limits (nst/access.py); start() refuses anything beyond them anyway
+        state.apply_guest_caps()
+        sb.caption(f"Quality: **{GUEST_QUALITY}**, at most {GUEST_MAX_SIZE} px (the studio's owner sets the rest).")
+    sizes = c.SIZES if owner else [size for size in c.SIZES if size <= GUEST_MAX_SIZE]
+    sb.select_slider("Output size (long side, px)", c.with_value(sizes, int(st.session_state["size"])),
                      key="size", help="256 px paints in about a minute on a 2-core laptop; each doubling costs "
                                       "about 4x.")
     sb.selectbox("Keep the photo's colours?", c.choices("preserve_colors"), key="preserve_colors",
@@ -48,10 +56,11 @@ def sidebar(running: bool) -> None:
     low, high = c.widget_range("seed")
     sb.number_input("Seed", low, high, key="seed", step=1, help="Same seed and settings: same picture.")
     with sb.expander("Advanced"):
-        _advanced()
-    with sb.expander("Expert: loss form, budget, optimiser details"):
-        for name in c.expert_fields():
-            spec_widget(name)
+        _advanced(owner)
+    if owner:  # the budget and the scales' step decay are the quality's business
+        with sb.expander("Expert: loss form, budget, optimiser details"):
+            for name in c.expert_fields():
+                spec_widget(name)
     if running:
         sb.caption("Other settings apply to the next run.")
 
@@ -62,12 +71,13 @@ def _weight_slider(sb, label: str, key: str, options, help: str) -> None:
                      format_func=lambda m: c.weight_label(default, m), on_change=state.live_weights, help=help)
 
 
-def _advanced() -> None:
+def _advanced(owner: bool) -> None:
     st.selectbox("Optimizer", c.choices("optimizer"), key="optimizer",
                  format_func=lambda v: c.OPTIMIZER_LABELS.get(v, v))
     spec_widget("learning_rate", "Adam learning rate")
-    spec_widget("scales", "Scales (coarse to fine)")
-    spec_widget("iterations", "Iterations")
+    if owner:  # a guest paints the Standard quality's scales and iterations
+        spec_widget("scales", "Scales (coarse to fine)")
+        spec_widget("iterations", "Iterations")
     st.selectbox("Pooling", c.choices("pooling"), key="pooling")
     st.selectbox("Precision", c.choices("precision"), key="precision", help=field_spec("precision").help)
     st.selectbox("Content layer", VGG19_CONV_LAYERS, key="content_layer")
