@@ -1,14 +1,10 @@
 """Built-in example pictures, so the studio works offline with no upload.
 
-* Styles are four famous public-domain paintings, bundled downscaled (512 px long side) in
-  ``nst/assets/styles`` and credited by painter, title and year (``Example.credit``): Van Gogh's
-  The Starry Night (1889), Munch's The Scream (1893), Turner's The Shipwreck of the Minotaur
-  (c. 1810) and Matisse's Woman with a Hat (1905). The files are the copies distributed with
-  jcjohnson/neural-style (see docs/examples.md).
-* Contents are drawn by this module from a fixed seed (no photo is bundled: the sample photos'
-  licences are unknown): "Landscape" (sky, sun, hills, house, tree), "Still life" (a vase and
-  fruit on a table) and "City" (a skyline at dusk). The drawn abstract styles ("Circles",
-  "Strokes", "Swirls", "Mosaic") remain available to code and tests (``DRAWN_STYLES``).
+* Photos (``CONTENT_EXAMPLES``) are four real photographs, bundled downscaled (512 px long side at
+  most) in ``nst/assets/photos`` and credited (``Example.credit``; docs/examples.md). The rocket
+  launch is the default. The code-drawn pictures stay for tests (``DRAWN_CONTENTS``, ``DRAWN_STYLES``).
+* Styles are five famous public-domain paintings in ``nst/assets/styles``, credited by painter,
+  title and year; two figurative ones wait behind ``ENABLE_FIGURATIVE`` (issue #20).
 
 Everything is deterministic (same pixels on every machine and run) and cached per
 process; images are H x W x 3 float32 RGB in [0, 1], like ``nst.images.load_image``.
@@ -37,7 +33,7 @@ class Example:
     kind: str  # "content" | "style"
     description: str
     draw: Callable[[], Image.Image]
-    credit: str = ""  # painter, title and year of a bundled painting
+    credit: str = ""  # author, title and year (and licence) of a bundled picture
 
 
 def _canvas(size: tuple[int, int], colour: tuple[int, int, int]) -> tuple[Image.Image, ImageDraw.ImageDraw]:
@@ -244,21 +240,37 @@ def _city() -> Image.Image:
     return _finish(image, CONTENT_SIZE, grain=3.0, seed=13)
 
 
-CONTENT_EXAMPLES: dict[str, Example] = {e.key: e for e in (
+DRAWN_CONTENTS: dict[str, Example] = {e.key: e for e in (
     Example("landscape", "Landscape", "content", "a house on green hills under a blue sky", _landscape),
-    Example("still_life", "Still life", "content", "a vase and fruit on a wooden table", _still_life),
+    Example("still_life", "Still life", "content", "a vase and fruit on a table", _still_life),
     Example("city", "City", "content", "a skyline with lit windows at dusk", _city),
 )}
 
 ASSETS = Path(__file__).resolve().parent / "assets" / "styles"
+PHOTOS = Path(__file__).resolve().parent / "assets" / "photos"
 
 
-def _bundled(name: str) -> Callable[[], Image.Image]:
+def _bundled(name: str, folder: Path = ASSETS) -> Callable[[], Image.Image]:
     def load() -> Image.Image:
-        with Image.open(ASSETS / name) as image:
+        with Image.open(folder / name) as image:
             return image.convert("RGB")
     return load
 
+
+# The rocket launch is the default photo (first): landscape aspect like most photos, larger than the
+# 512 px output (no enlargement), and its sky and smoke plume take brush strokes well; a face (the
+# astronaut) is the harder case for the fast model and comes second. The cat (451 px) is enlarged
+# to the output size like any small upload.
+CONTENT_EXAMPLES: dict[str, Example] = {e.key: e for e in (
+    Example("rocket", "Rocket launch", "content", "a Falcon 9 lifting off", _bundled("rocket.jpg", PHOTOS),
+            "SpaceX, Falcon 9 DSCOVR launch, 2015 (public domain)"),
+    Example("astronaut", "Astronaut", "content", "NASA portrait of Eileen Collins",
+            _bundled("astronaut.jpg", PHOTOS), "NASA, portrait of astronaut Eileen Collins (public domain)"),
+    Example("cat", "Cat", "content", "Chelsea the cat", _bundled("cat.jpg", PHOTOS),
+            "Stefan van der Walt, Chelsea the cat (CC0)"),
+    Example("coffee", "Coffee", "content", "a cup of coffee", _bundled("coffee.jpg", PHOTOS),
+            "Rachel Michetti, a cup of coffee (CC0)"),
+)}
 
 STYLE_EXAMPLES: dict[str, Example] = {e.key: e for e in (
     Example("starry_night", "The Starry Night", "style", "swirling night sky over a village",
@@ -269,7 +281,21 @@ STYLE_EXAMPLES: dict[str, Example] = {e.key: e for e in (
             _bundled("shipwreck_of_the_minotaur.jpg"), "J. M. W. Turner, The Shipwreck of the Minotaur, c. 1810"),
     Example("woman_with_a_hat", "Woman with a Hat", "style", "a Fauvist portrait in bold colour patches",
             _bundled("woman_with_a_hat.jpg"), "Henri Matisse, Woman with a Hat, 1905"),
+    Example("great_wave", "The Great Wave off Kanagawa", "style", "a towering wave in Prussian blue",
+            _bundled("great_wave.jpg"), "Katsushika Hokusai, The Great Wave off Kanagawa, c. 1831"),
 )}
+
+# Figurative paintings (faces, bodies): bundled and credited, offered only once issue #20 (figurative
+# paintings) has landed, so they demo well. To enable: ENABLE_FIGURATIVE = True.
+ENABLE_FIGURATIVE = False
+FIGURATIVE_STYLES: dict[str, Example] = {e.key: e for e in (
+    Example("van_gogh_self_portrait", "Self-Portrait with Straw Hat", "style", "Van Gogh's face in short strokes",
+            _bundled("van_gogh_self_portrait.jpg"), "Vincent van Gogh, Self-Portrait with Straw Hat, 1887"),
+    Example("tahitian_women", "Tahitian women", "style", "women by a stream in flat warm colour",
+            _bundled("tahitian_women.jpg"), "Paul Gauguin, Tahitian women, 1890s"),
+)}
+if ENABLE_FIGURATIVE:
+    STYLE_EXAMPLES.update(FIGURATIVE_STYLES)
 
 DRAWN_STYLES: dict[str, Example] = {e.key: e for e in (
     Example("circles", "Circles", "style", "concentric rings in coloured squares", _circles),
@@ -284,8 +310,9 @@ def get_example(key: str) -> Example:
         return CONTENT_EXAMPLES[key]
     if key in STYLE_EXAMPLES:
         return STYLE_EXAMPLES[key]
-    if key in DRAWN_STYLES:
-        return DRAWN_STYLES[key]
+    for table in (DRAWN_STYLES, DRAWN_CONTENTS, FIGURATIVE_STYLES):
+        if key in table:
+            return table[key]
     raise KeyError(f"no built-in example called {key!r}")
 
 
@@ -302,4 +329,4 @@ def example_image(key: str) -> np.ndarray:
     return _pixels(key)
 
 
-__all__ = ["Example", "CONTENT_EXAMPLES", "STYLE_EXAMPLES", "DRAWN_STYLES", "get_example", "example_image"]
+__all__ = ["Example", "CONTENT_EXAMPLES", "STYLE_EXAMPLES", "DRAWN_STYLES", "DRAWN_CONTENTS", "FIGURATIVE_STYLES", "get_example", "example_image"]

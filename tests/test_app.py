@@ -90,7 +90,7 @@ def test_widgets_are_present_with_their_defaults(tiny_env):
     assert at.selectbox(key="preserve_colors").value == defaults.preserve_colors
     assert at.slider(key="style_scale").value == defaults.style_scale
     assert at.multiselect(key="style_layers").value == [name for name, _ in defaults.style_layers]
-    assert at.selectbox(key="content_example").value == "landscape"
+    assert at.selectbox(key="content_example").value == "rocket"
     assert at.multiselect(key="style_examples").value == ["starry_night"]
     assert len(at.file_uploader) == 3  # photo, styles, mask
     assert not _button(at, "Stylize").disabled and _button(at, "Stop").disabled
@@ -483,6 +483,17 @@ def test_the_style_examples_are_credited_paintings(tiny_env):
     at = _app()
     at.run()
     assert "Vincent van Gogh, The Starry Night, 1889" in _texts(at.caption)
+
+
+def test_the_default_photo_is_a_credited_real_photo(tiny_env):
+    from nst.examples import CONTENT_EXAMPLES, DRAWN_CONTENTS, example_image
+
+    assert set(CONTENT_EXAMPLES) == {"rocket", "astronaut", "cat", "coffee"} and not set(DRAWN_CONTENTS) & set(CONTENT_EXAMPLES)
+    for key, item in CONTENT_EXAMPLES.items():
+        assert item.credit and max(example_image(key).shape[:2]) <= 512
+    at = _app()
+    at.run()
+    assert "Example: Rocket launch — SpaceX, Falcon 9 DSCOVR launch, 2015 (public domain)" in _image_captions(at)
 
 
 def test_a_rerun_restores_the_runs_masks(tiny_env):

@@ -32,7 +32,7 @@ def photo_panel() -> Picture:
     else:
         key = st.session_state["content_example"]
         picture = example(key, CONTENT_EXAMPLES[key].title)
-        caption = f"Example: {picture.label}"
+        caption = f"Example: {picture.label} — {CONTENT_EXAMPLES[key].credit}"
     st.session_state[keys.CONTENT_ID] = picture.id
     st.image(picture.thumb, caption=caption, width=THUMB_SIDE)
     if picture.notes:
