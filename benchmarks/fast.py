@@ -88,6 +88,7 @@ def _run_row(label: str, result, score: float, target: float, params) -> dict:
 def measure_warm_start(content_name: str, style_name: str, net, out: Path, quick_steps: int,
                        runs_wanted: tuple[str, ...] = ("warm", "quick", "two")) -> dict:
     from nst.engine import stylize
+    from nst.run_types import RunInputs
     from nst.fast import stylize_fast
     from nst.params import StyleParams
     from nst.score import score_image
@@ -102,12 +103,12 @@ def measure_warm_start(content_name: str, style_name: str, net, out: Path, quick
             (SCORE_WEIGHTS["content"], SCORE_WEIGHTS["style"], SCORE_WEIGHTS["tv"]):
         print("note: the default objective differs from the nst score: steps-to-score come from the engine's "
               "own loss; trust the scored snapshots (quick_snapshots) instead", flush=True)
-    stylize(content, [style], base.replace(iterations=1), net=net)  # warm-up: trace every scale's size
+    stylize(RunInputs(content, [style]), base.replace(iterations=1), net=net)  # warm-up: trace every scale's size
 
     def score(image: np.ndarray) -> float:
         return score_image(image, content, [style], net, size=base.size).terms.total
 
-    default = stylize(content, [style], base, net=net)
+    default = stylize(RunInputs(content, [style]), base, net=net)
     target = score(default.image)
     picture = stylize_fast(_resize(content, base.size), [style])
     runs = [{"run": "default (content start)", "steps": default.steps, "seconds": round(default.seconds, 1),
@@ -124,7 +125,7 @@ def measure_warm_start(content_name: str, style_name: str, net, out: Path, quick
                 "two": ("init=fast, 256+512 px, 16+6 steps", base.replace(init="fast", scales=2, iterations=16))}
     for key in runs_wanted:
         label, params = variants[key]
-        result = stylize(content, [style], params, net=net)
+        result = stylize(RunInputs(content, [style]), params, net=net)
         runs.append(_run_row(label, result, score(result.image), target, params))
         print(tag, runs[-1], flush=True)
         pictures.append(result.image)
@@ -156,14 +157,14 @@ def _snapshot_scores(result, score, out: Path, tag: str) -> list[dict]:
 
 
 def _resize(image: np.ndarray, size: int) -> np.ndarray:
-    from nst.images import resize_long_side
+    from nst.resize import resize_long_side
 
     return resize_long_side(image, size)
 
 
 def _side_by_side(path: Path, images: list[np.ndarray]) -> None:
     from nst.encode import save_png
-    from nst.images import resize_to
+    from nst.resize import resize_to
 
     height = images[0].shape[0]
     tiles = [resize_to(np.asarray(im, np.float32), round(im.shape[1] * height / im.shape[0]), height)

@@ -49,14 +49,15 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _server(data_dir: Path, log_path: Path):
+def _server(data_dir: Path, log_path: Path, watcher: str | None = None):
     port = _free_port()
     env = dict(os.environ, NST_DATA_DIR=str(data_dir), NST_STUDIO_TEST_TINY_NET="1", NST_OFFLINE="1")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+            + (["--server.fileWatcherType", watcher] if watcher else []),  # else .streamlit/config.toml's
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(600):
@@ -96,6 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--data-dir", type=Path, help="reuse (or fill, if missing) this store")
+    parser.add_argument("--file-watcher", choices=["auto", "poll", "watchdog", "none"],
+                        help="override the config's fileWatcherType (default: as `bash dev.sh app` starts it)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         if not data_dir.exists():
             with Store(data_dir) as store:
                 fill_seconds = fill(store, args.runs, 64)
-        with _server(data_dir, Path(tmp) / "streamlit.log") as url:
+        with _server(data_dir, Path(tmp) / "streamlit.log", args.file_watcher) as url:
             titles, seconds = measure(url, args.repeats, min(PAGE_SIZE, args.runs))
     from nst.precision import cpu_info
 
@@ -113,7 +116,8 @@ def main(argv: list[str] | None = None) -> None:
               "python": platform.python_version(), "first_load_s": round(seconds[0], 3),
               "reload_s": [round(s, 3) for s in seconds[1:]],
               "reload_median_s": round(statistics.median(seconds[1:]), 3) if len(seconds) > 1 else None,
-              "title_s": [round(t, 3) for t in titles], "load_average": os.getloadavg()[0]}
+              "title_s": [round(t, 3) for t in titles], "file_watcher": args.file_watcher or "config",
+              "load_average": os.getloadavg()[0]}
     print(f"{args.runs} runs; gallery thumbnails ({min(PAGE_SIZE, args.runs)}) decoded in the browser: "
           f"first load {seconds[0]:.2f} s, reloads {', '.join(f'{s:.2f}' for s in seconds[1:])} s; the page's "
           f"title showed after {', '.join(f'{t:.2f}' for t in titles)} s (load average {os.getloadavg()[0]:.1f})")

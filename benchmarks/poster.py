@@ -80,8 +80,9 @@ def poster_plan(args, run: np.ndarray):
 def stage_run(args) -> dict:
     from nst.encode import save_png
     from nst.engine import stylize
+    from nst.run_types import RunInputs
 
-    result = stylize(_load(PHOTO), [_load(PAINTING)], _params(args.quick))
+    result = stylize(RunInputs(_load(PHOTO), [_load(PAINTING)]), _params(args.quick))
     np.save(args.out / "run.npy", result.image)
     save_png(args.out / "run.png", result.image)
     return {"steps": len(result.history)}
@@ -89,13 +90,14 @@ def stage_run(args) -> dict:
 
 def stage_mem(args, size: int) -> dict:
     from nst.engine import stylize
+    from nst.run_types import RunInputs
     from nst.memory import step_bytes
     from nst.poster import poster_layers
     from nst.precision import resolve_precision
 
     params = _params(args.quick).replace(size=size, scales=1, iterations=3)
     photo = _load(PHOTO)
-    result = stylize(photo, [_load(PAINTING)], params)
+    result = stylize(RunInputs(photo, [_load(PAINTING)]), params)
     h, w = result.image.shape[:2]
     return {"size": [w, h], "estimate_gb": round(step_bytes(w, h, resolve_precision("auto"), poster_layers(params)) / GB, 2)}
 
@@ -133,10 +135,11 @@ def stage_poster(args) -> dict:
 def stage_print(args) -> dict:
     from nst.encode import save_png
     from nst.engine import stylize
+    from nst.run_types import RunInputs
     from nst.params import with_quality
 
     params = with_quality(_params(args.quick).replace(size=256 if args.quick else 2048), "Print")
-    result = stylize(_load(PHOTO), [_load(PAINTING)], params)
+    result = stylize(RunInputs(_load(PHOTO), [_load(PAINTING)]), params)
     np.save(args.out / "print.npy", result.image)
     save_png(args.out / "print.png", result.image)
     return {"steps": len(result.history)}

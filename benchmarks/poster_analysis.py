@@ -52,7 +52,7 @@ def crop_style_gap(image: np.ndarray, photo: np.ndarray, painting: np.ndarray, n
 
 
 def _pictures(folder: Path, poster: np.ndarray, print_big: np.ndarray, enlarged: np.ndarray, plan) -> dict:
-    from nst.images import resize_long_side
+    from nst.resize import resize_long_side
 
     folder.mkdir(parents=True, exist_ok=True)
     Image.fromarray(_uint8(resize_long_side(poster, min(1200, max(poster.shape[:2]))))).save(
@@ -68,7 +68,8 @@ def _pictures(folder: Path, poster: np.ndarray, print_big: np.ndarray, enlarged:
 
 def analyse(args, report: dict) -> dict:
     """The analysis numbers (also written to ``OUT/analysis.json``)."""
-    from nst.images import load_image, resize_to
+    from nst.images import load_image
+    from nst.resize import resize_to
     from nst.model import get_feature_net
     from nst.print_output import crop_to_aspect
     from nst.scorecard import scorecard

@@ -138,13 +138,14 @@ def measure(image: np.ndarray, pair: Pair, net, size: int) -> dict[str, Any]:
 
 def run_pair(pair: Pair, preset: str, cfg: Config, net) -> dict[str, Any]:
     from nst.engine import stylize
+    from nst.run_types import RunInputs
     from nst.encode import save_png
 
     params = PRESETS[preset](cfg.size)
     if cfg.quick:
         params = params.replace(scales=2, iterations=6)
     started = time.perf_counter()
-    result = stylize(pair.photo_pixels, [pair.painting_pixels], params, net=net)
+    result = stylize(RunInputs(pair.photo_pixels, [pair.painting_pixels]), params, net=net)
     wall = time.perf_counter() - started
     save_png(cfg.out / "images" / f"{pair.key}__{preset}.png", result.image)
     row = {"pair": pair.key, "group": pair.group, "preset": preset, "seconds": round(wall, 2),
@@ -217,7 +218,7 @@ def step_times(cfg: Config, net, repeats: int = 5) -> dict[str, Any]:
     import tensorflow as tf
 
     from benchmarks.speed import median_times
-    from nst.engine import Objective
+    from nst.objective import Objective
     from nst.losses import LossForm
 
     image = np.random.default_rng(0).random((cfg.size * 3 // 4, cfg.size, 3), dtype=np.float32)

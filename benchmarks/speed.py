@@ -107,7 +107,7 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[fl
 
 def save_side_by_side(path: Path, *images: np.ndarray) -> None:
     from nst.encode import save_png
-    from nst.images import resize_to
+    from nst.resize import resize_to
 
     height = min(im.shape[0] for im in images)
     resized = [resize_to(im, round(im.shape[1] * height / im.shape[0]), height) for im in images]
@@ -136,6 +136,8 @@ def floor_section(net, cfg: Config, precision: str = "float32") -> dict[str, Any
     import tensorflow as tf
 
     from nst.engine import stylize
+
+    from nst.run_types import RunInputs
     from nst.params import StyleParams
 
     height, width = dims(cfg.size)
@@ -156,7 +158,7 @@ def floor_section(net, cfg: Config, precision: str = "float32") -> dict[str, Any
     content = rng.random((height, width, 3), dtype=np.float32)
     style = rng.random((height, width, 3), dtype=np.float32)
     params = StyleParams(size=cfg.size, scales=1, iterations=steps, precision=precision)
-    result = stylize(content, [style], params, net=net)
+    result = stylize(RunInputs(content, [style]), params, net=net)
     elapsed = [h["elapsed"] for h in result.history]
     engine = statistics.median(np.diff(elapsed)[1:])  # the first step includes tracing
     bare_again = median_times({"floor": lambda: bare_step(image).numpy()}, cfg.repeats)["floor"]
@@ -190,7 +192,7 @@ def engine_default_run(cfg: Config, pair_paths: tuple[Path, Path], net) -> tuple
 def quality_section(net, cfg: Config, pair, pair_paths, log) -> tuple[dict[str, Any], dict[str, Any]]:
     from benchmarks.tutorial import Tutorial, cached_result
     from nst.encode import save_png
-    from nst.images import resize_to
+    from nst.resize import resize_to
     from nst.score import score_image
 
     content, style = pair
@@ -221,6 +223,7 @@ def quality_section(net, cfg: Config, pair, pair_paths, log) -> tuple[dict[str, 
 # ---- 2b. the engine's optimiser on the tutorial's objective ------------------------------------
 def fair_section(net, cfg: Config, pair, target_loss: float, time_cap: float) -> dict[str, Any]:
     from nst.engine import stylize
+    from nst.run_types import RunInputs
     from nst.run_types import RunControl
     from nst.params import MIN_SIZE
     from nst.recipes import RECIPES
@@ -229,7 +232,7 @@ def fair_section(net, cfg: Config, pair, target_loss: float, time_cap: float) ->
     objective = RECIPES["tf-tutorial"].params(cfg.size).replace(optimizer="lbfgs")
     started = time.perf_counter()
     # coarse-to-fine up to half size, as the default preset paints...
-    coarse = stylize(content, [style], objective.replace(size=max(MIN_SIZE, cfg.size // 2), scales=2, iterations=80,
+    coarse = stylize(RunInputs(content, [style]), objective.replace(size=max(MIN_SIZE, cfg.size // 2), scales=2, iterations=80,
                                                           iteration_decay=0.4), net=net)
     coarse_seconds = time.perf_counter() - started
     # ...then full size until the tutorial's 1000-step loss is reached (or the cap)
@@ -243,8 +246,7 @@ def fair_section(net, cfg: Config, pair, target_loss: float, time_cap: float) ->
         elif time.perf_counter() - started > time_cap:
             control.cancel()
 
-    fine = stylize(content, [style], objective.replace(scales=1, iterations=100_000, init="image"), net=net,
-                   init_image=coarse.image, control=control, on_event=watch)
+    fine = stylize(RunInputs(content, [style], init_image=coarse.image), objective.replace(scales=1, iterations=100_000, init="image"), net=net, control=control, on_event=watch)
     return {
         "target_loss": target_loss, "reached": bool(reached),
         "seconds_to_target": round(reached["seconds"], 1) if reached else None,
@@ -282,14 +284,14 @@ def equal_time_section(net, cfg: Config, pair, engine_wall: float, engine_image:
 def child_steps(size: int, steps: int, precision: str) -> dict[str, Any]:
     """In a fresh process: a single-scale run of ``steps`` steps at ``size``; per-step times."""
     from nst.engine import stylize
+    from nst.run_types import RunInputs
     from nst.params import StyleParams
 
     height, width = dims(size)
     rng = np.random.default_rng(0)
     content = rng.random((height, width, 3), dtype=np.float32)
     style = rng.random((height, width, 3), dtype=np.float32)
-    result = stylize(content, [style], StyleParams(size=size, scales=1, iterations=steps, precision=precision),
-                     net=benchmark_net())
+    result = stylize(RunInputs(content, [style]), StyleParams(size=size, scales=1, iterations=steps, precision=precision), net=benchmark_net())
     elapsed = [0.0] + [h["elapsed"] for h in result.history]
     per_step = np.diff(elapsed)
     return {"first_step_s": float(per_step[0]), "step_s": float(np.median(per_step[1:])) if steps > 1 else None}
@@ -324,6 +326,7 @@ def scaling_section(cfg: Config, pair_paths, log) -> dict[str, Any]:
 # ---- 4. precision -----------------------------------------------------------------------------
 def precision_section(net, cfg: Config, pair) -> dict[str, Any]:
     from nst.engine import stylize
+    from nst.run_types import RunInputs
     from nst.params import StyleParams
     from nst.precision import cpu_info, has_native_bf16, resolve_precision
     from nst.score import score_image
@@ -333,7 +336,7 @@ def precision_section(net, cfg: Config, pair) -> dict[str, Any]:
         row = floor_section(net, cfg, precision)
         if pair is not None:
             content, style = pair
-            result = stylize(content, [style], StyleParams(size=cfg.precision_size, precision=precision), net=net)
+            result = stylize(RunInputs(content, [style]), StyleParams(size=cfg.precision_size, precision=precision), net=net)
             row["score"] = round(score_image(result.image, content, [style], net, size=cfg.precision_size).terms.total, 4)
             row["run_seconds"] = round(result.seconds, 1)
             row["lbfgs"] = result.optimizer_stats
@@ -354,6 +357,8 @@ def child_cold(size: int) -> dict[str, float]:
     import tensorflow  # noqa: F401
 
     from nst.engine import stylize
+
+    from nst.run_types import RunInputs
     from nst.params import StyleParams
 
     imported = time.time()
@@ -361,7 +366,7 @@ def child_cold(size: int) -> dict[str, float]:
     built = time.time()
     height, width = dims(size)
     image = np.random.default_rng(0).random((height, width, 3), dtype=np.float32)
-    stylize(image, [image], StyleParams(size=size, scales=1, iterations=1), net=net)
+    stylize(RunInputs(image, [image]), StyleParams(size=size, scales=1, iterations=1), net=net)
     stepped = time.time()
     return {"start": started, "imported": imported, "built": built, "stepped": stepped}
 
@@ -380,7 +385,7 @@ def cold_section(cfg: Config) -> dict[str, Any]:
 def run(cfg: Config, net=None, pair=None, pair_paths=None, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the chosen sections; returns the report (also written to cfg.out/speed.json)."""
     from benchmarks.tutorial import SHARED_IMAGES, sample_pair
-    from nst.images import resize_long_side
+    from nst.resize import resize_long_side
 
     cfg.out.mkdir(parents=True, exist_ok=True)
     net = net or benchmark_net()

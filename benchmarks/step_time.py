@@ -27,7 +27,7 @@ def measure(sizes: list[int], repeats: int, net=None) -> list[dict[str, float]]:
     """Rows of timings; ``net`` defaults to the real VGG19 (tests pass the tiny network)."""
     import tensorflow as tf
 
-    from nst.engine import Objective
+    from nst.objective import Objective
     from nst.losses import LossForm
     from nst.model import get_feature_net
     from nst.params import StyleParams

@@ -23,18 +23,18 @@ from types import SimpleNamespace
 import numpy as np
 
 from nst.params import StyleParams
-from nst.results import RunInputs, RunLabels, RunToSave
+from nst.run_types import LossTerms, RunInputs, RunLabels, RunToSave
 from nst.store import Store, image_hash
 
 
 def _fake_result(rng: np.random.Generator, size: int, i: int) -> SimpleNamespace:
-    losses = {"total": float(rng.uniform(0.5, 3)), "content": 0.5, "style": 0.3, "tv": 0.01}
+    losses = LossTerms(float(rng.uniform(0.5, 3)), 0.5, 0.3, 0.01)
     snaps = [SimpleNamespace(step=s * 10, scale_index=0, image=rng.integers(0, 256, (size, size, 3), dtype=np.uint8),
                              losses=losses) for s in (1, 2, 3)]
     return SimpleNamespace(
         image=rng.uniform(0, 1, (size, size, 3)).astype(np.float32), status="finished", message="",
         steps=30, seconds=float(rng.uniform(5, 120)), losses=losses,
-        history=[{"step": s, "scale": 0, "elapsed": s * 0.1, **losses} for s in range(1, 31)],
+        history=[{"step": s, "scale": 0, "elapsed": s * 0.1, **losses.to_dict()} for s in range(1, 31)],
         snapshots=snaps, params=StyleParams(size=256, style_weight=float(1 + i % 7)),
         device="CPU", weights_id="bench",
     )

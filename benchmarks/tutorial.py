@@ -171,7 +171,8 @@ SHARED_IMAGES = Path(__file__).resolve().parents[1].parent / "shared" / "images"
 
 def sample_pair(size: int, content: str = "tubingen", style: str = "starry_night") -> tuple[np.ndarray, np.ndarray] | None:
     """The sample photo and painting at ``size`` px long side, or None when ../shared is absent."""
-    from nst.images import load_image, resize_long_side
+    from nst.images import load_image
+    from nst.resize import resize_long_side
 
     paths = SHARED_IMAGES / "content" / f"{content}.jpg", SHARED_IMAGES / "style" / f"{style}.jpg"
     if not all(p.exists() for p in paths):

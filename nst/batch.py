@@ -12,11 +12,11 @@ import itertools
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-import numpy as np
 
 from nst.errors import ParamsError
 from nst.params import StyleParams, with_quality
 from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE, recipe
+from nst.run_types import RunInputs
 
 SWEEPABLE = ("content_weight", "style_weight", "tv_weight", "style_scale", "learning_rate")
 MAX_VALUES_PER_AXIS = 5
@@ -82,11 +82,10 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list[float]]:
     return grid
 
 
-def run_batch(items: Sequence[BatchItem], content: np.ndarray, styles: Sequence[np.ndarray], *,
+def run_batch(items: Sequence[BatchItem], inputs: RunInputs, *,
               net, control=None, on_event: Callable[[int, object], None] | None = None,
-              on_result: Callable[[BatchItem, object], None] | None = None,
-              mask: np.ndarray | None = None, detail_mask: np.ndarray | None = None) -> list:
-    """Run items one after another; a cancel ends the current item (kept) and skips the rest."""
+              on_result: Callable[[BatchItem, object], None] | None = None) -> list:
+    """Run items one after another on the same inputs; a cancel ends the current item (kept) and skips the rest."""
     from nst.engine import stylize
     from nst.run_types import RunControl
 
@@ -95,8 +94,7 @@ def run_batch(items: Sequence[BatchItem], content: np.ndarray, styles: Sequence[
     for index, item in enumerate(items):
         if control.cancelled:
             break
-        result = stylize(content, styles, item.params, net=net, control=control, mask=mask,
-                         detail_mask=detail_mask,
+        result = stylize(inputs, item.params, net=net, control=control,
                          on_event=(lambda event, i=index: on_event(i, event)) if on_event else None)
         results.append(result)
         if on_result:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m nst stylize | fast | poster | score | sweep | compare | gallery | weights`` (``gallery votes`` and the sharing exports: nst.cli_votes).
+"""Command line: ``python -m nst stylize | fast | poster | score | sweep | compare | gallery | weights`` (``gallery``: nst.cli_gallery).
 
 Bad input (missing file, not an image, bad flag value, weights unavailable) exits with
 code 2 and one line on stderr, never a traceback. Ctrl-C during ``stylize`` writes the best
@@ -17,11 +17,13 @@ from typing import Sequence
 
 from nst.cli_poster import add_poster_command, cmd_poster
 from nst.cli_io import EXIT_INTERRUPTED, EXIT_USAGE, NetFactory, load_input, quiet_native_stderr, run_inputs
-from nst.cli_votes import add_share_flags, add_votes_command, cmd_share_export, cmd_votes
+from nst.cli_gallery import add_gallery_command, cmd_gallery, stored_scorecard
+from nst.edges import MAX_TITLE, output_file_problem, title_arg
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
 from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
-from nst.results import RunLabels, RunToSave, result_png_metadata
+from nst.run_types import RunInputs, RunLabels, RunToSave, result_png_metadata
+
 
 class _OneLineParser(argparse.ArgumentParser):
     """argparse prints usage + message on errors; we want one actionable line."""
@@ -48,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--snapshots", help="folder to write a PNG of every snapshot into")
     stylize.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
     stylize.add_argument("--save", action="store_true", help="also keep the run in the gallery (NST_DATA_DIR)")
-    stylize.add_argument("--title", default="", help="title of the run in the gallery")
+    stylize.add_argument("--title", default="", type=title_arg,
+                         help=f"title of the run in the gallery (at most {MAX_TITLE} characters)")
     add_quality_flag(stylize)
     add_fast_command(commands)
     add_poster_command(commands)
@@ -77,20 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--seconds", type=float, default=None, help="time budget per method (default 60)")
     compare.add_argument("--native", action="store_true", help="each recipe's own iteration count, no budget")
 
-    gallery = commands.add_parser("gallery", help="list, show, export or delete stored runs")
-    gallery_commands = gallery.add_subparsers(dest="gallery_command", required=True, parser_class=_OneLineParser)
-    listing = gallery_commands.add_parser("list")
-    listing.add_argument("--limit", type=int, default=50)
-    listing.add_argument("--favourites", action="store_true")
-    listing.add_argument("--json", action="store_true")
-    for name in ("show", "export", "delete"):
-        sub = gallery_commands.add_parser(name)
-        sub.add_argument("run_id", type=int)
-        sub.add_argument("--json", action="store_true")
-        if name == "export":
-            sub.add_argument("-o", "--output-dir", default=".")
-            add_share_flags(sub)
-    add_votes_command(gallery_commands)
+    add_gallery_command(commands, _OneLineParser)
 
     weights = commands.add_parser("weights", help="find or fetch the VGG19 weights now and say from where")
     weights.add_argument("--weights")
@@ -119,9 +109,9 @@ def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = 
         args = build_parser().parse_args(argv)
         if args.command == "weights":
             return _cmd_weights(args)
-        if args.command == "gallery":
-            return _cmd_gallery(args)
         factory = net_factory or _real_net
+        if args.command == "gallery":
+            return cmd_gallery(args, factory)
         if args.command == "score":
             return _cmd_score(args, factory)
         if args.command in ("sweep", "compare"):
@@ -164,42 +154,32 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     output = Path(args.output)
     if output.suffix.lower() != ".png":
         raise ParamsError(f"-o must name a .png file (results carry their parameters as PNG text), not {output}.")
+    problem = output_file_problem(output)  # before the painting, not after it
+    if problem:
+        raise ParamsError(problem)
     content = load_input(args.content, params.size)
     # style images are used at style_scale x the output size: decode no larger than that needs
     styles = [load_input(path, math.ceil(params.size * max(1.0, params.style_scale))) for path in args.style]
     init_image = load_input(args.init_image, params.size) if args.init_image else None
-    mask = None
-    if args.mask:
-        from nst.masks import load_mask
-
-        mask = load_mask(args.mask)
-    detail_mask = None
-    if args.detail_mask:
-        from nst.masks import load_mask
-
-        detail_mask = load_mask(args.detail_mask)
+    mask, detail_mask = _mask(args.mask), _mask(args.detail_mask)
     with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
-        from nst.engine import stylize
+        from nst.big_stylize import stylize_any_size
+        from nst.cli_poster import PosterProgressLines
 
         net = factory(args.weights)
     print(f"{net.description}", file=sys.stderr)
     progress = _ProgressBar(args.snapshots)
-    result = stylize(content, styles, params, net=net, on_event=progress, init_image=init_image, mask=mask,
-                     detail_mask=detail_mask)
+    inputs = RunInputs(content, styles, masks={"style": mask, "detail": detail_mask}, init_image=init_image)
+    result = stylize_any_size(inputs, params, net=net, on_event=progress, on_grow=PosterProgressLines())
     progress.close()
-    save_png(output, result.image, metadata=result_png_metadata(result))
-    run_id = None
-    if args.save:
-        from nst.store import Store
-
-        from nst.score import score_result
-
-        score = score_result(result, content, styles, net)  # like the studio's, so the gallery compares them
-        with Store() as store:
-            inputs = run_inputs(args, content, styles, params, masks={"style": mask, "detail": detail_mask})
-            labels = RunLabels(title=args.title, score=score, leakage=result.leakage.get("leakage"))
-            run_id = store.save(RunToSave(result, inputs, labels))
-        print(f"saved as run {run_id}", file=sys.stderr)
+    run_id = _save_run(args, result, (content, styles, params), net, (mask, detail_mask)) if args.save else None
+    try:
+        save_png(output, result.image, metadata=result_png_metadata(result))
+    except NSTError as error:
+        if run_id is None:
+            raise
+        raise NSTError(f"{str(error).rstrip('.')}; the run is kept in the gallery as run {run_id} "
+                       f"(python -m nst gallery export {run_id}).") from None
     seconds = time.perf_counter() - started
     print(f"{result.status}: {output} ({result.size[0]}x{result.size[1]}, {result.steps} steps, "
           f"{seconds:.1f} s)", file=sys.stderr)
@@ -208,10 +188,34 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
             "output": str(output), "width": result.size[0], "height": result.size[1],
             "seconds": round(seconds, 3), "steps": result.steps, "status": result.status,
             "message": result.message, "losses": result.losses.to_dict(),
-            "trace_seconds": result.trace_seconds, "device": result.device, "leakage": result.leakage,
+            "trace_seconds": result.trace_seconds, "device": result.device, "leakage": result.leakage.to_dict() if result.leakage else {},
             "params": result.params.to_dict(), "run_id": run_id,
+            "scorecard": stored_scorecard(run_id),
         }))
     return EXIT_INTERRUPTED if result.interrupted else 0
+
+
+def _mask(path: str | None):
+    from nst.masks import load_mask
+
+    return load_mask(path) if path else None
+
+
+def _save_run(args: argparse.Namespace, result, run_inputs_, net, masks) -> int:
+    """``stylize --save``: keep the run in the gallery (scored like the studio's, so the gallery compares them)."""
+    from nst.rescore import score_saved_run
+    from nst.score import score_result
+    from nst.store import Store
+
+    content, styles, params = run_inputs_
+    score = score_result(result, content, styles, net)
+    with Store() as store:
+        inputs = run_inputs(args, content, styles, params, masks={"style": masks[0], "detail": masks[1]})
+        labels = RunLabels(title=args.title, score=score, leakage=result.leakage.leakage if result.leakage else None)
+        run_id = store.save(RunToSave(result, inputs, labels))
+        score_saved_run(store, run_id, net)  # after the save, never while painting
+    print(f"saved as run {run_id}", file=sys.stderr)
+    return run_id
 
 
 # ---- --quality: the studio's quality presets ------------------------------------------------
@@ -260,7 +264,7 @@ def cmd_fast(args: argparse.Namespace) -> int:
     """
     from nst.fast import get_fast_model, stylize_fast
     from nst.encode import save_png
-    from nst.images import resize_long_side
+    from nst.resize import resize_long_side
 
     if not 0.0 <= args.strength <= 1.0:
         raise ParamsError(f"--strength must be between 0 and 1, not {args.strength}.")
@@ -289,34 +293,6 @@ def cmd_fast(args: argparse.Namespace) -> int:
                           "load_seconds": round(started - loading, 3), "strength": args.strength,
                           "blend": list(params.blend_weights(len(styles))),
                           "model": model.source}))
-    return 0
-
-
-def _cmd_gallery(args: argparse.Namespace) -> int:
-    from nst.store import Store
-
-    with Store() as store:
-        if args.gallery_command == "list":
-            runs = store.list_runs(favourites=args.favourites, limit=args.limit)
-            if args.json:
-                print(json.dumps([r.to_dict() for r in runs]))
-            for run in [] if args.json else runs:
-                print(f"{run.id:5d}  {run.created_at:%Y-%m-%d %H:%M}  {run.status:8s}  {run.width}x{run.height}  "
-                      f"style {run.style_weight:g}  {run.seconds:6.1f} s  {run.title or run.content_name}")
-        elif args.gallery_command == "show":
-            record = store.get_run(args.run_id)
-            report = record.to_dict(history=False)
-            print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
-        elif args.gallery_command == "votes":
-            return cmd_votes(args, store)
-        elif args.gallery_command == "export" and (args.animation or args.sheet):
-            return cmd_share_export(args, store)
-        elif args.gallery_command == "export":
-            path = store.export_run(args.run_id, Path(args.output_dir))
-            print(json.dumps({"output": str(path)}) if args.json else path)
-        else:
-            store.delete_run(args.run_id)
-            print(json.dumps({"deleted": args.run_id}) if args.json else f"deleted run {args.run_id}")
     return 0
 
 

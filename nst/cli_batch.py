@@ -13,7 +13,7 @@ from pathlib import Path
 from nst.cli_io import EXIT_INTERRUPTED, NetFactory, load_input, quiet_native_stderr, run_inputs
 from nst.flags import parse_blend
 from nst.params import StyleParams
-from nst.results import RunLabels, RunToSave, result_png_metadata
+from nst.run_types import RunInputs, RunLabels, RunToSave, result_png_metadata
 
 
 def batch_items(args: argparse.Namespace) -> list:
@@ -50,7 +50,7 @@ def cmd_batch(args: argparse.Namespace, factory: NetFactory, net_spec=None) -> i
         if address is None:
             with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
                 net = factory(args.weights)
-            _run_batch_here(items, content, styles, keeper, net)
+            _run_batch_here(items, RunInputs(content, styles), keeper, net)
         else:
             from nst.remote import NetSpec, connect, run_batch_on_ray
 
@@ -59,7 +59,7 @@ def cmd_batch(args: argparse.Namespace, factory: NetFactory, net_spec=None) -> i
 
                 connect(address)
             print(f"running {len(items)} cells as Ray tasks on {address}", file=sys.stderr)
-            run_batch_on_ray(items, content, styles, address=address,
+            run_batch_on_ray(items, RunInputs(content, styles), address=address,
                              spec=net_spec or NetSpec(weights=args.weights),
                              on_result=lambda item, out: keeper.keep(item, out.result, out.score),
                              on_failure=keeper.failed)
@@ -79,16 +79,16 @@ def cmd_batch(args: argparse.Namespace, factory: NetFactory, net_spec=None) -> i
     return 1 if keeper.n_failed else 0
 
 
-def _run_batch_here(items, content, styles, keeper: "_BatchKeeper", net) -> None:
+def _run_batch_here(items, inputs: RunInputs, keeper: "_BatchKeeper", net) -> None:
     from nst.batch import run_batch
     from nst.score import score_result
 
     print(net.description, file=sys.stderr)
 
     def keep(item, result) -> None:
-        keeper.keep(item, result, score_result(result, content, styles, net))
+        keeper.keep(item, result, score_result(result, inputs.content, inputs.styles, net))
 
-    run_batch(items, content, styles, net=net, on_result=keep)
+    run_batch(items, inputs, net=net, on_result=keep)
 
 
 class _BatchKeeper:
@@ -118,7 +118,7 @@ class _BatchKeeper:
             row["output"] = str(path)
         if self.store is not None:
             labels = RunLabels(title=item.label, group_id=self.group_id, group_kind=args.command,
-                               group_label=item.label, score=score, leakage=(result.leakage or {}).get("leakage"))
+                               group_label=item.label, score=score, leakage=result.leakage.leakage if result.leakage else None)
             row["run_id"] = self.store.save(RunToSave(result, run_inputs(args, self.content, self.styles,
                                                                           item.params), labels))
         self.rows.append(row)

@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from nst.params import StyleParams
-from nst.results import RunInputs
+from nst.run_types import RunInputs
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130

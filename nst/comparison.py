@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from nst.encode import to_uint8
-from nst.images import resize_to
+from nst.resize import resize_to
 
 
 def _as_float(pixels: np.ndarray) -> np.ndarray:

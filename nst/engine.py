@@ -8,8 +8,8 @@ content / style / TV weights; a change takes effect at the next step (the weight
 restarts the optimiser's memory from the current image.
 
 Per scale, the content features and blended style Gram targets are computed once. The
-step is one ``tf.function`` per optimiser, kept per (network, loss form) for the life of
-the process, so a new run at a size already seen never retraces.
+step is one ``tf.function`` per optimiser (``nst.objective``), kept per (network, loss form)
+for the life of the process, so a new run at a size already seen never retraces.
 
 The best (lowest-loss) image is tracked per *segment*: a segment starts at each scale and
 at each weight change, because losses are not comparable across those.
@@ -18,9 +18,8 @@ at each weight change, because losses are not comparable across those.
 from __future__ import annotations
 
 import math
-import threading
 import time
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, Literal, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -28,108 +27,20 @@ import tensorflow as tf
 from nst.colors import prepare_style, recombine_luminance
 from nst.errors import ParamsError
 from nst.encode import to_uint8
-from nst.images import resize_long_side, resize_to
-from nst.losses import LossForm, blended_style_targets, loss_terms
+from nst.resize import resize_long_side, resize_to
+from nst.losses import LossForm
 from nst.masks import detail_map, detail_weights, leakage, style_mask
+from nst.memory import check_whole_run_fits
 from nst.model import FeatureNet, get_feature_net
+from nst.objective import Objective, Targets, objective_for
 from nst.optim import minimize_box
 from nst.precision import resolve_precision
 from nst.params import StyleParams
-from nst.results import history_row
-from nst.run_types import LossTerms, ProgressEvent, RunControl, Snapshot, StyleResult, Weights
+from nst.run_types import (DIVERGED, FINISHED, STOPPED, EngineStatus, LossTerms, ProgressEvent, RunControl, Snapshot,
+                           RunInputs, StyleResult, Weights, history_row)
 
 SNAPSHOT_SECONDS = 2.0  # a snapshot at least this often, however slow the steps
 LBFGS_MEMORY = 10  # (s, y) pairs L-BFGS remembers (docs/speed.md)
-
-
-# ---- what the engine reports ----------------------------------------------------------------
-# ---- the compiled objective, kept per (network, loss form) ----------------------------------
-class Objective:
-    """The loss of one loss form on one network, as compiled TensorFlow functions."""
-
-    def __init__(self, net: FeatureNet, form: LossForm, precision: str = "float32") -> None:
-        self.net = net
-        self.form = form
-        self.precision = precision
-        self.extract = net.extractor(form.layers, form.pooling, precision)
-        self.content_weight = tf.Variable(1.0, trainable=False, name="content_weight")
-        self.style_weight = tf.Variable(1.0, trainable=False, name="style_weight")
-        self.tv_weight = tf.Variable(1.0, trainable=False, name="tv_weight")
-        self.traces = 0  # python side effect: counts retraces, for tests and reports
-        self.lock = threading.Lock()  # one run at a time uses these weight variables
-        self.value_and_grad = tf.function(self._value_and_grad)
-        self.adam_step = tf.function(self._adam_step)
-        # targets are computed once per scale at many shapes: one shape-generic trace serves them all
-        self.features = tf.function(self.extract, reduce_retracing=True)
-
-    def set_weights(self, weights: Weights) -> None:
-        self.content_weight.assign(weights.content)
-        self.style_weight.assign(weights.style)
-        self.tv_weight.assign(weights.tv)
-
-    def _terms(self, image, targets: "Targets"):
-        content, style, tv = loss_terms(self.extract(image), image, targets.content, targets.style, self.form,
-                                        targets.guide, targets.content_image, targets.detail)
-        total = self.content_weight * content + self.style_weight * style + self.tv_weight * tv
-        return total, content, style, tv
-
-    def _value_and_grad(self, image, targets):
-        self.traces += 1
-        with tf.GradientTape() as tape:
-            tape.watch(image)
-            terms = self._terms(image, targets)
-        return terms, tape.gradient(terms[0], image)
-
-    def _adam_step(self, image, m, v, t, lr, beta1, epsilon, targets):
-        self.traces += 1
-        with tf.GradientTape() as tape:
-            tape.watch(image)
-            terms = self._terms(image, targets)
-        grad = tape.gradient(terms[0], image)
-        beta2 = 0.999
-        m = beta1 * m + (1.0 - beta1) * grad
-        v = beta2 * v + (1.0 - beta2) * tf.square(grad)
-        m_hat = m / (1.0 - tf.pow(beta1, t))
-        v_hat = v / (1.0 - tf.pow(beta2, t))
-        image = tf.clip_by_value(image - lr * m_hat / (tf.sqrt(v_hat) + epsilon), 0.0, 1.0)
-        return image, m, v, terms
-
-    def targets(self, content: np.ndarray, styles: Sequence[np.ndarray], blend: Sequence[float],
-                mask: np.ndarray | None = None, detail: np.ndarray | None = None) -> "Targets":
-        """Content features, blended style Grams, the style mask and the detail weights: once per
-        scale, never per step."""
-        content_tensor = tf.constant(content[None])
-        content_features = self.features(content_tensor)
-        return Targets(
-            content={n: content_features[n] for n, _ in self.form.content_layers},
-            style=blended_style_targets(self.features, styles, blend, self.form.style_layers),
-            # no mask: no guide at all, so unmasked runs skip the guided Gram and the anchor
-            guide=None if mask is None else tf.constant(mask[None, :, :, None]),
-            content_image=content_tensor,
-            detail=None if detail is None else tf.constant(detail[None, :, :, None]),
-        )
-
-
-class Targets(NamedTuple):
-    """What one scale's steps compare against (a NamedTuple, so tf.function takes it whole)."""
-
-    content: dict[str, tf.Tensor]
-    style: dict[str, tf.Tensor]
-    guide: tf.Tensor | None  # [1,H,W,1] style mask, 1 = stylise; None when nothing is masked
-    content_image: tf.Tensor  # [1,H,W,3]
-    detail: tf.Tensor | None = None  # [1,H,W,1] content-weight multiplier (>= 1); None: no detail mask
-
-
-_objectives: dict[tuple[int, LossForm, str], Objective] = {}
-_objectives_lock = threading.Lock()
-
-
-def objective_for(net: FeatureNet, form: LossForm, precision: str = "float32") -> Objective:
-    with _objectives_lock:
-        key = (id(net), form, precision)
-        if key not in _objectives:
-            _objectives[key] = Objective(net, form, precision)
-        return _objectives[key]
 
 
 # ---- the run ---------------------------------------------------------------------------------
@@ -150,58 +61,56 @@ class _Restart(Exception):
 
 
 def stylize(
-    content: np.ndarray,
-    styles: Sequence[np.ndarray],
+    inputs: RunInputs,
     params: StyleParams = StyleParams(),
     *,
     net: FeatureNet | None = None,
     control: RunControl | None = None,
     on_event: Callable[[ProgressEvent], None] | None = None,
-    init_image: np.ndarray | None = None,
-    mask: np.ndarray | None = None,
-    detail_mask: np.ndarray | None = None,
 ) -> StyleResult:
-    """Paint ``content`` (H x W x 3 float32 in [0,1], any size) in the style of ``styles``.
+    """Paint ``inputs.content`` (H x W x 3 float32 in [0,1], any size) in the style of ``inputs.styles``.
 
     ``net`` defaults to the real VGG19 (``get_feature_net()``, may raise ``ModelUnavailable``).
-    ``init_image`` is required when ``params.init == "image"`` (e.g. to continue a run).
-    ``mask`` (H x W in [0,1], any size; white = stylise, black = keep the photo) applies with
-    ``params.mask_strength``; ``params.protect_flat`` adds the automatic flat-area mask.
-    ``detail_mask`` (H x W in [0,1], any size; white = keep this region's detail and colour)
-    multiplies the content weight there by ``1 + 9 * params.detail_strength``.
+    ``inputs.init_image`` is required when ``params.init == "image"`` (e.g. to continue a run).
+    ``inputs.style_mask`` (H x W in [0,1], any size; white = stylise, black = keep the photo) applies
+    with ``params.mask_strength``; ``params.protect_flat`` adds the automatic flat-area mask.
+    ``inputs.detail_mask`` (H x W in [0,1], any size; white = keep this region's detail and colour)
+    multiplies the content weight there by ``1 + 9 * params.detail_strength``. The blend comes
+    from ``params`` (``inputs.blend`` is what the store keeps).
     """
-    if not styles:
+    if not inputs.styles:
         raise ParamsError("Give at least one style image.")
-    if params.init == "image" and init_image is None:
+    if params.init == "image" and inputs.init_image is None:
         raise ParamsError('init "image" needs an init image (e.g. a previous result).')
-    blend = params.blend_weights(len(styles))
+    blend = params.blend_weights(len(inputs.styles))
+    form, precision = LossForm.from_params(params), resolve_precision(params.precision)
+    height, width = np.shape(inputs.content)[:2]
+    factor = params.size / max(width, height)
+    check_whole_run_fits(round(width * factor), round(height * factor), precision, form.layers)
     net = net if net is not None else get_feature_net()
-    objective = objective_for(net, LossForm.from_params(params), resolve_precision(params.precision))
+    objective = objective_for(net, form, precision)
     with objective.lock:
-        run = _Run(objective, content, styles, blend, params, control or RunControl(), on_event, init_image, mask,
-                   detail_mask)
+        run = _Run(objective, inputs, blend, params, control or RunControl(), on_event)
         return run.execute()
 
 
 class _Run:
     """State of one ``stylize()`` call; its methods are the steps of the loop."""
 
-    def __init__(self, objective: Objective, content: np.ndarray, styles: Sequence[np.ndarray],
-                 blend: Sequence[float], params: StyleParams, control: RunControl,
-                 on_event: Callable[[ProgressEvent], None] | None, init_image: np.ndarray | None,
-                 mask: np.ndarray | None, detail_mask: np.ndarray | None = None) -> None:
+    def __init__(self, objective: Objective, inputs: RunInputs, blend: Sequence[float], params: StyleParams,
+                 control: RunControl, on_event: Callable[[ProgressEvent], None] | None) -> None:
         self.objective = objective
         self.params = params
         self.control = control
         self.on_event = on_event or (lambda event: None)
-        self.content = resize_long_side(np.asarray(content, np.float32), params.size)
+        self.content = resize_long_side(np.asarray(inputs.content, np.float32), params.size)
         self.styles = [prepare_style(np.asarray(s, np.float32), self.content, params.preserve_colors)
-                       for s in styles]
+                       for s in inputs.styles]
         self.blend = blend
-        self.init_image = init_image
-        self.style_mask = style_mask(self.content, user_mask=mask, mask_strength=params.mask_strength,
+        self.init_image = inputs.init_image
+        self.style_mask = style_mask(self.content, user_mask=inputs.style_mask, mask_strength=params.mask_strength,
                                      protect_flat=params.protect_flat)
-        self.detail_map = detail_map(self.content, detail_mask, params.detail_strength)
+        self.detail_map = detail_map(self.content, inputs.detail_mask, params.detail_strength)
         self.sizes = params.scale_sizes()
         self.dims = [self._dims(long_side) for long_side in self.sizes]
         self.weights = Weights(params.content_weight, params.style_weight, params.tv_weight)
@@ -259,7 +168,7 @@ class _Run:
         return x
 
     def _emit(self, kind: str, losses: LossTerms | None = None, image: np.ndarray | None = None,
-              status: str = "") -> None:
+              status: EngineStatus | Literal[""] = "") -> None:
         elapsed = time.perf_counter() - self.start
         eta = elapsed * (self.total_work - self.done_work) / self.done_work if self.done_work else None
         width, height = self.dims[self.scale_index]
@@ -271,18 +180,19 @@ class _Run:
 
     # -- the loop --
     def execute(self) -> StyleResult:
-        status, message, interrupted = "finished", "", False
+        status: EngineStatus = FINISHED
+        message, interrupted = "", False
         self.objective.set_weights(self.weights)
         previous: np.ndarray | None = None
         try:
             for self.scale_index, (width, height) in enumerate(self.dims):
                 previous = self._run_scale(width, height, previous)
         except _Cancelled:
-            status, message = "stopped", "Stopped; kept the best image so far."
+            status, message = STOPPED, "Stopped; kept the best image so far."
         except KeyboardInterrupt:
-            status, message, interrupted = "stopped", "Interrupted; kept the best image so far.", True
+            status, message, interrupted = STOPPED, "Interrupted; kept the best image so far.", True
         except _Diverged:
-            status = "diverged"
+            status = DIVERGED
             message = "The loss became infinite or NaN, so the run stopped; kept the best image before that."
         return self._result(status, message, interrupted)
 
@@ -426,7 +336,7 @@ class _Run:
             seconds=seconds, losses=terms, history=self.history, snapshots=self.snapshots,
             weight_changes=self.weight_changes, trace_seconds=self.trace_seconds,
             params=self.params, weights_id=self.objective.net.weights_id, device=compute_device(),
-            leakage=leakage(image, self.content).to_dict(), interrupted=interrupted,
+            leakage=leakage(image, self.content), interrupted=interrupted,
             precision=self.objective.precision, optimizer_stats=dict(self.optimizer_stats),
         )
 
@@ -436,6 +346,4 @@ def compute_device() -> str:
     return "GPU" if tf.config.list_logical_devices("GPU") else "CPU"
 
 
-__all__ = [
-    "stylize", "Objective", "objective_for", "compute_device",
-]
+__all__ = ["stylize", "compute_device"]

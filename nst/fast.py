@@ -39,7 +39,7 @@ import numpy as np
 from nst.colors import prepare_style, recombine_luminance
 from nst.errors import FastModelUnavailable
 from nst.fast_tflite import ENCODER_STRIDE, TFLiteStylizer, find_pair
-from nst.images import resize_long_side, resize_to
+from nst.resize import resize_long_side, resize_to
 
 ENV_FAST_MODEL = "NST_FAST_MODEL"
 DEFAULT_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"

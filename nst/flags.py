@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
+from nst.edges import input_file_problem
 from nst.errors import ParamsError
 from nst.params import StyleParams, param_specs
 
@@ -121,6 +122,9 @@ def parse_blend(text: str | None, n_styles: int) -> tuple[float, ...]:
 
 def load_params_file(path: str) -> StyleParams:
     """A JSON parameter set: a ``StyleParams.to_dict()``, or any object holding one under ``"params"``."""
+    problem = input_file_problem(Path(path))  # a FIFO with no writer would block read_text forever
+    if problem:
+        raise ParamsError(f"--params: {problem}")
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from pathlib import Path, PurePath
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from nst.edges import input_file_problem
 from nst.errors import ImageError, describe_os_error
 
 __all__ = [
@@ -44,9 +46,8 @@ __all__ = [
     "MIN_SIDE",
     "LoadedImage",
     "load_image",
+    "load_rgba",
     "read_png_metadata",
-    "resize_long_side",
-    "resize_to",
 ]
 
 MAX_PIXELS = 120_000_000
@@ -58,6 +59,11 @@ MAX_ASPECT = 20
 # with our own message anyway.
 if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Between the guard and twice it Pillow only *warns*, and that warning reached stderr before our own
+# sentence. Silenced: every outside image comes through _open_image, whose _check_dimensions refuses
+# anything over MAX_PIXELS in one sentence (Pillow 13 turns the warning, raised as an error, into
+# "cannot identify image file", so "error" is no option); beyond twice the guard Pillow still raises.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 # Restricting Pillow to these decoders keeps rarely used, less hardened plugins (and
 # EPS, which would run Ghostscript) away from untrusted uploads. The JPEG opener also
@@ -138,6 +144,21 @@ def load_image(
     )
 
 
+def load_rgba(data: bytes, *, name: str) -> np.ndarray:
+    """H x W x 4 uint8 RGBA of image bytes from a client (the brush canvas), alpha kept.
+
+    The same gate as :func:`load_image`: the format allow-list, the size caps checked from the header,
+    damage refused in one sentence (:class:`ImageError`).
+    """
+    with _open_image(data, name) as (image, label):
+        _check_dimensions(image.size, label)
+        _decode(image, label)
+        try:
+            return np.asarray(image.convert("RGBA"), dtype=np.uint8)
+        except _DECODE_ERRORS:
+            raise ImageError(_damaged_message(label)) from None
+
+
 @contextmanager
 def _open_image(
     source: str | os.PathLike[str] | bytes, name: str | None
@@ -171,12 +192,11 @@ def _open_image(
 
 
 def _check_readable_path(path: Path, label: str) -> None:
-    """Refuse paths that are missing, folders or empty, before Pillow gives a vaguer error."""
+    """Refuse paths that are missing, folders, pipes, devices or empty, before Pillow gives a vaguer error."""
+    problem = input_file_problem(path, "an image file")
+    if problem:
+        raise ImageError(problem)
     try:
-        if not path.exists():
-            raise ImageError(f"There is no file at {path}.")
-        if path.is_dir():
-            raise ImageError(f"{path} is a folder, not an image file.")
         if path.stat().st_size == 0:
             raise ImageError(f"{label} is empty.")
     except OSError as error:
@@ -354,51 +374,6 @@ def _composite_on_white(rgba: np.ndarray, notes: list[str]) -> np.ndarray:
     if alpha.min() < 1.0:
         notes.append("transparent areas composited on white")
     return rgba[:, :, :3] * alpha + (1.0 - alpha)
-
-
-# --------------------------------------------------------------------------- resizing
-
-
-def resize_long_side(pixels: np.ndarray, long_side: int) -> np.ndarray:
-    """Resize so the longer side is ``long_side`` pixels, keeping the aspect ratio."""
-    if long_side < 1:
-        raise ValueError(f"long_side must be at least 1, got {long_side}")
-    height, width = pixels.shape[:2]
-    scale = long_side / max(height, width)
-    if width >= height:
-        new_width, new_height = long_side, max(1, round(height * scale))
-    else:
-        new_width, new_height = max(1, round(width * scale)), long_side
-    return resize_to(pixels, new_width, new_height)
-
-
-def resize_to(pixels: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Resize to exactly ``width`` x ``height`` with a Lanczos filter.
-
-    Accepts H x W x C colour arrays and H x W single-channel arrays (masks); returns the
-    same layout as float32 clipped to [0, 1].
-    """
-    if width < 1 or height < 1:
-        raise ValueError(f"size must be at least 1x1, got {width}x{height}")
-    values = np.asarray(pixels, dtype=np.float32)
-    if values.ndim not in (2, 3):
-        raise ValueError(f"expected an H x W or H x W x C array, got shape {values.shape}")
-    if values.shape[:2] == (height, width):
-        return values.copy()
-    if values.ndim == 2:
-        return _resize_channel(values, width, height)
-    channels = [_resize_channel(values[:, :, c], width, height) for c in range(values.shape[2])]
-    return np.ascontiguousarray(np.stack(channels, axis=2))
-
-
-def _resize_channel(channel: np.ndarray, width: int, height: int) -> np.ndarray:
-    # Mode "F" keeps full float precision; going through 8-bit would band gradients.
-    image = Image.fromarray(np.ascontiguousarray(channel, dtype=np.float32))
-    # reducing_gap first box-reduces by whole factors: much faster for big shrinks and,
-    # at 3.0, visually the same as a full Lanczos pass.
-    resized = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    # Lanczos overshoots near sharp edges; values outside [0, 1] are not colours.
-    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
 def read_png_metadata(source: str | os.PathLike[str] | bytes) -> dict[str, str]:

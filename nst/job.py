@@ -1,10 +1,14 @@
 """One studio run (or batch) as the page sees it: a :class:`Job` and its immutable :class:`JobView`.
 
-A :class:`Job` is one ``stylize()`` call with its inputs, a :class:`~nst.engine.RunControl`
+A :class:`Job` is one ``stylize()`` call with its inputs, a :class:`~nst.run_types.RunControl`
 and a lock-protected state that the engine's progress events update. The page never
 touches the engine: it calls :meth:`Job.view` to get a consistent, immutable copy of the
 state (:class:`JobView`) and draws that; it steers the run with :meth:`Job.stop` and
-:meth:`Job.set_weights`. Where it runs is :mod:`nst.jobs`' business (the runner).
+:meth:`Job.set_weights`. Where it runs is the queue's business (:class:`nst.jobs.JobRunner`):
+it attaches itself (:meth:`Job.attach`, any :class:`JobQueue`) and reports through the
+worker's half of the public methods (``set_phase``, ``record_event``, ``start_item``,
+``record_saved``, ``finish``). This module does not import the runner: the dependency goes
+one way, jobs -> job.
 """
 
 from __future__ import annotations
@@ -12,30 +16,26 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
-from nst.run_types import ProgressEvent, RunControl, Snapshot, StyleResult
 from nst.params import StyleParams
-from nst.results import history_row
-
-if TYPE_CHECKING:
-    from nst.jobs import JobRunner
-
-# job statuses
-QUEUED = "queued"
-RUNNING = "running"
-FINISHED = "finished"
-STOPPED = "stopped"
-FAILED = "failed"
-ACTIVE_STATUSES = frozenset({QUEUED, RUNNING})
-DONE_STATUSES = frozenset({FINISHED, STOPPED, FAILED})
+from nst.run_types import (ACTIVE_STATUSES, DONE_STATUSES, QUEUED, RUNNING, STOPPED, JobStatus,
+                           ProgressEvent, RunControl, RunInputs, RunStatus, Snapshot, StyleResult, history_row)
 
 RATE_WINDOW = 8  # steps over which iterations per second are measured
 
 Clock = Callable[[], float]
+
+
+class JobQueue(Protocol):
+    """Where a submitted job waits (nst.jobs.JobRunner): asked for its place, and to let a stopped one go."""
+
+    def queue_position(self, job: "Job") -> int | None: ...
+
+    def dequeue(self, job: "Job") -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class JobView:
     """A consistent copy of a job's state at one moment, for drawing."""
 
     id: str
-    status: str  # queued | running | finished | stopped | failed
+    status: JobStatus
     phase: str  # what it is doing now, in words: "waiting in the queue", "loading the model", ...
     queue_position: int | None  # 1, 2, ... while queued; None otherwise
     message: str  # the run's closing message (also set for failures)
@@ -98,28 +98,23 @@ class JobView:
 class Job:
     """One painting: inputs, a RunControl, and a lock-protected state the worker updates."""
 
-    def __init__(self, content: np.ndarray, styles: Sequence[np.ndarray], params: StyleParams | None = None, *,
-                 init_image: np.ndarray | None = None, owner: str | None = None,
-                 clock: Clock = time.monotonic, mask: np.ndarray | None = None,
-                 detail_mask: np.ndarray | None = None,
-                 content_name: str = "", style_names: Sequence[str] = (),
-                 items: Sequence[Any] | None = None, group_kind: str | None = None) -> None:
-        """``items`` (``nst.batch.BatchItem``s) makes this a batch: one queued job that paints every
+    def __init__(self, inputs: RunInputs, params: StyleParams | None = None, *, owner: str | None = None,
+                 clock: Clock = time.monotonic, items: Sequence[Any] | None = None,
+                 group_kind: str | None = None) -> None:
+        """``inputs``: the pictures, masks and init image, and their names. ``items`` (``nst.batch.BatchItem``s) makes this a batch: one queued job that paints every
         item in turn (``params`` defaults to the first item's); ``group_kind`` is "sweep" or "compare"."""
         self.id = secrets.token_hex(16)
-        self.content = np.asarray(content, np.float32)
-        self.styles = [np.asarray(s, np.float32) for s in styles]
+        masks = {kind: inputs.masks.get(kind) for kind in ("style", "detail")}
+        self.inputs = replace(
+            inputs, content=np.asarray(inputs.content, np.float32), styles=[np.asarray(s, np.float32) for s in inputs.styles],
+            style_names=tuple(inputs.style_names),
+            masks={kind: None if m is None else np.asarray(m, np.float32) for kind, m in masks.items()})
         self.items = list(items) if items else []
         if params is None:
             if not self.items:
                 raise ValueError("a Job needs params or batch items")
             params = self.items[0].params
         self.params = params
-        self.init_image = init_image
-        self.mask = None if mask is None else np.asarray(mask, np.float32)
-        self.detail_mask = None if detail_mask is None else np.asarray(detail_mask, np.float32)
-        self.content_name = content_name
-        self.style_names = tuple(style_names)
         self.group_kind = group_kind if self.items else None
         self.group_id: str | None = None
         if self.items:
@@ -131,25 +126,16 @@ class Job:
         self._clock = clock
         self._cond = threading.Condition()
         self._done = threading.Event()
-        self._runner: JobRunner | None = None
+        self._queue: JobQueue | None = None
         # state, guarded by self._cond
-        self._status = QUEUED
+        self._status: JobStatus = QUEUED
         self._phase = "waiting in the queue"
         self._message = ""
-        self._step = 0
-        self._total_steps = params.total_steps()
-        self._scale_index = 0
-        self._n_scales = len(params.scale_sizes())
-        self._scale_size: tuple[int, int] | None = None
         self._elapsed = 0.0
-        self._eta: float | None = None
         self._weights = {"content": params.content_weight, "style": params.style_weight, "tv": params.tv_weight}
         self._image: np.ndarray | None = None
         self._image_step = 0
-        self._history: list[dict[str, float]] = []
-        self._weight_changes: list[int] = []
-        self._scale_starts: list[int] = []
-        self._snapshots: list[Snapshot] = []
+        self._reset_progress(params)
         self._result: StyleResult | None = None
         self.created = clock()
         self._finished_at: float | None = None
@@ -162,10 +148,21 @@ class Job:
         self._item_label = self.items[0].label if self.items else ""
         self._batch_results: list[tuple[str, StyleResult, int | None]] = []
 
+    def _reset_progress(self, params: StyleParams) -> None:
+        """The live record of one painting, empty (a new job, or a batch's next item)."""
+        self._step, self._total_steps = 0, params.total_steps()
+        self._scale_index, self._n_scales = 0, len(params.scale_sizes())
+        self._scale_size: tuple[int, int] | None = None
+        self._eta: float | None = None
+        self._history: list[dict[str, float]] = []
+        self._weight_changes: list[int] = []
+        self._scale_starts: list[int] = []
+        self._snapshots: list[Snapshot] = []
+
     # ---- for the page ---------------------------------------------------------------
     def view(self) -> JobView:
-        # outside our lock: the runner's lock is never taken while a job's lock is held
-        position = self._runner.queue_position(self) if self._runner is not None else None
+        # outside our lock: the queue's lock is never taken while a job's lock is held
+        position = self._queue.queue_position(self) if self._queue is not None else None
         with self._cond:
             return JobView(
                 id=self.id, status=self._status, phase=self._phase,
@@ -183,7 +180,7 @@ class Job:
             )
 
     @property
-    def status(self) -> str:
+    def status(self) -> JobStatus:
         with self._cond:
             return self._status
 
@@ -200,9 +197,9 @@ class Job:
     def stop(self, reason: str | None = None) -> None:
         """Cancel: a running job stops at its next step and keeps its best image; a queued one never starts."""
         self.control.cancel()
-        runner = self._runner
-        if runner is not None and runner._dequeue(self):
-            self._finish(STOPPED, reason or "Stopped before it started.", None)
+        queue = self._queue
+        if queue is not None and queue.dequeue(self):
+            self.finish(STOPPED, reason or "Stopped before it started.", None)
         elif reason:
             with self._cond:
                 self._stop_reason = reason
@@ -229,7 +226,33 @@ class Job:
                     return False
                 self._cond.wait(0.5 if remaining is None else min(0.5, remaining))
 
-    # ---- for the worker -------------------------------------------------------------
+    # ---- for the queue and its worker --------------------------------------------------
+    def attach(self, queue: JobQueue) -> None:
+        """The queue this job now waits in (set by ``JobRunner.submit``)."""
+        self._queue = queue
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why it was stopped, when somebody (the watchdog) said so."""
+        with self._cond:
+            return self._stop_reason
+
+    @property
+    def item_index(self) -> int:
+        """Which batch item is painting (0 for a single run)."""
+        with self._cond:
+            return self._item_index
+
+    @property
+    def finished(self) -> bool:
+        """Finished, stopped or failed (its state no longer changes)."""
+        return self._done.is_set()
+
+    @property
+    def finished_at(self) -> float | None:
+        with self._cond:
+            return self._finished_at
+
     def _rate(self) -> float | None:
         """Iterations per second over the last few steps of the current scale."""
         if len(self._history) < 2:
@@ -243,14 +266,14 @@ class Job:
         last = self._history[-1]
         return last["step"] / last["elapsed"] if last["elapsed"] > 0 else None
 
-    def _set_phase(self, status: str, phase: str) -> None:
+    def set_phase(self, status: JobStatus, phase: str) -> None:
         with self._cond:
             self._status, self._phase = status, phase
             if status == RUNNING and self._started_clock is None:
                 self._started_clock = self._clock()
             self._cond.notify_all()
 
-    def _on_event(self, event: ProgressEvent) -> None:
+    def record_event(self, event: ProgressEvent) -> None:
         with self._cond:
             self._step = event.step
             self._total_steps = event.total_steps
@@ -274,19 +297,15 @@ class Job:
                 self._image, self._image_step = event.image, event.step
             self._cond.notify_all()
 
-    def _start_item(self, index: int) -> None:
+    def start_item(self, index: int) -> None:
         """A batch moves on to its next item: the live record starts afresh."""
         with self._cond:
             self._item_index, self._item_label = index, self.items[index].label
-            params = self.items[index].params
-            self._step, self._total_steps = 0, params.total_steps()
-            self._scale_index, self._n_scales, self._scale_size = 0, len(params.scale_sizes()), None
-            self._history, self._weight_changes, self._scale_starts, self._snapshots = [], [], [], []
-            self._eta = None
+            self._reset_progress(self.items[index].params)
             self._phase = f"painting item {index + 1} of {len(self.items)}: {self._item_label}"
             self._cond.notify_all()
 
-    def _saved(self, label: str, result: StyleResult, run_id: int | None, error: str | None) -> None:
+    def record_saved(self, label: str, result: StyleResult, run_id: int | None, error: str | None) -> None:
         with self._cond:
             if run_id is not None:
                 self._run_ids.append(run_id)
@@ -296,12 +315,12 @@ class Job:
                 self._batch_results.append((label, result, run_id))
             self._cond.notify_all()
 
-    def _finish(self, status: str, message: str, result: StyleResult | None) -> None:
+    def finish(self, status: RunStatus, message: str, result: StyleResult | None) -> None:
         with self._cond:
             if self._status in DONE_STATUSES:
                 return
             self._status, self._message, self._result = status, message, result
-            self._phase = {FINISHED: "finished", STOPPED: "stopped", FAILED: "failed"}[status]
+            self._phase = status
             self._finished_at = self._clock()
             if result is not None:
                 # the engine's own record is complete; prefer it to what the events gave us

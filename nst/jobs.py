@@ -2,6 +2,8 @@
 
 A :class:`~nst.job.Job` (nst/job.py) is one ``stylize()`` call with its
 inputs, a RunControl and a lock-protected state; the page draws its :class:`~nst.job.JobView`.
+The runner is the job's :class:`~nst.job.JobQueue` and drives it only through its public
+methods; nst/job.py never imports this module.
 
 A :class:`JobRunner` owns one worker thread, so on a small machine only one painting
 uses the CPU at a time; other jobs wait in a FIFO queue and know their position. It
@@ -28,13 +30,11 @@ import time
 from collections import deque
 from typing import Any, Callable
 
-
-from nst.engine import stylize
+from nst.backends import Backend, InProcessBackend, Painted, PaintedJob
 from nst.errors import ModelUnavailable, NSTError
-from nst.job import FAILED, FINISHED, RUNNING, STOPPED, Clock, Job
-from nst.params import StyleParams
-from nst.results import RunInputs, RunLabels, RunToSave, run_status
-from nst.run_types import ProgressEvent, StyleResult
+from nst.job import Clock, Job
+from nst.run_types import (FAILED, FINISHED, RUNNING, STOPPED, RunLabels, RunToSave,
+                           StyleResult, run_status)
 
 log = logging.getLogger("nst")
 
@@ -60,19 +60,19 @@ class JobRunner:
 
         With ``NST_RAY_ADDRESS`` set, runs paint on a Ray cluster (``nst.remote_jobs``), several
         at a time; ``net_provider`` is then shipped to the workers (so it must be picklable)."""
-        self._remote_spec_error: str | None = None
-        self._remote = None
+        self._backend_error: str | None = None
+        backend: Backend | None = None
         try:
-            from nst.remote_jobs import pool_from_env
+            from nst.remote_jobs import backend_from_env
 
-            self._remote = pool_from_env(net_provider)
+            backend = backend_from_env(net_provider)
         except NSTError as error:  # a bad NST_RAY_ADDRESS: reported as the model's state, not raised
-            self._remote_spec_error = str(error)
-        if net_provider is None:
+            self._backend_error = str(error)
+        if backend is None:
             from nst.model import get_feature_net
 
-            net_provider = get_feature_net
-        self._net_provider = net_provider
+            backend = InProcessBackend(net_provider or get_feature_net)
+        self._backend: Backend = backend
         self._save_result = save_result
         self.abandon_after = abandon_after
         self._watchdog_interval = watchdog_interval
@@ -136,10 +136,9 @@ class JobRunner:
                 self._model_state = MODEL_LOADING
             started = time.perf_counter()
             try:
-                if self._remote_spec_error:
-                    raise ModelUnavailable(self._remote_spec_error)
-                # on Ray the network lives on the workers: this builds it there and says so
-                net = self._net_provider() if self._remote is None else self._remote.ready()
+                if self._backend_error:
+                    raise ModelUnavailable(self._backend_error)
+                net = self._backend.build_net()
             except NSTError as error:  # ModelUnavailable, or a ClusterError: one sentence either way
                 with self._lock:
                     self._model_state, self._model_message = MODEL_UNAVAILABLE, str(error)
@@ -162,7 +161,7 @@ class JobRunner:
         with self._lock:
             if self._closed:
                 raise RuntimeError("this JobRunner has been shut down")
-            job._runner = self
+            job.attach(self)
             self._jobs[job.id] = job
             self._pending.append(job)
             self._prune()
@@ -215,11 +214,11 @@ class JobRunner:
             job.stop()
         for worker in list(self._workers):
             worker.join(timeout)
-        if self._remote is not None:
-            self._remote.shutdown()
+        self._backend.shutdown()
 
     # ---- internals ------------------------------------------------------------------
-    def _dequeue(self, job: Job) -> bool:
+    def dequeue(self, job: Job) -> bool:
+        """Take a waiting job out of the queue (True), or say it is not waiting (False)."""
         with self._lock:
             if job in self._pending:
                 self._pending.remove(job)
@@ -230,15 +229,14 @@ class JobRunner:
         """Under self._lock: one worker thread in-process; on Ray, one per run the cluster can paint
         at once (known once the pool is ready), started as the queue needs them."""
         self._workers = [w for w in self._workers if w.is_alive()]
-        slots = self._remote.slots() if self._remote is not None else 1
-        while len(self._workers) < min(slots, len(self._pending) + len(self._running)) and not self._closed:
+        while len(self._workers) < min(self._backend.slots(), len(self._pending) + len(self._running)) and not self._closed:
             worker = threading.Thread(target=self._work, name="nst-worker", daemon=True)
             self._workers.append(worker)
             worker.start()
 
     def _prune(self) -> None:
-        done = [j for j in self._jobs.values() if j._done.is_set()]
-        done.sort(key=lambda j: j._finished_at or 0.0)
+        done = [j for j in self._jobs.values() if j.finished]
+        done.sort(key=lambda j: j.finished_at or 0.0)
         for job in done[: max(0, len(done) - self._keep_done)]:
             del self._jobs[job.id]
 
@@ -261,120 +259,75 @@ class JobRunner:
 
     def _run(self, job: Job) -> None:
         if job.control.cancelled:
-            job._finish(STOPPED, job._stop_reason or "Stopped before it started.", None)
+            job.finish(STOPPED, job.stop_reason or "Stopped before it started.", None)
             return
         try:
             if self._net is None:
-                job._set_phase(RUNNING, "loading the VGG19 model (first run in this server process)")
+                job.set_phase(RUNNING, "loading the VGG19 model (first run in this server process)")
             net = self.net()
-            job._set_phase(RUNNING, "preparing (the first run at a new size compiles the step)"
-                           if self._remote is None else "on the Ray cluster (a worker's first run at a new "
-                                                        "size compiles the step)")
-            if job.items:
-                self._run_batch(job, net)
-                return
-            score = None
-            if self._remote is None:
-                result = stylize(job.content, job.styles, job.params, net=net, control=job.control,
-                                 on_event=job._on_event, init_image=job.init_image, mask=job.mask,
-                                 detail_mask=job.detail_mask)
-            else:  # the worker scores it too, with its network
-                painted = self._remote.paint(job, job._on_event, score=self._save_result is not None)
-                result, score = painted.result, painted.score
-            self._save(job, result, net, job.params, None, score=score)
+            job.set_phase(RUNNING, self._backend.preparing)
+            painted = self._backend.paint(job, net, lambda item: self._save(job, item, net),
+                                          score=self._save_result is not None)
         except NSTError as error:  # ModelUnavailable, ParamsError, ImageError: one sentence for the user
-            job._finish(FAILED, str(error), None)
+            job.finish(FAILED, str(error), None)
             return
         except Exception as error:  # never a traceback on the page; the server log has it
             log.exception("job %s failed", job.id[:8])
-            job._finish(FAILED, f"The run failed unexpectedly ({type(error).__name__}: {error}).", None)
+            job.finish(FAILED, f"The run failed unexpectedly ({type(error).__name__}: {error}).", None)
             return
+        if job.items:
+            self._finish_batch(job, painted)
+            return
+        result = painted.results[0]
         message = result.message  # stopped, finished or failed (diverged): the best image is kept either way
-        if result.status == STOPPED and job._stop_reason:
-            message = job._stop_reason
-        job._finish(run_status(result.status), message, result)
+        if result.status == STOPPED and job.stop_reason:
+            message = job.stop_reason
+        job.finish(run_status(result.status), message, result)
 
-    def _run_batch(self, job: Job, net: Any) -> None:
-        """Every item of a batch in turn (``nst.batch.run_batch``); a stop keeps the current item
-        (it is saved) and skips the rest."""
-        if self._remote is not None:
-            self._run_batch_on_ray(job)
-            return
-        from nst.batch import run_batch
-
-        def on_event(index: int, event: ProgressEvent) -> None:
-            if index != job._item_index:
-                job._start_item(index)
-            job._on_event(event)
-
-        def on_result(item: Any, result: StyleResult) -> None:
-            self._save(job, result, net, item.params, item.label)
-
-        results = run_batch(job.items, job.content, job.styles, net=net, control=job.control,
-                            on_event=on_event, on_result=on_result, mask=job.mask,
-                            detail_mask=job.detail_mask)
-        done = len(results)
-        last = results[-1] if results else None
-        if done == len(job.items) and not job.control.cancelled:
-            job._finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done.", last)
-        else:
-            message = job._stop_reason or "Stopped"
-            job._finish(STOPPED, f"{message.rstrip('.')}: {done} of {len(job.items)} runs done "
-                                 "(the current one kept its best image; the rest were skipped).", last)
-
-    def _run_batch_on_ray(self, job: Job) -> None:
-        """Every item of a batch as a Ray task at once (``nst.remote``); this thread saves each as it
-        comes back. A stop cancels the cells not yet back; a cell whose worker died twice fails alone."""
-        from nst.remote import run_batch_on_ray
-
-        failures: list[str] = []
-
-        def on_result(item: Any, output: Any) -> None:
-            job._start_item(job.items.index(item))
-            self._save(job, output.result, None, item.params, item.label, score=output.score)
-
-        outputs, failed = run_batch_on_ray(job.items, job.content, job.styles, address=self._remote.address,
-                                           spec=self._remote.spec, control=job.control, on_result=on_result,
-                                           on_failure=lambda f: failures.append(f.message), mask=job.mask,
-                                           detail_mask=job.detail_mask)
-        last = outputs[-1].result if outputs else None
-        done, total = len(outputs), len(job.items)
-        if done == total:
-            job._finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done (on Ray).", last)
+    def _finish_batch(self, job: Job, painted: PaintedJob) -> None:
+        """A batch's closing words: all done, stopped (the current item kept, the rest skipped or
+        cancelled), or some items failed."""
+        last = painted.results[-1] if painted.results else None
+        done, total = len(painted.results), len(job.items)
+        if painted.complete:
+            job.finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done"
+                                 f"{self._backend.done_note}.", last)
         elif job.control.cancelled:
-            message = job._stop_reason or "Stopped"
-            job._finish(STOPPED, f"{message.rstrip('.')}: {done} of {total} runs done (the cells still painting "
-                                 "on the cluster were cancelled).", last)
+            message = job.stop_reason or "Stopped"
+            job.finish(STOPPED, f"{message.rstrip('.')}: {done} of {total} runs done "
+                                f"({self._backend.stop_note}).", last)
         else:
-            job._finish(FAILED if not outputs else FINISHED,
-                        f"{done} of {total} runs done; {' '.join(failures)}", last)
+            job.finish(FAILED if not painted.results else FINISHED,
+                       f"{done} of {total} runs done; {' '.join(painted.failures)}", last)
 
-    def _save(self, job: Job, result: StyleResult, net: Any, params: StyleParams, label: str | None,
-              score: float | None = None) -> None:
-        """Score the run (unless a Ray worker did) and hand it to the gallery; a failure is one
+    def _save(self, job: Job, painted: Painted, net: Any) -> None:
+        """Score the run (unless the backend's worker did) and hand it to the gallery; a failure is one
         sentence, the result stays."""
+        result, label, score = painted.result, painted.label, painted.score
         if self._save_result is None:
-            job._saved(label or "", result, None, None)
+            job.record_saved(label or "", result, None, None)
             return
-        job._set_phase(RUNNING, "scoring and saving to the gallery")
+        job.set_phase(RUNNING, "scoring and saving to the gallery")
         try:
-            if score is None and net is not None and self._remote is None:
+            if score is None and self._backend.scores_here:
                 from nst.score import score_result
 
-                score = score_result(result, job.content, job.styles, net)
+                score = score_result(result, job.inputs.content, job.inputs.styles, net)
         except Exception:  # noqa: BLE001 - a run without a score is still worth keeping
             log.exception("scoring job %s failed", job.id[:8])
         try:
-            run_id = self._save_result(job, result, score=score, group_label=label)
+            scorecard_net = {"net": net} if self._backend.scores_here else {}  # Ray: `gallery rescore` later
+            run_id = self._save_result(job, result, score=score, group_label=label if job.items else None,
+                                       **scorecard_net)
         except NSTError as error:  # StoreError: one sentence, the result stays in the session
-            job._saved(label or "", result, None, f"Not saved to the gallery: {error}")
+            job.record_saved(label or "", result, None, f"Not saved to the gallery: {error}")
             return
         except Exception as error:  # noqa: BLE001
             log.exception("saving job %s failed", job.id[:8])
-            job._saved(label or "", result, None,
-                       f"Not saved to the gallery ({type(error).__name__}: {error}).")
+            job.record_saved(label or "", result, None,
+                             f"Not saved to the gallery ({type(error).__name__}: {error}).")
             return
-        job._saved(label or "", result, int(run_id), None)
+        job.record_saved(label or "", result, int(run_id), None)
 
     def _watch(self) -> None:
         while True:
@@ -391,32 +344,39 @@ class JobRunner:
 SaveResult = Callable[..., int]
 
 
-def job_inputs(job: Job, result: StyleResult) -> RunInputs:
-    """The pictures a job's run was made from, with its masks (kept with the run, so a re-run restores them)."""
-    blend = result.params.blend_weights(len(job.styles)) if isinstance(result.params, StyleParams) else ()
-    return RunInputs(content=job.content, styles=job.styles, blend=blend, content_name=job.content_name,
-                     style_names=job.style_names, masks={"style": job.mask, "detail": job.detail_mask})
-
-
 def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
     """A ``save_result`` for :class:`JobRunner` that writes to the gallery store.
 
     The store is made per save (default ``nst.store.Store()``, so ``$NST_DATA_DIR`` is read
-    at that moment), in the worker thread.
+    at that moment), in the worker thread. With ``net``, the run's scorecard is measured and kept
+    right after the save, before the worker takes the next job (never while a painting runs).
     """
 
-    def save(job: Job, result: StyleResult, *, score: float | None = None, group_label: str | None = None) -> int:
+    def save(job: Job, result: StyleResult, *, score: float | None = None, group_label: str | None = None,
+             net: Any = None) -> int:
         from nst.store import Store
 
         store = (store_factory or Store)()
-        return store.save(RunToSave(result, job_inputs(job, result), RunLabels(
+        run_id = store.save(RunToSave(result, job.inputs, RunLabels(  # masks kept, so a re-run restores them
             group_id=job.group_id, group_kind=job.group_kind, group_label=group_label, score=score,
-            leakage=(getattr(result, "leakage", None) or {}).get("leakage"))))
+            leakage=result.leakage.leakage if result.leakage else None)))
+        if net is not None:
+            _keep_scorecard(store, run_id, net)
+        return run_id
 
     return save
 
 
+def _keep_scorecard(store: Any, run_id: int, net: Any) -> None:
+    from nst.rescore import score_saved_run
+
+    try:
+        score_saved_run(store, run_id, net)
+    except Exception:  # noqa: BLE001 - the run is kept; `nst gallery rescore` can fill the scorecard in later
+        log.exception("scorecard of run %s failed", run_id)
+
+
 __all__ = [
-    "JobRunner", "job_inputs", "store_saver", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
+    "JobRunner", "store_saver", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
     "ABANDON_AFTER_SECONDS",
 ]

@@ -34,7 +34,9 @@ import numpy as np
 from scipy import ndimage
 
 from nst.errors import ImageError
-from nst.images import load_image, resize_long_side, resize_to
+from nst.images import load_image
+from nst.resize import resize_long_side, resize_to
+from nst.run_types import Leakage
 
 METRIC_SIZE = 256
 METRIC_WINDOW = 9
@@ -193,17 +195,6 @@ def style_mask(content: np.ndarray, *, user_mask: np.ndarray | None = None, mask
     if protect_flat > 0:
         mask *= 1.0 - protect_flat * (1.0 - flat_area_mask(content))
     return mask.astype(np.float32)
-
-
-@dataclass(frozen=True)
-class Leakage:
-    leakage: float  # mean squared Laplacian of the result in the content's flat region
-    detail_elsewhere: float  # the same outside it
-    flat_fraction: float  # share of the picture that counts as flat
-
-    def to_dict(self) -> dict[str, float]:
-        return {"leakage": self.leakage, "detail_elsewhere": self.detail_elsewhere,
-                "flat_fraction": self.flat_fraction}
 
 
 def metric_flat_region(content: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from nst.errors import ParamsError
 from nst.params import VGG19_CONV_LAYERS
 
 GB = 1024**3
@@ -63,3 +64,35 @@ def largest_tile(budget: int, width: int, height: int, precision: str, layers: I
 
 def gigabytes(n_bytes: float) -> str:
     return f"{n_bytes / GB:.1f} GB"
+
+
+WHOLE_UP_TO = 2048  # px long side: runs up to the Print preset always run whole, as they always have
+
+
+def check_whole_run_fits(width: int, height: int, precision: str, layers: Iterable[str],
+                         budget: int = DEFAULT_BUDGET) -> None:
+    """Refuse, in one sentence, a whole (untiled) run above ``WHOLE_UP_TO`` px that would need more
+    than ``budget``: such a run would be killed for memory partway (``nst stylize`` tiles it instead)."""
+    needed = step_bytes(width, height, precision, layers)
+    if max(width, height) > WHOLE_UP_TO and needed > budget:
+        raise ParamsError(f"A {width} x {height} px picture needs about {gigabytes(needed)} in one piece, more "
+                          f"than {gigabytes(budget)}: paint it with `nst stylize` (which tiles it) or `nst poster`, "
+                          f"or choose at most {WHOLE_UP_TO} px.")
+
+
+def largest_whole_side(width: int, height: int, precision: str, layers: Iterable[str],
+                       budget: int = DEFAULT_BUDGET) -> int:
+    """The longest side (a multiple of 16, at most ``WHOLE_UP_TO``) a whole run of this aspect fits in."""
+    layers = tuple(layers)
+    side = WHOLE_UP_TO
+    while side > 256:
+        w, h = _scaled(width, height, side)
+        if step_bytes(w, h, precision, layers) <= budget:
+            return side
+        side -= 16
+    return side
+
+
+def _scaled(width: int, height: int, long_side: int) -> tuple[int, int]:
+    factor = long_side / max(width, height)
+    return max(1, round(width * factor)), max(1, round(height * factor))

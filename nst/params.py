@@ -56,7 +56,7 @@ DEFAULT_STYLE_LAYERS: tuple[tuple[str, float], ...] = (
 DEFAULT_CONTENT_LAYERS: tuple[tuple[str, float], ...] = (("block4_conv2", 1.0),)
 
 MIN_SIZE = 64
-MAX_SIZE = 4096
+MAX_SIZE = 8192  # px; above what a whole run fits, `nst stylize` grows it in tiles (nst.big_stylize)
 
 
 @dataclass(frozen=True)

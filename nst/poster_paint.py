@@ -5,11 +5,13 @@ shape per scale, so one trace) against the scale's global style targets and its 
 photo, starting from the canvas as earlier tiles left it, then blended in (``nst.tiling.paste``).
 ``paint_poster`` reports ``PosterProgress`` (with a downscaled snapshot at most every
 ``SNAPSHOT_SECONDS``), returns the picture so far when the control is cancelled, and with a
-``resume_dir`` saves the canvas after every finished tile and continues from the last one.
+``resume_dir`` saves the canvas after every finished tile and continues from the last one (only
+when the folder holds progress of the same plan and the same inputs: ``fingerprint``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -22,8 +24,8 @@ import tensorflow as tf
 
 from nst.colors import prepare_style, recombine_luminance
 from nst.encode import to_uint8
-from nst.engine import Objective, Targets, objective_for
-from nst.images import resize_long_side, resize_to
+from nst.objective import Objective, Targets, objective_for
+from nst.resize import resize_long_side, resize_to
 from nst.losses import LossForm, blended_style_targets
 from nst.model import FeatureNet, get_feature_net
 from nst.optim import minimize_box
@@ -62,12 +64,12 @@ class _Painter:
     def __init__(self, plan: PosterPlan, content: np.ndarray, styles: Sequence[np.ndarray],
                  params: StyleParams, objective: Objective, control: RunControl,
                  on_progress: Callable[[PosterProgress], None], time_limit: float,
-                 resume_dir: Path | None) -> None:
+                 resume_dir: Path | None, fingerprint: str) -> None:
         self.plan, self.content, self.params, self.objective = plan, content, params, objective
         self.styles = [prepare_style(np.asarray(s, np.float32), content, params.preserve_colors) for s in styles]
         self.blend = params.blend_weights(len(styles))
         self.control, self.on_progress, self.time_limit = control, on_progress, time_limit
-        self.resume_dir = resume_dir
+        self.resume_dir, self.fingerprint = resume_dir, fingerprint
         self.total_work = sum(s.work for s in plan.scales)
         self.done_work = 0
         self.steps = 0
@@ -163,7 +165,8 @@ class _Painter:
         partial = self.resume_dir / "canvas.partial.npy"
         np.save(partial, canvas)
         os.replace(partial, self.resume_dir / "canvas.npy")
-        state = {"scale": scale_index, "tile": tile_index, "plan": plan_key(self.plan)}
+        state = {"scale": scale_index, "tile": tile_index, "plan": plan_key(self.plan),
+                 "inputs": self.fingerprint}
         (self.resume_dir / "state.partial.json").write_text(json.dumps(state))
         os.replace(self.resume_dir / "state.partial.json", self.resume_dir / "state.json")
 
@@ -173,14 +176,29 @@ def plan_key(plan: PosterPlan) -> list:
             for s in plan.scales]
 
 
-def resume_point(resume_dir: Path | None, plan: PosterPlan) -> tuple[int, int, np.ndarray] | None:
-    """(scale, next tile, canvas) to continue from, if ``resume_dir`` holds this plan's progress."""
+def inputs_fingerprint(content: np.ndarray, styles: Sequence[np.ndarray], start_image: np.ndarray,
+                       params: StyleParams) -> str:
+    """A digest of what a poster is painted from: progress of other inputs is never resumed."""
+    digest = hashlib.sha256(json.dumps(params.to_dict(), sort_keys=True).encode())
+    for array in (content, *styles, start_image):
+        digest.update(str(np.shape(array)).encode())
+        digest.update(np.ascontiguousarray(array, np.float32).tobytes())
+    return digest.hexdigest()
+
+
+def resume_point(resume_dir: Path | None, plan: PosterPlan,
+                 fingerprint: str) -> tuple[int, int, np.ndarray] | None:
+    """(scale, next tile, canvas) to continue from, if ``resume_dir`` holds this plan's progress
+    for the same inputs; anything unreadable there counts as no progress."""
     if resume_dir is None or not (resume_dir / "state.json").is_file():
         return None
-    state = json.loads((resume_dir / "state.json").read_text())
-    if state.get("plan") != plan_key(plan):
+    try:
+        state = json.loads((resume_dir / "state.json").read_text())
+        if state.get("plan") != plan_key(plan) or state.get("inputs") != fingerprint:
+            return None
+        canvas = np.load(resume_dir / "canvas.npy")
+    except (OSError, ValueError):
         return None
-    canvas = np.load(resume_dir / "canvas.npy")
     scale, tile = int(state["scale"]), int(state["tile"]) + 1
     if tile >= len(plan.scales[scale].plan.tiles):
         if scale + 1 >= len(plan.scales):
@@ -200,15 +218,16 @@ def paint_poster(plan: PosterPlan, content: np.ndarray, styles: Sequence[np.ndar
     objective = objective_for(net, LossForm.from_params(params), plan.precision)
     folder = Path(resume_dir) if resume_dir is not None else None
     control = control or RunControl()
+    fingerprint = inputs_fingerprint(content, styles, start_image, params)
     with objective.lock:
         objective.set_weights(Weights(params.content_weight, params.style_weight, params.tv_weight))
         painter = _Painter(plan, np.asarray(content, np.float32), styles, params, objective, control,
-                           on_progress or (lambda p: None), time_limit, folder)
+                           on_progress or (lambda p: None), time_limit, folder, fingerprint)
         return _run(painter, plan, np.asarray(start_image, np.float32), folder)
 
 
 def _run(painter: _Painter, plan: PosterPlan, start_image: np.ndarray, folder: Path | None) -> PosterResult:
-    point = resume_point(folder, plan)
+    point = resume_point(folder, plan, painter.fingerprint)
     first = plan.scales[0].plan
     scale_index, tile_index, canvas = point or (0, 0, resize_to(start_image, first.width, first.height))
     resumed = (scale_index, tile_index) if point else None

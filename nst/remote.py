@@ -28,12 +28,13 @@ import os
 import re
 import socket
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from nst.errors import NSTError, ParamsError
+from nst.run_types import RunInputs
 
 log = logging.getLogger("nst")
 
@@ -231,8 +232,7 @@ class CellOutput:
     net_builds: int
 
 
-def paint_cell(spec: NetSpec, index: int, params: Any, content: np.ndarray, styles: Sequence[np.ndarray],
-               mask: np.ndarray | None, detail_mask: np.ndarray | None,
+def paint_cell(spec: NetSpec, index: int, params: Any, inputs: RunInputs,
                test_fault: Callable[[int], None] | None = None) -> CellOutput:
     """Runs on a worker: one ``stylize`` of one batch item, scored with the same network."""
     from nst.engine import stylize
@@ -241,9 +241,9 @@ def paint_cell(spec: NetSpec, index: int, params: Any, content: np.ndarray, styl
     net = worker_net(spec)
     if test_fault is not None:  # TEST HOOK: e.g. kill this worker process mid-task
         test_fault(index)
-    result = stylize(content, styles, params, net=net, mask=mask, detail_mask=detail_mask)
-    score = score_image(result.image, content, styles, net, size=params.size,
-                        blend=list(params.blend_weights(len(styles)))).terms.total
+    result = stylize(inputs, params, net=net)
+    score = score_image(result.image, inputs.content, inputs.styles, net, size=params.size,
+                        blend=list(params.blend_weights(len(inputs.styles)))).terms.total
     return CellOutput(result, float(score), os.getpid(), _net_builds)
 
 
@@ -262,11 +262,10 @@ class CellFailure:
     message: str
 
 
-def run_batch_on_ray(items: Sequence[Any], content: np.ndarray, styles: Sequence[np.ndarray], *,
+def run_batch_on_ray(items: Sequence[Any], inputs: RunInputs, *,
                      address: str, spec: NetSpec, control=None,
                      on_result: Callable[[Any, CellOutput], None] | None = None,
                      on_failure: Callable[[CellFailure], None] | None = None,
-                     mask: np.ndarray | None = None, detail_mask: np.ndarray | None = None,
                      test_fault: Callable[[int], None] | None = None) -> tuple[list[CellOutput], list[CellFailure]]:
     """Every item as a Ray task at once; results come back (and ``on_result`` runs, in this
     process) in the order they finish. A cancel on ``control`` cancels the cells not yet done."""
@@ -275,8 +274,9 @@ def run_batch_on_ray(items: Sequence[Any], content: np.ndarray, styles: Sequence
     connect(address)
     task = _cell_task().options(num_cpus=cpus_per_task())
     try:
-        content_ref, styles_ref = ray.put(np.asarray(content, np.float32)), ray.put(list(styles))
-        refs = {task.remote(spec, index, item.params, content_ref, styles_ref, mask, detail_mask, test_fault):
+        inputs_ref = ray.put(replace(inputs, content=np.asarray(inputs.content, np.float32),
+                                     styles=list(inputs.styles)))
+        refs = {task.remote(spec, index, item.params, inputs_ref, test_fault):
                 (index, item) for index, item in enumerate(items)}
     except Exception as error:  # noqa: BLE001
         raise lost_cluster_error(error) from None

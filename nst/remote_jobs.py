@@ -1,8 +1,8 @@
 """The studio's runs on Ray: a pool of long-lived worker actors, each holding its runs' RunControls.
 
-With ``NST_RAY_ADDRESS`` set, :class:`nst.jobs.JobRunner` hands every single run to a
-:class:`RemotePool` instead of calling ``stylize`` in its own thread (and every batch to
-``nst.remote.run_batch_on_ray``). The page sees no difference: the pool feeds the job the same
+With ``NST_RAY_ADDRESS`` set, :class:`nst.jobs.JobRunner` paints through a :class:`RayBackend`
+(an :class:`nst.backends.Backend`): every single run goes to a :class:`RemotePool` instead of
+``stylize`` in the runner's thread, and every batch to ``nst.remote.run_batch_on_ray``. The page sees no difference: the pool feeds the job the same
 ``ProgressEvent``s, and the job's own ``RunControl`` (Stop, live re-weighting) is forwarded.
 
 Why a pool and not an actor per run: an actor is a process, and the network (plus every
@@ -23,7 +23,6 @@ import os
 import threading
 from typing import Any, Callable
 
-import numpy as np
 
 from nst.errors import NSTError
 from nst.remote import CellOutput, NetSpec, connect, cpus_per_task, is_lost_cluster, lost_cluster_error
@@ -48,8 +47,8 @@ class StudioWorker:
 
         return worker_net(self._spec).description
 
-    def run(self, run_id: str, content: np.ndarray, styles: list, params: Any, init_image: np.ndarray | None,
-            mask: np.ndarray | None, detail_mask: np.ndarray | None, score: bool) -> CellOutput:
+    def run(self, run_id: str, inputs: Any, params: Any, score: bool) -> CellOutput:
+        """Paint one run of ``inputs`` (an ``nst.run_types.RunInputs``), scored when asked."""
         from nst import remote
         from nst.engine import stylize
         from nst.score import score_image
@@ -57,12 +56,12 @@ class StudioWorker:
         net = remote.worker_net(self._spec)
         control = self._control(run_id)
         try:
-            result = stylize(content, styles, params, net=net, control=control, init_image=init_image, mask=mask,
-                             detail_mask=detail_mask, on_event=lambda event: self._keep(run_id, event))
+            result = stylize(inputs, params, net=net, control=control,
+                             on_event=lambda event: self._keep(run_id, event))
             value = None
             if score:
-                value = float(score_image(result.image, content, styles, net, size=params.size,
-                                          blend=list(params.blend_weights(len(styles)))).terms.total)
+                value = float(score_image(result.image, inputs.content, inputs.styles, net, size=params.size,
+                                          blend=list(params.blend_weights(len(inputs.styles)))).terms.total)
             return CellOutput(result, value, os.getpid(), remote._net_builds)
         finally:
             with self._lock:
@@ -152,8 +151,7 @@ class RemotePool:
         actor = self._checkout()
         run_id = f"{job.id}-{next(self._ids)}"
         try:
-            ref = actor.run.remote(run_id, job.content, job.styles, job.params, job.init_image, job.mask,
-                                   job.detail_mask, score)
+            ref = actor.run.remote(run_id, job.inputs, job.params, score)
             cancelled = False
             while True:
                 done, _ = ray.wait([ref], timeout=POLL_SECONDS)
@@ -233,16 +231,65 @@ class RemotePool:
             raise
 
 
-def pool_from_env(net_provider: Callable[[], Any] | None) -> RemotePool | None:
-    """A pool when ``NST_RAY_ADDRESS`` is set (None otherwise); ``net_provider`` (None = the real
-    VGG19 through the workers' weights chain) is shipped to the workers, so it must be picklable.
-    A bad address raises ParamsError."""
+class RayBackend:
+    """The studio's :class:`nst.backends.Backend` on a Ray cluster: as many jobs at once as the
+    cluster has slots; a single run on the pool (live events), a batch as one task per item."""
+
+    preparing = "on the Ray cluster (a worker's first run at a new size compiles the step)"
+    done_note = " (on Ray)"
+    stop_note = "the cells still painting on the cluster were cancelled"
+    scores_here = False
+
+    def __init__(self, pool: RemotePool) -> None:
+        self.pool = pool
+
+    def slots(self) -> int:
+        return self.pool.slots()
+
+    def build_net(self) -> RemoteNet:
+        """On Ray the network lives on the workers: this builds it there and says so."""
+        return self.pool.ready()
+
+    def paint(self, job: Any, net: Any, on_painted: Callable[[Any], None], *, score: bool) -> Any:
+        from nst.backends import Painted, PaintedJob
+
+        if not job.items:  # the worker scores it too, with its network
+            output = self.pool.paint(job, job.record_event, score=score)
+            on_painted(Painted("", job.params, output.result, output.score))
+            return PaintedJob([output.result], complete=True)
+        return self._paint_batch(job, on_painted)
+
+    def _paint_batch(self, job: Any, on_painted: Callable[[Any], None]) -> Any:
+        """Every item as a Ray task at once; this thread saves each as it comes back. A stop cancels
+        the cells not yet back; a cell whose worker died twice fails alone."""
+        from nst.backends import Painted, PaintedJob
+        from nst.remote import run_batch_on_ray
+
+        failures: list[str] = []
+
+        def on_result(item: Any, output: Any) -> None:
+            job.start_item(job.items.index(item))
+            on_painted(Painted(item.label, item.params, output.result, output.score))
+
+        outputs, _ = run_batch_on_ray(job.items, job.inputs, address=self.pool.address, spec=self.pool.spec,
+                                      control=job.control, on_result=on_result,
+                                      on_failure=lambda f: failures.append(f.message))
+        return PaintedJob([o.result for o in outputs], complete=len(outputs) == len(job.items), failures=failures)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown()
+
+
+def backend_from_env(net_provider: Callable[[], Any] | None) -> RayBackend | None:
+    """A Ray backend when ``NST_RAY_ADDRESS`` is set (None otherwise); ``net_provider`` (None = the
+    real VGG19 through the workers' weights chain) is shipped to the workers, so it must be
+    picklable. A bad address raises ParamsError."""
     from nst.remote import ray_address
 
     address = ray_address()
     if address is None:
         return None
-    return RemotePool(address, NetSpec(provider=net_provider) if net_provider is not None else NetSpec())
+    return RayBackend(RemotePool(address, NetSpec(provider=net_provider) if net_provider is not None else NetSpec()))
 
 
-__all__ = ["RemoteNet", "RemotePool", "StudioWorker", "pool_from_env"]
+__all__ = ["RayBackend", "RemoteNet", "RemotePool", "StudioWorker", "backend_from_env"]

@@ -1,6 +1,15 @@
-"""What a run reports and how it is steered: loss terms, weights, snapshots, progress events,
-the result, and ``RunControl``. Plain data and a lock, no TensorFlow, so jobs, the store, Ray
-workers' callers and the views can use them without loading the engine.
+"""What a run is and reports, in one place: status words, loss terms, leakage, weights,
+snapshots, progress events, the result, ``RunControl``, the typed boundary to the store
+(:class:`RunOutcome`, :class:`RunInputs`, :class:`RunLabels`, :class:`RunToSave`) and a
+result's PNG text chunks. Plain data and a lock, no TensorFlow, so jobs, the store, the CLI,
+Ray workers' callers and the views can use them without loading the engine.
+
+One status vocabulary from engine to job to store: the engine ends a run ``finished``,
+``stopped`` or ``diverged`` (:data:`EngineStatus`); a run (as the studio's job shows it and the
+store keeps it) is ``finished``, ``stopped`` or ``failed`` (:data:`RunStatus`), and
+:func:`run_status` is the one mapping between them (a diverged run *failed*, though its best
+image before the loss blew up is kept); a job is also ``queued`` or ``running`` first
+(:data:`JobStatus`).
 """
 
 from __future__ import annotations
@@ -8,11 +17,39 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping, Protocol, Sequence, get_args
 
 import numpy as np
 
 from nst.errors import ParamsError
 from nst.params import StyleParams
+
+
+SOFTWARE = "nst style transfer studio"
+
+EngineStatus = Literal["finished", "stopped", "diverged"]  # how the engine ends a run (StyleResult.status)
+RunStatus = Literal["finished", "stopped", "failed"]  # what a job shows and the store keeps
+JobStatus = Literal["queued", "running", "finished", "stopped", "failed"]  # a job's life
+Status = EngineStatus | RunStatus | JobStatus
+
+QUEUED: JobStatus = "queued"
+RUNNING: JobStatus = "running"
+FINISHED: RunStatus = "finished"
+STOPPED: RunStatus = "stopped"
+DIVERGED: EngineStatus = "diverged"
+FAILED: RunStatus = "failed"
+ENGINE_STATUSES: tuple[EngineStatus, ...] = get_args(EngineStatus)
+RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
+ACTIVE_STATUSES: frozenset[JobStatus] = frozenset({QUEUED, RUNNING})
+DONE_STATUSES: frozenset[JobStatus] = frozenset(RUN_STATUSES)
+
+
+def run_status(status: str) -> RunStatus:
+    """The run status of an engine (or already run) status: diverged -> failed (ValueError if unknown)."""
+    status = FAILED if status == DIVERGED else status
+    if status not in RUN_STATUSES:
+        raise ValueError(f"A run's status must be one of {', '.join(RUN_STATUSES + (DIVERGED,))}, not {status!r}.")
+    return status  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -30,6 +67,24 @@ class LossTerms:
     @property
     def finite(self) -> bool:
         return all(math.isfinite(v) for v in (self.total, self.content, self.style, self.tv))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, float]) -> "LossTerms":
+        """The terms of a stored mapping (NaN for a term it lacks)."""
+        return cls(*(float(data.get(k, math.nan)) for k in ("total", "content", "style", "tv")))
+
+
+@dataclass(frozen=True)
+class Leakage:
+    """``nst.masks.leakage`` of a result: texture where the photo is flat."""
+
+    leakage: float  # mean squared Laplacian of the result in the content's flat region
+    detail_elsewhere: float  # the same outside it
+    flat_fraction: float  # share of the picture that counts as flat
+
+    def to_dict(self) -> dict[str, float]:
+        return {"leakage": self.leakage, "detail_elsewhere": self.detail_elsewhere,
+                "flat_fraction": self.flat_fraction}
 
 
 @dataclass(frozen=True)
@@ -71,13 +126,13 @@ class ProgressEvent:
     weights: Weights
     losses: LossTerms | None = None
     image: np.ndarray | None = None
-    status: str = ""
+    status: EngineStatus | Literal[""] = ""  # set on "finished"
 
 
 @dataclass
 class StyleResult:
     image: np.ndarray  # float32 H x W x 3 in [0,1] at the requested size
-    status: str  # "finished" | "stopped" | "diverged"
+    status: EngineStatus
     message: str
     steps: int
     seconds: float
@@ -89,7 +144,7 @@ class StyleResult:
     params: StyleParams
     weights_id: str
     device: str
-    leakage: dict[str, float] = field(default_factory=dict)  # nst.masks.leakage of the result
+    leakage: Leakage | None = None  # nst.masks.leakage of the result
     precision: str = "float32"  # of the convolutions (params.precision resolved on this machine)
     optimizer_stats: dict[str, int] = field(default_factory=dict)  # L-BFGS: iterations, backtracks, resets
     interrupted: bool = False  # Ctrl-C (KeyboardInterrupt) rather than a cancel()
@@ -130,3 +185,90 @@ class RunControl:
         with self._lock:
             pending, self._pending = self._pending, {}
             return pending
+
+
+def png_metadata(params: StyleParams, status: str, losses: Mapping[str, Any], steps: int,
+                 weights_id: str | None, **extra: Any) -> dict[str, Any]:
+    """PNG text chunks of a result: enough to reproduce (``nst:params``) and to compare it."""
+    metadata: dict[str, Any] = {
+        "Software": SOFTWARE,
+        "nst:params": params.to_dict(),
+        "nst:status": status,
+        "nst:losses": dict(losses),
+        "nst:steps": steps,
+        "nst:vgg19_weights": weights_id,
+    }
+    metadata.update(extra)
+    return metadata
+
+
+def result_png_metadata(result: "RunOutcome") -> dict[str, Any]:
+    """``png_metadata`` of an engine result (nst.engine.StyleResult)."""
+    return png_metadata(result.params, result.status, result.losses.to_dict(), result.steps, result.weights_id)
+
+
+def history_row(step: int, scale_index: int, elapsed: float, losses: LossTerms,
+                weights: Weights) -> dict[str, float]:
+    """One row of a run's loss history: step, scale, elapsed seconds, each loss term and each weight (``w_*``)."""
+    return {"step": step, "scale": scale_index, "elapsed": elapsed, **losses.to_dict(),
+            **{f"w_{k}": v for k, v in weights.to_dict().items()}}
+
+
+class RunOutcome(Protocol):
+    """What the store reads from a finished run (``nst.engine.StyleResult`` has all of it).
+
+    Optional for the store, read with a default when absent: ``message``, ``history``,
+    ``snapshots``, ``device``, ``weights_id``, ``weight_changes``, ``trace_seconds``.
+    """
+
+    image: np.ndarray  # float in [0, 1] or uint8, H x W x 3
+    status: EngineStatus | RunStatus
+    steps: int
+    seconds: float
+    losses: LossTerms
+    params: StyleParams | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """The pictures of a run (photo, paintings, masks, init image) and what they are called: the
+    one value batches, jobs and Ray workers hand to the engine, and the store keeps."""
+
+    content: np.ndarray
+    styles: Sequence[np.ndarray]
+    blend: Sequence[float] = ()  # default: params.blend_weights(len(styles))
+    content_name: str = ""
+    style_names: Sequence[str] = ()
+    masks: Mapping[str, np.ndarray | None] = field(default_factory=dict)  # "style" / "detail", H x W in [0, 1]
+    init_image: np.ndarray | None = None  # params.init == "image" starts here (not stored)
+
+    @property
+    def style_mask(self) -> np.ndarray | None:
+        return self.masks.get("style")
+
+    @property
+    def detail_mask(self) -> np.ndarray | None:
+        return self.masks.get("detail")
+
+
+@dataclass(frozen=True)
+class RunLabels:
+    """How the gallery shows a run: its title, notes, star, group (a sweep or comparison cell) and scores."""
+
+    title: str = ""
+    notes: str = ""
+    favourite: bool = False
+    group_id: str | None = None
+    group_kind: str | None = None
+    group_label: str | None = None
+    score: float | None = None
+    leakage: float | None = None
+
+
+@dataclass(frozen=True)
+class RunToSave:
+    """Everything ``Store.save`` keeps of one run."""
+
+    result: RunOutcome
+    inputs: RunInputs
+    labels: RunLabels = RunLabels()

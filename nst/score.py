@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from nst.run_types import LossTerms
-from nst.images import resize_long_side, resize_to
+from nst.resize import resize_long_side, resize_to
 from nst.losses import LossForm, blended_style_targets, loss_terms
 from nst.model import FeatureNet
 

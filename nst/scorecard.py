@@ -38,15 +38,15 @@ change a definition, change ``SCORECARD_VERSION``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import tensorflow as tf
 
-from nst.images import resize_long_side, resize_to
+from nst.resize import resize_long_side, resize_to
 from nst.model import FeatureNet
+from nst.scorecard_measures import SCORECARD_VERSION, blended
 
-SCORECARD_VERSION = "nst-scorecard-v1"
 EVAL_SIZE = 256
 STRUCTURE_LAYER = "block3_conv1"
 STRUCTURE_GRID = 32  # positions on the long side of the self-similarity grid
@@ -137,3 +137,10 @@ def _unit_rows(features: tf.Tensor) -> np.ndarray:
 
 def _gap_ratio(result_distance: float, photo_distance: float) -> float:
     return float(result_distance / photo_distance) if photo_distance > 0 else 0.0
+
+
+def run_scorecard(result: np.ndarray, photo: np.ndarray, paintings: Sequence[np.ndarray], blend: Sequence[float],
+                  net: FeatureNet) -> dict[str, Any]:
+    """A run's scorecard as stored: against each painting, then their blend-weighted mean."""
+    cards = [asdict(scorecard(result, photo, painting, net)) for painting in paintings]
+    return {"version": SCORECARD_VERSION, **blended(cards, blend)}

@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 
 from nst.errors import ParamsError
 from nst.job import Job
 from nst.jobs import JobRunner, store_saver
+from nst.run_types import RunInputs
 from studio import keys
 from studio.session import notice
 
@@ -84,13 +84,8 @@ def device() -> str:
 class ReadyInputs:
     """What Stylize would paint now: set by the page on each run, read by the button's callback."""
 
-    content: np.ndarray
-    styles: list[np.ndarray]
-    blend_keys: list[str]
-    mask: np.ndarray | None
-    detail_mask: np.ndarray | None
-    content_name: str
-    style_names: list[str]
+    run: RunInputs  # the pictures, masks and names
+    blend_keys: list[str]  # the widget keys of the styles' blend sliders
 
 
 def current_job() -> Job | None:
@@ -124,9 +119,7 @@ def _adopt(job: Job) -> None:
 
 def submit(inputs: ReadyInputs, params, items=None, group_kind: str | None = None) -> None:
     """Queue a run (or a batch: ``items``) of the ready inputs as this session's job."""
-    job = Job(inputs.content, inputs.styles, None if items else params,
-              owner=st.session_state.get(keys.SESSION_TOKEN), mask=inputs.mask, detail_mask=inputs.detail_mask,
-              content_name=inputs.content_name, style_names=inputs.style_names, items=items,
+    job = Job(inputs.run, None if items else params, owner=st.session_state.get(keys.SESSION_TOKEN), items=items,
               group_kind=group_kind)
     runner().submit(job)
     _adopt(job)

@@ -122,7 +122,7 @@ def _load_run_inputs(run_id: int, note: str) -> None:
         run_id, Picture(f"run{run_id}", content_name, inputs.content, thumb(inputs.content)),
         [Picture(f"run{run_id}_{i}", n or f"style {i + 1} of run {run_id}", px, thumb(px))
          for i, (n, px) in enumerate(zip(names, inputs.styles))],
-        inputs.mask, inputs.detail_mask)
+        inputs.style_mask, inputs.detail_mask)
     state["style_examples"] = []
     state[keys.EXAMPLES_PICKED] = True
     for i, weight in enumerate(inputs.blend):

@@ -10,7 +10,8 @@ import streamlit as st
 from nst.errors import ImageError
 from nst.examples import example_image
 from nst.encode import jpeg_bytes
-from nst.images import load_image, resize_long_side
+from nst.images import load_image
+from nst.resize import resize_long_side
 from studio import keys
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]

@@ -17,6 +17,7 @@ from nst.leaderboard import Pool, pools, ratings
 from nst.ranking import next_pair
 from nst.store import Store
 from nst.store.votes import check_voter, record_vote, undo_last_vote, voted_pairs
+from studio.text import neutral, plain
 
 PAIR_KEY = "vote_pair"  # {pool key: (left run id, right run id)} on screen
 LAST_KEY = "vote_last"  # a one-line note about the last answer
@@ -65,7 +66,7 @@ def _choose_pool(store: Store) -> Pool | None:
     if not found:
         st.info("Nothing to vote on yet: run a comparison or a sweep (or two runs of one photo) first.")
         return None
-    labels = {p.key: p.label for p in found}
+    labels = {p.key: neutral(p.label) for p in found}
     key = st.selectbox("What to vote on", list(labels), format_func=labels.get, key=POOL_WIDGET)
     return next(p for p in found if p.key == key)
 
@@ -92,6 +93,6 @@ def vote_panel(store: Store) -> None:
     st.button("Undo last vote", key="vote_undo", icon=":material/undo:", shortcut="Backspace",
               on_click=_undo, args=(store, pool.key, voter))
     if note:
-        st.caption(note)
+        st.caption(plain(note))
     st.caption(f"Keys: ← left, → right, ↓ can't tell, Backspace undo. You are voter {voter} "
                f"({len(voted_pairs(store, voter))} votes); keep this page's address to stay you.")

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from nst.results import RunInputs, RunLabels, RunToSave
+from nst.run_types import RunInputs, RunLabels, RunToSave
 
 
 def run_to_save(result: Any, *, content: np.ndarray, styles: Sequence[np.ndarray], blend: Sequence[float] = (),

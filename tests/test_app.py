@@ -90,7 +90,7 @@ def test_widgets_are_present_with_their_defaults(tiny_env):
     assert at.selectbox(key="preserve_colors").value == defaults.preserve_colors
     assert at.slider(key="style_scale").value == defaults.style_scale
     assert at.multiselect(key="style_layers").value == [name for name, _ in defaults.style_layers]
-    assert at.selectbox(key="content_example").value == "rocket"
+    assert at.selectbox(key="content_example").value == "astronaut"
     assert at.multiselect(key="style_examples").value == ["starry_night"]
     assert len(at.file_uploader) == 3  # photo, styles, mask
     assert not _button(at, "Stylize").disabled and _button(at, "Stop").disabled
@@ -355,7 +355,7 @@ def test_mask_controls_errors_overlay_and_the_mask_reaches_the_run(tiny_env):
     _button(at, "Stylize").click()
     at.run()
     job = at.session_state[keys.JOB_REF]
-    assert job.mask is not None and job.mask.shape == (64, 64)
+    assert job.inputs.style_mask is not None and job.inputs.style_mask.shape == (64, 64)
     assert job.params.protect_flat == 0.5
     assert job.wait(DEADLINE)
 
@@ -384,7 +384,7 @@ def test_brush_and_detail_controls_render_and_reach_the_run(tiny_env):
     _button(at, "Stylize").click()
     at.run()
     job = at.session_state[keys.JOB_REF]
-    assert job.params.detail_strength == 0.5 and job.detail_mask is None  # nothing painted
+    assert job.params.detail_strength == 0.5 and job.inputs.detail_mask is None  # nothing painted
     assert job.params.precision == "float32"
     assert job.wait(DEADLINE)
 
@@ -485,15 +485,19 @@ def test_the_style_examples_are_credited_paintings(tiny_env):
     assert "Vincent van Gogh, The Starry Night, 1889" in _texts(at.caption)
 
 
-def test_the_default_photo_is_a_credited_real_photo(tiny_env):
-    from nst.examples import CONTENT_EXAMPLES, DRAWN_CONTENTS, example_image
+def test_the_first_visit_opens_on_a_credited_real_photo(tiny_env):
+    from nst.examples import ALL_EXAMPLES, CONTENT_EXAMPLES, STYLE_EXAMPLES, example_image
 
-    assert set(CONTENT_EXAMPLES) == {"rocket", "astronaut", "cat", "coffee"} and not set(DRAWN_CONTENTS) & set(CONTENT_EXAMPLES)
-    for key, item in CONTENT_EXAMPLES.items():
-        assert item.credit and max(example_image(key).shape[:2]) <= 512
     at = _app()
     at.run()
-    assert "Example: Rocket launch — SpaceX, Falcon 9 DSCOVR launch, 2015 (public domain)" in _image_captions(at)
+    assert at.selectbox(key="content_example").value == "astronaut"
+    assert "NASA, astronaut Eileen Collins (public domain)" in _image_captions(at)
+    photo = example_image("astronaut")
+    assert photo.shape == (512, 512, 3) and photo.std() > 0.1  # the real portrait at the default output size
+    assert list(CONTENT_EXAMPLES) == ["astronaut", "rocket", "coffee", "cat"]
+    assert "great_wave" in STYLE_EXAMPLES and "self_portrait_straw_hat" not in STYLE_EXAMPLES  # issue #20 first
+    for key, item in ALL_EXAMPLES.items():
+        assert item.credit and max(example_image(key).shape[:2]) <= 640, key
 
 
 def test_a_rerun_restores_the_runs_masks(tiny_env):
@@ -514,5 +518,5 @@ def test_a_rerun_restores_the_runs_masks(tiny_env):
     again.session_state[keys.RERUN_RUN_ID] = run_id
     _run_until(again, _model_ready, "the model")
     assert f"Using the masks of run {run_id}" in _texts(again.caption), _texts(again.warning) + _texts(again.info)
-    restored = again.session_state[keys.READY_INPUTS].mask
+    restored = again.session_state[keys.READY_INPUTS].run.style_mask
     assert restored is not None and restored[:, :32].max() == 0.0 and restored[:, 32:].min() == 1.0

@@ -9,7 +9,7 @@ import pytest
 
 from nst.batch import compare_items, parse_grid, run_batch, sweep_items
 from nst.cli import main
-from nst.run_types import RunControl
+from nst.run_types import RunControl, RunInputs
 from nst.errors import ParamsError
 from nst.model import tiny_feature_net_for_tests
 from nst.params import StyleParams
@@ -76,7 +76,7 @@ def test_cancel_skips_the_rest_of_a_batch(content_image, style_image):
         control.cancel()
 
     items = sweep_items(StyleParams(size=64), {"style_weight": [1, 10, 100]})
-    results = run_batch(items, content_image, [style_image], net=tiny_feature_net_for_tests(), control=control,
+    results = run_batch(items, RunInputs(content_image, [style_image]), net=tiny_feature_net_for_tests(), control=control,
                         on_result=on_result)
     assert len(results) == 1 and done == ["style_weight=1"]
 

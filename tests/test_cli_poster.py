@@ -119,3 +119,58 @@ def test_paper_flags_paint_the_sheet_or_the_picture_inside_it():
     assert pad.painted == (1240, 1240) and pad.sheet == (1754, 1240)
     portrait = poster_target(Namespace(fit="crop", **flags), (480, 640))
     assert portrait.sheet == (1240, 1754)
+
+
+def test_a_stopped_poster_resumes_from_its_last_finished_tile(tiny_net, content_image, style_image, tmp_path):
+    params = StyleParams(size=64)
+    plan = plan_poster(160, 120, 160, params, steps=(4,), max_tile=96, overlap=16)
+    start = np.full((120, 160, 3), 0.5, np.float32)
+    photo = np.asarray(Image.fromarray((content_image * 255).astype(np.uint8)).resize((160, 120)), np.float32) / 255
+    control = RunControl()
+    folder = tmp_path / "progress"
+    stopped = paint_poster(plan, photo, [style_image], start, params, net=tiny_net, control=control,
+                           on_progress=lambda p: control.cancel(), resume_dir=folder)
+    assert stopped.status == "stopped" and stopped.resumed_from is None
+    first = plan.scales[0].plan.tiles[0]
+    events = []
+    resumed = paint_poster(plan, photo, [style_image], start, params, net=tiny_net, resume_dir=folder,
+                           on_progress=events.append)
+    assert resumed.status == "finished" and resumed.resumed_from == (0, 1)
+    assert {e.tile_index for e in events} == set(range(1, len(plan.scales[0].plan.tiles)))  # tile 0 not redone
+    only_first = np.ones((120, 160), bool)  # pixels no later tile paints over
+    for tile in plan.scales[0].plan.tiles[1:]:
+        tile.cut(only_first)[...] = False
+    assert only_first.sum() > 100 and np.abs(stopped.image[only_first] - 0.5).max() > 0.01
+    assert np.allclose(resumed.image[only_first], stopped.image[only_first], atol=1e-6)
+    other = paint_poster(plan, photo[::-1].copy(), [style_image], start, params, net=tiny_net, resume_dir=folder,
+                         on_progress=lambda p: None)
+    assert other.resumed_from is None  # progress of other inputs is never continued
+
+
+def test_the_same_command_continues_a_killed_poster_and_cleans_up(files, tmp_path, capsys, monkeypatch):
+    import nst.cli_poster as cli_poster
+
+    out = tmp_path / "poster.tiff"
+    args = poster_args(files, out, "--size", "160", "--json")
+    original = cli_poster.PosterProgressLines.__call__
+
+    def killed_after_first_tile(self, p):
+        original(self, p)
+        raise SystemExit(137)  # the process dies here: no output file, only the progress folder
+
+    import nst.poster
+
+    small_tiles = nst.poster.plan_poster  # a tiny poster in several tiles, so there is a "last finished tile"
+    monkeypatch.setattr(nst.poster, "plan_poster", lambda *a, **k: small_tiles(*a, **k, steps=(3,), max_tile=96,
+                                                                               overlap=16))
+    monkeypatch.setattr(cli_poster.PosterProgressLines, "__call__", killed_after_first_tile)
+    with pytest.raises(SystemExit):
+        main(args, **TINY)
+    assert not out.exists() and (tmp_path / "poster.tiff.progress" / "state.json").is_file()
+    monkeypatch.setattr(cli_poster.PosterProgressLines, "__call__", original)
+    capsys.readouterr()
+    assert main(args, **TINY) == 0
+    captured = capsys.readouterr()
+    assert "continuing an unfinished poster" in captured.err
+    assert json.loads(captured.out)["resumed_from"] == [0, 1]
+    assert out.is_file() and not (tmp_path / "poster.tiff.progress").exists()

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from nst.colors import rgb_to_yiq
-from nst.engine import objective_for, stylize
-from nst.run_types import RunControl
+from nst.engine import stylize
+from nst.objective import objective_for
+from nst.run_types import RunControl, RunInputs
 from nst.errors import ParamsError
 from nst.losses import LossForm
 from nst.model import tiny_feature_net_for_tests
@@ -27,8 +28,7 @@ def run_in_thread(target):
 
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
 def test_loss_falls(tiny_net, content_image, style_image, optimizer):
-    result = stylize(content_image, [style_image], FAST.replace(optimizer=optimizer, learning_rate=0.05),
-                     net=tiny_net)
+    result = stylize(RunInputs(content_image, [style_image]), FAST.replace(optimizer=optimizer, learning_rate=0.05), net=tiny_net)
     assert result.status == "finished"
     totals = [h["total"] for h in result.history]
     assert result.losses.total < 0.5 * totals[0]
@@ -37,7 +37,7 @@ def test_loss_falls(tiny_net, content_image, style_image, optimizer):
 
 def test_output_has_the_requested_size_and_range(tiny_net, style_image):
     portrait = np.random.default_rng(3).uniform(size=(90, 50, 3)).astype(np.float32)
-    result = stylize(portrait, [style_image], FAST.replace(size=72, iterations=3), net=tiny_net)
+    result = stylize(RunInputs(portrait, [style_image]), FAST.replace(size=72, iterations=3), net=tiny_net)
     assert result.image.shape == (72, 40, 3)
     assert result.image.dtype == np.float32
     assert 0.0 <= result.image.min() and result.image.max() <= 1.0
@@ -46,7 +46,7 @@ def test_output_has_the_requested_size_and_range(tiny_net, style_image):
 def test_multi_scale_runs_coarse_to_fine(tiny_net, content_image, style_image):
     events = []
     params = StyleParams(size=128, scales=2, iterations=6, iteration_decay=1.0)
-    result = stylize(content_image, [style_image], params, net=tiny_net, on_event=events.append)
+    result = stylize(RunInputs(content_image, [style_image]), params, net=tiny_net, on_event=events.append)
     starts = [e.scale_size for e in events if e.kind == "scale_start"]
     assert starts == [(64, 48), (128, 96)]
     assert {h["scale"] for h in result.history} == {0, 1}
@@ -65,8 +65,7 @@ def test_cancel_from_another_thread_returns_the_best_image_so_far(tiny_net, cont
             reached.set()
 
     params = FAST.replace(iterations=10_000)
-    thread, out = run_in_thread(lambda: stylize(content_image, [style_image], params, net=tiny_net,
-                                                control=control, on_event=on_event))
+    thread, out = run_in_thread(lambda: stylize(RunInputs(content_image, [style_image]), params, net=tiny_net, control=control, on_event=on_event))
     assert reached.wait(60)
     control.cancel()
     thread.join(60)
@@ -88,8 +87,7 @@ def _style_after(net, content, style, change_at, new_style_weight, steps=30):
             changed.wait(30)  # hold the worker until the main thread has changed the weights
 
     params = FAST.replace(iterations=steps, style_weight=1.0)
-    thread, out = run_in_thread(lambda: stylize(content, [style], params, net=net, control=control,
-                                                on_event=on_event))
+    thread, out = run_in_thread(lambda: stylize(RunInputs(content, [style]), params, net=net, control=control, on_event=on_event))
     if change_at:
         assert at_step.wait(60)
         control.set_weights(style=new_style_weight)
@@ -116,8 +114,7 @@ def test_weight_change_event_is_reported(tiny_net, content_image, style_image):
     control = RunControl()
     control.set_weights(tv=5.0)
     events = []
-    result = stylize(content_image, [style_image], FAST.replace(iterations=3), net=tiny_net,
-                     control=control, on_event=events.append)
+    result = stylize(RunInputs(content_image, [style_image]), FAST.replace(iterations=3), net=tiny_net, control=control, on_event=events.append)
     assert "weights_changed" in [e.kind for e in events]
     assert result.history[0]["w_tv"] == 5.0
 
@@ -131,8 +128,7 @@ def test_bad_live_weights_are_refused():
 
 def test_snapshots_every_n_steps_with_images(tiny_net, content_image, style_image):
     events = []
-    result = stylize(content_image, [style_image], FAST.replace(iterations=20), net=tiny_net,
-                     on_event=events.append)
+    result = stylize(RunInputs(content_image, [style_image]), FAST.replace(iterations=20), net=tiny_net, on_event=events.append)
     steps = [s.step for s in result.snapshots]
     assert {1, 5, 10, 15, 20} <= set(steps)  # step 1: a live image right after the start
     assert all(s.image.dtype == np.uint8 and s.image.shape == (48, 64, 3) for s in result.snapshots)
@@ -142,9 +138,9 @@ def test_snapshots_every_n_steps_with_images(tiny_net, content_image, style_imag
 
 def test_same_seed_same_picture_other_seed_other_picture(tiny_net, content_image, style_image):
     params = FAST.replace(init="noise", iterations=8, seed=3)
-    a = stylize(content_image, [style_image], params, net=tiny_net)
-    b = stylize(content_image, [style_image], params, net=tiny_net)
-    c = stylize(content_image, [style_image], params.replace(seed=4), net=tiny_net)
+    a = stylize(RunInputs(content_image, [style_image]), params, net=tiny_net)
+    b = stylize(RunInputs(content_image, [style_image]), params, net=tiny_net)
+    c = stylize(RunInputs(content_image, [style_image]), params.replace(seed=4), net=tiny_net)
     np.testing.assert_array_equal(a.image, b.image)
     assert np.abs(a.image - c.image).mean() > 0.01
 
@@ -152,8 +148,7 @@ def test_same_seed_same_picture_other_seed_other_picture(tiny_net, content_image
 def test_nan_is_detected_and_the_run_stops_with_a_clear_status(tiny_net, content_image, style_image):
     poisoned = content_image.copy()
     poisoned[5, 5, 1] = np.nan
-    result = stylize(content_image, [style_image], FAST.replace(init="image"), net=tiny_net,
-                     init_image=poisoned)
+    result = stylize(RunInputs(content_image, [style_image], init_image=poisoned), FAST.replace(init="image"), net=tiny_net)
     assert result.status == "diverged"
     assert "NaN" in result.message
     assert result.steps == 1
@@ -162,30 +157,29 @@ def test_nan_is_detected_and_the_run_stops_with_a_clear_status(tiny_net, content
 
 def test_a_second_run_at_a_seen_size_does_not_retrace(content_image, style_image):
     net = tiny_feature_net_for_tests(seed=2)
-    first = stylize(content_image, [style_image], FAST.replace(iterations=3), net=net)
+    first = stylize(RunInputs(content_image, [style_image]), FAST.replace(iterations=3), net=net)
     assert "64x48" in first.trace_seconds
     traces = objective_for(net, LossForm.from_params(FAST)).traces
-    second = stylize(content_image[::-1].copy(), [style_image], FAST.replace(iterations=3, content_weight=2.0),
-                     net=net)
+    second = stylize(RunInputs(content_image[::-1].copy(), [style_image]), FAST.replace(iterations=3, content_weight=2.0), net=net)
     assert objective_for(net, LossForm.from_params(FAST)).traces == traces
     assert second.trace_seconds == {}
 
 
 def test_several_styles_blend(tiny_net, content_image, style_image):
     other = np.full_like(style_image, 0.5)
-    only_first = stylize(content_image, [style_image, other], FAST.replace(style_blend=(1.0, 0.0)), net=tiny_net)
-    alone = stylize(content_image, [style_image], FAST, net=tiny_net)
+    only_first = stylize(RunInputs(content_image, [style_image, other]), FAST.replace(style_blend=(1.0, 0.0)), net=tiny_net)
+    alone = stylize(RunInputs(content_image, [style_image]), FAST, net=tiny_net)
     np.testing.assert_allclose(only_first.image, alone.image, atol=1e-4)
-    mixed = stylize(content_image, [style_image, other], FAST.replace(style_blend=(0.5, 0.5)), net=tiny_net)
+    mixed = stylize(RunInputs(content_image, [style_image, other]), FAST.replace(style_blend=(0.5, 0.5)), net=tiny_net)
     assert np.abs(mixed.image - alone.image).mean() > 0.005
 
 
 def test_luminance_preservation_keeps_the_content_colours(tiny_net, content_image, style_image):
-    result = stylize(content_image, [style_image], FAST.replace(preserve_colors="luminance"), net=tiny_net)
+    result = stylize(RunInputs(content_image, [style_image]), FAST.replace(preserve_colors="luminance"), net=tiny_net)
     def chroma_error(image):  # mean; a few out-of-gamut pixels are clipped back into RGB
         return np.abs(rgb_to_yiq(image)[..., 1:] - rgb_to_yiq(content_image)[..., 1:]).mean()
 
-    plain = stylize(content_image, [style_image], FAST, net=tiny_net)
+    plain = stylize(RunInputs(content_image, [style_image]), FAST, net=tiny_net)
     assert chroma_error(result.image) < 0.01
     assert chroma_error(plain.image) > 3 * chroma_error(result.image)
 
@@ -198,12 +192,11 @@ def test_histogram_matching_moves_style_colours_to_the_content(content_image, st
 
 
 def test_init_image_continues_from_a_previous_result(tiny_net, content_image, style_image):
-    first = stylize(content_image, [style_image], FAST, net=tiny_net)
-    more = stylize(content_image, [style_image], FAST.replace(init="image", iterations=5), net=tiny_net,
-                   init_image=first.image)
+    first = stylize(RunInputs(content_image, [style_image]), FAST, net=tiny_net)
+    more = stylize(RunInputs(content_image, [style_image], init_image=first.image), FAST.replace(init="image", iterations=5), net=tiny_net)
     assert more.history[0]["total"] == pytest.approx(first.losses.total, rel=0.05)
     with pytest.raises(ParamsError, match="init image"):
-        stylize(content_image, [style_image], FAST.replace(init="image"), net=tiny_net)
+        stylize(RunInputs(content_image, [style_image]), FAST.replace(init="image"), net=tiny_net)
 
 
 def test_truncation_never_computes_deeper_layers():
@@ -219,14 +212,14 @@ def test_truncation_never_computes_deeper_layers():
 
 def test_no_style_image_is_refused(tiny_net, content_image):
     with pytest.raises(ParamsError, match="style image"):
-        stylize(content_image, [], FAST, net=tiny_net)
+        stylize(RunInputs(content_image, []), FAST, net=tiny_net)
 
 
 def test_time_limit_still_ends_at_full_size(tiny_net, content_image, style_image):
     # a budget far too small for any step: every scale makes one step and the run still
     # finishes at the requested size (no timing is asserted, only the shape of the run)
     params = StyleParams(size=128, scales=2, iterations=50, time_limit=1e-9)
-    result = stylize(content_image, [style_image], params, net=tiny_net)
+    result = stylize(RunInputs(content_image, [style_image]), params, net=tiny_net)
     assert result.status == "finished"
     assert [h["scale"] for h in result.history] == [0, 1]
     assert result.image.shape == (96, 128, 3)

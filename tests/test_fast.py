@@ -13,11 +13,12 @@ import tensorflow as tf
 
 from conftest import SHARED_FAST_MODEL, SHARED_IMAGES
 from fast_standin import write_standin_pair
+from nst.run_types import RunInputs
 from nst.colors import rgb_to_yiq
 from nst.engine import stylize
 from nst.errors import FastModelUnavailable
 from nst.fast import load_fast_model, fast_model_available, fast_preview, get_fast_model, style_input, stylize_fast
-from nst.images import resize_to
+from nst.resize import resize_to
 from nst.params import StyleParams
 
 RED, GREEN, BLUE = np.eye(3, dtype=np.float32)
@@ -100,7 +101,7 @@ def test_colour_preservation_applies_to_fast_mode(use_model, content_image, styl
 
 def test_engine_can_start_from_the_fast_result(use_model, tiny_net, content_image, style_image):
     params = StyleParams(size=64, scales=1, iterations=1, init="fast")
-    result = stylize(content_image, [style_image], params, net=tiny_net)
+    result = stylize(RunInputs(content_image, [style_image]), params, net=tiny_net)
     # one L-BFGS evaluation: the best image is the starting image, i.e. the fast picture
     np.testing.assert_allclose(result.image, stylize_fast(content_image, [style_image]), atol=1e-3)
 
@@ -148,8 +149,7 @@ def test_engine_fast_init_without_a_model_fails_with_the_sentence(monkeypatch, t
                                                                   style_image):
     _use(monkeypatch, "/nonexistent/model")
     with pytest.raises(FastModelUnavailable, match="NST_FAST_MODEL"):
-        stylize(content_image, [style_image], StyleParams(size=64, scales=1, iterations=1, init="fast"),
-                net=tiny_net)
+        stylize(RunInputs(content_image, [style_image]), StyleParams(size=64, scales=1, iterations=1, init="fast"), net=tiny_net)
     load_fast_model.cache_clear()
 
 
@@ -211,7 +211,7 @@ def test_fast_preview_has_the_requested_long_side(use_tflite, content_image):
 
 def test_engine_fast_start_is_painted_at_the_output_size(use_tflite, tiny_net, content_image, style_image):
     params = StyleParams(size=128, scales=2, iterations=1, init="fast")
-    result = stylize(content_image, [style_image], params, net=tiny_net)
+    result = stylize(RunInputs(content_image, [style_image]), params, net=tiny_net)
     first = result.snapshots[0]
     assert first.step == 1 and first.scale_index == 0
     expected = resize_to(stylize_fast(resize_to(content_image, 128, 96), [style_image]), 64, 48)

@@ -11,6 +11,7 @@ import pytest
 from nst.comparison import common_box, comparison_image, fit_box, fit_height
 from studio.gallery import model as g
 from nst.params import StyleParams
+from nst.run_types import LossTerms
 from nst.store import Store, StyleRef
 from studio import keys
 from saved_runs import run_to_save
@@ -33,10 +34,10 @@ def fake_result(seed: int, params: StyleParams, *, seconds: float = 3.0, total: 
                 "style": 0.2, "tv": 0.01} for i in range(8)]
     rng = np.random.default_rng(seed)
     snapshots = [SimpleNamespace(step=4 * (i + 1), scale_index=0, image=rng.integers(0, 256, (24, 32, 3), np.uint8),
-                                 losses={"total": total - i, "content": 0.3, "style": 0.2, "tv": 0.01})
+                                 losses=LossTerms(total - i, 0.3, 0.2, 0.01))
                  for i in range(2)]
     return SimpleNamespace(image=picture(100 + seed), status="finished", message="Finished.", steps=8,
-                           seconds=seconds, losses={"total": total - 0.7, "content": 0.3, "style": 0.2, "tv": 0.01},
+                           seconds=seconds, losses=LossTerms(total - 0.7, 0.3, 0.2, 0.01),
                            history=history, snapshots=snapshots, weight_changes=[], trace_seconds={},
                            params=params, weights_id="sha256:test", device="CPU")
 
@@ -203,7 +204,7 @@ def test_loss_curve_rows_and_sort_options() -> None:
     rows = g.loss_curve_rows(runs, max_points=100)
     assert [r for r in rows if r["run"] == "#1 a"] == [{"run": "#1 a", "step": 1, "loss": 2.0}]
     assert 50 <= len([r for r in rows if r["run"] == "#2"]) <= 101
-    assert g.sort_options(True, False) == ["newest", "fastest"]
+    assert g.sort_options(True, False) == ["newest", "fastest", "structure", "style_gap", "colour_gap", "copied"]
     assert g.sort_options(True, True)[-1] == "score"
     assert g.SORT_LABELS["score"] == "lowest loss (under this studio's objective)"
 
@@ -422,3 +423,62 @@ def test_sweep_and_method_groups_show_leakage(data_dir: Path) -> None:
     shown = texts(app(group=methods))
     assert "score 1 · leakage 0.02" in shown and "score 2 · leakage 0.04" in shown
     assert "lower = cleaner flat areas" in shown
+
+
+def test_no_group_view_crowns_a_run_by_the_optimised_loss(data_dir: Path) -> None:
+    from nst.store import new_group_id
+
+    methods = new_group_id()
+    with Store(data_dir) as store:
+        for i in range(5):
+            _save_with_leakage(store, i, 0.01, group_id=methods, group_kind="compare", group_label=f"method {i}")
+    at = app(group=methods)
+    assert not any("trophy" in m.value for m in at.markdown)
+    assert at.button(key="group_compare").label == "Compare the first 4"
+    assert not any("best" in b.label.lower() for b in at.button)
+
+
+def _card_values(structure: float, style_gap: float, copied: float = 0.0) -> dict:
+    from nst.scorecard_measures import SCORECARD_VERSION
+
+    return {"version": SCORECARD_VERSION, "structure": structure, "style_gap": style_gap, "colour_gap": 0.5,
+            "copied": copied}
+
+
+def test_the_scorecard_is_shown_on_cards_in_the_run_page_and_marks_a_groups_pareto_set(data_dir: Path) -> None:
+    from nst.store import new_group_id
+    from nst.store.scorecards import save_scorecard
+
+    methods = new_group_id()
+    with Store(data_dir) as store:
+        ids = [_save_with_leakage(store, i, 0.01, group_id=methods, group_kind="compare", group_label=f"method {i}")
+               for i in range(3)]
+        for run_id, values in zip(ids, [(0.8, 0.4), (0.7, 0.4), (0.6, 0.2)]):
+            save_scorecard(store, run_id, _card_values(*values))
+    grid = texts(app())
+    assert "structure 0.80 · style gap 0.40 · colour gap 0.50 · copied 0.00" in grid
+    detail = app(run=str(ids[0]))
+    table = detail.dataframe[0].value
+    assert list(table["measure"]) == ["structure", "style gap", "colour gap", "copied"]
+    assert list(table["better"]) == ["higher", "lower", "lower", "lower"]
+    group = texts(app(group=methods))
+    assert f"Pareto set: keeps more of the photo than #{ids[1]} at the same style gap" in group
+    assert f"Beaten: #{ids[0]} is as good or better on every measure" in group
+    assert group.count("Pareto set:") == 2
+
+
+def test_the_grid_sorts_and_filters_by_a_scorecard_measure(data_dir: Path) -> None:
+    from nst.store.scorecards import save_scorecard
+
+    with Store(data_dir) as store:
+        ids = [_save_with_leakage(store, i, 0.01) for i in range(3)]
+        for run_id, values in zip(ids, [(0.5, 0.4, 0.3), (0.9, 0.4, 0.0), (0.7, 0.4, 0.1)]):
+            save_scorecard(store, run_id, _card_values(*values))
+    at = app()
+    at.selectbox(key="f_sort").set_value("structure (highest first)")
+    at = ok(at.run())
+    order = [int(b.key.split("_")[1]) for b in at.button if b.key and b.key.startswith("open_")]
+    assert order == [ids[1], ids[2], ids[0]]
+    at.slider(key="f_card_copied").set_value(0.05)
+    at = ok(at.run())
+    assert card_ids(at) == [ids[1]]

@@ -16,9 +16,8 @@ from PIL import Image, JpegImagePlugin
 
 from nst.errors import ImageError
 from nst.encode import from_uint8, png_bytes, save_png, to_uint8
-from nst.images import (
-    MAX_ASPECT, MAX_PIXELS, MIN_SIDE, LoadedImage, load_image, read_png_metadata, resize_long_side, resize_to,
-)
+from nst.images import MAX_ASPECT, MAX_PIXELS, MIN_SIDE, LoadedImage, load_image, read_png_metadata
+from nst.resize import resize_long_side, resize_to
 
 RED = (220, 30, 40)
 

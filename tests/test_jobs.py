@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from nst.errors import ModelUnavailable
-from nst.job import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, Job
+from nst.job import Job
+from nst.run_types import RunInputs, FAILED, FINISHED, QUEUED, RUNNING, STOPPED
 from nst.jobs import MODEL_READY, MODEL_UNAVAILABLE, JobRunner
 from nst.units import format_seconds
 from nst.params import StyleParams
@@ -37,7 +38,7 @@ class FakeClock:
 
 
 def test_a_job_runs_to_the_end_and_keeps_its_record(runner, content_image, style_image):
-    job = runner.submit(Job(content_image, [style_image], FAST))
+    job = runner.submit(Job(RunInputs(content_image, [style_image]), FAST))
     assert job.wait(WAIT)
     view = job.view()
     assert view.status == FINISHED and view.done and not view.active
@@ -52,7 +53,7 @@ def test_a_job_runs_to_the_end_and_keeps_its_record(runner, content_image, style
 
 
 def test_progress_is_visible_while_running(runner, content_image, style_image):
-    job = runner.submit(Job(content_image, [style_image], LONG))
+    job = runner.submit(Job(RunInputs(content_image, [style_image]), LONG))
     assert job.wait_until(lambda v: v.step >= 3 and v.image is not None, WAIT)
     view = job.view()
     assert view.status == RUNNING and view.active
@@ -64,7 +65,7 @@ def test_progress_is_visible_while_running(runner, content_image, style_image):
 
 
 def test_stop_keeps_the_best_image_so_far(runner, content_image, style_image):
-    job = runner.submit(Job(content_image, [style_image], LONG))
+    job = runner.submit(Job(RunInputs(content_image, [style_image]), LONG))
     assert job.wait_until(lambda v: v.step >= 4, WAIT)
     job.stop()
     assert job.wait(WAIT)
@@ -75,7 +76,7 @@ def test_stop_keeps_the_best_image_so_far(runner, content_image, style_image):
 
 
 def test_live_weights_reach_the_running_optimisation_and_are_marked(runner, content_image, style_image):
-    job = runner.submit(Job(content_image, [style_image], LONG))
+    job = runner.submit(Job(RunInputs(content_image, [style_image]), LONG))
     assert job.wait_until(lambda v: v.step >= 3, WAIT)
     job.set_weights(style=50.0, tv=2.0)
     assert job.wait_until(lambda v: v.weight_changes and v.history[-1]["w_style"] == 50.0, WAIT)
@@ -89,10 +90,10 @@ def test_live_weights_reach_the_running_optimisation_and_are_marked(runner, cont
 
 
 def test_only_one_job_runs_at_a_time_and_others_know_their_place(runner, content_image, style_image):
-    first = runner.submit(Job(content_image, [style_image], LONG))
+    first = runner.submit(Job(RunInputs(content_image, [style_image]), LONG))
     assert first.wait_until(lambda v: v.step >= 1, WAIT)
-    second = runner.submit(Job(content_image, [style_image], FAST))
-    third = runner.submit(Job(content_image, [style_image], FAST))
+    second = runner.submit(Job(RunInputs(content_image, [style_image]), FAST))
+    third = runner.submit(Job(RunInputs(content_image, [style_image]), FAST))
     assert second.view().status == QUEUED and second.view().queue_position == 1
     assert third.view().queue_position == 2
     assert runner.busy()
@@ -109,8 +110,8 @@ def test_a_job_nobody_watches_is_stopped_by_the_watchdog(tiny_net, content_image
     clock = FakeClock()
     runner = JobRunner(net_provider=lambda: tiny_net, abandon_after=60.0, clock=clock, start_watchdog=False)
     try:
-        watched = Job(content_image, [style_image], LONG, clock=clock)
-        abandoned = Job(content_image, [style_image], LONG, clock=clock)
+        watched = Job(RunInputs(content_image, [style_image]), LONG, clock=clock)
+        abandoned = Job(RunInputs(content_image, [style_image]), LONG, clock=clock)
         runner.submit(abandoned)
         runner.submit(watched)
         assert abandoned.wait_until(lambda v: v.step >= 2, WAIT)
@@ -134,7 +135,7 @@ def test_a_job_nobody_watches_is_stopped_by_the_watchdog(tiny_net, content_image
 def test_the_watchdog_thread_stops_abandoned_jobs_on_its_own(tiny_net, content_image, style_image):
     runner = JobRunner(net_provider=lambda: tiny_net, abandon_after=0.2, watchdog_interval=0.05)
     try:
-        job = runner.submit(Job(content_image, [style_image], LONG))
+        job = runner.submit(Job(RunInputs(content_image, [style_image]), LONG))
         assert job.wait(WAIT)  # nobody calls touch(): the watchdog must end it
         assert job.view().status == STOPPED and "nobody watched" in job.view().message
     finally:
@@ -147,7 +148,7 @@ def test_weights_unavailable_fails_the_job_with_the_message(content_image, style
 
     runner = JobRunner(net_provider=provider, start_watchdog=False)
     try:
-        job = runner.submit(Job(content_image, [style_image], FAST))
+        job = runner.submit(Job(RunInputs(content_image, [style_image]), FAST))
         assert job.wait(WAIT)
         assert job.view().status == FAILED and "NST_VGG19_WEIGHTS" in job.view().message
         assert runner.model_state() == (MODEL_UNAVAILABLE, "No VGG19 weights: set NST_VGG19_WEIGHTS to the .h5 file.")
@@ -167,12 +168,12 @@ def test_the_network_is_built_once_in_the_background(tiny_net, content_image, st
     runner = JobRunner(net_provider=provider, start_watchdog=False)
     try:
         runner.warm_up()
-        job = runner.submit(Job(content_image, [style_image], FAST))
+        job = runner.submit(Job(RunInputs(content_image, [style_image]), FAST))
         assert job.wait_until(lambda v: "loading" in v.phase, WAIT)
         assert runner.model_state()[0] == "loading"
         gate.set()
         assert job.wait(WAIT) and job.view().status == FINISHED
-        second = runner.submit(Job(content_image, [style_image], FAST))
+        second = runner.submit(Job(RunInputs(content_image, [style_image]), FAST))
         assert second.wait(WAIT) and second.view().status == FINISHED
         assert len(calls) == 1 and runner.model_state()[0] == MODEL_READY
     finally:
@@ -181,15 +182,15 @@ def test_the_network_is_built_once_in_the_background(tiny_net, content_image, st
 
 def test_unexpected_errors_become_a_failed_job_not_a_crash(runner, style_image):
     broken = np.zeros((48, 64), np.float32)  # no channel axis: the engine cannot use it
-    job = runner.submit(Job(broken, [style_image], FAST))
+    job = runner.submit(Job(RunInputs(broken, [style_image]), FAST))
     assert job.wait(WAIT)
     assert job.view().status == FAILED and job.view().message
-    ok = runner.submit(Job(np.zeros((48, 64, 3), np.float32), [style_image], FAST))  # the worker lives on
+    ok = runner.submit(Job(RunInputs(np.zeros((48, 64, 3), np.float32), [style_image]), FAST))  # the worker lives on
     assert ok.wait(WAIT) and ok.view().status == FINISHED
 
 
 def test_job_ids_are_unguessable_and_unknown_ids_find_nothing(runner, content_image, style_image):
-    a, b = Job(content_image, [style_image], FAST), Job(content_image, [style_image], FAST)
+    a, b = Job(RunInputs(content_image, [style_image]), FAST), Job(RunInputs(content_image, [style_image]), FAST)
     assert a.id != b.id and len(a.id) == 32
     assert runner.get("nope") is None and runner.get(None) is None
 
@@ -197,10 +198,10 @@ def test_job_ids_are_unguessable_and_unknown_ids_find_nothing(runner, content_im
 def test_old_finished_jobs_are_forgotten(tiny_net, content_image, style_image):
     runner = JobRunner(net_provider=lambda: tiny_net, keep_done=2, start_watchdog=False)
     try:
-        jobs = [runner.submit(Job(content_image, [style_image], FAST.replace(iterations=1))) for _ in range(4)]
+        jobs = [runner.submit(Job(RunInputs(content_image, [style_image]), FAST.replace(iterations=1))) for _ in range(4)]
         for job in jobs:
             assert job.wait(WAIT)
-        runner.submit(Job(content_image, [style_image], FAST.replace(iterations=1))).wait(WAIT)
+        runner.submit(Job(RunInputs(content_image, [style_image]), FAST.replace(iterations=1))).wait(WAIT)
         assert runner.get(jobs[0].id) is None and runner.get(jobs[-1].id) is jobs[-1]
     finally:
         runner.shutdown()
@@ -228,14 +229,18 @@ def saving_runner(tiny_net, tmp_path, monkeypatch):
 def test_a_finished_run_is_saved_to_the_store_with_score_and_leakage(saving_runner, content_image, style_image):
     from nst.store import Store
 
-    job = saving_runner.submit(Job(content_image, [style_image], FAST, content_name="photo.png",
-                                   style_names=["stripes.png"]))
+    job = saving_runner.submit(Job(RunInputs(content_image, [style_image], content_name="photo.png",
+                                             style_names=["stripes.png"]), FAST))
     assert job.wait(WAIT)
     view = job.view()
     assert view.status == FINISHED and view.save_error is None and view.run_id is not None
     record = Store().get_run(view.run_id)
     assert record.params == FAST or StyleParams.from_dict(record.params.to_dict()) == FAST
     assert record.score is not None and record.leakage is not None
+    from nst.store.scorecards import run_scorecard
+
+    card = run_scorecard(Store(), view.run_id)  # measured by the worker right after the save (issue #24)
+    assert card is not None and 0.0 <= card["copied"] <= 1.0 and card["structure"] <= 1.0
     inputs = Store().input_images(view.run_id)
     assert inputs.content.shape == content_image.shape and inputs.content_name == "photo.png"
     assert inputs.style_names == ("stripes.png",)
@@ -249,7 +254,7 @@ def test_a_store_error_keeps_the_result_and_says_so_in_one_sentence(tiny_net, co
 
     r = JobRunner(net_provider=lambda: tiny_net, watchdog_interval=0.05, save_result=broken)
     try:
-        job = r.submit(Job(content_image, [style_image], FAST))
+        job = r.submit(Job(RunInputs(content_image, [style_image]), FAST))
         assert job.wait(WAIT)
         view = job.view()
         assert view.status == FINISHED and view.result is not None and view.run_id is None
@@ -263,7 +268,7 @@ def test_a_sweep_is_one_job_and_its_runs_share_a_group(saving_runner, content_im
     from nst.store import Store
 
     items = sweep_items(FAST, {"style_weight": [5.0, 20.0]}, preview=False)
-    job = saving_runner.submit(Job(content_image, [style_image], items=items, group_kind="sweep"))
+    job = saving_runner.submit(Job(RunInputs(content_image, [style_image]), items=items, group_kind="sweep"))
     assert job.wait(WAIT)
     view = job.view()
     assert view.status == FINISHED and view.n_items == 2 and len(view.run_ids) == 2
@@ -278,7 +283,7 @@ def test_stopping_a_batch_keeps_the_current_item_and_skips_the_rest(saving_runne
     from nst.batch import sweep_items
 
     items = sweep_items(LONG, {"style_weight": [5.0, 20.0, 40.0]}, preview=False)
-    job = saving_runner.submit(Job(content_image, [style_image], items=items, group_kind="sweep"))
+    job = saving_runner.submit(Job(RunInputs(content_image, [style_image]), items=items, group_kind="sweep"))
     assert job.wait_until(lambda v: v.step >= 2, WAIT)
     job.stop()
     assert job.wait(WAIT)

@@ -20,16 +20,10 @@ MAX_FUNCTION_LINES = 60
 
 TO_SPLIT = "carried from before #19; to split"
 LONG_FILES: dict[str, str] = {
-    "nst/images.py": "one idea (load and check an upload) whose format notes are long; " + TO_SPLIT,
-    "nst/engine.py": TO_SPLIT + " (the Objective and the run loop into two modules)",
-    "nst/jobs.py": TO_SPLIT + " (job.py / jobs.py become one concept with a Backend)",
 }
 LONG_FUNCTIONS: dict[str, str] = {
-    "nst/cli.py:build_parser": "one flat list of argparse calls; " + TO_SPLIT,
-    "nst/job.py:Job.__init__": "eleven run inputs as separate arguments; " + TO_SPLIT + " (one RunInputs value)",
 }
 KNOWN_CYCLES: dict[tuple[str, ...], str] = {
-    ("nst.job", "nst.jobs"): "job and jobs reach into each other; " + TO_SPLIT + " (one concept, one module)",
     ("nst.store", "nst.store.core", "nst.store.export"): "the store as a plain class is issue #18's; " + TO_SPLIT,
 }
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from nst.run_types import RunInputs
 from nst.engine import stylize
 from nst.errors import ImageError
 from nst.masks import flat_area_mask, leakage, load_mask, style_mask
@@ -75,17 +76,17 @@ def test_leakage_metric_on_constructed_images(half_flat):
 
 def test_full_black_mask_keeps_the_photo(tiny_net, half_flat, style_image):
     black = np.zeros((64, 64), np.float32)
-    kept = stylize(half_flat, [style_image], PARAMS, net=tiny_net, mask=black)
-    painted = stylize(half_flat, [style_image], PARAMS, net=tiny_net)
+    kept = stylize(RunInputs(half_flat, [style_image], masks={"style": black}), PARAMS, net=tiny_net)
+    painted = stylize(RunInputs(half_flat, [style_image]), PARAMS, net=tiny_net)
     assert np.abs(kept.image - half_flat).mean() < 0.02
     assert np.abs(painted.image - half_flat).mean() > 2 * np.abs(kept.image - half_flat).mean()
 
 
 def test_protecting_flat_areas_halves_leakage_and_keeps_painting_elsewhere(tiny_net, half_flat, style_image):
-    plain = stylize(half_flat, [style_image], PARAMS, net=tiny_net)
-    protected = stylize(half_flat, [style_image], PARAMS.replace(protect_flat=1.0), net=tiny_net)
-    assert protected.leakage["leakage"] <= 0.5 * plain.leakage["leakage"]
-    assert protected.leakage["detail_elsewhere"] >= 0.7 * plain.leakage["detail_elsewhere"]
+    plain = stylize(RunInputs(half_flat, [style_image]), PARAMS, net=tiny_net)
+    protected = stylize(RunInputs(half_flat, [style_image]), PARAMS.replace(protect_flat=1.0), net=tiny_net)
+    assert protected.leakage.leakage <= 0.5 * plain.leakage.leakage
+    assert protected.leakage.detail_elsewhere >= 0.7 * plain.leakage.detail_elsewhere
 
 
 def test_params_validate_mask_settings():
@@ -188,8 +189,8 @@ def test_a_detail_mask_keeps_a_textured_region_closer_to_the_photo(tiny_net, sty
     content = _textured_content()
     detail = np.zeros((64, 64), np.float32)
     detail[:, 32:] = 1.0  # keep the right half's detail and colour
-    plain = stylize(content, [style_image], PARAMS, net=tiny_net)
-    kept = stylize(content, [style_image], PARAMS, net=tiny_net, detail_mask=detail)
+    plain = stylize(RunInputs(content, [style_image]), PARAMS, net=tiny_net)
+    kept = stylize(RunInputs(content, [style_image], masks={"detail": detail}), PARAMS, net=tiny_net)
     right = slice(40, 64)
     plain_error = np.abs(plain.image - content)[:, right].mean()
     kept_error = np.abs(kept.image - content)[:, right].mean()

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from nst import precision
+from nst.run_types import RunInputs
 from nst.engine import stylize
 from nst.errors import ParamsError
 from nst.params import StyleParams
@@ -49,8 +50,8 @@ def test_an_unknown_precision_is_refused_in_one_sentence():
 
 def test_bfloat16_runs_paint_like_float32_ones(tiny_net, content_image, style_image):
     params = StyleParams(size=64, scales=1, iterations=20)
-    single = stylize(content_image, [style_image], params.replace(precision="float32"), net=tiny_net)
-    half = stylize(content_image, [style_image], params.replace(precision="bfloat16"), net=tiny_net)
+    single = stylize(RunInputs(content_image, [style_image]), params.replace(precision="float32"), net=tiny_net)
+    half = stylize(RunInputs(content_image, [style_image]), params.replace(precision="bfloat16"), net=tiny_net)
     assert half.precision == "bfloat16" and single.precision == "float32"
     assert half.history[-1]["total"] < 0.7 * half.history[0]["total"]  # it optimises
     assert np.abs(half.image - single.image).mean() < 0.05

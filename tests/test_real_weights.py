@@ -33,10 +33,11 @@ def _luminance(image: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module")
 def painted(real_net, pair):
     from nst.engine import stylize
+    from nst.run_types import RunInputs
     from nst.params import StyleParams
 
     content, style = pair
-    return stylize(content, [style], StyleParams(size=128, scales=2, iterations=40), net=real_net)
+    return stylize(RunInputs(content, [style]), StyleParams(size=128, scales=2, iterations=40), net=real_net)
 
 
 def test_the_network_is_built_once_per_process(real_net):
@@ -46,7 +47,7 @@ def test_the_network_is_built_once_per_process(real_net):
 
 
 def test_stylisation_lowers_the_style_loss_and_keeps_the_content(painted, pair):
-    from nst.images import resize_to
+    from nst.resize import resize_to
 
     content, _ = pair
     first_fine_step = next(h for h in painted.history if h["scale"] == 1)

@@ -23,6 +23,7 @@ from nst.batch import sweep_items
 from nst.cli import main
 from nst.errors import ParamsError
 from nst.params import StyleParams
+from nst.run_types import RunInputs
 from nst.remote import ClusterError, NetSpec, ray_address, run_batch_on_ray
 from saved_runs import run_to_save
 
@@ -104,7 +105,7 @@ def test_the_local_backend_says_so_in_the_json(pictures, capsys, monkeypatch, ti
 
 def test_each_worker_process_builds_the_network_once(ray_cluster, content_image, style_image):
     items = sweep_items(StyleParams(size=64), {"style_weight": [1, 2, 3, 4, 5], "tv_weight": [1, 2]})
-    outputs, failures = run_batch_on_ray(items, content_image, [style_image], address=ray_cluster, spec=TINY_SPEC)
+    outputs, failures = run_batch_on_ray(items, RunInputs(content_image, [style_image]), address=ray_cluster, spec=TINY_SPEC)
     assert not failures and len(outputs) == 10
     builds_by_pid: dict[int, int] = {}
     for out in outputs:
@@ -115,7 +116,7 @@ def test_each_worker_process_builds_the_network_once(ray_cluster, content_image,
 
 def test_a_worker_killed_once_is_retried_and_its_cell_finishes(ray_cluster, content_image, style_image, tmp_path):
     items = _sweep()
-    outputs, failures = run_batch_on_ray(items, content_image, [style_image], address=ray_cluster, spec=TINY_SPEC,
+    outputs, failures = run_batch_on_ray(items, RunInputs(content_image, [style_image]), address=ray_cluster, spec=TINY_SPEC,
                                          test_fault=DieOnFirstAttempts(tmp_path, index=2, times=1))
     assert not failures and len(outputs) == 4
     assert len(list(tmp_path.iterdir())) == 2  # killed once, then painted by a fresh worker
@@ -138,8 +139,9 @@ def test_a_worker_killed_twice_fails_its_cell_and_the_others_are_saved(ray_clust
             saved.append(store.save(run_to_save(out.result, content=np.zeros((8, 8, 3), np.float32),
                                         styles=[np.ones((8, 8, 3), np.float32)], blend=(1.0,), title=item.label)))
 
-        run_batch_on_ray(items, np.asarray(Image.open(content), np.float32) / 255,
-                         [np.asarray(Image.open(style), np.float32) / 255], address=ray_cluster, spec=TINY_SPEC,
+        run_batch_on_ray(items, RunInputs(np.asarray(Image.open(content), np.float32) / 255,
+                                          [np.asarray(Image.open(style), np.float32) / 255]),
+                         address=ray_cluster, spec=TINY_SPEC,
                          on_result=save, on_failure=failed.append,
                          test_fault=DieOnFirstAttempts(kills, index=1, times=99))
         titles = sorted(r.title for r in store.list_runs(limit=10))
@@ -183,5 +185,5 @@ def test_a_lost_cluster_mid_batch_is_one_sentence(ray_cluster, content_image, st
 
     monkeypatch.setattr(ray, "wait", lost)
     with pytest.raises(ClusterError, match="Lost the Ray cluster") as caught:
-        run_batch_on_ray(_sweep(), content_image, [style_image], address=ray_cluster, spec=TINY_SPEC)
+        run_batch_on_ray(_sweep(), RunInputs(content_image, [style_image]), address=ray_cluster, spec=TINY_SPEC)
     assert "\n" not in str(caught.value)

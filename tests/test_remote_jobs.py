@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from nst.batch import sweep_items
-from nst.job import FAILED, FINISHED, STOPPED, Job
+from nst.job import Job
+from nst.run_types import RunInputs, FAILED, FINISHED, STOPPED
 from nst.jobs import MODEL_READY, MODEL_UNAVAILABLE, JobRunner
 from nst.model import tiny_feature_net_for_tests
 from nst.params import StyleParams
@@ -47,7 +48,7 @@ def runner(ray_cluster, monkeypatch, gallery):
 
 
 def test_a_run_on_ray_streams_progress_and_is_saved_by_the_driver(runner, gallery, content_image, style_image):
-    job = runner.submit(Job(content_image, [style_image], FAST))
+    job = runner.submit(Job(RunInputs(content_image, [style_image]), FAST))
     assert job.wait(WAIT)
     view = job.view()
     assert view.status == FINISHED, view.message
@@ -58,7 +59,7 @@ def test_a_run_on_ray_streams_progress_and_is_saved_by_the_driver(runner, galler
 
 
 def test_stop_and_live_reweighting_reach_a_run_on_ray(runner, content_image, style_image):
-    job = runner.submit(Job(content_image, [style_image], LONG))
+    job = runner.submit(Job(RunInputs(content_image, [style_image]), LONG))
     assert job.wait_until(lambda v: v.step >= 3, WAIT)
     job.set_weights(style=123.0)
     assert job.wait_until(lambda v: v.weights["style"] == 123.0 and v.weight_changes, WAIT)
@@ -70,9 +71,9 @@ def test_stop_and_live_reweighting_reach_a_run_on_ray(runner, content_image, sty
 
 
 def test_two_runs_paint_at_once_on_a_two_cpu_cluster(runner, content_image, style_image):
-    first = runner.submit(Job(content_image, [style_image], LONG))
+    first = runner.submit(Job(RunInputs(content_image, [style_image]), LONG))
     assert first.wait_until(lambda v: v.step >= 1, WAIT)  # the pool is ready: it knows its slots
-    second = runner.submit(Job(content_image, [style_image], LONG))
+    second = runner.submit(Job(RunInputs(content_image, [style_image]), LONG))
     assert second.wait_until(lambda v: v.step >= 1, WAIT)
     assert first.view().active and second.view().queue_position is None
     first.stop()
@@ -82,7 +83,7 @@ def test_two_runs_paint_at_once_on_a_two_cpu_cluster(runner, content_image, styl
 
 def test_a_studio_sweep_on_ray_saves_every_cell_as_one_group(runner, gallery, content_image, style_image):
     items = sweep_items(StyleParams(size=64), {"style_weight": [1, 10], "tv_weight": [0.5, 2]})
-    job = runner.submit(Job(content_image, [style_image], items=items, group_kind="sweep"))
+    job = runner.submit(Job(RunInputs(content_image, [style_image]), items=items, group_kind="sweep"))
     assert job.wait(WAIT)
     view = job.view()
     assert view.status == FINISHED, view.message
@@ -94,7 +95,7 @@ def test_a_bad_ray_address_is_the_model_state_in_one_sentence(monkeypatch, conte
     monkeypatch.setenv("NST_RAY_ADDRESS", "nowhere")
     r = JobRunner(net_provider=TINY, start_watchdog=False)
     try:
-        job = r.submit(Job(content_image, [style_image], FAST))
+        job = r.submit(Job(RunInputs(content_image, [style_image]), FAST))
         assert job.wait(WAIT)
         state, message = r.model_state()
         assert state == MODEL_UNAVAILABLE and "NST_RAY_ADDRESS" in message and "\n" not in message

@@ -9,8 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nst.images import load_image, resize_long_side, resize_to
-from nst.scorecard import SCORECARD_VERSION, Scorecard, scorecard, sliced_wasserstein
+from nst.run_types import RunInputs
+from nst.images import load_image
+from nst.resize import resize_long_side, resize_to
+from nst.scorecard import Scorecard, scorecard, sliced_wasserstein
+from nst.scorecard_measures import SCORECARD_VERSION
 
 from conftest import SHARED_IMAGES, real_weights_path
 
@@ -73,7 +76,7 @@ def test_the_default_paints_a_portraits_brushwork_without_pasting_its_eyes(real_
 
     photo = load_image(SHARED_IMAGES / "content" / "golden_gate.jpg", max_side=512).pixels
     portrait = load_image(SHARED_IMAGES / "style" / "woman-with-hat-matisse.jpg", max_side=512).pixels
-    result = stylize(photo, [portrait], StyleParams(size=256), net=real_net)
+    result = stylize(RunInputs(photo, [portrait]), StyleParams(size=256), net=real_net)
     card = scorecard(result.image, photo, portrait, real_net)
     assert card.copied < 0.05
     assert card.structure > 0.45

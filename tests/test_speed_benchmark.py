@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from benchmarks import speed, tutorial
+from nst.run_types import RunInputs
 from nst.engine import stylize
 from nst.encode import save_png
-from nst.images import resize_long_side
+from nst.resize import resize_long_side
 from nst.recipes import RECIPES
 
 
@@ -28,7 +29,7 @@ def test_the_tutorial_loss_is_the_engines_tf_tutorial_objective(tiny_net, conten
     # This is what makes section 2b honest: the engine optimises exactly the tutorial's loss.
     recipe = RECIPES["tf-tutorial"].params(64).replace(scales=1, iterations=1, precision="float32")
     content = content_image  # already at the run's size: the engine does not resize it
-    result = stylize(content, [style_image], recipe.replace(size=max(content.shape[:2])), net=tiny_net)
+    result = stylize(RunInputs(content, [style_image]), recipe.replace(size=max(content.shape[:2])), net=tiny_net)
     # the engine resizes the style to the content's long side; so does the tutorial
     ours = tutorial.Tutorial(tiny_net, content, resize_long_side(style_image, max(content.shape[:2])))
     assert ours.loss(content) == pytest.approx(result.history[0]["total"], rel=1e-4)

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from nst.store import files as store_files
 from nst.encode import to_uint8
 from nst.images import read_png_metadata
 from nst.params import StyleParams
+from nst.run_types import LossTerms, RunInputs, Snapshot, StyleResult
 from nst.errors import StoreError
 from nst.store import SCHEMA_VERSION, Store, image_hash
 from saved_runs import run_to_save
@@ -32,81 +32,26 @@ from saved_runs import run_to_save
 REPO = Path(__file__).resolve().parents[1]
 
 
-# ---------------------------------------------------------------------------- fakes
-
-
-@dataclass(frozen=True)
-class FakeLosses:
-    total: float
-    content: float
-    style: float
-    tv: float
-
-    def to_dict(self) -> dict[str, float]:
-        return {"total": self.total, "content": self.content, "style": self.style, "tv": self.tv}
-
-
-@dataclass(frozen=True)
-class FakeSnapshot:
-    step: int
-    scale_index: int
-    image: np.ndarray
-    losses: FakeLosses
-
-
-@dataclass
-class FakeResult:
-    """Stand-in for nst.engine.StyleResult (same attributes; no TensorFlow import)."""
-
-    image: np.ndarray
-    status: str = "finished"
-    message: str = "Finished."
-    steps: int = 12
-    seconds: float = 3.5
-    losses: FakeLosses = FakeLosses(1.5, 0.25, 0.1, 0.05)
-    history: list[dict[str, float]] = field(default_factory=list)
-    snapshots: list[FakeSnapshot] = field(default_factory=list)
-    weight_changes: list[int] = field(default_factory=list)
-    trace_seconds: dict[str, float] = field(default_factory=dict)
-    params: StyleParams = StyleParams(size=64)
-    weights_id: str = "sha256:abc"
-    device: str = "CPU"
-    leakage: dict[str, float] = field(default_factory=dict)
-    precision: str = "float32"
-    optimizer_stats: dict[str, int] = field(default_factory=dict)
-
-
-def _engine_fields(class_name: str) -> set[str]:
-    """Field names of one of the engine's result types (nst.run_types: no TensorFlow)."""
-    from dataclasses import fields
-
-    import nst.run_types
-
-    return {f.name for f in fields(getattr(nst.run_types, class_name))}
-
-
-def test_fakes_match_the_engine_result_types() -> None:
-    from dataclasses import fields as dc_fields
-
-    assert {f.name for f in dc_fields(FakeResult)} == _engine_fields("StyleResult") - {"interrupted"}
-    assert {f.name for f in dc_fields(FakeSnapshot)} == _engine_fields("Snapshot")
-    assert {f.name for f in dc_fields(FakeLosses)} == _engine_fields("LossTerms")
+# ---------------------------------------------------------------------------- results
 
 
 def picture(seed: int, h: int = 24, w: int = 32) -> np.ndarray:
     return np.random.default_rng(seed).uniform(0, 1, (h, w, 3)).astype(np.float32)
 
 
-def fake_result(seed: int = 0, *, n_snapshots: int = 3, h: int = 24, w: int = 32, **changes) -> FakeResult:
+def fake_result(seed: int = 0, *, n_snapshots: int = 3, h: int = 24, w: int = 32, **changes) -> StyleResult:
+    """A real engine result (nst.run_types imports no TensorFlow), made without painting."""
     rng = np.random.default_rng(1000 + seed)
     history = [{"step": i + 1, "scale": 0, "elapsed": 0.1 * i, "total": 2.0 - 0.1 * i, "content": 0.3,
                 "style": 0.2, "tv": 0.01, "w_content": 1.0, "w_style": 10.0, "w_tv": 1.0} for i in range(12)]
-    snapshots = [FakeSnapshot(step=(i + 1) * 4, scale_index=min(i, 1),
-                              image=rng.integers(0, 256, (h // 2 if i == 0 else h, w // 2 if i == 0 else w, 3),
-                                                 dtype=np.uint8),
-                              losses=FakeLosses(2.0 - i, 0.3, 0.2, 0.01)) for i in range(n_snapshots)]
-    result = FakeResult(image=picture(2000 + seed, h, w), history=history, snapshots=snapshots,
-                        weight_changes=[5], trace_seconds={"lbfgs@32x24": 0.7})
+    snapshots = [Snapshot(step=(i + 1) * 4, scale_index=min(i, 1),
+                          image=rng.integers(0, 256, (h // 2 if i == 0 else h, w // 2 if i == 0 else w, 3),
+                                             dtype=np.uint8),
+                          losses=LossTerms(2.0 - i, 0.3, 0.2, 0.01)) for i in range(n_snapshots)]
+    result = StyleResult(image=picture(2000 + seed, h, w), status="finished", message="Finished.", steps=12,
+                         seconds=3.5, losses=LossTerms(1.5, 0.25, 0.1, 0.05), history=history, snapshots=snapshots,
+                         weight_changes=[5], trace_seconds={"lbfgs@32x24": 0.7}, params=StyleParams(size=64),
+                         weights_id="sha256:abc", device="CPU")
     for key, value in changes.items():
         setattr(result, key, value)
     return result
@@ -181,7 +126,7 @@ def test_round_trip_returns_what_was_saved(store: Store) -> None:
 def test_nan_losses_and_diverged_status_survive(store: Store) -> None:
     nan = float("nan")
     result = fake_result(0, status="diverged", message="The loss became infinite or NaN.",
-                         losses=FakeLosses(nan, nan, nan, nan), snapshots=[])
+                         losses=LossTerms(nan, nan, nan, nan), snapshots=[])
     result.history.append({"step": 13, "total": nan, "content": float("inf")})
     run_id = save(store, result=result)
     record = store.get_run(run_id)
@@ -192,9 +137,9 @@ def test_nan_losses_and_diverged_status_survive(store: Store) -> None:
     assert math.isnan(store.list_runs()[0].loss_total)
 
 
-def test_plain_mapping_and_uint8_inputs_are_accepted(store: Store) -> None:
+def test_params_as_a_mapping_and_uint8_inputs_are_accepted(store: Store) -> None:
     fields = {"image": (picture(3) * 255).astype(np.uint8), "status": "finished", "message": "", "steps": 1,
-              "seconds": 0.5, "losses": {"total": 1.0, "content": 0.5, "style": 0.25, "tv": 0.0},
+              "seconds": 0.5, "losses": LossTerms(1.0, 0.5, 0.25, 0.0),
               "history": [], "snapshots": [], "params": StyleParams(size=64).to_dict()}
     run_id = store.save(run_to_save(fields, content=(picture(1) * 255).astype(np.uint8), styles=[picture(2)]))
     assert store.get_run(run_id).params == StyleParams(size=64)
@@ -272,7 +217,7 @@ def test_filters_sorting_and_paging(store: Store) -> None:
     d = save(store, 3, content_seed=4, style_seed=2, result=fake_result(3, seconds=1.0), group_id="g",
              group_kind="sweep", group_label="cw=1")
     e = save(store, 4, content_seed=1, style_seed=2, result=fake_result(4, seconds=4.0,
-                                                                         losses=FakeLosses(0.1, 0, 0, 0)))
+                                                                         losses=LossTerms(0.1, 0, 0, 0)))
     c1, s2 = image_hash(picture(1)), image_hash(picture(2, 20, 20))
     ids = lambda runs: [r.id for r in runs]  # noqa: E731
 
@@ -426,7 +371,21 @@ def build_v3(data_dir: Path) -> dict:
     return expected
 
 
-OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3}
+def build_v4(data_dir: Path) -> dict:
+    """Version 4 (votes), as that release left it: no scorecards table."""
+    expected = build_v3(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("CREATE TABLE votes (voter TEXT NOT NULL, created REAL NOT NULL, "
+                 "run_low INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+                 "run_high INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+                 "outcome TEXT NOT NULL CHECK (outcome IN ('low', 'high', 'tie')), "
+                 "PRIMARY KEY (voter, run_low, run_high), CHECK (run_low < run_high))")
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
+    return expected
+
+
+OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4}
 
 
 def test_every_older_version_has_a_migration_test() -> None:
@@ -441,6 +400,8 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
         assert opened.schema_version == SCHEMA_VERSION
         columns = {row[1] for row in sqlite3.connect(opened.db_path).execute("PRAGMA table_info(runs)")}
         assert {"group_id", "group_kind", "group_label", "score", "leakage"} <= columns
+        tables = {row[0] for row in sqlite3.connect(opened.db_path).execute("SELECT name FROM sqlite_master")}
+        assert {"votes", "scorecards"} <= tables
         if expected:
             record = opened.get_run(1)
             assert (record.title, record.notes, record.favourite, record.params) == \
@@ -453,7 +414,7 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
             opened.set_score(1, 0.5)
         new_id = save(opened, 9, masks={"style": np.full((12, 16), 0.5, np.float32)})  # takes new runs
         assert opened.get_run(new_id).group_id is None
-        assert opened.input_images(new_id).mask is not None
+        assert opened.input_images(new_id).style_mask is not None
         assert opened.integrity_check() == "ok"
     with Store(data_dir) as reopened:  # opening again is a no-op
         assert reopened.schema_version == SCHEMA_VERSION and reopened.count_runs() == (2 if expected else 1)
@@ -580,7 +541,7 @@ import sys
 import numpy as np
 from types import SimpleNamespace
 from nst.params import StyleParams
-from nst.results import RunInputs, RunLabels, RunToSave
+from nst.run_types import LossTerms, RunInputs, RunLabels, RunToSave, Snapshot
 from nst.store import Store
 
 data_dir, tag, count, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -590,12 +551,12 @@ rng = np.random.default_rng(abs(hash(tag)) % 2**32)
 shared = np.random.default_rng(0).uniform(0, 1, (size, size, 3)).astype(np.float32)
 i = 0
 while count < 0 or i < count:
-    snaps = [{"step": s, "scale_index": 0, "image": rng.integers(0, 256, (size, size, 3), dtype=np.uint8),
-              "losses": {"total": 1.0, "content": 0.0, "style": 0.0, "tv": 0.0}} for s in (1, 2, 3)]
+    snaps = [Snapshot(s, 0, rng.integers(0, 256, (size, size, 3), dtype=np.uint8), LossTerms(1.0, 0.0, 0.0, 0.0))
+             for s in (1, 2, 3)]
     fields = {"image": rng.uniform(0, 1, (size, size, 3)).astype(np.float32), "status": "finished",
-              "message": "", "steps": 3, "seconds": 1.0, "losses": {"total": 1.0, "content": 0.5, "style": 0.25,
-              "tv": 0.0}, "history": [{"step": s, "total": 1.0} for s in range(50)],
-              "snapshots": [type("S", (), s) for s in snaps], "params": StyleParams(size=64)}
+              "message": "", "steps": 3, "seconds": 1.0, "losses": LossTerms(1.0, 0.5, 0.25, 0.0),
+              "history": [{"step": s, "total": 1.0} for s in range(50)], "snapshots": snaps,
+              "params": StyleParams(size=64)}
     content = shared if i % 2 else rng.uniform(0, 1, (size, size, 3)).astype(np.float32)
     run_id = store.save(RunToSave(SimpleNamespace(**fields), RunInputs(content, [shared]), RunLabels(title=f"{tag}-{i}")))
     print("saved", run_id, flush=True)
@@ -759,7 +720,7 @@ def test_a_real_engine_result_round_trips(store: Store, tiny_net, content_image,
     from nst.engine import stylize
 
     params = StyleParams(size=64, scales=2, iterations=4, snapshot_every=1, optimizer="adam")
-    result = stylize(content_image, [style_image], params, net=tiny_net)
+    result = stylize(RunInputs(content_image, [style_image]), params, net=tiny_net)
     run_id = store.save(run_to_save(result, content=content_image, styles=[style_image], title="engine"))
     record = store.get_run(run_id)
     assert record.params == result.params and record.history == result.history
@@ -779,9 +740,9 @@ def test_a_runs_masks_are_kept_and_given_back_for_a_rerun(store: Store) -> None:
     with_masks = save(store, 1, masks={"style": mask, "detail": detail})
     without = save(store, 2)
     inputs = store.input_images(with_masks)
-    assert np.array_equal(inputs.mask, mask)
+    assert np.array_equal(inputs.style_mask, mask)
     assert np.allclose(inputs.detail_mask, detail, atol=1 / 255)
-    assert store.input_images(without).mask is None and store.input_images(without).detail_mask is None
+    assert store.input_images(without).style_mask is None and store.input_images(without).detail_mask is None
     files = image_files(store.data_dir)
     store.delete_run(with_masks)
     assert len(image_files(store.data_dir)) < len(files)  # the mask pictures went with their run
@@ -794,7 +755,7 @@ def test_a_runs_masks_are_kept_and_given_back_for_a_rerun(store: Store) -> None:
 
 
 def test_save_keeps_every_field_of_a_run_to_save(store: Store) -> None:
-    from nst.results import RunInputs, RunLabels, RunToSave
+    from nst.run_types import RunInputs, RunLabels, RunToSave
 
     content, style, mask = picture(1), picture(2, 20, 20), np.linspace(0, 1, 24 * 32).reshape(24, 32)
     run = RunToSave(fake_result(3), RunInputs(content, [style], content_name="photo.jpg", style_names=["starry.jpg"],
@@ -806,7 +767,7 @@ def test_save_keeps_every_field_of_a_run_to_save(store: Store) -> None:
            ("typed", True, "style_weight=1", 0.5, 0.25)
     assert typed.content_name == "photo.jpg" and [s.name for s in typed.styles] == ["starry.jpg"]
     inputs = store.input_images(typed.id)
-    assert inputs.mask is not None and inputs.detail_mask is None
+    assert inputs.style_mask is not None and inputs.detail_mask is None
     again = store.get_run(store.save(run))
     assert again.id != typed.id and again.output_sha256 == typed.output_sha256  # the same pixels, stored once
 

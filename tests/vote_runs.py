@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from nst.params import StyleParams
+from nst.run_types import LossTerms
 from nst.store import Store
 from saved_runs import run_to_save
 
@@ -20,10 +21,10 @@ def fake_result(seed: int, snapshots: int = 3) -> SimpleNamespace:
     shots = [SimpleNamespace(step=4 * (i + 1), scale_index=0, image=rng.integers(0, 256, (12 if i == 0 else 24,
                                                                                           16 if i == 0 else 32, 3),
                                                                                  np.uint8),
-                             losses={"total": 2.0 - i, "content": 0.3, "style": 0.2, "tv": 0.01})
+                             losses=LossTerms(2.0 - i, 0.3, 0.2, 0.01))
              for i in range(snapshots)]
     return SimpleNamespace(image=picture(100 + seed), status="finished", message="Finished.", steps=8, seconds=1.0,
-                           losses={"total": 1.0, "content": 0.3, "style": 0.2, "tv": 0.01},
+                           losses=LossTerms(1.0, 0.3, 0.2, 0.01),
                            history=[{"step": 1, "scale": 0, "elapsed": 0.1, "total": 1.0, "content": 0.3,
                                      "style": 0.2, "tv": 0.01}], snapshots=shots, weight_changes=[],
                            trace_seconds={}, params=StyleParams(size=64, style_weight=float(seed + 1)),

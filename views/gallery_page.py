@@ -27,14 +27,15 @@ from studio.gallery.compare import compare_view
 from studio.gallery.detail import detail_view
 from studio.gallery.grid import grid_view
 from studio.gallery.group import group_view
+from studio.text import plain
 
 st.set_page_config(page_title="Gallery · Style studio", page_icon=":material/photo_library:", layout="wide")
 
 try:
     store = nav.store()
     params = st.query_params
-    if params.get("run", "").isdigit():
-        detail_view(store, int(params["run"]))
+    if "run" in params:
+        detail_view(store, params["run"])
     elif params.get("compare"):
         compare_view(store, nav.ids(params["compare"]))
     elif params.get("group"):
@@ -42,10 +43,10 @@ try:
     else:
         grid_view(store)
 except StoreError as error:  # a store problem as one sentence, never a traceback
-    st.error(str(error) if isinstance(error, NSTError) else f"The gallery could not be read: {error}",
+    st.error(plain(error) if isinstance(error, NSTError) else plain(f"The gallery could not be read: {error}"),
              icon=":material/error:")
 except Exception as error:  # noqa: BLE001 - one sentence on the page, the traceback in the server log
     logging.getLogger("nst.gallery_page").exception("gallery page failed")
-    st.error(f"Something went wrong showing this view ({type(error).__name__}: {error}). "
-             "Go back to the gallery and try again; the details are in the server log.", icon=":material/error:")
+    st.error(plain(f"Something went wrong showing this view ({type(error).__name__}: {error}). "
+                   "Go back to the gallery and try again; the details are in the server log."), icon=":material/error:")
     st.button("← Gallery", on_click=nav.go, key="back_after_error")

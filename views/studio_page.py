@@ -15,6 +15,7 @@ import streamlit as st
 from nst.errors import ParamsError
 from nst.examples import CONTENT_EXAMPLES, STYLE_EXAMPLES
 from nst.jobs import MODEL_LOADING, MODEL_UNAVAILABLE
+from nst.run_types import RunInputs
 from studio import keys, runtime, state
 from studio.panels.batches import COMPARE_DEFAULTS, compare_panel, sweep_panel
 from studio.panels.fast_preview import fast_preview_panel
@@ -26,6 +27,7 @@ from studio.panels.sidebar import sidebar
 from studio.panels.spatial import spatial_panel
 from studio.session import pop_notice
 from studio.uploads import forget_uploads_except, live_upload_ids
+from studio.text import plain
 
 st.set_page_config(page_title="Style studio", page_icon=":material/palette:", layout="wide")
 runtime.keep_tensorflow_warm_between_reruns()
@@ -73,9 +75,9 @@ if runtime.tiny_net_hook():
 model_state = model_status(runner)
 notice = pop_notice()
 if notice:
-    st.warning(notice)
+    st.warning(plain(notice))
 if st.session_state.get(keys.LOADED_NOTE):  # shown until the next run starts
-    st.info(st.session_state[keys.LOADED_NOTE], icon=":material/history:")
+    st.info(plain(st.session_state[keys.LOADED_NOTE]), icon=":material/history:")
 
 job = runtime.current_job()
 job_view = job.view() if job is not None else None
@@ -97,13 +99,14 @@ with col_paint:
             params = state.build_params(blend)
         except ParamsError as error:
             params_error = str(error)
-            st.error(params_error)
+            st.error(plain(params_error))
     st.session_state[keys.PLANNED_PARAMS] = params
     ready = params is not None and model_state != MODEL_UNAVAILABLE and not mask_error
     fast_ok = fast_preview_panel(photo.pixels, pixels(styles), blend)
     if ready and not running:  # what Stylize will paint; its callback reads it
-        st.session_state[keys.READY_INPUTS] = runtime.ReadyInputs(
-            photo.pixels, pixels(styles), blend_keys, user_mask, detail_mask, photo.label, [s.label for s in styles])
+        st.session_state[keys.READY_INPUTS] = runtime.ReadyInputs(RunInputs(
+            photo.pixels, pixels(styles), content_name=photo.label, style_names=[s.label for s in styles],
+            masks={"style": user_mask, "detail": detail_mask}), blend_keys)
     else:
         st.session_state.pop(keys.READY_INPUTS, None)
     paint_buttons(ready, running, fast_ok, params, f"{', '.join(s.label for s in styles)} on {photo.label}")

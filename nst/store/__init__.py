@@ -23,7 +23,7 @@ The package, one idea a module: ``schema`` (forward migrations), ``db`` (connect
 ``files`` (content-addressed image files), ``saving`` (a run in, all or nothing), ``reading``
 (one run out), ``listing`` (pages, counts, filters), ``upkeep`` (edits, deletion, orphan
 cleanup), ``export``, ``records`` (what comes back) and ``core`` (the :class:`Store` itself).
-A run to save is a :class:`nst.results.RunToSave` (``Store.save``). Nothing here imports TensorFlow or Streamlit.
+A run to save is a :class:`nst.run_types.RunToSave` (``Store.save``). Nothing here imports TensorFlow or Streamlit.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ from nst.store.db import BUSY_TIMEOUT_SECONDS, DB_NAME, default_data_dir, new_gr
 from nst.store.export import png_metadata
 from nst.store.files import IMAGES_DIR, THUMBNAIL_QUALITY, THUMBNAIL_SIZE, image_hash
 from nst.store.listing import SORTS, STATUSES
-from nst.store.records import (CleanupReport, GroupSummary, InputImages, RunRecord, RunSummary, StoredImage,
+from nst.store.records import (CleanupReport, GroupSummary, RunRecord, RunSummary, StoredImage,
                                StoredSnapshot, StyleRef)
 from nst.store.saving import MAX_SNAPSHOTS
 from nst.store.schema import MASK_KINDS, MIGRATIONS, SCHEMA_VERSION
 from nst.store.upkeep import GRACE_SECONDS
 
 __all__ = [
-    "Store", "RunRecord", "RunSummary", "StyleRef", "StoredSnapshot", "InputImages",
+    "Store", "RunRecord", "RunSummary", "StyleRef", "StoredSnapshot",
     "StoredImage", "GroupSummary", "CleanupReport",
     "default_data_dir", "image_hash", "new_group_id", "png_metadata",
     "SCHEMA_VERSION", "MIGRATIONS", "MASK_KINDS", "SORTS", "STATUSES", "MAX_SNAPSHOTS", "THUMBNAIL_SIZE",

@@ -10,7 +10,7 @@ from typing import Any
 
 from nst.errors import StoreError, describe_os_error
 from nst.encode import png_bytes
-from nst.results import png_metadata as results_png_metadata
+from nst.run_types import png_metadata as results_png_metadata
 from nst.store import files
 from nst.store.reading import ReadingMixin
 from nst.store.records import RunRecord

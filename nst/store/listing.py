@@ -5,19 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from nst.errors import StoreError
-from nst.results import RUN_STATUSES
+from nst.run_types import RUN_STATUSES
+from nst.scorecard_measures import MEASURES, SCORECARD_VERSION
 from nst.store.db import DatabaseMixin, named_rows
 from nst.store.reading import nan_if_none, styles_of
 from nst.store.records import GroupSummary, RunSummary, StoredImage
 
 STATUSES = RUN_STATUSES
-SORTS = ("newest", "oldest", "fastest", "score")
+SORTS = ("newest", "oldest", "fastest", "score", *MEASURES)
 _ORDER = {
     "newest": "created DESC, id DESC",
     "oldest": "created ASC, id ASC",
     "fastest": "seconds ASC, id DESC",
     "score": "score IS NULL, score ASC, loss_total IS NULL, loss_total ASC, id DESC",
 }
+
+
+def _measure(name: str) -> str:
+    """SQL for a run's current scorecard measure (NULL without one); names come from MEASURES only."""
+    return (f"(SELECT json_extract(measures, '$.{name}') FROM scorecards WHERE scorecards.run_id = runs.id "
+            f"AND scorecards.version = '{SCORECARD_VERSION}')")
+
+
+for _name, _m in MEASURES.items():  # best first; runs without a scorecard last
+    _ORDER[_name] = f"{_measure(_name)} IS NULL, {_measure(_name)} {'DESC' if _m.higher_is_better else 'ASC'}, id DESC"
 _SUMMARY_COLUMNS = (
     "id, created, title, status, favourite, content_weight, style_weight, tv_weight, size, optimizer, "
     "width, height, steps, seconds, loss_total, score, leakage, content_sha256, content_name, "
@@ -26,9 +37,15 @@ _SUMMARY_COLUMNS = (
 
 
 def _where(content_hash: str | None, style_hash: str | None, favourites: bool,
-           group_id: str | None, status: str | None) -> tuple[str, list[Any]]:
-    """The WHERE clause (with its arguments) of the gallery's filters."""
+           group_id: str | None, status: str | None, bounds: dict[str, float] | None = None) -> tuple[str, list[Any]]:
+    """The WHERE clause (with its arguments) of the gallery's filters. ``bounds``: scorecard measure ->
+    the worst value kept (at least it for a higher-is-better measure, at most it otherwise)."""
     clauses, args = [], []
+    for name, bound in (bounds or {}).items():
+        if name not in MEASURES:
+            raise StoreError(f"A scorecard filter names one of {', '.join(MEASURES)}, not {name!r}.")
+        clauses.append(f"{_measure(name)} {'>=' if MEASURES[name].higher_is_better else '<='} ?")
+        args.append(float(bound))
     if content_hash:
         clauses.append("content_sha256 = ?")
         args.append(content_hash)
@@ -75,16 +92,19 @@ class ListingMixin(DatabaseMixin):
 
     def list_runs(self, *, content_hash: str | None = None, style_hash: str | None = None,
                   favourites: bool = False, group_id: str | None = None, status: str | None = None,
-                  sort: str = "newest", limit: int = 50, offset: int = 0) -> list[RunSummary]:
+                  sort: str = "newest", limit: int = 50, offset: int = 0,
+                  bounds: dict[str, float] | None = None) -> list[RunSummary]:
         """A page of runs, without images (fetch those with :meth:`thumbnails`).
 
         ``sort``: "newest", "oldest", "fastest" (shortest duration) or "score" (lowest first).
         "score" is only meaningful, and only allowed, within one content + style pair: scores
         are "loss under this studio's objective" and differ in scale between image pairs. It
         orders by the ``score`` column; runs without a score come after, by lowest final loss.
+        A scorecard measure's name sorts by it, best first (runs without a scorecard last);
+        ``bounds`` keeps only runs whose scorecard is at least that good on each named measure.
         """
         _check_page(sort, content_hash, style_hash, limit, offset)
-        where, args = _where(content_hash, style_hash, favourites, group_id, status)
+        where, args = _where(content_hash, style_hash, favourites, group_id, status, bounds)
         with self._read() as conn:
             rows = named_rows(conn.execute(
                 f"SELECT {_SUMMARY_COLUMNS} FROM runs{where} ORDER BY {_ORDER[sort]} LIMIT ? OFFSET ?",
@@ -93,8 +113,9 @@ class ListingMixin(DatabaseMixin):
         return [_summary(r, styles.get(r["id"], ())) for r in rows]
 
     def count_runs(self, *, content_hash: str | None = None, style_hash: str | None = None,
-                   favourites: bool = False, group_id: str | None = None, status: str | None = None) -> int:
-        where, args = _where(content_hash, style_hash, favourites, group_id, status)
+                   favourites: bool = False, group_id: str | None = None, status: str | None = None,
+                   bounds: dict[str, float] | None = None) -> int:
+        where, args = _where(content_hash, style_hash, favourites, group_id, status, bounds)
         return int(self._conn().execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0])
 
     def _distinct(self, query: str) -> list[StoredImage]:

@@ -17,7 +17,8 @@ from nst.encode import from_uint8, to_uint8
 from nst.params import StyleParams
 from nst.store.db import named_rows
 from nst.store.files import FilesMixin, thumbnail
-from nst.store.records import InputImages, RunRecord, StoredSnapshot, StyleRef
+from nst.run_types import RunInputs
+from nst.store.records import RunRecord, StoredSnapshot, StyleRef
 
 RUN_FILES_QUERY = ("SELECT content_sha256 FROM runs WHERE id = :id UNION SELECT output_sha256 FROM runs WHERE id = :id "
               "UNION SELECT sha256 FROM run_styles WHERE run_id = :id "
@@ -121,7 +122,7 @@ class ReadingMixin(FilesMixin):
         return [StoredSnapshot(step, scale, self._read_image(sha, f"snapshot {step} of run {run_id}"),
                                json.loads(losses)) for step, scale, sha, losses in rows]
 
-    def input_images(self, run_id: int) -> InputImages:
+    def input_images(self, run_id: int) -> RunInputs:
         """The content and style images of a run (float32, as the engine takes them), the blend and masks."""
         conn = self._conn()
         content_sha, content_name = conn.execute(
@@ -132,11 +133,11 @@ class ReadingMixin(FilesMixin):
         styles = styles_of(conn, [int(run_id)]).get(int(run_id), ())
         masks = {kind: from_uint8(read(sha, f"{kind} mask of run {run_id}"))[..., 0] for kind, sha in conn.execute(
             "SELECT kind, sha256 FROM run_masks WHERE run_id = ?", (int(run_id),)).fetchall()}
-        return InputImages(
+        return RunInputs(
             content=from_uint8(read(content_sha, f"content image of run {run_id}")),
             styles=[from_uint8(read(s.sha256, f"style image of run {run_id}")) for s in styles],
             blend=tuple(s.weight for s in styles), content_name=content_name,
-            style_names=tuple(s.name for s in styles), mask=masks.get("style"), detail_mask=masks.get("detail"),
+            style_names=tuple(s.name for s in styles), masks={"style": masks.get("style"), "detail": masks.get("detail")},
         )
 
     def image(self, sha256: str) -> np.ndarray:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from nst.params import StyleParams
+from nst.run_types import RunStatus
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class RunSummary:
     id: int
     created: float  # unix seconds
     title: str
-    status: str
+    status: RunStatus
     favourite: bool
     content_weight: float
     style_weight: float
@@ -76,7 +77,7 @@ class RunRecord:
     title: str
     notes: str
     favourite: bool
-    status: str  # finished | stopped | failed  (the engine's "diverged" is stored as failed)
+    status: RunStatus  # the engine's "diverged" is stored as failed
     message: str
     params: StyleParams
     losses: dict[str, float]  # total, content, style, tv (NaN if never finite)
@@ -133,17 +134,6 @@ class StoredSnapshot:
     scale_index: int
     image: np.ndarray  # uint8 H x W x 3, as the engine's Snapshot
     losses: dict[str, float]
-
-
-@dataclass(frozen=True)
-class InputImages:
-    content: np.ndarray  # float32 H x W x 3 in [0, 1]
-    styles: list[np.ndarray]
-    blend: tuple[float, ...]
-    content_name: str
-    style_names: tuple[str, ...]
-    mask: np.ndarray | None = None  # float32 H x W in [0, 1]: the style mask the run used (1 = stylise)
-    detail_mask: np.ndarray | None = None  # the detail mask it used (1 = keep detail)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ Until the commit there is no run; after it, the run is complete.
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import time
 from collections.abc import Mapping, Sequence
@@ -18,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from nst.edges import check_notes, check_title
 from nst.errors import StoreError, describe_os_error
 from nst.params import StyleParams
-from nst.results import RunLabels, RunToSave, run_status
+from nst.run_types import LossTerms, RunLabels, RunToSave, run_status
 from nst.store.files import Blob, FilesMixin, as_uint8_rgb, make_blob, mask_rgb
 from nst.store.schema import MASK_KINDS
 
 MAX_SNAPSHOTS = 9  # 8 evenly spaced (the first included) + the last
-LOSS_TERMS = ("total", "content", "style", "tv")
 
 
 def real_or_none(value: Any) -> float | None:
@@ -38,17 +37,9 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def losses_dict(losses: Any) -> dict[str, float]:
-    """The four loss terms of a LossTerms, a mapping or anything with those attributes (NaN if absent)."""
-    if losses is None:
-        data: Mapping[str, Any] = {}
-    elif isinstance(losses, Mapping):
-        data = losses
-    elif hasattr(losses, "to_dict"):
-        data = losses.to_dict()
-    else:
-        data = {k: getattr(losses, k, math.nan) for k in LOSS_TERMS}
-    return {k: float(data.get(k, math.nan)) for k in LOSS_TERMS}
+def losses_dict(losses: LossTerms) -> dict[str, float]:
+    """The four loss terms as plain floats (a result's or a snapshot's)."""
+    return {k: float(v) for k, v in losses.to_dict().items()}
 
 
 def pick_snapshots(snapshots: Sequence[Any], limit: int = MAX_SNAPSHOTS) -> list[Any]:
@@ -97,7 +88,8 @@ def _run_columns(result: Any, params: StyleParams, status: str, output: np.ndarr
 
 def _label_columns(labels: RunLabels) -> dict[str, Any]:
     """The ``runs`` columns the gallery shows a run by."""
-    return {"title": str(labels.title), "notes": str(labels.notes), "favourite": int(bool(labels.favourite)),
+    return {"title": check_title(str(labels.title)), "notes": check_notes(str(labels.notes)),
+            "favourite": int(bool(labels.favourite)),
             "group_id": labels.group_id, "group_kind": labels.group_kind, "group_label": labels.group_label,
             "score": real_or_none(labels.score), "leakage": real_or_none(labels.leakage)}
 
@@ -130,7 +122,7 @@ def _snapshot_blobs(snapshots: Sequence[Any]) -> tuple[list[tuple], list[Blob]]:
         blob = make_blob(as_uint8_rgb(snap.image, "snapshot"), "snapshot")
         blobs.append(blob)
         rows.append((int(snap.step), int(getattr(snap, "scale_index", 0)), blob.sha256,
-                     json.dumps(losses_dict(getattr(snap, "losses", None)))))
+                     json.dumps(losses_dict(snap.losses))))
     return rows, blobs
 
 

@@ -133,9 +133,22 @@ def _migrate_to_4(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _migrate_to_5(conn: sqlite3.Connection) -> None:
+    """Version 5: each run's scorecard per scorecard version (nst.store.scorecards); idempotent."""
+    _execute_script(conn, """
+        CREATE TABLE IF NOT EXISTS scorecards (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            version TEXT NOT NULL,
+            created REAL NOT NULL,
+            measures TEXT NOT NULL,
+            PRIMARY KEY (run_id, version)
+        )
+    """)
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped step.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3,
-                                                                _migrate_to_4)
+                                                                _migrate_to_4, _migrate_to_5)
 MASK_KINDS = ("style", "detail")
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -11,6 +11,7 @@ import sqlite3
 import time
 from typing import Any
 
+from nst.edges import check_notes, check_title
 from nst.store.files import FilesMixin, stale_files
 from nst.store.reading import RUN_FILES_QUERY
 from nst.store.records import CleanupReport
@@ -49,10 +50,10 @@ class UpkeepMixin(FilesMixin):
             raise self._missing(run_id)
 
     def rename(self, run_id: int, title: str) -> None:
-        self._update(run_id, "title", str(title).strip())
+        self._update(run_id, "title", check_title(str(title).strip()))
 
     def set_notes(self, run_id: int, notes: str) -> None:
-        self._update(run_id, "notes", str(notes))
+        self._update(run_id, "notes", check_notes(str(notes)))
 
     def set_favourite(self, run_id: int, favourite: bool) -> None:
         self._update(run_id, "favourite", int(bool(favourite)))

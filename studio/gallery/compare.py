@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nst.store.scorecards import scorecards_of
+from studio.gallery.scorecard import marks_of, pareto_caption, scorecard_caption
 from nst.comparison import common_box, comparison_image, fit_box
 from nst.errors import StoreError
 from nst.store import RunRecord, Store
 from studio.gallery import model as g
 from studio import charts
 from studio.gallery import nav
+from studio.text import plain
 
 
 def diff_table(records: list[RunRecord]) -> None:
@@ -72,7 +75,7 @@ def _records(store: Store, ids: list[int]) -> list[RunRecord]:
         try:
             records.append(store.get_run(run_id))
         except StoreError as error:
-            st.warning(str(error))
+            st.warning(plain(error))
     return records
 
 
@@ -86,15 +89,20 @@ def compare_view(store: Store, ids: list[int]) -> None:
         st.info("Fewer than two of these runs are still in the gallery.")
         return
     images = [store.output_image(r.id) for r in records]
+    cards = scorecards_of(store, [r.id for r in records])
+    marks = marks_of(cards)
     width, height = common_box([i.shape for i in images])
     for column, record, image in zip(st.columns(len(records)), records, images):
         with column:
             st.image(fit_box(image, width, height), width="stretch")
-            st.markdown(f"**#{record.id} {g.run_title(record)}**")
+            st.markdown(f"**#{record.id} {plain(g.run_title(record))}**")
             st.caption(f"{g.format_seconds(record.seconds)} · {record.steps} steps · "
                        f"{g.result_line(record, loss=True)} · {record.status}")
+            scorecard_caption(cards.get(record.id))
+            pareto_caption(marks.get(record.id))
             st.button("Open", key=f"open_{record.id}", on_click=nav.go, kwargs={"run": record.id})
-    st.caption("score = loss under this studio's objective, lower is better · " + g.LEAKAGE_NOTE)
+    st.caption("score = the loss this studio's default optimises (not a verdict: it rewards copying) · "
+               + g.LEAKAGE_NOTE)
     tab_params, tab_losses, tab_wipe = st.tabs(["Parameters", "Loss curves", "Before / after"])
     with tab_params:
         diff_table(records)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nst.store.scorecards import run_scorecard
+from studio.gallery.scorecard import scorecard_table
 from nst.comparison import comparison_image, fit_height
 from nst.encode import png_bytes
-from nst.errors import StoreError
+from nst.edges import MAX_NOTES, MAX_TITLE, parse_run_id
+from nst.errors import ParamsError, StoreError
+from nst.run_types import FINISHED
 from nst.store import RunRecord, Store, png_metadata
 from studio.gallery import model as g
 from studio import keys
@@ -14,6 +18,7 @@ from studio.access import current_is_owner, refused
 from studio.gallery import nav
 from studio.gallery.votes import leaderboard, making_of_button
 from studio.gallery.compare import display_width, loss_curves
+from studio.text import plain
 
 
 def _ask_delete(run_id: int) -> None:
@@ -36,22 +41,34 @@ def _delete(store: Store, run_id: int) -> None:
     nav.notice(f"Run {run_id} was deleted.")
 
 
-def _save_title(store: Store, run_id: int) -> None:
+def _edit(store: Store, run_id: int, change) -> None:
+    """Apply one edit; a refusal (too long) or a run deleted elsewhere becomes a sentence on the page."""
     if refused():
         return
-    store.rename(run_id, st.session_state.get(f"title_{run_id}", ""))
+    try:
+        change()
+    except StoreError as error:
+        try:
+            store.get_run(run_id)
+        except StoreError:
+            nav.notice(f"Run {run_id} is no longer in the gallery (it was deleted elsewhere); "
+                       "the change was not saved.")
+            return
+        nav.notice(str(error))
+    except ParamsError as error:
+        nav.notice(f"Not saved: {error}")
+
+
+def _save_title(store: Store, run_id: int) -> None:
+    _edit(store, run_id, lambda: store.rename(run_id, st.session_state.get(f"title_{run_id}", "")))
 
 
 def _save_notes(store: Store, run_id: int) -> None:
-    if refused():
-        return
-    store.set_notes(run_id, st.session_state.get(f"notes_{run_id}", ""))
+    _edit(store, run_id, lambda: store.set_notes(run_id, st.session_state.get(f"notes_{run_id}", "")))
 
 
 def _toggle_favourite(store: Store, run_id: int) -> None:
-    if refused():
-        return
-    store.set_favourite(run_id, bool(st.session_state.get(f"fav_{run_id}")))
+    _edit(store, run_id, lambda: store.set_favourite(run_id, bool(st.session_state.get(f"fav_{run_id}"))))
 
 
 def _images(store: Store, record: RunRecord, output) -> None:
@@ -103,6 +120,7 @@ def _side(store: Store, record: RunRecord, output) -> None:
         nav.rerun(record)
     if current_is_owner():
         _owner_controls(store, record)
+    scorecard_table(run_scorecard(store, record.id))
     _run_facts(record)
 
 
@@ -111,23 +129,25 @@ def _owner_controls(store: Store, record: RunRecord) -> None:
     st.toggle("Favourite", value=record.favourite, key=f"fav_{record.id}", on_change=_toggle_favourite,
               args=(store, record.id))
     st.text_input("Title", value=record.title, key=f"title_{record.id}", on_change=_save_title,
-                  args=(store, record.id), placeholder=f"Run {record.id}")
+                  args=(store, record.id), placeholder=f"Run {record.id}", max_chars=MAX_TITLE)
     st.text_area("Notes", value=record.notes, key=f"notes_{record.id}", on_change=_save_notes,
-                 args=(store, record.id), height=90)
+                 args=(store, record.id), height=90, max_chars=MAX_NOTES)
     _delete_controls(store, record)
 
 
 def _run_facts(record: RunRecord) -> None:
     st.subheader("Loss terms")
     st.dataframe([{"term": k, "value": g.format_value(v)} for k, v in record.losses.items()]
-                 + [{"term": "score (studio objective)", "value": g.format_value(record.score)},
+                 + [{"term": "score (the loss the default optimises; not a verdict)",
+                     "value": g.format_value(record.score)},
                     {"term": "leakage (lower = cleaner flat areas)", "value": g.format_value(record.leakage)}],
                  hide_index=True, width="stretch")
     st.subheader("Inputs")
-    st.caption(f"Content: {record.content_name or record.content_sha256[:8]} · styles: {g.style_names(record)}"
+    st.caption(f"Content: {plain(record.content_name or record.content_sha256[:8])} · "
+               f"styles: {plain(g.style_names(record))}"
                + (f" (blend {g.format_value(list(record.blend))})" if len(record.styles) > 1 else ""))
     if record.notes:
-        st.caption(f"Notes: {record.notes}")
+        st.caption(f"Notes: {plain(record.notes)}")
 
 
 def _facts(record: RunRecord) -> None:
@@ -144,23 +164,24 @@ def _facts(record: RunRecord) -> None:
             loss_curves([record])
 
 
-def detail_view(store: Store, run_id: int) -> None:
+def detail_view(store: Store, run_param: str) -> None:
+    """The run named by ``?run=`` (ASCII digits only: "²" or "１" are no run numbers)."""
     try:
-        record = store.get_run(run_id)
-    except StoreError as error:
+        record = store.get_run(parse_run_id(run_param))
+    except (StoreError, ParamsError) as error:
         nav.header("Run not found")
-        st.info(str(error))
+        st.info(plain(nav.pop_notice() or str(error)))
         return
-    nav.header(f":material/image: {g.run_title(record)}")
+    nav.header(f":material/image: {plain(g.run_title(record))}")
     notice = nav.pop_notice()
     if notice:
-        st.info(notice)
+        st.info(plain(notice))
     it_s = f" · {record.steps / record.seconds:.2f} it/s" if record.seconds > 0 else ""
     st.caption(f"#{record.id} · {g.format_date(record.created)} · {record.status} · {record.width}×{record.height} px"
                f" · {record.steps} steps in {g.format_seconds(record.seconds)}{it_s} · {record.device}"
-               + (f" · part of a {record.group_kind} ({record.group_label})" if record.group_id else ""))
-    if record.status != "finished" and record.message:
-        st.warning(record.message)
+               + (f" · part of a {record.group_kind} ({plain(record.group_label)})" if record.group_id else ""))
+    if record.status != FINISHED and record.message:
+        st.warning(plain(record.message))
     image_col, side_col = st.columns([3, 2], gap="large")
     output = store.output_image(record.id)
     with image_col:

@@ -7,12 +7,17 @@ from typing import Any
 import streamlit as st
 
 from studio.gallery import model as g
+from nst.scorecard_measures import HELP, MEASURES
 from nst.store import Store
+from nst.store.scorecards import scorecards_of
+from studio.gallery.scorecard import scorecard_caption
 from studio import keys
 from studio.access import current_is_owner
 from studio.gallery import nav
+from studio.text import clip, neutral, plain
 
 COLUMNS = 4
+CARD_TITLE_CHARS = 80  # a card shows two lines of title at most; the run page shows it all
 
 
 def _reset_page() -> None:
@@ -26,11 +31,11 @@ def _filters(store: Store) -> dict[str, Any]:
     with c1:
         content = st.selectbox("Content image", [None, *contents], key="f_content", on_change=_reset_page,
                                format_func=lambda k: "All" if k is None else
-                               f"{contents[k].name or k[:8]} ({contents[k].runs})")
+                               f"{neutral(contents[k].name) or k[:8]} ({contents[k].runs})")
     with c2:
         style = st.selectbox("Style image", [None, *styles], key="f_style", on_change=_reset_page,
                              format_func=lambda k: "All" if k is None else
-                             f"{styles[k].name or k[:8]} ({styles[k].runs})")
+                             f"{neutral(styles[k].name) or k[:8]} ({styles[k].runs})")
     with c3:
         favourites = st.toggle("Favourites", key="f_fav", on_change=_reset_page)
     options = [g.SORT_LABELS[k] for k in g.sort_options(content is not None, style is not None)]
@@ -41,17 +46,35 @@ def _filters(store: Store) -> dict[str, Any]:
                              help="Lowest loss is offered when one content image and one style image are chosen: "
                                   "scores only compare runs of the same pair.")
     sort = next(k for k, v in g.SORT_LABELS.items() if v == label)
-    return {"content_hash": content, "style_hash": style, "favourites": favourites, "sort": sort}
+    return {"content_hash": content, "style_hash": style, "favourites": favourites, "sort": sort,
+            "bounds": _scorecard_bounds()}
 
 
-def _card(run: Any, thumb: bytes | None) -> None:
+def _scorecard_bounds() -> dict[str, float]:
+    """The scorecard filters: a bound per measure, kept only when moved from "everything"."""
+    bounds = {}
+    with st.expander("Filter by scorecard", icon=":material/filter_alt:"):
+        st.caption(HELP)
+        for column, (name, measure) in zip(st.columns(len(MEASURES)), MEASURES.items()):
+            loosest = 0.0 if measure.higher_is_better else g.SCORECARD_FILTER_MAX
+            with column:
+                value = st.slider(f"{measure.label} {'at least' if measure.higher_is_better else 'at most'}",
+                                  0.0, g.SCORECARD_FILTER_MAX, loosest, 0.01, key=f"f_card_{name}",
+                                  on_change=_reset_page)
+            if value != loosest:
+                bounds[name] = value
+    return bounds
+
+
+def _card(run: Any, thumb: bytes | None, card: dict | None) -> None:
     with st.container(border=True):
         if thumb:
             st.image(thumb, width="stretch")
         star = ":material/star: " if run.favourite else ""
-        st.markdown(f"{star}**{g.run_title(run)}**")
+        st.markdown(f"{star}**{plain(clip(g.run_title(run), CARD_TITLE_CHARS))}**")
         st.caption(g.card_caption(run))
-        st.caption(f"{g.card_meta(run)} · {g.style_names(run)} on {run.content_name or 'photo'}")
+        scorecard_caption(card)
+        st.caption(f"{g.card_meta(run)} · {plain(g.style_names(run))} on {plain(run.content_name or 'photo')}")
         left, right = st.columns(2, vertical_alignment="center")
         with left:
             st.checkbox("Select", key=f"sel_{run.id}", value=run.id in nav.selected(), on_change=nav.toggle,
@@ -97,20 +120,21 @@ def _runs_tab(store: Store) -> None:
     filters = _filters(store)
     notice = nav.pop_notice()
     if notice:
-        st.warning(notice)
+        st.warning(plain(notice))
     _compare_bar()
     count = store.count_runs(content_hash=filters["content_hash"], style_hash=filters["style_hash"],
-                             favourites=filters["favourites"])
+                             favourites=filters["favourites"], bounds=filters["bounds"])
     pages = g.page_count(count)
     page = min(int(st.session_state.get(keys.GALLERY_PAGE, 0)), pages - 1)
     runs = store.list_runs(**filters, limit=g.PAGE_SIZE, offset=page * g.PAGE_SIZE)
     if not runs:
         st.info("No runs match these filters.")
     thumbs = store.thumbnails([r.id for r in runs])
+    cards = scorecards_of(store, [r.id for r in runs])
     for start in range(0, len(runs), COLUMNS):
         for column, run in zip(st.columns(COLUMNS), runs[start:start + COLUMNS]):
             with column:
-                _card(run, thumbs.get(run.id))
+                _card(run, thumbs.get(run.id), cards.get(run.id))
     _pager(page, pages, count, filters["sort"] == "newest")
 
 
@@ -149,7 +173,7 @@ def groups_list(store: Store) -> None:
                     st.image(thumbs[first[0].id], width=96)
             with text_col:
                 kind = {"sweep": "Sweep", "compare": "Method comparison"}.get(group.group_kind or "", "Group")
-                what = f" · {g.style_names(first[0])} on {first[0].content_name or 'photo'}" if first else ""
+                what = f" · {plain(g.style_names(first[0]))} on {plain(first[0].content_name or 'photo')}" if first else ""
                 st.markdown(f"**{kind}** · {group.runs} runs · {g.format_date(group.created)}{what}")
             with button_col:
                 st.button("Open", key=f"group_{group.group_id}", on_click=nav.go, kwargs={"group": group.group_id},

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
+from nst.scorecard_measures import MEASURES
 from nst.params import StyleParams
 from nst.units import LOSS_TERMS, format_seconds
 
@@ -27,7 +28,10 @@ PAGE_SIZE = 24
 MAX_COMPARE = 4
 MIN_COMPARE = 2
 SCORE_SORT_LABEL = "lowest loss (under this studio's objective)"
-SORT_LABELS = {"newest": "newest", "fastest": "fastest", "score": SCORE_SORT_LABEL}
+SORT_LABELS = {"newest": "newest", "fastest": "fastest", "score": SCORE_SORT_LABEL,
+               **{name: f"{m.label} ({'highest' if m.higher_is_better else 'lowest'} first)"
+                  for name, m in MEASURES.items()}}
+SCORECARD_FILTER_MAX = 1.0  # the filters' range: every measure is about 0..1 (a gap can pass 1 when worse)
 # shown wherever compared runs show their scores (nst.masks.leakage: texture where the photo is flat)
 LEAKAGE_NOTE = ("leakage = style texture in the photo's flat areas (skies, walls); lower = cleaner flat areas")
 
@@ -102,7 +106,7 @@ def card_meta(run: Any) -> str:
 
 def sort_options(content_selected: bool, style_selected: bool) -> list[str]:
     """Sort keys offered: score only within one content + style pair (the store refuses it otherwise)."""
-    keys = ["newest", "fastest"]
+    keys = ["newest", "fastest", *MEASURES]  # scorecard measures compare across pairs (normalised)
     if content_selected and style_selected:
         keys.append("score")
     return keys

@@ -7,6 +7,8 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from nst.edges import parse_run_id
+from nst.errors import ParamsError
 from studio.gallery import model as g
 from nst.store import RunRecord, Store, default_data_dir
 from studio import keys
@@ -37,8 +39,12 @@ def ids(text: str) -> list[int]:
     out: list[int] = []
     for part in text.split(","):
         part = part.strip()
-        if part.isdigit() and int(part) not in out:
-            out.append(int(part))
+        try:
+            run_id = parse_run_id(part)
+        except ParamsError:
+            continue
+        if run_id not in out:
+            out.append(run_id)
     return out
 
 

@@ -11,6 +11,7 @@ from nst.making_of import animation_bytes, run_frames
 from nst.store import Store
 from nst.store.votes import reset_votes
 from studio.access import current_is_owner, refused
+from studio.text import neutral, plain
 
 
 def _format(value: float | None) -> str:
@@ -23,8 +24,8 @@ def leaderboard(store: Store, run_id: int) -> None:
     if len(pool.runs) < 2:
         return
     result = report(store, pool)
-    titles = {r.id: r.title or f"run {r.id}" for r in pool.runs}
-    with st.expander(f"Friends' votes: {pool.label}", expanded=any(r["votes"] for r in result["runs"])):
+    titles = {r.id: neutral(r.title) or f"run {r.id}" for r in pool.runs}
+    with st.expander(f"Friends' votes: {plain(pool.label)}", expanded=any(r["votes"] for r in result["runs"])):
         st.dataframe([{"run": f"#{r['id']} {titles[r['id']]}", "rating": _format(r["rating"]),
                        "90 % interval": "–" if r["low"] is None else f"{r['low']:+.2f} … {r['high']:+.2f}",
                        "votes": r["votes"]} for r in result["runs"]], hide_index=True, width="stretch")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 
 import numpy as np
 import streamlit as st
@@ -12,6 +11,7 @@ from nst.errors import ImageError
 from nst.encode import jpeg_bytes
 from studio import controls, keys
 from studio.session import memo
+from studio.text import plain
 
 BRUSH_CANVAS_WIDTH = 320  # px on screen; the strokes are resized to the photo's size
 
@@ -24,16 +24,19 @@ def _clear_brush() -> None:
     st.session_state[keys.BRUSH_GENERATION] = st.session_state.get(keys.BRUSH_GENERATION, 0) + 1
 
 
-def _decode(data: bytes, height: int, width: int):
-    """(BrushMasks or None, error or None) of the canvas's RGBA PNG."""
-    from PIL import Image
+def decode_strokes(data: bytes, height: int, width: int):
+    """(BrushMasks or None, error or None) of the canvas's RGBA PNG.
 
+    The bytes come from the browser, so they pass the uploads' gate (nst.images.load_rgba: format
+    allow-list, pixel caps from the header) before any pixel is decoded.
+    """
+    from nst.images import load_rgba
     from nst.masks import brush_masks
 
     try:
-        return brush_masks(np.asarray(Image.open(io.BytesIO(data)).convert("RGBA")), height, width), None
-    except (ImageError, OSError, ValueError) as exc:
-        return None, f"The brush strokes could not be read ({exc}); clear them and paint again."
+        return brush_masks(load_rgba(data, name="The brush strokes"), height, width), None
+    except (ImageError, ValueError) as exc:
+        return None, f"The brush strokes could not be read ({str(exc).rstrip('.')}); clear them and paint again."
 
 
 def brush_canvas(content: np.ndarray):
@@ -67,9 +70,9 @@ def brush_canvas(content: np.ndarray):
     if not data:
         return None
     digest = (key, hashlib.sha256(data).hexdigest(), content.shape)  # decoded once per stroke
-    masks, error = memo(keys.MEMO_BRUSH_MASKS, digest, lambda: _decode(data, height, width))
+    masks, error = memo(keys.MEMO_BRUSH_MASKS, digest, lambda: decode_strokes(data, height, width))
     if error:
-        st.error(error)
+        st.error(plain(error))
     if masks is None or (masks.keep_photo_share == 0 and masks.keep_detail_share == 0):
         return None
     return masks

@@ -8,6 +8,7 @@ import streamlit as st
 from nst.examples import CONTENT_EXAMPLES, STYLE_EXAMPLES
 from studio import keys
 from studio.uploads import THUMB_SIDE, UPLOAD_TYPES, Picture, example, session_upload
+from studio.text import plain
 
 MAX_STYLES = 6
 
@@ -22,21 +23,21 @@ def photo_panel() -> Picture:
     if upload is not None:
         entry = session_upload(upload)
         if entry.error:
-            st.error(entry.error, icon=":material/error:")
+            st.error(plain(entry.error), icon=":material/error:")
         picture = entry.picture
     loaded = st.session_state.get(keys.LOADED_INPUTS)
     if picture is not None:
-        caption = f"Your photo: {picture.label}"
+        caption = f"Your photo: {plain(picture.label)}"
     elif loaded is not None:
-        picture, caption = loaded.content, f"From run {loaded.run_id}: {loaded.content.label}"
+        picture, caption = loaded.content, f"From run {loaded.run_id}: {plain(loaded.content.label)}"
     else:
         key = st.session_state["content_example"]
         picture = example(key, CONTENT_EXAMPLES[key].title)
-        caption = f"Example: {picture.label} — {CONTENT_EXAMPLES[key].credit}"
+        caption = f"Example: {picture.label} · {CONTENT_EXAMPLES[key].credit}"
     st.session_state[keys.CONTENT_ID] = picture.id
     st.image(picture.thumb, caption=caption, width=THUMB_SIDE)
     if picture.notes:
-        st.caption("Note: " + "; ".join(picture.notes) + ".")
+        st.caption(plain("Note: " + "; ".join(picture.notes) + "."))
     if loaded is not None and picture is loaded.content:
         st.button("Use the example instead", key="drop_loaded",
                   on_click=lambda: st.session_state.pop(keys.LOADED_INPUTS, None))
@@ -58,7 +59,7 @@ def styles_panel() -> tuple[list[Picture], list[float], list[str]]:
     for upload in uploads:
         entry = session_upload(upload)
         if entry.error:
-            st.error(entry.error, icon=":material/error:")
+            st.error(plain(entry.error), icon=":material/error:")
         else:
             chosen.append(entry.picture)
     state = st.session_state
@@ -77,7 +78,7 @@ def styles_panel() -> tuple[list[Picture], list[float], list[str]]:
         st.info("Choose at least one style: upload an image or pick an example.")
     blend, blend_keys = _blend_sliders(chosen)
     state[keys.STYLE_IDS] = tuple(p.id for p in chosen)
-    credits = [STYLE_EXAMPLES[k].credit for k in state["style_examples"] if getattr(STYLE_EXAMPLES[k], "credit", "")]
+    credits = [STYLE_EXAMPLES[k].credit for k in state["style_examples"]]
     if credits:
         st.caption("Examples: " + "; ".join(credits) + ".")
     return chosen, blend, blend_keys
@@ -88,9 +89,9 @@ def _blend_sliders(chosen: list[Picture]) -> tuple[list[float], list[str]]:
     columns = st.columns(min(3, max(1, len(chosen))))
     for index, picture in enumerate(chosen):
         with columns[index % len(columns)]:
-            st.image(picture.thumb, caption=picture.label, width=120)
+            st.image(picture.thumb, caption=plain(picture.label), width=120)
             if picture.notes:
-                st.caption("Note: " + "; ".join(picture.notes) + ".")
+                st.caption(plain("Note: " + "; ".join(picture.notes) + "."))
             key = f"blend_{picture.id}"
             if len(chosen) > 1:
                 st.session_state.setdefault(key, 1.0)  # a gallery re-run may have set it

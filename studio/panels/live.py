@@ -6,8 +6,9 @@ import numpy as np
 import streamlit as st
 
 from nst.encode import jpeg_bytes, to_uint8
-from nst.images import resize_long_side
+from nst.resize import resize_long_side
 from nst.job import Job, JobView
+from nst.run_types import QUEUED
 from studio import charts, controls, keys, runtime
 from studio.session import memo
 
@@ -16,7 +17,7 @@ CHART_SECONDS = 2.0  # loss curves
 
 
 def _draw(job: Job, view: JobView) -> None:
-    if view.status == "queued":
+    if view.status == QUEUED:
         st.info(f"Waiting in the queue: position {view.queue_position or 1}. Another session's painting is using "
                 "the CPU; yours starts as soon as it is done.", icon=":material/hourglass_top:")
     elif view.step == 0:
@@ -32,7 +33,7 @@ def _draw(job: Job, view: JobView) -> None:
 
 
 def _content_preview(job: Job) -> np.ndarray:
-    return memo(keys.MEMO_CONTENT_PREVIEW, job.id, lambda: to_uint8(resize_long_side(job.content, 768)))
+    return memo(keys.MEMO_CONTENT_PREVIEW, job.id, lambda: to_uint8(resize_long_side(job.inputs.content, 768)))
 
 
 def live_image() -> None:

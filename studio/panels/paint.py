@@ -11,6 +11,7 @@ from nst.params import StyleParams
 from studio import controls, keys, runtime, state
 from studio.access import current_is_owner
 from studio.session import notice
+from studio.text import plain
 
 
 def start(init: str | None = None, batch: str | None = None) -> None:
@@ -80,4 +81,4 @@ def paint_buttons(ready: bool, running: bool, fast_ok: bool, params: StyleParams
     with info_col:
         if params is not None:
             st.caption(f"{params.total_steps()} steps over scales {', '.join(map(str, params.scale_sizes()))} px"
-                       f" · {what}")
+                       f" · {plain(what)}")

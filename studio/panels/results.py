@@ -7,13 +7,14 @@ import streamlit as st
 
 from nst.comparison import comparison_image
 from nst.encode import from_uint8, png_bytes, to_uint8
-from nst.images import resize_long_side
+from nst.resize import resize_long_side
 from nst.job import Job, JobView
 from nst.making_of import animation_bytes
-from nst.results import result_png_metadata
+from nst.run_types import FAILED, FINISHED, result_png_metadata
 from nst.units import format_seconds
 from studio import charts, controls, keys
 from studio.uploads import THUMB_SIDE
+from studio.text import plain
 
 GALLERY_PAGE = "views/gallery_page.py"
 
@@ -28,19 +29,19 @@ def _png_for(view: JobView, pixels: np.ndarray, snapshot_step: int | None = None
 def _status_line(view: JobView) -> None:
     summary = controls.result_summary(view.result)
     if view.n_items > 1:  # a sweep or comparison: the summary is about the batch
-        (st.success if view.status == "finished" else st.warning)(
-            view.message, icon=":material/check_circle:" if view.status == "finished" else ":material/stop_circle:")
-    elif view.status == "finished":
+        (st.success if view.status == FINISHED else st.warning)(
+            view.message, icon=":material/check_circle:" if view.status == FINISHED else ":material/stop_circle:")
+    elif view.status == FINISHED:
         st.success(f"Finished: {summary}", icon=":material/check_circle:")
-    elif view.status == "failed":  # diverged: the message is already shown; the best image follows
+    elif view.status == FAILED:  # diverged: the message is already shown; the best image follows
         st.caption(summary)
     else:
         st.warning(f"{view.message} ({summary})", icon=":material/stop_circle:")
 
 
 def results_panel(job: Job, view: JobView) -> None:
-    if view.status == "failed":
-        st.error(view.message, icon=":material/error:")
+    if view.status == FAILED:
+        st.error(plain(view.message), icon=":material/error:")
         if view.result is None or view.n_items > 1:
             return
     if view.result is None:
@@ -51,10 +52,10 @@ def results_panel(job: Job, view: JobView) -> None:
     if view.n_items > 1:
         batch_grid(view)
         return
-    leak = view.result.leakage or {}
-    if leak:
-        st.caption(f"Texture leakage into flat areas: {leak.get('leakage', 0.0):.3g} · detail elsewhere "
-                   f"{leak.get('detail_elsewhere', 0.0):.3g} · flat share {leak.get('flat_fraction', 0.0):.0%} "
+    leak = view.result.leakage
+    if leak is not None:
+        st.caption(f"Texture leakage into flat areas: {leak.leakage:.3g} · detail elsewhere "
+                   f"{leak.detail_elsewhere:.3g} · flat share {leak.flat_fraction:.0%} "
                    "(lower leakage: cleaner skies and walls)")
     tab_result, tab_timeline, tab_compare, tab_losses = st.tabs(
         ["Result", "Timeline", "Before / after", "Loss curves"])
@@ -72,7 +73,7 @@ def results_panel(job: Job, view: JobView) -> None:
     with tab_compare:
         mode = st.radio("Compare", ["Wipe", "Blend"], horizontal=True, key=f"cmpmode_{job.id}")
         position = st.slider("← photo · painting →", 0, 100, 50, key=f"cmp_{job.id}")
-        st.image(comparison_image(job.content, view.result.image, mode, position), width="stretch")
+        st.image(comparison_image(job.inputs.content, view.result.image, mode, position), width="stretch")
     with tab_losses:
         if view.history:
             st.vega_lite_chart(spec=charts.job_chart(view, height=320), width="stretch")
@@ -101,7 +102,7 @@ def _timeline(job: Job, view: JobView) -> None:
 
 def gallery_links(view: JobView) -> None:
     if view.save_error:
-        st.warning(view.save_error, icon=":material/cloud_off:")
+        st.warning(plain(view.save_error), icon=":material/cloud_off:")
     if view.group_id and view.run_ids:
         st.page_link(GALLERY_PAGE, label=f"Open the {view.group_kind or 'batch'} in the gallery",
                      icon=":material/grid_view:", query_params={"group": view.group_id})
@@ -116,8 +117,8 @@ def batch_grid(view: JobView) -> None:
     columns = st.columns(min(4, len(view.batch_results)))
     for index, (label, result, run_id) in enumerate(view.batch_results):
         with columns[index % len(columns)]:
-            st.image(to_uint8(resize_long_side(result.image, THUMB_SIDE)), caption=label)
-            leak = (result.leakage or {}).get("leakage")
+            st.image(to_uint8(resize_long_side(result.image, THUMB_SIDE)), caption=plain(label))
+            leak = result.leakage.leakage if result.leakage else None
             st.caption(f"{result.status} · {result.steps} steps · {format_seconds(result.seconds)}"
                        + (f" · leakage {leak:.3g}" if leak is not None else "")
                        + (f" · run {run_id}" if run_id is not None else ""))

@@ -7,11 +7,12 @@ import streamlit as st
 
 from nst.errors import ImageError
 from nst.encode import to_uint8
-from nst.images import resize_long_side, resize_to
+from nst.resize import resize_long_side, resize_to
 from studio import controls, keys
 from studio.panels.brush import brush_canvas
 from studio.session import memo
 from studio.uploads import THUMB_SIDE, UPLOAD_TYPES
+from studio.text import plain
 
 
 def _mask_upload() -> tuple[np.ndarray | None, str | None, str | None]:
@@ -31,7 +32,7 @@ def _mask_upload() -> tuple[np.ndarray | None, str | None, str | None]:
 
     mask, error = memo(keys.MEMO_MASK_UPLOAD, upload.file_id, decode)
     if error:
-        st.error(error, icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
     return mask, error, upload.file_id
 
 
@@ -69,7 +70,7 @@ def spatial_panel(content: np.ndarray | None) -> tuple[np.ndarray | None, np.nda
             user_mask, detail_mask, combine_error = memo(
                 keys.MEMO_COMBINED_MASKS, (id(painted), upload_id), lambda: _combine(uploaded, painted, content.shape))
             if combine_error:
-                st.error(combine_error)
+                st.error(plain(combine_error))
                 error = combine_error
         st.slider("Mask strength", 0.0, 1.0, key="mask_strength", step=0.05,
                   help="1: black (and red-painted) areas keep the photo fully; 0: the mask is ignored.")
@@ -93,7 +94,7 @@ def _overlay(content: np.ndarray, user_mask: np.ndarray | None, detail_mask: np.
         mask = style_mask(small, user_mask=user_mask, mask_strength=float(state["mask_strength"]),
                           protect_flat=float(state["protect_flat"]))
     except ImageError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         mask = None
     if mask is None and detail_mask is None:
         st.caption("Nothing is masked: the style goes everywhere.")

@@ -1,0 +1,108 @@
+"""The compiled objective: one loss form on one network, its steps as ``tf.function``s, and
+the per-scale targets they compare against.
+
+Kept per (network, loss form, precision) for the life of the process (:func:`objective_for`),
+so a new run at a size already seen never retraces; the weights are ``tf.Variable``s read
+inside the compiled step, so a live weight change retraces nothing either. Used by the
+engine's run loop (``nst.engine``) and the poster painter (``nst.poster_paint``).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import NamedTuple, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from nst.losses import LossForm, blended_style_targets, loss_terms
+from nst.model import FeatureNet
+from nst.run_types import Weights
+
+
+class Objective:
+    """The loss of one loss form on one network, as compiled TensorFlow functions."""
+
+    def __init__(self, net: FeatureNet, form: LossForm, precision: str = "float32") -> None:
+        self.net = net
+        self.form = form
+        self.precision = precision
+        self.extract = net.extractor(form.layers, form.pooling, precision)
+        self.content_weight = tf.Variable(1.0, trainable=False, name="content_weight")
+        self.style_weight = tf.Variable(1.0, trainable=False, name="style_weight")
+        self.tv_weight = tf.Variable(1.0, trainable=False, name="tv_weight")
+        self.traces = 0  # python side effect: counts retraces, for tests and reports
+        self.lock = threading.Lock()  # one run at a time uses these weight variables
+        self.value_and_grad = tf.function(self._value_and_grad)
+        self.adam_step = tf.function(self._adam_step)
+        # targets are computed once per scale at many shapes: one shape-generic trace serves them all
+        self.features = tf.function(self.extract, reduce_retracing=True)
+
+    def set_weights(self, weights: Weights) -> None:
+        self.content_weight.assign(weights.content)
+        self.style_weight.assign(weights.style)
+        self.tv_weight.assign(weights.tv)
+
+    def _terms(self, image, targets: "Targets"):
+        content, style, tv = loss_terms(self.extract(image), image, targets.content, targets.style, self.form,
+                                        targets.guide, targets.content_image, targets.detail)
+        total = self.content_weight * content + self.style_weight * style + self.tv_weight * tv
+        return total, content, style, tv
+
+    def _value_and_grad(self, image, targets):
+        self.traces += 1
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            terms = self._terms(image, targets)
+        return terms, tape.gradient(terms[0], image)
+
+    def _adam_step(self, image, m, v, t, lr, beta1, epsilon, targets):
+        self.traces += 1
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            terms = self._terms(image, targets)
+        grad = tape.gradient(terms[0], image)
+        beta2 = 0.999
+        m = beta1 * m + (1.0 - beta1) * grad
+        v = beta2 * v + (1.0 - beta2) * tf.square(grad)
+        m_hat = m / (1.0 - tf.pow(beta1, t))
+        v_hat = v / (1.0 - tf.pow(beta2, t))
+        image = tf.clip_by_value(image - lr * m_hat / (tf.sqrt(v_hat) + epsilon), 0.0, 1.0)
+        return image, m, v, terms
+
+    def targets(self, content: np.ndarray, styles: Sequence[np.ndarray], blend: Sequence[float],
+                mask: np.ndarray | None = None, detail: np.ndarray | None = None) -> "Targets":
+        """Content features, blended style Grams, the style mask and the detail weights: once per
+        scale, never per step."""
+        content_tensor = tf.constant(content[None])
+        content_features = self.features(content_tensor)
+        return Targets(
+            content={n: content_features[n] for n, _ in self.form.content_layers},
+            style=blended_style_targets(self.features, styles, blend, self.form.style_layers),
+            # no mask: no guide at all, so unmasked runs skip the guided Gram and the anchor
+            guide=None if mask is None else tf.constant(mask[None, :, :, None]),
+            content_image=content_tensor,
+            detail=None if detail is None else tf.constant(detail[None, :, :, None]),
+        )
+
+
+class Targets(NamedTuple):
+    """What one scale's steps compare against (a NamedTuple, so tf.function takes it whole)."""
+
+    content: dict[str, tf.Tensor]
+    style: dict[str, tf.Tensor]
+    guide: tf.Tensor | None  # [1,H,W,1] style mask, 1 = stylise; None when nothing is masked
+    content_image: tf.Tensor  # [1,H,W,3]
+    detail: tf.Tensor | None = None  # [1,H,W,1] content-weight multiplier (>= 1); None: no detail mask
+
+
+_objectives: dict[tuple[int, LossForm, str], Objective] = {}
+_objectives_lock = threading.Lock()
+
+
+def objective_for(net: FeatureNet, form: LossForm, precision: str = "float32") -> Objective:
+    with _objectives_lock:
+        key = (id(net), form, precision)
+        if key not in _objectives:
+            _objectives[key] = Objective(net, form, precision)
+        return _objectives[key]
