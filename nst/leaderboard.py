@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from nst.errors import StoreError
 from nst.ranking import Rating, agreement, rank
+from nst.scorecard_measures import MEASURES
 from nst.store.records import RunSummary
+from nst.store.scorecards import scorecards_of
 from nst.store.votes import votes_among
 
 MAX_POOL = 500  # runs read for one pool
@@ -50,16 +52,18 @@ def pool_for(store, group: str | None) -> Pool:
     return matches[0]
 
 
-def scorecard_measures(runs: Sequence[RunSummary]) -> dict[str, dict[int, float | None]]:
-    """The adapter to a run's stored scorecard: measures oriented so that higher = better.
-
-    Until the stored scorecard (issue #24) is on main, the gallery's own columns: ``score``
-    (loss under the studio's objective, lower = better, so negated) and ``leakage`` (negated).
-    """
-    return {
-        "score (lower loss)": {r.id: None if r.score is None else -r.score for r in runs},
-        "leakage (less)": {r.id: None if r.leakage is None else -r.leakage for r in runs},
-    }
+def scorecard_measures(store, runs: Sequence[RunSummary]) -> dict[str, dict[int, float | None]]:
+    """Each stored scorecard measure (``nst.store.scorecards``) oriented so that higher = better, then
+    for comparison the optimised loss (``score``, negated) and the flat-area leakage (negated)."""
+    cards = scorecards_of(store, [r.id for r in runs])
+    measures = {
+        (m.label if m.higher_is_better else f"{m.label} (less)"):
+            {r.id: None if r.id not in cards else (1 if m.higher_is_better else -1) * cards[r.id][name]
+             for r in runs}
+        for name, m in MEASURES.items()}
+    measures["score (lower loss)"] = {r.id: None if r.score is None else -r.score for r in runs}
+    measures["leakage (less)"] = {r.id: None if r.leakage is None else -r.leakage for r in runs}
+    return measures
 
 
 def pair_votes(store, run_ids: Sequence[int]) -> list[tuple[int, int, int | None]]:
@@ -80,12 +84,12 @@ def report(store, pool: Pool) -> dict:
     """
     if pool.key != "all":
         board = ratings(store, pool.runs)
-        return {"runs": [r.to_dict() for r in board], "agreement": agreement(board, scorecard_measures(pool.runs))}
+        return {"runs": [r.to_dict() for r in board], "agreement": agreement(board, scorecard_measures(store, pool.runs))}
     out: dict = {"runs": [], "agreement": {}}
     for sub in (p for p in pools(store) if p.key.startswith("photo:")):
         board = ratings(store, sub.runs)
         out["runs"] += [r.to_dict() for r in board]
-        out["agreement"][sub.key] = agreement(board, scorecard_measures(sub.runs))
+        out["agreement"][sub.key] = agreement(board, scorecard_measures(store, sub.runs))
     return out
 
 

@@ -140,7 +140,13 @@ def test_animation_has_every_snapshot_then_the_result_within_five_seconds(store:
 
 
 def test_cli_votes_json_and_share_exports(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from nst.scorecard_measures import SCORECARD_VERSION
+    from nst.store.scorecards import save_scorecard
+
     a, b, c = fill_group(store, scores=[1.0, 2.0, 3.0])
+    for run_id, structure in ((a, 0.9), (b, 0.8), (c, 0.7)):  # the stored scorecard agrees with the votes
+        save_scorecard(store, run_id, {"version": SCORECARD_VERSION, "structure": structure, "style_gap": 0.5,
+                                       "colour_gap": 0.5, "copied": structure})
     for voter in ("alice-1", "bobby-2", "carol-3"):
         record_vote(store, voter, a, b, "left")
         record_vote(store, voter, b, c, "left")
@@ -150,6 +156,8 @@ def test_cli_votes_json_and_share_exports(store: Store, tmp_path: Path, capsys: 
     assert [r["id"] for r in out["runs"]] == [a, b, c]
     assert set(out["runs"][0]) == {"id", "rating", "low", "high", "votes"} and out["runs"][0]["votes"] == 6
     assert out["agreement"]["score (lower loss)"] == {"tau": 1.0, "runs": 3}
+    assert out["agreement"]["structure"] == {"tau": 1.0, "runs": 3}
+    assert out["agreement"]["copied (less)"] == {"tau": -1.0, "runs": 3}
     assert main(["gallery", "votes", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["runs"]) == 3
     assert main(["gallery", "votes", "--group", "nope"]) != 0
