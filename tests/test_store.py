@@ -385,7 +385,18 @@ def build_v4(data_dir: Path) -> dict:
     return expected
 
 
-OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4}
+def build_v5(data_dir: Path) -> dict:
+    """Version 5 (scorecards), as that release left it: no gallery id (pictures must survive the migration)."""
+    expected = build_v4(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("CREATE TABLE scorecards (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+                 "version TEXT NOT NULL, created REAL NOT NULL, measures TEXT NOT NULL, PRIMARY KEY (run_id, version))")
+    conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    return expected
+
+
+OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5}
 
 
 def test_every_older_version_has_a_migration_test() -> None:
@@ -401,7 +412,7 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
         columns = {row[1] for row in sqlite3.connect(opened.db_path).execute("PRAGMA table_info(runs)")}
         assert {"group_id", "group_kind", "group_label", "score", "leakage"} <= columns
         tables = {row[0] for row in sqlite3.connect(opened.db_path).execute("SELECT name FROM sqlite_master")}
-        assert {"votes", "scorecards"} <= tables
+        assert {"votes", "scorecards", "store_identity"} <= tables
         if expected:
             record = opened.get_run(1)
             assert (record.title, record.notes, record.favourite, record.params) == \

@@ -17,6 +17,7 @@ shows is in the URL, so it survives a reload and can be shared:
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import streamlit as st
 
@@ -27,12 +28,15 @@ from studio.gallery.compare import compare_view
 from studio.gallery.detail import detail_view
 from studio.gallery.grid import grid_view
 from studio.gallery.group import group_view
+from nst.store.db import damaged_database
 from studio.text import plain
 
 st.set_page_config(page_title="Gallery · Style studio", page_icon=":material/photo_library:", layout="wide")
 
 try:
     store = nav.store()
+    if store.sweep_refusal:
+        st.warning(plain(store.sweep_refusal), icon=":material/warning:")
     params = st.query_params
     if "run" in params:
         detail_view(store, params["run"])
@@ -45,6 +49,8 @@ try:
 except StoreError as error:  # a store problem as one sentence, never a traceback
     st.error(plain(error) if isinstance(error, NSTError) else plain(f"The gallery could not be read: {error}"),
              icon=":material/error:")
+except sqlite3.DatabaseError as error:  # a damaged database page: say so, not "try again"
+    st.error(plain(str(damaged_database(nav.store().db_path, error))), icon=":material/error:")
 except Exception as error:  # noqa: BLE001 - one sentence on the page, the traceback in the server log
     logging.getLogger("nst.gallery_page").exception("gallery page failed")
     st.error(plain(f"Something went wrong showing this view ({type(error).__name__}: {error}). "

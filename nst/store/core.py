@@ -7,6 +7,7 @@ upkeep, export); this module only opens the folder and puts them together.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from nst.errors import StoreError, describe_os_error
 from nst.store.db import BUSY_TIMEOUT_SECONDS, DB_NAME, default_data_dir
 from nst.store.export import ExportMixin
 from nst.store.files import IMAGES_DIR
+from nst.store.identity import sweep_refusal
 from nst.store.listing import ListingMixin
 from nst.store.records import CleanupReport
 from nst.store.saving import SavingMixin
@@ -39,7 +41,14 @@ class Store(SavingMixin, ExportMixin, ListingMixin, UpkeepMixin):
                 "set NST_DATA_DIR to a writable folder."
             ) from None
         self._migrate()
+        self.sweep_refusal = self._sweep_refusal()
         self.last_cleanup: CleanupReport | None = self.cleanup_orphans() if cleanup else None
+
+    def _sweep_refusal(self) -> str | None:
+        try:
+            return sweep_refusal(self)
+        except (OSError, sqlite3.Error) as error:  # a read-only folder or database: never sweep then
+            return f"The gallery in {self.data_dir} cannot be checked ({error}), so nothing was deleted."
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None, **kwargs: Any) -> "Store":

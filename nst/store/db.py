@@ -47,6 +47,11 @@ def named_rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+
+def damaged_database(db_path: Path, error: sqlite3.Error) -> StoreError:
+    return StoreError(f"The gallery database {db_path} is damaged ({error}); run `nst gallery check` to see "
+                      "what can still be read, and put back a copy from a backup if you have one.")
+
 class _Connection(sqlite3.Connection):
     """A connection that remembers its process and can be weakly referenced."""
 
@@ -140,8 +145,12 @@ class DatabaseMixin:
             return StoreError(f"Cannot {doing}: the gallery database stayed busy for more than "
                               f"{self.busy_timeout:g} s; try again.")
         if "malformed" in text or "not a database" in text:
-            return StoreError(f"Cannot {doing}: {self.db_path} is damaged or not a gallery database.")
+            return damaged_database(self.db_path, error)
         return StoreError(f"Cannot {doing}: {error}.")
+
+    def damaged(self, error: sqlite3.Error) -> StoreError:
+        """The one sentence for a database SQLite cannot read (a damaged page, a file that is not one)."""
+        return damaged_database(self.db_path, error)
 
     def _missing(self, run_id: int) -> StoreError:
         return StoreError(f"There is no run {run_id} in the gallery (it may have been deleted).")

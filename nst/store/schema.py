@@ -146,9 +146,14 @@ def _migrate_to_5(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _migrate_to_6(conn: sqlite3.Connection) -> None:
+    """Version 6: the gallery's id, also written in images/.store-id (nst.store.identity); idempotent."""
+    conn.execute("CREATE TABLE IF NOT EXISTS store_identity (id TEXT NOT NULL)")
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped step.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3,
-                                                                _migrate_to_4, _migrate_to_5)
+                                                                _migrate_to_4, _migrate_to_5, _migrate_to_6)
 MASK_KINDS = ("style", "detail")
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -36,6 +36,7 @@ def _referenced(conn: sqlite3.Connection, sha: str) -> bool:
 
 
 class UpkeepMixin(FilesMixin):
+    sweep_refusal: str | None = None  # set on open (nst.store.identity): why orphan files must stay
     """The :class:`nst.store.Store` methods that edit, delete and clean up."""
 
     grace_seconds: float
@@ -89,11 +90,16 @@ class UpkeepMixin(FilesMixin):
         a file it cannot remove.
         """
         grace = self.grace_seconds if grace_seconds is None else float(grace_seconds)
+        if self.sweep_refusal:  # the database is not the one these pictures belong to (nst.store.identity)
+            log.warning("gallery cleanup skipped: %s", self.sweep_refusal)
+            return CleanupReport()
         try:
             with self._write() as conn:
                 orphan_rows = conn.execute(_UNREFERENCED_IMAGES).rowcount
             known = {row[0] for row in self._conn().execute("SELECT sha256 FROM images")}
         except sqlite3.Error as error:
+            if isinstance(error, sqlite3.DatabaseError) and "malformed" in str(error).lower():
+                raise self.damaged(error) from None  # reading on would show a gallery with holes
             log.warning("gallery cleanup skipped: %s", error)
             return CleanupReport()
         candidates, temp_files = stale_files(self.images_dir, time.time() - grace, known)

@@ -1,0 +1,123 @@
+"""Issue #18, data safety: an emptied, missing or foreign gallery database never deletes a picture,
+a damaged database page is one sentence (CLI exit 2, the Gallery page says it), and `gallery check`
+reports integrity. Each test failed on main before the fix (pictures were swept, tracebacks shown)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nst.cli import main
+from nst.params import StyleParams
+from nst.run_types import LossTerms
+from nst.store import Store
+from saved_runs import run_to_save
+
+OLD = time.time() - 30 * 24 * 3600  # older than any grace period
+
+
+def _save(store: Store, seed: int) -> int:
+    rng = np.random.default_rng(seed)
+    image = rng.uniform(0, 1, (24, 32, 3)).astype(np.float32)
+    result = {"image": image, "status": "finished", "message": "", "steps": 1, "seconds": 1.0,
+              "losses": LossTerms(1.0, 0.5, 0.4, 0.1), "history": [], "snapshots": [], "weight_changes": [],
+              "trace_seconds": {}, "params": StyleParams(size=64), "weights_id": "tiny", "device": "CPU",
+              "leakage": None}
+    return store.save(run_to_save(result, content=image[::-1].copy(), styles=[image[:, ::-1].copy()],
+                                  content_name=f"photo{seed}.png", style_names=("s.png",)))
+
+
+def _pictures(data_dir: Path) -> list[Path]:
+    return sorted((data_dir / "images").glob("*/*.png"))
+
+
+@pytest.fixture
+def gallery(tmp_path, monkeypatch):
+    data_dir = tmp_path / "gallery"
+    monkeypatch.setenv("NST_DATA_DIR", str(data_dir))
+    with Store(data_dir) as store:
+        for seed in range(2):
+            _save(store, seed)
+    pictures = _pictures(data_dir)
+    for path in pictures:
+        os.utime(path, (OLD, OLD))
+    assert len(pictures) >= 6
+    return data_dir, pictures
+
+
+@pytest.mark.parametrize("damage", ["emptied", "removed", "foreign"])
+def test_a_database_that_is_not_the_pictures_own_never_deletes_them(gallery, tmp_path, capsys, damage):
+    data_dir, pictures = gallery
+    db = data_dir / "gallery.sqlite3"
+    for extra in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        extra.unlink(missing_ok=True)
+    if damage == "emptied":
+        db.write_bytes(b"")
+    elif damage == "removed":
+        db.unlink()
+    else:
+        with Store(tmp_path / "other") as other:
+            _save(other, 9)
+        shutil.copy(tmp_path / "other" / "gallery.sqlite3", db)
+    assert main(["gallery", "list"]) == 0
+    err = capsys.readouterr().err
+    assert "nothing was deleted" in err and len(err.strip().splitlines()) == 1
+    assert _pictures(data_dir) == pictures  # every picture is still there
+    with Store(data_dir) as store:
+        assert store.sweep_refusal and store.last_cleanup.orphan_files == 0
+
+
+def test_a_gallery_made_before_ids_is_adopted_and_still_cleaned(gallery):
+    import sqlite3
+
+    data_dir, pictures = gallery
+    (data_dir / "images" / ".store-id").unlink()
+    conn = sqlite3.connect(data_dir / "gallery.sqlite3")
+    conn.execute("DELETE FROM store_identity")
+    conn.commit()
+    conn.close()
+    stray = data_dir / "images" / "00" / ("0" * 64 + ".png")  # a crash's leftover, no row names it
+    stray.parent.mkdir(exist_ok=True)
+    shutil.copy(pictures[0], stray)
+    os.utime(stray, (OLD, OLD))
+    with Store(data_dir) as store:
+        assert store.sweep_refusal is None and store.last_cleanup.orphan_files == 1
+    assert _pictures(data_dir) == pictures and (data_dir / "images" / ".store-id").is_file()
+
+
+def _damage_a_page(db: Path) -> None:
+    data = bytearray(db.read_bytes())
+    assert len(data) > 8192
+    data[4096:5120] = os.urandom(1024)
+    db.write_bytes(bytes(data))
+
+
+def test_a_damaged_database_page_is_one_sentence_and_check_reports_it(gallery, capsys):
+    data_dir, _ = gallery
+    with Store(data_dir) as store:
+        for seed in range(2, 12):
+            _save(store, seed)
+        store._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    _damage_a_page(data_dir / "gallery.sqlite3")
+    codes = [main(["gallery", "list"]), main(["gallery", "show", "1"])]
+    err = capsys.readouterr().err
+    assert codes == [2, 2] and "Traceback" not in err
+    assert all(line.startswith("error: The gallery database") and "damaged" in line and "gallery check" in line
+               for line in err.strip().splitlines())
+    code = main(["gallery", "check", "--json"])
+    out = capsys.readouterr()
+    assert code in (1, 2)
+    if code == 1:
+        assert json.loads(out.out)["ok"] is False and json.loads(out.out)["integrity"] != "ok"
+
+
+def test_gallery_check_says_ok_for_a_healthy_gallery(gallery, capsys):
+    assert main(["gallery", "check", "--json"]) == 0
+    health = json.loads(capsys.readouterr().out)
+    assert health["ok"] and health["runs"] == 2 and health["images_missing"] == []
