@@ -53,6 +53,8 @@ def add_gallery_command(commands, parser_class: type[argparse.ArgumentParser]) -
 def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
     from nst.store import Store
 
+    if args.gallery_command == "delete":
+        _make_room_to_delete(args.run_id)
     # check reads what it can; restore must not sweep what the backup is about to name again
     with Store(cleanup=args.gallery_command not in ("check", "restore")) as store:
         if store.sweep_refusal:
@@ -90,6 +92,17 @@ def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
             store.delete_run(args.run_id)
             print(json.dumps({"deleted": args.run_id}) if args.json else f"deleted run {args.run_id}")
     return 0
+
+
+def _make_room_to_delete(run_id: int) -> None:
+    """On a completely full disk the database cannot even be opened: free this run's own pictures
+    first (nst.store.full_disk), so that the delete itself can run."""
+    from nst.store.db import default_data_dir, disk_is_full
+    from nst.store.full_disk import free_run_files
+
+    data_dir = default_data_dir()
+    if (data_dir / "gallery.sqlite3").is_file() and disk_is_full(data_dir):
+        free_run_files(data_dir, run_id)
 
 
 def with_scorecards(store: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -22,9 +22,9 @@ from saved_runs import run_to_save
 OLD = time.time() - 30 * 24 * 3600  # older than any grace period
 
 
-def _save(store: Store, seed: int) -> int:
+def _save(store: Store, seed: int, shape: tuple[int, int] = (24, 32)) -> int:
     rng = np.random.default_rng(seed)
-    image = rng.uniform(0, 1, (24, 32, 3)).astype(np.float32)
+    image = rng.uniform(0, 1, (*shape, 3)).astype(np.float32)
     result = {"image": image, "status": "finished", "message": "", "steps": 1, "seconds": 1.0,
               "losses": LossTerms(1.0, 0.5, 0.4, 0.1), "history": [], "snapshots": [], "weight_changes": [],
               "trace_seconds": {}, "params": StyleParams(size=64), "weights_id": "tiny", "device": "CPU",
@@ -147,3 +147,46 @@ def _listing(capsys) -> str:
     capsys.readouterr()
     assert main(["gallery", "list", "--json"]) == 0
     return capsys.readouterr().out
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 3 MB tmpfs filled to the last byte (root only: CI runs as root; skips elsewhere)."""
+    import subprocess
+
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def _fill(folder: Path) -> None:
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def test_on_a_full_disk_commands_say_so_and_delete_makes_room(full_disk, monkeypatch, capsys):
+    data_dir = full_disk / "gallery"
+    monkeypatch.setenv("NST_DATA_DIR", str(data_dir))
+    with Store(data_dir) as store:
+        ids = [_save(store, seed, (160, 200)) for seed in range(3)]  # ~100 kB per picture: room once deleted
+    _fill(full_disk)
+    assert main(["gallery", "list"]) == 2
+    err = capsys.readouterr().err
+    assert "is full" in err and "disk I/O" not in err and len(err.strip().splitlines()) == 1
+    assert main(["gallery", "delete", str(ids[0])]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["gallery", "list", "--json"]) == 0
+    assert [row["id"] for row in json.loads(capsys.readouterr().out)] == [ids[2], ids[1]]
+    with Store(data_dir) as store:
+        for run_id in ids[1:]:
+            store.output_image(run_id)  # the others are untouched

@@ -8,6 +8,7 @@ with ``BEGIN IMMEDIATE`` and a busy timeout (:meth:`DatabaseMixin._write`).
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -47,6 +48,17 @@ def named_rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+
+
+FULL_BELOW_BYTES = 1 << 20  # less free space than this and SQLite's WAL files cannot be made
+
+
+def disk_is_full(folder: Path) -> bool:
+    try:
+        stats = os.statvfs(folder)
+    except OSError as error:
+        return error.errno == errno.ENOSPC
+    return stats.f_bavail * stats.f_frsize < FULL_BELOW_BYTES
 
 def damaged_database(db_path: Path, error: sqlite3.Error) -> StoreError:
     return StoreError(f"The gallery database {db_path} is damaged ({error}); run `nst gallery check` to see "
@@ -138,9 +150,9 @@ class DatabaseMixin:
 
     def _db_error(self, doing: str, error: sqlite3.Error) -> StoreError:
         text = str(error).lower()
-        if "full" in text:
+        if "full" in text or ("disk i/o" in text and disk_is_full(self.data_dir)):
             return StoreError(f"Cannot {doing}: the disk holding {self.data_dir} is full; free some space "
-                              "and try again (runs saved earlier are safe).")
+                              "(`nst gallery delete ID` works even now) and try again (runs saved earlier are safe).")
         if "locked" in text or "busy" in text:
             return StoreError(f"Cannot {doing}: the gallery database stayed busy for more than "
                               f"{self.busy_timeout:g} s; try again.")

@@ -36,8 +36,9 @@ def _referenced(conn: sqlite3.Connection, sha: str) -> bool:
 
 
 class UpkeepMixin(FilesMixin):
-    sweep_refusal: str | None = None  # set on open (nst.store.identity): why orphan files must stay
     """The :class:`nst.store.Store` methods that edit, delete and clean up."""
+
+    sweep_refusal: str | None = None  # set on open (nst.store.identity): why orphan files must stay
 
     grace_seconds: float
 
