@@ -504,13 +504,17 @@ def test_stale_temp_files_are_cleaned_young_ones_kept(tmp_path: Path) -> None:
     Store(data_dir).close()
     shard = data_dir / "images" / "ab"
     shard.mkdir()
-    old, young = shard / ".ab12.png.1.tmp", shard / ".ab34.png.2.tmp"
-    old.write_bytes(b"half")
-    young.write_bytes(b"half")
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    own = ".ab" + "1" * 62 + ".png." + "f" * 32 + ".tmp"  # how the store names its temp files
+    old, young = shard / own, shard / own.replace("ab1", "ab2")
+    foreign = [shard / "notes.tmp", data_dir / "images" / "mine" / ".ab12.png.1.tmp"]  # not the store's: kept
+    foreign[1].parent.mkdir()
+    for path in (old, young, *foreign):
+        path.write_bytes(b"half")
+    for path in (old, *foreign):
+        os.utime(path, (time.time() - 7200, time.time() - 7200))
     with Store(data_dir) as opened:
         assert opened.last_cleanup.temp_files == 1
-    assert not old.exists() and young.exists()
+    assert not old.exists() and young.exists() and all(path.exists() for path in foreign)
 
 
 def test_full_disk_gives_a_clear_error_and_keeps_earlier_runs(store: Store, monkeypatch) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -25,7 +26,9 @@ from nst.store.db import DatabaseMixin
 IMAGES_DIR = "images"
 THUMBNAIL_SIZE = 256  # long side, px
 THUMBNAIL_QUALITY = 85  # JPEG
-TEMP_SUFFIX = ".tmp"
+# what the store's own writes look like (nst.encode.write_file): shard "ab", temp ".<sha>.png.<uuid>.tmp"
+_SHARD = re.compile(r"^[0-9a-f]{2}$")
+_OWN_TEMP = re.compile(r"^\.([0-9a-f]{64})\.png\.[0-9a-f]{32}\.tmp$")
 
 
 def as_uint8_rgb(pixels: np.ndarray, what: str) -> np.ndarray:
@@ -126,7 +129,8 @@ def stale_files(images_dir: Path, cutoff: float, known: set[str]) -> tuple[list[
     candidates: list[str] = []
     temp_files = 0
     try:
-        shards = [entry for entry in os.scandir(images_dir) if entry.is_dir(follow_symlinks=False)]
+        shards = [entry for entry in os.scandir(images_dir)
+                  if entry.is_dir(follow_symlinks=False) and _SHARD.match(entry.name)]
     except OSError:
         shards = []
     for shard in shards:
@@ -138,7 +142,8 @@ def stale_files(images_dir: Path, cutoff: float, known: set[str]) -> tuple[list[
             try:
                 if entry.stat(follow_symlinks=False).st_mtime >= cutoff:
                     continue
-                if entry.name.endswith(TEMP_SUFFIX):
+                own_temp = _OWN_TEMP.match(entry.name)
+                if own_temp and own_temp.group(1).startswith(shard.name):  # only temp files the store wrote
                     os.unlink(entry.path)
                     temp_files += 1
                 elif entry.name.endswith(".png") and entry.name[:-4] not in known:
