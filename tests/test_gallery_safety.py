@@ -190,3 +190,20 @@ def test_on_a_full_disk_commands_say_so_and_delete_makes_room(full_disk, monkeyp
     with Store(data_dir) as store:
         for run_id in ids[1:]:
             store.output_image(run_id)  # the others are untouched
+
+
+def test_a_gallery_on_a_read_only_mount_is_listed_and_refuses_changes(full_disk, monkeypatch, capsys):
+    import subprocess
+
+    data_dir = full_disk / "gallery"
+    monkeypatch.setenv("NST_DATA_DIR", str(data_dir))
+    with Store(data_dir) as store:
+        ids = [_save(store, seed) for seed in range(2)]
+    assert subprocess.run(["mount", "-o", "remount,ro", str(full_disk)]).returncode == 0
+    assert main(["gallery", "list", "--json"]) == 0
+    assert [row["id"] for row in json.loads(capsys.readouterr().out)] == ids[::-1]
+    assert main(["gallery", "show", str(ids[0]), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["gallery", "delete", str(ids[0])]) == 2
+    err = capsys.readouterr().err
+    assert "read-only" in err and len(err.strip().splitlines()) == 1

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from nst.errors import StoreError, describe_os_error
-from nst.store.db import BUSY_TIMEOUT_SECONDS, DB_NAME, default_data_dir
+from nst.store.db import BUSY_TIMEOUT_SECONDS, DB_NAME, default_data_dir, on_read_only_mount
+from nst.store.schema import SCHEMA_VERSION
 from nst.store.export import ExportMixin
 from nst.store.files import IMAGES_DIR
 from nst.store.identity import sweep_refusal
@@ -33,6 +34,11 @@ class Store(SavingMixin, ExportMixin, ListingMixin, UpkeepMixin):
         self.grace_seconds = float(grace_seconds)
         self.busy_timeout = float(busy_timeout)
         self._init_connections()
+        self.read_only = on_read_only_mount(self.data_dir) and self.db_path.is_file()
+        if self.read_only:  # e.g. a backup on a read-only mount: browse it, change nothing
+            self._check_read_only_schema()
+            self.last_cleanup = None
+            return
         try:
             self.images_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -43,6 +49,16 @@ class Store(SavingMixin, ExportMixin, ListingMixin, UpkeepMixin):
         self._migrate()
         self.sweep_refusal = self._sweep_refusal()
         self.last_cleanup: CleanupReport | None = self.cleanup_orphans() if cleanup else None
+
+    def _check_read_only_schema(self) -> None:
+        try:
+            version = self.schema_version
+        except sqlite3.Error as error:
+            raise self._db_error("open the gallery database", error) from None
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"The gallery in {self.data_dir} is read-only and was written by another version of "
+                             f"the studio (schema {version}, this one uses {SCHEMA_VERSION}); copy it somewhere "
+                             "writable to open it.")
 
     def _sweep_refusal(self) -> str | None:
         try:

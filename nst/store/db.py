@@ -50,6 +50,14 @@ def named_rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
 
 
 
+def on_read_only_mount(folder: Path) -> bool:
+    """The folder is on a file system mounted read-only (checked on the mount, so root counts too)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 FULL_BELOW_BYTES = 1 << 20  # less free space than this and SQLite's WAL files cannot be made
 
 
@@ -76,6 +84,7 @@ class DatabaseMixin:
     data_dir: Path
     db_path: Path
     busy_timeout: float
+    read_only: bool = False  # a gallery on a read-only mount (nst.store.core.Store)
 
     def _init_connections(self) -> None:
         self._local = threading.local()
@@ -89,8 +98,10 @@ class DatabaseMixin:
         if conn is not None and conn.pid == os.getpid():
             return conn
         try:
-            conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout, isolation_level=None,
-                                   check_same_thread=False, factory=_Connection)
+            # read-only mount: nothing can change the file, and SQLite may not create its -shm there
+            target, uri = (f"file:{self.db_path}?mode=ro&immutable=1", True) if self.read_only else (self.db_path, False)
+            conn = sqlite3.connect(target, timeout=self.busy_timeout, isolation_level=None,
+                                   check_same_thread=False, factory=_Connection, uri=uri)
             conn.pid = os.getpid()
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -150,6 +161,9 @@ class DatabaseMixin:
 
     def _db_error(self, doing: str, error: sqlite3.Error) -> StoreError:
         text = str(error).lower()
+        if self.read_only or "readonly" in text:
+            return StoreError(f"Cannot {doing}: the gallery in {self.data_dir} is read-only; browse it, or copy it "
+                              "to a writable folder (NST_DATA_DIR) to change it.")
         if "full" in text or ("disk i/o" in text and disk_is_full(self.data_dir)):
             return StoreError(f"Cannot {doing}: the disk holding {self.data_dir} is full; free some space "
                               "(`nst gallery delete ID` works even now) and try again (runs saved earlier are safe).")
