@@ -136,8 +136,8 @@ def test_pick_examples_stylize_watch_progress_and_get_the_result(studio, browser
 
     # pick a different example content picture and a second example style
     page.get_by_test_id("stSelectbox").filter(has_text="use an example").click()
-    page.get_by_role("option", name="City").click()
-    page.get_by_text("Example: City").wait_for(timeout=UI_TIMEOUT_MS)
+    page.get_by_role("option", name="Rocket launch").click()
+    page.get_by_text("Example: Rocket launch").wait_for(timeout=UI_TIMEOUT_MS)
     styles = page.get_by_test_id("stMultiSelect").filter(has_text="examples").locator("input")
     styles.scroll_into_view_if_needed()
     styles.click()
