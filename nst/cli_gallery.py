@@ -46,6 +46,8 @@ def add_gallery_command(commands, parser_class: type[argparse.ArgumentParser]) -
         sub = gallery_commands.add_parser(name, help=what)
         sub.add_argument("folder", metavar="DIR")
         sub.add_argument("--json", action="store_true")
+    rebuild = gallery_commands.add_parser("rebuild", help="put runs back from their manifests (a lost database)")
+    rebuild.add_argument("--json", action="store_true")
     check = gallery_commands.add_parser("check", help="the gallery's integrity: database, files, ownership")
     check.add_argument("--json", action="store_true")
 
@@ -56,7 +58,7 @@ def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
     if args.gallery_command == "delete":
         _make_room_to_delete(args.run_id)
     # check reads what it can; restore must not sweep what the backup is about to name again
-    with Store(cleanup=args.gallery_command not in ("check", "restore")) as store:
+    with Store(cleanup=args.gallery_command not in ("check", "restore", "rebuild")) as store:
         if store.sweep_refusal:
             print(f"note: {store.sweep_refusal}", file=sys.stderr)
         if args.gallery_command == "list":
@@ -77,6 +79,12 @@ def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
             report = run(store, Path(args.folder).expanduser())
             print(json.dumps(report) if args.json else f"{args.gallery_command}: {args.folder} "
                   f"({report['pictures']} pictures copied)")
+        elif args.gallery_command == "rebuild":
+            from nst.store.manifests import rebuild_from_manifests
+
+            report = rebuild_from_manifests(store)
+            print(json.dumps(report) if args.json else f"{report['restored']} run(s) put back from their "
+                  f"manifests, {report['skipped']} skipped (pictures missing or not a manifest)")
         elif args.gallery_command == "check":
             return cmd_check(args, store)
         elif args.gallery_command == "rescore":

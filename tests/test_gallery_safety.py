@@ -207,3 +207,24 @@ def test_a_gallery_on_a_read_only_mount_is_listed_and_refuses_changes(full_disk,
     assert main(["gallery", "delete", str(ids[0])]) == 2
     err = capsys.readouterr().err
     assert "read-only" in err and len(err.strip().splitlines()) == 1
+
+
+def test_rebuild_puts_the_runs_back_from_their_manifests_after_the_database_is_lost(gallery, capsys):
+    data_dir, pictures = gallery
+    before = json.loads(_listing(capsys))
+    assert len(list((data_dir / "images" / "manifests").glob("*.json"))) == len(before)
+    with Store(data_dir) as store:
+        shown = store.get_run(before[0]["id"]).to_dict(history=True)
+    db = data_dir / "gallery.sqlite3"
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
+    assert main(["gallery", "rebuild", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"restored": len(before), "skipped": 0}
+    assert json.loads(_listing(capsys)) == before
+    with Store(data_dir) as store:
+        assert store.sweep_refusal is None  # the rebuilt database owns the pictures again
+        assert store.get_run(before[0]["id"]).to_dict(history=True) == shown
+        assert store.thumbnails([before[0]["id"]])[before[0]["id"]]
+    assert _pictures(data_dir) == pictures
+    assert main(["gallery", "delete", str(before[0]["id"])]) == 0
+    assert len(list((data_dir / "images" / "manifests").glob("*.json"))) == len(before) - 1

@@ -67,4 +67,5 @@ def sweep_refusal(store: Any) -> str | None:
         return None
     return (f"The gallery database {store.db_path} does not belong to the {pictures} pictures in "
             f"{store.images_dir} (it is new, emptied or from another gallery), so nothing was deleted; "
-            "put the right gallery.sqlite3 back (or `nst gallery restore` a backup) to see them again.")
+            "put the right gallery.sqlite3 back, `nst gallery restore` a backup, or `nst gallery rebuild` "
+            "to see them again.")

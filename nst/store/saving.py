@@ -21,6 +21,7 @@ from nst.edges import check_notes, check_title
 from nst.errors import StoreError, describe_os_error
 from nst.params import StyleParams
 from nst.run_types import LossTerms, RunLabels, RunToSave, run_status
+from nst.store.manifests import write_manifest
 from nst.store.files import Blob, FilesMixin, as_uint8_rgb, make_blob, mask_rgb
 from nst.store.schema import MASK_KINDS
 
@@ -168,7 +169,10 @@ class SavingMixin(FilesMixin):
                 # A cleanup elsewhere may have removed a file we found already present; it could
                 # only do so holding this lock and with no row naming it, so re-check here.
                 self._write_blobs(encoded.blobs, created)
-                return self._insert_run(conn, encoded)
+                run_id = self._insert_run(conn, encoded)
+                # in the transaction: a manifest that cannot be written fails the save (nst.store.manifests)
+                write_manifest(conn, self.images_dir, run_id, [blob.sha256 for blob in encoded.blobs])
+            return run_id
         except OSError as error:
             self._forget(created)
             raise StoreError(f"Cannot save the run to {self.data_dir}: {describe_os_error(error)} "

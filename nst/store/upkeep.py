@@ -13,6 +13,7 @@ from typing import Any
 
 from nst.edges import check_notes, check_title
 from nst.store.files import FilesMixin, stale_files
+from nst.store.manifests import manifest_path
 from nst.store.reading import RUN_FILES_QUERY
 from nst.store.records import CleanupReport
 from nst.store.saving import real_or_none
@@ -77,6 +78,7 @@ class UpkeepMixin(FilesMixin):
                 dead = [sha for sha in shas if not _referenced(conn, sha)]
                 conn.executemany("DELETE FROM images WHERE sha256 = ?", [(sha,) for sha in dead])
             # Committed: the run is gone. Its files go now (a crash here leaves orphans for cleanup).
+            manifest_path(self.images_dir, run_id).unlink(missing_ok=True)
             self._remove_files_if_unreferenced(dead)
         except sqlite3.Error as error:
             raise self._db_error(f"delete run {run_id}", error) from None
