@@ -144,19 +144,27 @@ ANCHOR_WEIGHT = 100.0
 def guided_gram_matrix(features: tf.Tensor, guide: tf.Tensor) -> tf.Tensor:
     """Gram of the features where the guide (1 = stylise) is on, averaged over the guided area.
 
+    Each position counts in proportion to its guide value, ``sum(g f f^T) / sum(g)`` (the
+    features are scaled by ``sqrt(g)``). Weighting by ``g^2`` instead (features times ``g``)
+    starves the half-protected fringe of a flat-area mask: under the default layer weights,
+    whose fine texture comes from block1-3 and stays local, ``--protect-flat 1`` then kept only
+    58 % of the texture outside the flat areas (docs/quality.md, "Flat-area protection").
     With a guide of ones this is exactly ``gram_matrix`` (Gatys et al. 2017, guided Gram).
     """
     guide = tf.image.resize(guide, tf.shape(features)[1:3], method="area")
-    weighted = features * guide
+    weighted = features * tf.sqrt(guide)
     channels = tf.shape(features)[-1]
     flat = tf.reshape(weighted, [-1, channels])
-    area = tf.reduce_sum(tf.square(guide))
+    area = tf.reduce_sum(guide)
     return _gram_of_rows(flat) / tf.maximum(area, 1e-3)
 
 
 def anchor_loss(image: tf.Tensor, content_image: tf.Tensor, guide: tf.Tensor) -> tf.Tensor:
-    """Mean squared distance to the photo, counted only where the guide keeps the photo."""
-    return tf.reduce_mean((1.0 - guide) * tf.square(image - content_image))
+    """Mean squared distance to the photo, counted only where the guide keeps the photo.
+
+    Weighted by ``(1 - g)^2``: fully kept areas (g = 0) are held as firmly as ever, the
+    feathered fringe (0 < g < 1) much less, so it can still take the style there."""
+    return tf.reduce_mean(tf.square(1.0 - guide) * tf.square(image - content_image))
 
 
 # Detail regions also keep the photo's local colour: a pixel anchor on blurred colour (means over
