@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from nst import store as store_module
+from nst.best_moment import MOMENTS
 from nst.store import files as store_files
 from nst.encode import to_uint8
 from nst.images import read_png_metadata
@@ -163,8 +164,18 @@ def test_bad_arguments_are_refused_with_a_sentence(store: Store) -> None:
 def test_snapshots_are_thinned_evenly_keeping_the_last(store: Store) -> None:
     run_id = save(store, result=fake_result(0, n_snapshots=20))
     steps = [s.step for s in store.snapshots(run_id)]
-    assert len(steps) == store_module.MAX_SNAPSHOTS
+    evenly = {4 * (1 + round(i)) for i in np.linspace(0, 19, store_module.MAX_SNAPSHOTS - MOMENTS)}
+    assert evenly <= set(steps) and len(steps) <= store_module.MAX_SNAPSHOTS
     assert steps[0] == 4 and steps[-1] == 80 and steps == sorted(steps)
+
+
+def test_the_final_scales_moments_are_kept_beside_the_evenly_spaced_ones(store: Store) -> None:
+    # 30 snapshots over a run whose final scale (index 1) holds the last 10: the timeline keeps 9 over
+    # the run, and the best moment's candidates are MOMENTS evenly spaced over the final scale
+    result = fake_result(0, n_snapshots=30)
+    result.snapshots = [Snapshot(s.step, 0 if i < 20 else 1, s.image, s.losses) for i, s in enumerate(result.snapshots)]
+    kept = {s.step for s in store.snapshots(save(store, result=result)) if s.scale_index == 1}
+    assert {84 + 4 * round(i) for i in np.linspace(0, 9, MOMENTS)} <= kept and len(kept) < 10
 
 
 # ---------------------------------------------------------------------------- dedup and delete

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from nst.best_moment import MOMENTS
 from nst.edges import check_notes, check_title
 from nst.errors import StoreError, describe_os_error
 from nst.params import StyleParams
@@ -25,7 +26,8 @@ from nst.store.manifests import write_manifest
 from nst.store.files import Blob, FilesMixin, as_uint8_rgb, make_blob, mask_rgb
 from nst.store.schema import MASK_KINDS
 
-MAX_SNAPSHOTS = 9  # 8 evenly spaced (the first included) + the last
+RUN_SNAPSHOTS = 9  # evenly spaced over the whole run, the first and the last included
+MAX_SNAPSHOTS = RUN_SNAPSHOTS + MOMENTS  # and up to MOMENTS of the final scale (the best moment's candidates)
 
 
 def real_or_none(value: Any) -> float | None:
@@ -43,13 +45,22 @@ def losses_dict(losses: LossTerms) -> dict[str, float]:
     return {k: float(v) for k, v in losses.to_dict().items()}
 
 
-def pick_snapshots(snapshots: Sequence[Any], limit: int = MAX_SNAPSHOTS) -> list[Any]:
-    """Up to ``limit`` snapshots, evenly spaced over the run, always including the last."""
-    n = len(snapshots)
-    if n <= limit:
-        return list(snapshots)
-    indices = sorted({int(round(i)) for i in np.linspace(0, n - 1, limit)})
-    return [snapshots[i] for i in indices]
+def _evenly(indices: Sequence[int], limit: int) -> set[int]:
+    """Up to ``limit`` of ``indices``, evenly spaced, the first and the last included."""
+    if len(indices) <= limit:
+        return set(indices)
+    return {indices[int(round(i))] for i in np.linspace(0, len(indices) - 1, limit)}
+
+
+def pick_snapshots(snapshots: Sequence[Any]) -> list[Any]:
+    """The snapshots kept: ``RUN_SNAPSHOTS`` evenly spaced over the run (the timeline), and ``MOMENTS`` evenly
+    spaced over the final scale (the moments the run's best moment is chosen from: nst.best_moment)."""
+    if not snapshots:
+        return []
+    final_scale = max(int(getattr(s, "scale_index", 0)) for s in snapshots)
+    final = [i for i, s in enumerate(snapshots) if int(getattr(s, "scale_index", 0)) == final_scale]
+    kept = _evenly(range(len(snapshots)), RUN_SNAPSHOTS) | _evenly(final, MOMENTS)
+    return [snapshots[i] for i in sorted(kept)]
 
 
 def _checked_run(run: RunToSave) -> tuple[StyleParams, str, tuple[float, ...], tuple[str, ...]]:
