@@ -219,7 +219,7 @@ def test_rebuild_puts_the_runs_back_from_their_manifests_after_the_database_is_l
     for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         path.unlink(missing_ok=True)
     assert main(["gallery", "rebuild", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"restored": len(before), "skipped": 0}
+    assert json.loads(capsys.readouterr().out) == {"restored": len(before), "skipped": 0, "recovered": 0}
     assert json.loads(_listing(capsys)) == before
     with Store(data_dir) as store:
         assert store.sweep_refusal is None  # the rebuilt database owns the pictures again
