@@ -87,7 +87,8 @@ def test_rebuild_puts_every_picture_of_the_old_gallery_back_as_an_untitled_run(o
         for row in rows:
             record = store.get_run(row["id"])
             assert "recovered" in record.message
-            assert any(np.array_equal(store.output_image(row["id"]), pixels) for pixels in on_disk.values())
+            output = np.round(store.output_image(row["id"]) * 255).astype(np.uint8)
+            assert any(np.array_equal(output, pixels) for pixels in on_disk.values())
         assert store.thumbnails([rows[0]["id"]])[rows[0]["id"]]
     assert main(["gallery", "check", "--json"]) == 0
     health = json.loads(capsys.readouterr().out)
@@ -107,3 +108,16 @@ def test_a_recovered_run_survives_losing_the_database_again(old_gallery, capsys)
     assert main(["gallery", "rebuild", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"restored": len(pictures), "skipped": 0, "recovered": 0}
     assert _listing(capsys) == first
+
+
+def test_the_gallery_pages_show_recovered_runs(old_gallery, capsys):
+    from test_gallery import app, texts
+
+    data_dir, pictures = old_gallery
+    _lose_database(data_dir, "emptied")
+    assert main(["gallery", "rebuild"]) == 0
+    run_id = _listing(capsys)[0]["id"]
+    grid = app()
+    assert f"**Run {run_id}**" in texts(grid)  # untitled runs are listed by number
+    page = app(run=str(run_id))
+    assert "recovered" in texts(page)
