@@ -151,9 +151,31 @@ def _migrate_to_6(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS store_identity (id TEXT NOT NULL)")
 
 
+def _migrate_to_8(conn: sqlite3.Connection) -> None:
+    """Version 8: the best moment of a run (nst.store.moments): the scorecard of each of its final scale's
+    snapshots per scorecard version, and the snapshot the user keeps as the run's picture; idempotent.
+
+    (Step 7 is another branch's; until it is merged before this one, this is the seventh step.)"""
+    _execute_script(conn, """
+        CREATE TABLE IF NOT EXISTS moment_scorecards (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            version TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            measures TEXT NOT NULL,
+            PRIMARY KEY (run_id, version, step)
+        );
+        CREATE TABLE IF NOT EXISTS kept_moments (
+            run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            created REAL NOT NULL
+        )
+    """)
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped step.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3,
-                                                                _migrate_to_4, _migrate_to_5, _migrate_to_6)
+                                                                _migrate_to_4, _migrate_to_5, _migrate_to_6,
+                                                                _migrate_to_8)
 MASK_KINDS = ("style", "detail")
 SCHEMA_VERSION = len(MIGRATIONS)
 
