@@ -5,9 +5,12 @@ getting closer to the painting and loses more of the photo. Each moment of the f
 snapshots at the output's size, and the final image) has a scorecard (``nst.scorecard``: numbers
 the optimiser was not tuned against), and the rule below reads only those:
 
-- **The suggestion**: among the moments whose style gap is within ``GAP_TOLERANCE`` (2 %) of the
-  lowest style gap of the run's moments, the one with the highest structure; of moments whose
-  structure is within ``STRUCTURE_TIE`` of that, the earliest.
+- **The suggestion** is the final image unless an earlier moment *beats* it: it keeps more of the
+  photo (structure higher by more than ``STRUCTURE_TIE``) at a style gap at most ``GAP_TOLERANCE``
+  (2 %) above the final image's, or it is closer to the painting (style gap more than 2 % lower) at a
+  structure at most ``STRUCTURE_TIE`` below. Of the moments that beat it, the one with the highest
+  structure; of those within ``STRUCTURE_TIE`` of that, the earliest. A moment that only trades (more
+  of the photo for less of the painting, or the other way) is no better: that choice is the user's.
 - **Overdone**: a step from one moment to the next where structure falls (by more than
   ``STRUCTURE_NOISE``) while the style gap no longer improves (no later moment is 2 % below it).
   Consecutive such steps form a stretch; stretches that lose less than ``STRUCTURE_TIE`` structure
@@ -29,12 +32,14 @@ STRUCTURE_TIE = 0.005  # structure this close counts as the same (so the earlier
 STRUCTURE_NOISE = 0.001  # a smaller fall of structure is no fall
 
 RULE_HELP = (
-    "The suggested moment: of the final scale's snapshots and the final image, those whose style gap is "
-    f"within {GAP_TOLERANCE:.0%} of the lowest, and of these the one that keeps the most of the photo "
-    f"(highest structure; within {STRUCTURE_TIE} the earliest). Overdone: from one snapshot to the next "
-    "structure falls while the style gap no longer improves (no later snapshot is 2 % closer to the "
-    "painting). The numbers are the scorecard's, measured at 256 px: they cannot see detail finer than that, "
-    "or tell which picture you like.")
+    "The suggested moment is the final image unless one of the final scale's snapshots beats it: keeps more "
+    f"of the photo (structure higher by more than {STRUCTURE_TIE}) at a style gap at most {GAP_TOLERANCE:.0%} "
+    f"above the final image's, or is more than {GAP_TOLERANCE:.0%} closer to the painting at the same structure. "
+    "Of those, the one that keeps the most of the photo (the earliest of equals). A snapshot that only trades "
+    "photo for painting is not suggested: that choice is yours. Overdone: from one snapshot to the next "
+    f"structure falls while the style gap no longer improves (no later snapshot is {GAP_TOLERANCE:.0%} closer "
+    "to the painting). The numbers are the scorecard's, measured at 256 px: they cannot see detail finer than "
+    "that, or tell which picture you like.")
 
 
 @dataclass(frozen=True)
@@ -79,27 +84,41 @@ def _structure(moment: Moment) -> float:
     return float(moment.card["structure"])
 
 
+def more_photo(moment: Moment, final: Moment) -> bool:
+    """Keeps more of the photo than ``final`` at (about) its style gap."""
+    return _structure(moment) > _structure(final) + STRUCTURE_TIE and \
+        _gap(moment) <= _gap(final) * (1 + GAP_TOLERANCE)
+
+
+def more_painted(moment: Moment, final: Moment) -> bool:
+    """Is closer to the painting than ``final`` at (about) its structure."""
+    return _gap(moment) < _gap(final) * (1 - GAP_TOLERANCE) and \
+        _structure(moment) >= _structure(final) - STRUCTURE_TIE
+
+
 def suggest(moments: Sequence[Moment]) -> Suggestion | None:
-    """The moment to keep by the rule of this module (None without moments)."""
+    """The moment to keep by the rule of this module (None without moments; the last is the final image)."""
     if not moments:
         return None
-    best_gap = min(_gap(m) for m in moments)
-    close = [i for i, m in enumerate(moments) if _gap(m) <= best_gap * (1 + GAP_TOLERANCE) + 1e-12]
-    top = max(_structure(moments[i]) for i in close)
-    index = min(i for i in close if _structure(moments[i]) >= top - STRUCTURE_TIE)
+    final = moments[-1]
+    better = [i for i, m in enumerate(moments[:-1]) if more_photo(m, final) or more_painted(m, final)]
+    index = len(moments) - 1
+    if better:
+        top = max(_structure(moments[i]) for i in better)
+        index = min(i for i in better if _structure(moments[i]) >= top - STRUCTURE_TIE)
     return Suggestion(index, moments[index].step, _reason(moments, index), tuple(overdone(moments)))
 
 
 def _reason(moments: Sequence[Moment], index: int) -> str:
     chosen, final = moments[index], moments[-1]
-    numbers = f"structure {_structure(chosen):.2f}, style gap {_gap(chosen):.2f}"
+    structures = f"structure {_structure(chosen):.2f} vs {_structure(final):.2f}"
+    gaps = f"style gap {_gap(chosen):.2f} vs {_gap(final):.2f}"
     if chosen is final:
-        return f"the final image is as close to the painting as any moment and keeps the most of the photo ({numbers})"
-    return (f"{chosen.label} keeps more of the photo than the final image (structure {_structure(chosen):.2f} vs "
-            f"{_structure(final):.2f}) at a style gap within {GAP_TOLERANCE:.0%} of the best "
-            f"({_gap(chosen):.2f} vs {_gap(final):.2f})"
-            if _structure(chosen) > _structure(final) + STRUCTURE_TIE else
-            f"{chosen.label} is as good as the final image by the scorecard ({numbers}), and earlier")
+        return (f"no earlier moment keeps more of the photo at its style gap or is closer to the painting at its "
+                f"structure (structure {_structure(final):.2f}, style gap {_gap(final):.2f})")
+    if more_photo(chosen, final):
+        return f"{chosen.label} keeps more of the photo than the final image ({structures}) at about its style gap ({gaps})"
+    return f"{chosen.label} is closer to the painting than the final image ({gaps}) at about its structure ({structures})"
 
 
 def overdone(moments: Sequence[Moment]) -> list[Stretch]:

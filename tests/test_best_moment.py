@@ -27,22 +27,29 @@ def test_a_run_that_improves_to_the_end_keeps_its_final_image():
     moments = run((0.50, 0.60), (0.52, 0.50), (0.55, 0.40), (0.57, 0.30))
     suggestion = suggest(moments)
     assert suggestion.is_final and suggestion.index == 3 and suggestion.overdone == ()
-    assert suggestion.reason.startswith("the final image is as close to the painting as any moment")
+    assert suggestion.reason.startswith("no earlier moment keeps more of the photo at its style gap")
 
 
-def test_structure_is_traded_only_within_the_style_gap_tolerance():
-    # step 10 keeps more of the photo but is 2.5 % further from the painting than the best: not a candidate
-    best = 0.400
-    moments = run((0.80, best * (1 + GAP_TOLERANCE + 0.005)), (0.60, best))
-    assert suggest(moments).is_final
-    moments = run((0.80, best * (1 + GAP_TOLERANCE - 0.005)), (0.60, best))
-    assert suggest(moments).step == 10
+def test_more_of_the_photo_counts_only_at_about_the_final_images_style_gap():
+    final_gap = 0.400
+    assert suggest(run((0.80, final_gap * (1 + GAP_TOLERANCE + 0.005)), (0.60, final_gap))).is_final
+    assert suggest(run((0.80, final_gap * (1 + GAP_TOLERANCE - 0.005)), (0.60, final_gap))).step == 10
 
 
-def test_of_equals_the_earliest_is_suggested():
-    moments = run((0.600, 0.300), (0.602, 0.300), (0.603, 0.300))
-    assert suggest(moments).step == 10
-    assert "as good as the final image by the scorecard" in suggest(moments).reason
+def test_closer_to_the_painting_at_the_same_structure_is_suggested():
+    suggestion = suggest(run((0.60, 0.25), (0.598, 0.30)))
+    assert suggestion.step == 10
+    assert suggestion.reason == ("step 10 is closer to the painting than the final image (style gap 0.25 vs 0.30) "
+                                 "at about its structure (structure 0.60 vs 0.60)")
+
+
+def test_a_moment_that_only_trades_photo_for_painting_is_not_suggested():
+    assert suggest(run((0.70, 0.35), (0.60, 0.30))).is_final  # more photo, clearly less painted
+    assert suggest(run((0.50, 0.25), (0.60, 0.30))).is_final  # more painted, clearly less photo
+
+
+def test_of_equally_better_moments_the_earliest_is_suggested():
+    assert suggest(run((0.620, 0.300), (0.622, 0.300), (0.600, 0.300))).step == 10
 
 
 def test_a_stretch_that_still_gets_closer_to_the_painting_is_not_overdone():
