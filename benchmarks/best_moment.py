@@ -136,7 +136,18 @@ def run(cfg: Config, preset: str, net=None) -> dict[str, Any]:
         rows.append(row)
         print(f"{pair.key}: {row['moments']} moments, suggestion {row['suggestion']['step']}, "
               f"proxy {row['proxy_step']}, tau {row['tau']}", flush=True)
-    return {"size": cfg.size, "preset": preset, "rows": rows, "summary": summarise(rows)}
+    return {"size": cfg.size, "preset": preset, "cpu": cpu(), "rows": rows, "summary": summarise(rows)}
+
+
+def cpu() -> str:
+    """The CPU, its vector flags and the load average (timings mean little without them)."""
+    import os
+
+    from nst.precision import cpu_info
+
+    name, flags = cpu_info()
+    vector = " ".join(sorted(f for f in flags if f.startswith(("avx", "amx", "fma"))))
+    return f"{name} ({os.cpu_count()} cores; {vector}); load average {os.getloadavg()[0]:.1f}"
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -155,7 +166,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def markdown(report: dict[str, Any]) -> str:
     s = report["summary"]
-    lines = [f"Preset {report['preset']}, {report['size']} px, rule nst-moment-v1 on nst-scorecard-v1.\n\n",
+    lines = [f"Preset {report['preset']}, {report['size']} px, rule nst-moment-v1 on nst-scorecard-v1; "
+             f"{report['cpu']}.\n\n",
              f"- runs: {s['runs']}; suggestion earlier than the final image: {s['earlier']}; "
              f"with an overdone stretch: {s['with_overdone_stretch']}; the issue's example rule (within 2 % of "
              f"the lowest style gap, highest structure) picks an earlier moment in {s['example_rule_earlier']}\n",
@@ -196,6 +208,28 @@ def side_by_side(report: dict[str, Any], cfg: Config, sheet_dir: Path) -> list[P
     return written
 
 
+def cost(pair: Pair, moments: Moments, net, repeats: int = 3) -> dict[str, Any]:
+    """Seconds to score one run's moments, interleaved: each picture on its own (``scorecard``: the photo
+    and painting measured every time) vs all of them with the photo and painting measured once."""
+    import time
+
+    from nst.encode import from_uint8
+    from nst.scorecard import moment_scorecards, scorecard
+
+    pictures = [from_uint8(p) for p in moments.pictures]
+    alone, batched = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for picture in pictures:
+            scorecard(picture, pair.photo_pixels, pair.painting_pixels, net)
+        alone.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        moment_scorecards(pictures, pair.photo_pixels, [pair.painting_pixels], [1.0], net)
+        batched.append(time.perf_counter() - started)
+    return {"pictures": len(pictures), "alone_s": float(np.median(alone)), "batched_s": float(np.median(batched)),
+            "ratio": float(np.median(batched) / np.median(alone))}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=256)
@@ -204,10 +238,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", default=str(DEFAULT_IMAGES))
     parser.add_argument("--out", default="bench-out/best_moment")
     parser.add_argument("--sheet", default="", help="write final | suggested JPEGs of the earlier cases here")
+    parser.add_argument("--cost", action="store_true", help="also time scoring the first pair's moments")
     args = parser.parse_args(argv)
     pairs = tuple(tuple(p.split(":", 1)) for p in args.pairs.split(",") if p.strip())
     cfg = Config(size=args.size, images=Path(args.images), out=Path(args.out), pairs=pairs)  # type: ignore[arg-type]
     report = run(cfg, args.preset)
+    if args.cost:
+        from nst.model import get_feature_net
+
+        pair = panel(cfg)[0]
+        folder = cfg.out / "runs" / f"{pair.key}__{args.preset}"
+        report["cost"] = cost(pair, paint(pair, args.preset, cfg.size, folder, None), get_feature_net())
+        print(f"scoring cost: {report['cost']}; {cpu()}")
     (cfg.out / f"best_moment_{args.preset}.json").write_text(json.dumps(report, indent=2))
     (cfg.out / f"best_moment_{args.preset}.md").write_text(markdown(report))
     print(markdown(report))

@@ -808,11 +808,13 @@ def test_save_keeps_every_field_of_a_run_to_save(store: Store) -> None:
     assert again.id != typed.id and again.output_sha256 == typed.output_sha256  # the same pixels, stored once
 
 
-def test_the_export_sidecar_is_the_records_dict(store: Store, tmp_path: Path) -> None:
+def test_the_export_sidecar_is_the_records_dict_and_its_moment(store: Store, tmp_path: Path) -> None:
     run_id = save(store, 0, title="Sidecar")
     png = store.export_run(run_id, tmp_path / "out")
     sidecar = json.loads(png.with_suffix(".json").read_text())
     record = store.get_run(run_id)
+    moment = sidecar.pop("moment")  # which picture the PNG is (nst.store.moments): here the final image
+    assert moment == {"kept": {"step": None, "final": True}, "suggested": None, "moments": []}
     assert sidecar == json.loads(json.dumps(record.to_dict()))
     assert "history" in sidecar and "history" not in record.to_dict(history=False)
     summary = store.list_runs()[0].to_dict()
