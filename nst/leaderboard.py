@@ -10,8 +10,6 @@ from nst.errors import StoreError
 from nst.ranking import Rating, agreement, rank
 from nst.scorecard_measures import MEASURES
 from nst.store.records import RunSummary
-from nst.store.scorecards import scorecards_of
-from nst.store.votes import votes_among
 
 MAX_POOL = 500  # runs read for one pool
 
@@ -55,7 +53,7 @@ def pool_for(store, group: str | None) -> Pool:
 def scorecard_measures(store, runs: Sequence[RunSummary]) -> dict[str, dict[int, float | None]]:
     """Each stored scorecard measure (``nst.store.scorecards``) oriented so that higher = better, then
     for comparison the optimised loss (``score``, negated) and the flat-area leakage (negated)."""
-    cards = scorecards_of(store, [r.id for r in runs])
+    cards = store.scorecards([r.id for r in runs])
     measures = {
         (m.label if m.higher_is_better else f"{m.label} (less)"):
             {r.id: None if r.id not in cards else (1 if m.higher_is_better else -1) * cards[r.id][name]
@@ -67,7 +65,7 @@ def scorecard_measures(store, runs: Sequence[RunSummary]) -> dict[str, dict[int,
 
 
 def pair_votes(store, run_ids: Sequence[int]) -> list[tuple[int, int, int | None]]:
-    return [(v.run_a, v.run_b, v.winner) for v in votes_among(store, run_ids)]
+    return [(v.run_a, v.run_b, v.winner) for v in store.votes_among(run_ids)]
 
 
 def ratings(store, runs: Sequence[RunSummary]) -> list[Rating]:

@@ -447,14 +447,13 @@ def _card_values(structure: float, style_gap: float, copied: float = 0.0) -> dic
 
 def test_the_scorecard_is_shown_on_cards_in_the_run_page_and_marks_a_groups_pareto_set(data_dir: Path) -> None:
     from nst.store import new_group_id
-    from nst.store.scorecards import save_scorecard
 
     methods = new_group_id()
     with Store(data_dir) as store:
         ids = [_save_with_leakage(store, i, 0.01, group_id=methods, group_kind="compare", group_label=f"method {i}")
                for i in range(3)]
         for run_id, values in zip(ids, [(0.8, 0.4), (0.7, 0.4), (0.6, 0.2)]):
-            save_scorecard(store, run_id, _card_values(*values))
+            store.save_scorecard(run_id, _card_values(*values))
     grid = texts(app())
     assert "structure 0.80 · style gap 0.40 · colour gap 0.50 · copied 0.00" in grid
     detail = app(run=str(ids[0]))
@@ -468,12 +467,11 @@ def test_the_scorecard_is_shown_on_cards_in_the_run_page_and_marks_a_groups_pare
 
 
 def test_the_grid_sorts_and_filters_by_a_scorecard_measure(data_dir: Path) -> None:
-    from nst.store.scorecards import save_scorecard
 
     with Store(data_dir) as store:
         ids = [_save_with_leakage(store, i, 0.01) for i in range(3)]
         for run_id, values in zip(ids, [(0.5, 0.4, 0.3), (0.9, 0.4, 0.0), (0.7, 0.4, 0.1)]):
-            save_scorecard(store, run_id, _card_values(*values))
+            store.save_scorecard(run_id, _card_values(*values))
     at = app()
     at.selectbox(key="f_sort").set_value("structure (highest first)")
     at = ok(at.run())

@@ -237,9 +237,8 @@ def test_a_finished_run_is_saved_to_the_store_with_score_and_leakage(saving_runn
     record = Store().get_run(view.run_id)
     assert record.params == FAST or StyleParams.from_dict(record.params.to_dict()) == FAST
     assert record.score is not None and record.leakage is not None
-    from nst.store.scorecards import run_scorecard
 
-    card = run_scorecard(Store(), view.run_id)  # measured by the worker right after the save (issue #24)
+    card = Store().scorecard(view.run_id)  # measured by the worker right after the save (issue #24)
     assert card is not None and 0.0 <= card["copied"] <= 1.0 and card["structure"] <= 1.0
     inputs = Store().input_images(view.run_id)
     assert inputs.content.shape == content_image.shape and inputs.content_name == "photo.png"

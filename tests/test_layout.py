@@ -24,7 +24,6 @@ LONG_FILES: dict[str, str] = {
 LONG_FUNCTIONS: dict[str, str] = {
 }
 KNOWN_CYCLES: dict[tuple[str, ...], str] = {
-    ("nst.store", "nst.store.core", "nst.store.export"): "the store as a plain class is issue #18's; " + TO_SPLIT,
 }
 
 

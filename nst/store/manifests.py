@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from nst.store.files import thumbnail
+from nst.store.db import Database, named_rows
+from nst.store.files import image_path, thumbnail
 from nst.store.identity import database_id, folder_id
 
 MANIFESTS = "manifests"
@@ -33,20 +34,15 @@ def manifest_path(images_dir: Path, run_id: int) -> Path:
     return images_dir / MANIFESTS / f"{int(run_id)}.json"
 
 
-def _rows(conn: sqlite3.Connection, query: str, args: tuple) -> list[dict[str, Any]]:
-    cursor = conn.execute(query, args)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def write_manifest(conn: sqlite3.Connection, images_dir: Path, run_id: int, image_shas: list[str]) -> None:
     """Write run ``run_id``'s manifest (atomically); best effort is the caller's choice."""
-    data: dict[str, Any] = {"format": FORMAT, "runs": _rows(conn, "SELECT * FROM runs WHERE id = ?", (run_id,))}
+    runs = named_rows(conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)))
+    data: dict[str, Any] = {"format": FORMAT, "runs": runs}
     for table in _CHILD_TABLES:
-        data[table] = _rows(conn, f"SELECT * FROM {table} WHERE run_id = ?", (run_id,))
+        data[table] = named_rows(conn.execute(f"SELECT * FROM {table} WHERE run_id = ?", (run_id,)))
     marks = ",".join("?" * len(image_shas))
-    data["images"] = _rows(conn, f"SELECT {', '.join(_IMAGE_COLUMNS)} FROM images WHERE sha256 IN ({marks})",
-                           tuple(image_shas)) if image_shas else []
+    query = f"SELECT {', '.join(_IMAGE_COLUMNS)} FROM images WHERE sha256 IN ({marks})"
+    data["images"] = named_rows(conn.execute(query, tuple(image_shas))) if image_shas else []
     path = manifest_path(images_dir, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
@@ -60,36 +56,36 @@ def _insert(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]], ve
                      tuple(row.values()))
 
 
-def rebuild_from_manifests(store: Any) -> dict[str, int]:
+def rebuild_from_manifests(db: Database, images_dir: Path) -> dict[str, int]:
     """Put every manifest's run back (its pictures must all be present); returns what was done."""
-    folder = store.images_dir / MANIFESTS
+    folder = images_dir / MANIFESTS
     restored = skipped = 0
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
         data = json.loads(path.read_text())
         if data.get("format") != FORMAT or not data.get("runs"):
             skipped += 1
             continue
-        if any(not store.image_path(img["sha256"]).is_file() for img in data["images"]):
+        if any(not image_path(images_dir, img["sha256"]).is_file() for img in data["images"]):
             skipped += 1
             continue
-        with store._write() as conn:
+        with db.write() as conn:
             if conn.execute("SELECT 1 FROM runs WHERE id = ?", (data["runs"][0]["id"],)).fetchone():
                 continue  # already in the database
             for img in data["images"]:
-                with Image.open(store.image_path(img["sha256"])) as picture:
+                with Image.open(image_path(images_dir, img["sha256"])) as picture:
                     thumb = thumbnail(np.asarray(picture.convert("RGB")))
                 _insert(conn, "images", [{**img, "thumbnail": thumb}], "INSERT OR IGNORE")
             _insert(conn, "runs", data["runs"])
             for table in _CHILD_TABLES:
                 _insert(conn, table, data.get(table, []))
         restored += 1
-    _adopt_folder_id(store)
+    _adopt_folder_id(db, images_dir)
     return {"restored": restored, "skipped": skipped}
 
 
-def _adopt_folder_id(store: Any) -> None:
+def _adopt_folder_id(db: Database, images_dir: Path) -> None:
     """A rebuilt database belongs to the pictures it was rebuilt from: give it the folder's gallery id."""
-    dir_id = folder_id(store.images_dir)
-    with store._write() as conn:
+    dir_id = folder_id(images_dir)
+    with db.write() as conn:
         if dir_id and database_id(conn) is None:
             conn.execute("INSERT INTO store_identity (id) VALUES (?)", (dir_id,))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nst.store.scorecards import run_scorecard
 from studio.gallery.scorecard import scorecard_table
 from nst.comparison import comparison_image, fit_height
 from nst.encode import png_bytes
@@ -120,7 +119,7 @@ def _side(store: Store, record: RunRecord, output) -> None:
         nav.rerun(record)
     if current_is_owner():
         _owner_controls(store, record)
-    scorecard_table(run_scorecard(store, record.id))
+    scorecard_table(store.scorecard(record.id))
     _run_facts(record)
 
 

@@ -9,7 +9,6 @@ import streamlit as st
 from studio.gallery import model as g
 from nst.scorecard_measures import HELP, MEASURES
 from nst.store import Store
-from nst.store.scorecards import scorecards_of
 from studio.gallery.scorecard import scorecard_caption
 from studio import keys
 from studio.access import current_is_owner
@@ -130,7 +129,7 @@ def _runs_tab(store: Store) -> None:
     if not runs:
         st.info("No runs match these filters.")
     thumbs = store.thumbnails([r.id for r in runs])
-    cards = scorecards_of(store, [r.id for r in runs])
+    cards = store.scorecards([r.id for r in runs])
     for start in range(0, len(runs), COLUMNS):
         for column, run in zip(st.columns(COLUMNS), runs[start:start + COLUMNS]):
             with column:

@@ -9,7 +9,6 @@ import streamlit as st
 from studio.gallery import model as g
 from nst.pareto import ParetoMark
 from nst.store import Store
-from nst.store.scorecards import scorecards_of
 from studio.gallery.scorecard import marks_of, pareto_caption, scorecard_caption
 from studio.gallery import nav
 from studio.gallery.votes import leaderboard
@@ -82,7 +81,7 @@ def group_view(store: Store, group_id: str) -> None:
         st.info("This sweep or comparison is not in the gallery (its runs may have been deleted).")
         return
     thumbs = store.thumbnails([r.id for r in runs])
-    cards = scorecards_of(store, [r.id for r in runs])
+    cards = store.scorecards([r.id for r in runs])
     if runs[0].group_kind == "compare":
         _method_row(runs, thumbs, cards)
     else:
