@@ -19,7 +19,6 @@ from nst.edges import input_file_problem
 from nst.errors import ParamsError
 from nst.params import StyleParams, param_specs
 
-LAYER_FIELDS = ("content_layers", "style_layers")
 # flags with their own, hand-written meaning (a blend needs to know how many --style images)
 HAND_WRITTEN = ("style_blend",)
 

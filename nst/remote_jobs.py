@@ -62,7 +62,7 @@ class StudioWorker:
             if score:
                 value = float(score_image(result.image, inputs.content, inputs.styles, net, size=params.size,
                                           blend=list(params.blend_weights(len(inputs.styles)))).terms.total)
-            return CellOutput(result, value, os.getpid(), remote._net_builds)
+            return CellOutput(result, value, os.getpid(), remote.net_builds())
         finally:
             with self._lock:
                 self._controls.pop(run_id, None)

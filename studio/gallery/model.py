@@ -145,9 +145,6 @@ class DiffRow:
     differs: bool
     section: str = "parameters"  # "inputs" | "parameters" | "result"
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "values": self.values, "differs": self.differs, "section": self.section}
-
 
 def param_diff(records: Sequence[Any], *, include_inputs: bool = True,
                include_results: bool = False) -> list[DiffRow]:
