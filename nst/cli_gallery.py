@@ -18,6 +18,7 @@ from nst.cli_io import NetFactory, quiet_native_stderr
 from nst.cli_votes import add_share_flags, add_votes_command, cmd_share_export, cmd_votes
 from nst.edges import count_arg, run_id_arg
 from nst.scorecard_measures import SCORECARD_VERSION
+from nst.units import format_time
 
 
 def add_gallery_command(commands, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -65,7 +66,7 @@ def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
             if args.json:
                 print(json.dumps(with_scorecards(store, [r.to_dict() for r in runs])))
             for run in [] if args.json else runs:
-                print(f"{run.id:5d}  {run.created_at:%Y-%m-%d %H:%M}  {run.status:8s}  {run.width}x{run.height}  "
+                print(f"{run.id:5d}  {format_time(run.created)}  {run.status:8s}  {run.width}x{run.height}  "
                       f"style {run.style_weight:g}  {run.seconds:6.1f} s  {run.title or run.content_name}")
         elif args.gallery_command == "show":
             record = store.get_run(args.run_id)

@@ -1,4 +1,5 @@
-"""The gallery: nst/gallery.py helpers and the page (views/gallery_page.py) through AppTest."""
+"""The gallery: studio/gallery/model.py's pure helpers, nst.comparison, and the page (views/gallery_page.py)
+through AppTest."""
 
 from __future__ import annotations
 
@@ -240,6 +241,16 @@ def test_grid_lists_runs_and_filters_narrow_them(filled: list[int]) -> None:
     # favourites: none yet
     at = at.toggle(key="f_fav").set_value(True).run()
     assert card_ids(at) == [] and "No runs match" in texts(at)
+
+
+def test_cards_and_the_run_page_show_local_time_with_its_offset(filled: list[int], data_dir: Path, time_zone) -> None:
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "gallery.sqlite3") as conn:
+        conn.execute("UPDATE runs SET created = 1700000000 WHERE id = ?", (filled[0],))  # 22:13 UTC
+    time_zone("IST-5:30")
+    assert "2023-11-15 03:43 UTC+05:30" in texts(app())  # the card
+    assert "2023-11-15 03:43 UTC+05:30" in texts(app(run=str(filled[0])))  # the run page
 
 
 def test_fastest_sort_orders_the_cards(filled: list[int]) -> None:

@@ -279,7 +279,7 @@ def test_export_writes_png_with_params_and_json_sidecar(store: Store, tmp_path: 
 # ---------------------------------------------------------------------------- schema versions
 
 # The DDL exactly as shipped in schema version 1 (a frozen copy: the migration test must not
-# follow later edits of nst/store.py).
+# follow later edits of nst/store/schema.py).
 V1_DDL = """
 CREATE TABLE images (sha256 TEXT PRIMARY KEY, role TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
     nbytes INTEGER NOT NULL, name TEXT NOT NULL DEFAULT '', thumbnail BLOB, created REAL NOT NULL);

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
 
 from nst.params import StyleParams
 from nst.run_types import RunStatus
+from nst.units import format_time
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,9 @@ class RunSummary:
     group_label: str | None
     device: str
 
-    @property
-    def created_at(self) -> datetime:
-        return datetime.fromtimestamp(self.created, tz=timezone.utc)
-
     def to_dict(self) -> dict[str, Any]:
         """The listing's JSON row (``python -m nst gallery list --json``)."""
-        return {"id": self.id, "created": self.created, "title": self.title, "status": self.status,
+        return {"id": self.id, "created": format_time(self.created, iso=True), "title": self.title, "status": self.status,
                 "favourite": self.favourite, "width": self.width, "height": self.height, "seconds": self.seconds,
                 "content_weight": self.content_weight, "style_weight": self.style_weight,
                 "tv_weight": self.tv_weight, "loss_total": self.loss_total, "score": self.score,
@@ -103,17 +99,13 @@ class RunRecord:
     leakage: float | None
 
     @property
-    def created_at(self) -> datetime:
-        return datetime.fromtimestamp(self.created, tz=timezone.utc)
-
-    @property
     def blend(self) -> tuple[float, ...]:
         return tuple(s.weight for s in self.styles)
 
     def to_dict(self, *, history: bool = True) -> dict[str, Any]:
         """The run as JSON: the export's sidecar (and, without the history, ``gallery show``)."""
         data = {
-            "id": self.id, "created": self.created_at.isoformat(), "title": self.title, "notes": self.notes,
+            "id": self.id, "created": format_time(self.created, iso=True), "title": self.title, "notes": self.notes,
             "favourite": self.favourite, "status": self.status, "message": self.message,
             "params": self.params.to_dict(), "losses": self.losses, "steps": self.steps,
             "seconds": self.seconds, "width": self.width, "height": self.height, "device": self.device,

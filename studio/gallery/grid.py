@@ -8,6 +8,7 @@ import streamlit as st
 
 from studio.gallery import model as g
 from nst.scorecard_measures import HELP, MEASURES
+from nst.units import format_time
 from nst.store import Store
 from studio.gallery.scorecard import scorecard_caption
 from studio import keys
@@ -173,7 +174,7 @@ def groups_list(store: Store) -> None:
             with text_col:
                 kind = {"sweep": "Sweep", "compare": "Method comparison"}.get(group.group_kind or "", "Group")
                 what = f" · {plain(g.style_names(first[0]))} on {plain(first[0].content_name or 'photo')}" if first else ""
-                st.markdown(f"**{kind}** · {group.runs} runs · {g.format_date(group.created)}{what}")
+                st.markdown(f"**{kind}** · {group.runs} runs · {format_time(group.created)}{what}")
             with button_col:
                 st.button("Open", key=f"group_{group.group_id}", on_click=nav.go, kwargs={"group": group.group_id},
                           width="stretch")

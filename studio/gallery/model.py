@@ -17,12 +17,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 from nst.scorecard_measures import MEASURES
 from nst.params import StyleParams
-from nst.units import LOSS_TERMS, format_seconds
+from nst.units import LOSS_TERMS, format_seconds, format_time
 
 PAGE_SIZE = 24
 MAX_COMPARE = 4
@@ -62,11 +61,6 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def format_date(created: float) -> str:
-    """Local date and time of a unix timestamp, e.g. ``2026-11-25 21:40``."""
-    return datetime.fromtimestamp(created).strftime("%Y-%m-%d %H:%M")
-
-
 def run_title(run: Any) -> str:
     """The run's title, or a generated one (its group label, else ``Run <id>``)."""
     title = (getattr(run, "title", "") or "").strip()
@@ -101,7 +95,7 @@ def result_line(run: Any, *, score: bool = True, loss: bool = False) -> str:
 
 def card_meta(run: Any) -> str:
     """Date, status and duration for a grid card."""
-    return f"{format_date(run.created)} · {run.status} · {format_seconds(run.seconds)}"
+    return f"{format_time(run.created)} · {run.status} · {format_seconds(run.seconds)}"
 
 
 def sort_options(content_selected: bool, style_selected: bool) -> list[str]:
