@@ -18,6 +18,7 @@ from nst.cli_io import NetFactory, quiet_native_stderr
 from nst.cli_votes import add_share_flags, add_votes_command, cmd_share_export, cmd_votes
 from nst.edges import count_arg, run_id_arg
 from nst.scorecard_measures import SCORECARD_VERSION
+from nst.store import Store
 from nst.units import format_time
 
 
@@ -53,8 +54,6 @@ def add_gallery_command(commands, parser_class: type[argparse.ArgumentParser]) -
 
 
 def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
-    from nst.store import Store
-
     if args.gallery_command == "delete":
         _make_room_to_delete(args.run_id)
     # check reads what it can; restore must not sweep what the backup is about to name again
@@ -109,22 +108,20 @@ def _make_room_to_delete(run_id: int) -> None:
         free_run_files(data_dir, run_id)
 
 
-def with_scorecards(store: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_scorecards(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cards = store.scorecards([row["id"] for row in rows])
     return [{**row, "scorecard": cards.get(row["id"])} for row in rows]
 
 
 def stored_scorecard(run_id: int | None) -> dict[str, Any] | None:
     """The scorecard kept for ``run_id`` in the default gallery (None without a run or a scorecard)."""
-    from nst.store import Store
-
     if run_id is None:
         return None
     with Store() as store:
         return store.scorecard(run_id)
 
 
-def cmd_check(args: argparse.Namespace, store: Any) -> int:
+def cmd_check(args: argparse.Namespace, store: Store) -> int:
     health = store.health()
     if args.json:
         print(json.dumps(health))
@@ -137,7 +134,7 @@ def cmd_check(args: argparse.Namespace, store: Any) -> int:
     return 0 if health["ok"] else 1
 
 
-def cmd_rescore(args: argparse.Namespace, store: Any, factory: NetFactory) -> int:
+def cmd_rescore(args: argparse.Namespace, store: Store, factory: NetFactory) -> int:
     for run_id in args.run_ids:
         store.get_run(run_id)  # a missing run is one sentence before the network loads
     with quiet_native_stderr():

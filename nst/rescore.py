@@ -8,9 +8,10 @@ from typing import Any, Callable, Sequence
 
 from nst.model import FeatureNet
 from nst.scorecard import run_scorecard
+from nst.store import Store
 
 
-def score_saved_run(store: Any, run_id: int, net: FeatureNet) -> dict[str, Any]:
+def score_saved_run(store: Store, run_id: int, net: FeatureNet) -> dict[str, Any]:
     """Measure run ``run_id`` against each of its paintings (blend-weighted mean) and keep the scorecard."""
     inputs = store.input_images(run_id)
     card = run_scorecard(store.output_image(run_id), inputs.content, inputs.styles, inputs.blend, net)
@@ -18,7 +19,7 @@ def score_saved_run(store: Any, run_id: int, net: FeatureNet) -> dict[str, Any]:
     return card
 
 
-def rescore(store: Any, net: FeatureNet, run_ids: Sequence[int] | None = None,
+def rescore(store: Store, net: FeatureNet, run_ids: Sequence[int] | None = None,
             on_run: Callable[[int, dict[str, Any]], None] | None = None) -> list[int]:
     """Score ``run_ids`` (default: every run without a current scorecard); returns the ids scored."""
     ids = list(run_ids) if run_ids is not None else store.runs_without_scorecard()
