@@ -34,6 +34,7 @@ import nst.store.votes as votes
 from nst.store.db import BUSY_TIMEOUT_SECONDS, DB_NAME, Database, default_data_dir, on_read_only_mount
 from nst.store.records import CleanupReport, GroupSummary, RunRecord, RunSummary, StoredImage, StoredSnapshot
 
+
 class Store:
     """The gallery's runs on disk. Cheap to share: thread-safe, one connection per thread."""
 

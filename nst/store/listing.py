@@ -124,18 +124,18 @@ def _distinct(conn: sqlite3.Connection, query: str) -> list[StoredImage]:
 
 def distinct_contents(conn: sqlite3.Connection) -> list[StoredImage]:
     """Every content image in use, most used first (for the gallery's filter)."""
-    return _distinct(conn,
+    return _distinct(conn, (
         "SELECT i.sha256, i.name, i.width, i.height, c.n, i.thumbnail FROM "
         "(SELECT content_sha256 AS sha, COUNT(*) AS n, MAX(created) AS last FROM runs GROUP BY content_sha256) c "
-        "JOIN images i ON i.sha256 = c.sha ORDER BY c.n DESC, c.last DESC")
+        "JOIN images i ON i.sha256 = c.sha ORDER BY c.n DESC, c.last DESC"))
 
 
 def distinct_styles(conn: sqlite3.Connection) -> list[StoredImage]:
     """Every style image in use, most used first."""
-    return _distinct(conn,
+    return _distinct(conn, (
         "SELECT i.sha256, i.name, i.width, i.height, s.n, i.thumbnail FROM "
         "(SELECT sha256 AS sha, COUNT(DISTINCT run_id) AS n, MAX(run_id) AS last FROM run_styles GROUP BY sha256) s "
-        "JOIN images i ON i.sha256 = s.sha ORDER BY s.n DESC, s.last DESC")
+        "JOIN images i ON i.sha256 = s.sha ORDER BY s.n DESC, s.last DESC"))
 
 
 def groups(conn: sqlite3.Connection, kind: str | None = None) -> list[GroupSummary]:
