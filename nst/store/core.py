@@ -57,7 +57,11 @@ class Store:
                 f"Cannot create the gallery folder {self.data_dir}: {describe_os_error(error)}; "
                 "set NST_DATA_DIR to a writable folder."
             ) from None
-        self.db.migrate()
+        try:
+            self.db.migrate()
+        except StoreError:
+            self.db.close()  # a failed open keeps no connection (and no file handle) behind
+            raise
         self.sweep_refusal = self._sweep_refusal()
         if cleanup:
             self.last_cleanup = self.cleanup_orphans()
@@ -190,7 +194,7 @@ class Store:
         return upkeep.health(self.db, self.images_dir, self.sweep_refusal)
 
     def rebuild(self) -> dict[str, int]:
-        """Put every run back whose manifest and pictures are present (a lost database)."""
+        """Put the runs back from their manifests (a lost database), and unplaced pictures as untitled runs."""
         return manifests.rebuild_from_manifests(self.db, self.images_dir)
 
     def backup(self, folder: Path) -> dict[str, Any]:
