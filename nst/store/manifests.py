@@ -22,6 +22,7 @@ from PIL import Image
 
 from nst.store.files import thumbnail
 from nst.store.identity import database_id, folder_id
+from nst.store.schema import backfill_group_axes
 
 MANIFESTS = "manifests"
 FORMAT = "nst-run-manifest-1"
@@ -82,6 +83,7 @@ def rebuild_from_manifests(store: Any) -> dict[str, int]:
             _insert(conn, "runs", data["runs"])
             for table in _CHILD_TABLES:
                 _insert(conn, table, data.get(table, []))
+            backfill_group_axes(conn)  # a manifest from before schema 7 names its sweep axes in the label only
         restored += 1
     _adopt_folder_id(store)
     return {"restored": restored, "skipped": skipped}
