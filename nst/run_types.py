@@ -260,6 +260,7 @@ class RunLabels:
     group_id: str | None = None
     group_kind: str | None = None
     group_label: str | None = None
+    group_axes: Mapping[str, float] | None = None  # a sweep cell's swept fields and values, rows' field first
     score: float | None = None
     leakage: float | None = None
 

@@ -397,7 +397,18 @@ def build_v5(data_dir: Path) -> dict:
     return expected
 
 
-OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5}
+def build_v6(data_dir: Path) -> dict:
+    """Version 6 (the gallery id), as that release left it: sweep axes only in the labels
+    (tests/test_sweep_axes.py opens a real gallery made by that release)."""
+    expected = build_v5(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("CREATE TABLE store_identity (id TEXT NOT NULL)")
+    conn.execute("PRAGMA user_version = 6")
+    conn.close()
+    return expected
+
+
+OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5, 6: build_v6}
 
 
 def test_every_older_version_has_a_migration_test() -> None:
@@ -411,7 +422,7 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
     with Store(data_dir, grace_seconds=0) as opened:
         assert opened.schema_version == SCHEMA_VERSION
         columns = {row[1] for row in sqlite3.connect(opened.db_path).execute("PRAGMA table_info(runs)")}
-        assert {"group_id", "group_kind", "group_label", "score", "leakage"} <= columns
+        assert {"group_id", "group_kind", "group_label", "group_axes", "score", "leakage"} <= columns
         tables = {row[0] for row in sqlite3.connect(opened.db_path).execute("SELECT name FROM sqlite_master")}
         assert {"votes", "scorecards", "store_identity"} <= tables
         if expected:

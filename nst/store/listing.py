@@ -10,7 +10,7 @@ from nst.run_types import RUN_STATUSES
 from nst.scorecard_measures import MEASURES, SCORECARD_VERSION
 from nst.store.db import named_rows
 from nst.store.reading import nan_if_none, styles_of
-from nst.store.records import GroupSummary, RunSummary, StoredImage
+from nst.store.records import GroupSummary, RunSummary, StoredImage, axes_from_json
 
 STATUSES = RUN_STATUSES
 SORTS = ("newest", "oldest", "fastest", "score", *MEASURES)
@@ -33,7 +33,7 @@ for _name, _m in MEASURES.items():  # best first; runs without a scorecard last
 _SUMMARY_COLUMNS = (
     "id, created, title, status, favourite, content_weight, style_weight, tv_weight, size, optimizer, "
     "width, height, steps, seconds, loss_total, score, leakage, content_sha256, content_name, "
-    "group_id, group_kind, group_label, device"
+    "group_id, group_kind, group_label, group_axes, device"
 )
 
 
@@ -85,6 +85,7 @@ def _summary(r: dict[str, Any], styles: tuple) -> RunSummary:
         seconds=r["seconds"], loss_total=nan_if_none(r["loss_total"]), score=r["score"], leakage=r["leakage"],
         content_sha256=r["content_sha256"], content_name=r["content_name"], styles=styles,
         group_id=r["group_id"], group_kind=r["group_kind"], group_label=r["group_label"], device=r["device"],
+        group_axes=axes_from_json(r["group_axes"]),
     )
 
 

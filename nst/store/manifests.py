@@ -27,6 +27,7 @@ from nst.params import StyleParams
 from nst.store.db import Database, named_rows
 from nst.store.files import image_path, thumbnail
 from nst.store.identity import database_id, folder_id
+from nst.store.schema import backfill_group_axes
 
 MANIFESTS = "manifests"
 FORMAT = "nst-run-manifest-1"
@@ -85,6 +86,7 @@ def rebuild_from_manifests(db: Database, images_dir: Path) -> dict[str, int]:
             _insert(conn, "runs", data["runs"])
             for table in _CHILD_TABLES:
                 _insert(conn, table, data.get(table, []))
+            backfill_group_axes(conn)  # a manifest from before schema 7 names its sweep axes in the label only
         restored += 1
     recovered = recover_unplaced(db, images_dir)
     _adopt_folder_id(db, images_dir)

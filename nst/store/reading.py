@@ -18,7 +18,7 @@ from nst.params import StyleParams
 from nst.store.db import missing_run, named_rows
 from nst.store.files import read_image, thumbnail
 from nst.run_types import RunInputs
-from nst.store.records import RunRecord, StoredSnapshot, StyleRef
+from nst.store.records import RunRecord, StoredSnapshot, StyleRef, axes_from_json
 
 RUN_FILES_QUERY = ("SELECT content_sha256 FROM runs WHERE id = :id UNION SELECT output_sha256 FROM runs WHERE id = :id "
               "UNION SELECT sha256 FROM run_styles WHERE run_id = :id "
@@ -57,7 +57,7 @@ def _record(r: dict[str, Any], details: tuple[str, str], styles: tuple[StyleRef,
         content_sha256=r["content_sha256"], content_name=r["content_name"], styles=styles,
         output_sha256=r["output_sha256"], snapshot_steps=snapshot_steps, disk_bytes=disk_bytes,
         group_id=r["group_id"], group_kind=r["group_kind"], group_label=r["group_label"],
-        score=r["score"], leakage=r["leakage"],
+        score=r["score"], leakage=r["leakage"], group_axes=axes_from_json(r["group_axes"]),
     )
 
 

@@ -7,6 +7,7 @@ that leaves the program as JSON has exactly one projection to a dict here (``to_
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,7 @@ class RunSummary:
     group_kind: str | None
     group_label: str | None
     device: str
+    group_axes: dict[str, Any] | None = None  # a sweep cell's swept fields and values, rows' field first
 
     def to_dict(self) -> dict[str, Any]:
         """The listing's JSON row (``python -m nst gallery list --json``)."""
@@ -61,7 +63,7 @@ class RunSummary:
                 "favourite": self.favourite, "width": self.width, "height": self.height, "seconds": self.seconds,
                 "content_weight": self.content_weight, "style_weight": self.style_weight,
                 "tv_weight": self.tv_weight, "loss_total": self.loss_total, "score": self.score,
-                "group_id": self.group_id, "group_label": self.group_label}
+                "group_id": self.group_id, "group_label": self.group_label, "group_axes": self.group_axes}
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class RunRecord:
     group_label: str | None
     score: float | None
     leakage: float | None
+    group_axes: dict[str, Any] | None = None  # a sweep cell's swept fields and values, rows' field first
 
     @property
     def blend(self) -> tuple[float, ...]:
@@ -112,12 +115,18 @@ class RunRecord:
             "vgg19_weights": self.weights_id, "score": self.score, "leakage": self.leakage,
             "content": {"sha256": self.content_sha256, "name": self.content_name},
             "styles": [dataclasses.asdict(s) for s in self.styles],
-            "group": {"id": self.group_id, "kind": self.group_kind, "label": self.group_label},
+            "group": {"id": self.group_id, "kind": self.group_kind, "label": self.group_label,
+                      "axes": self.group_axes},
             "weight_changes": self.weight_changes, "trace_seconds": self.trace_seconds,
         }
         if history:
             data["history"] = self.history
         return data
+
+
+def axes_from_json(text: str | None) -> dict[str, Any] | None:
+    """A ``group_axes`` column as the records carry it (None for a run that is no sweep cell)."""
+    return json.loads(text) if text else None
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,7 @@ def _label_columns(labels: RunLabels) -> dict[str, Any]:
     return {"title": check_title(str(labels.title)), "notes": check_notes(str(labels.notes)),
             "favourite": int(bool(labels.favourite)),
             "group_id": labels.group_id, "group_kind": labels.group_kind, "group_label": labels.group_label,
+            "group_axes": json.dumps(dict(labels.group_axes)) if labels.group_axes else None,
             "score": real_or_none(labels.score), "leakage": real_or_none(labels.leakage)}
 
 
