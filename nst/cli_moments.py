@@ -15,7 +15,7 @@ from typing import Any
 
 from nst.edges import run_id_arg
 from nst.errors import StoreError
-from nst.store.moments import keep_moment, run_moments
+from nst.store import Store
 
 
 def add_keep_command(gallery_commands) -> None:
@@ -29,15 +29,15 @@ def add_keep_command(gallery_commands) -> None:
     keep.add_argument("--json", action="store_true")
 
 
-def cmd_keep(args: argparse.Namespace, store: Any) -> int:
+def cmd_keep(args: argparse.Namespace, store: Store) -> int:
     step = args.snapshot
     if args.suggested:
-        suggestion = run_moments(store, [args.run_id])[args.run_id].suggestion
+        suggestion = store.run_moments([args.run_id])[args.run_id].suggestion
         if suggestion is None:
             raise StoreError(f"Run {args.run_id} has no suggested moment yet: its snapshots are not scored "
                              f"(python -m nst gallery rescore {args.run_id}).")
         step = suggestion.step
-    keep_moment(store, args.run_id, step)
+    store.keep_moment(args.run_id, step)
     kept = {"run_id": args.run_id, "step": step, "final": step is None}
     print(json.dumps(kept) if args.json else
           f"run {args.run_id} keeps " + ("its final image" if step is None else
@@ -45,7 +45,7 @@ def cmd_keep(args: argparse.Namespace, store: Any) -> int:
     return 0
 
 
-def with_moments(store: Any, rows: list[dict[str, Any]], *, with_moments: bool = False) -> list[dict[str, Any]]:
+def with_moments(store: Store, rows: list[dict[str, Any]], *, with_moments: bool = False) -> list[dict[str, Any]]:
     """Each JSON row with its ``"moment"`` (the kept and the suggested one)."""
-    moments = run_moments(store, [row["id"] for row in rows])
+    moments = store.run_moments([row["id"] for row in rows])
     return [{**row, "moment": moments[row["id"]].to_dict(with_moments=with_moments)} for row in rows]

@@ -20,8 +20,6 @@ from nst.params import StyleParams
 from nst.run_types import LossTerms, Snapshot
 from nst.scorecard_measures import SCORECARD_VERSION
 from nst.store import Store
-from nst.store.moments import kept_image, keep_moment, run_moments, run_thumbnails, save_moment_scorecards
-from nst.store.scorecards import save_scorecard
 from saved_runs import run_to_save
 
 TINY = {"net_factory": lambda weights: tiny_feature_net_for_tests(seed=0)}
@@ -46,8 +44,8 @@ def save_run(store: Store, content, style) -> int:
 def score(store: Store, run_id: int, structures: dict) -> None:
     """Scorecards by hand: ``{step or None: structure}`` at the same style gap."""
     card = lambda s: {"version": SCORECARD_VERSION, "structure": s, "style_gap": 0.3, "colour_gap": 0.3, "copied": 0}
-    save_scorecard(store, run_id, card(structures.pop(None)))
-    save_moment_scorecards(store, run_id, {step: card(s) for step, s in structures.items()})
+    store.save_scorecard(run_id, card(structures.pop(None)))
+    store.save_moment_scorecards(run_id, {step: card(s) for step, s in structures.items()})
 
 
 def _json(capsys, argv) -> dict:
@@ -59,34 +57,34 @@ def _json(capsys, argv) -> dict:
 def test_the_kept_moment_round_trips_and_is_the_cards_picture(content_image, style_image):
     with Store() as store:
         run_id = save_run(store, content_image, style_image)
-        final_thumb = run_thumbnails(store, [run_id])[run_id]
-        moments = run_moments(store, [run_id])[run_id]
+        final_thumb = store.picture_thumbnails([run_id])[run_id]
+        moments = store.run_moments([run_id])[run_id]
         assert moments.candidates == (20, 30, 40) and moments.suggestion is None and moments.kept_step is None
         score(store, run_id, {20: 0.5, 30: 0.8, 40: 0.7, None: 0.6})
-        assert run_moments(store, [run_id])[run_id].suggestion.step == 30
-        keep_moment(store, run_id, 30)
+        assert store.run_moments([run_id])[run_id].suggestion.step == 30
+        store.keep_moment(run_id, 30)
     with Store() as store:  # stored: another process sees it
-        assert run_moments(store, [run_id])[run_id].kept_step == 30
-        assert np.array_equal(to_uint8(kept_image(store, run_id)), _picture(30))
-        thumb = run_thumbnails(store, [run_id])[run_id]
+        assert store.run_moments([run_id])[run_id].kept_step == 30
+        assert np.array_equal(to_uint8(store.kept_image(run_id)), _picture(30))
+        thumb = store.picture_thumbnails([run_id])[run_id]
         assert thumb != final_thumb and Image.open(io.BytesIO(thumb)).size == (W, H)
         assert np.array_equal(to_uint8(store.output_image(run_id)), _picture(99))  # the final image stays
-        keep_moment(store, run_id, None)
-        assert run_moments(store, [run_id])[run_id].kept_step is None
-        assert run_thumbnails(store, [run_id])[run_id] == final_thumb
+        store.keep_moment(run_id, None)
+        assert store.run_moments([run_id])[run_id].kept_step is None
+        assert store.picture_thumbnails([run_id])[run_id] == final_thumb
 
 
 def test_only_a_snapshot_of_the_final_scale_can_be_kept_and_the_choice_goes_with_its_run(content_image, style_image):
     with Store() as store:
         run_id = save_run(store, content_image, style_image)
         with pytest.raises(StoreError, match=r"no snapshot of its final scale at step 10 .*20, 30, 40"):
-            keep_moment(store, run_id, 10)  # the first scale's smaller picture
+            store.keep_moment(run_id, 10)  # the first scale's smaller picture
         with pytest.raises(StoreError, match="no run 999"):
-            keep_moment(store, 999, 20)
-        keep_moment(store, run_id, 20)
+            store.keep_moment(999, 20)
+        store.keep_moment(run_id, 20)
         score(store, run_id, {20: 0.5, 30: 0.8, 40: 0.7, None: 0.6})
         store.delete_run(run_id)
-        conn = store._conn()
+        conn = store.db.conn()
         assert conn.execute("SELECT count(*) FROM kept_moments").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM moment_scorecards").fetchone()[0] == 0
 

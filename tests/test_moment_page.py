@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 
 from nst.access import REFUSED
 from nst.store import Store
-from nst.store.moments import kept_steps, run_thumbnails
 from test_gallery import PAGE, texts
 from test_kept_moment import save_run, score
 
@@ -49,13 +48,13 @@ def test_the_run_page_shows_the_suggestion_and_accepting_it_changes_the_card(sco
     slider = at.select_slider(key=f"snap_{run_id}")
     assert "step 30 (scale 2) · suggested · overdone" in slider.options
     with Store(data) as store:
-        final_thumb = run_thumbnails(store, [run_id])[run_id]
+        final_thumb = store.picture_thumbnails([run_id])[run_id]
     at.button(key="keep_suggested").click().run()
     assert not at.exception and "now shows step 30 in the gallery" in texts(at)
     assert "kept: step 30" in texts(at)
     with Store(data) as store:
-        assert kept_steps(store, [run_id]) == {run_id: 30}
-        assert run_thumbnails(store, [run_id])[run_id] != final_thumb
+        assert store.kept_steps([run_id]) == {run_id: 30}
+        assert store.picture_thumbnails([run_id])[run_id] != final_thumb
     grid = page()
     assert f"kept moment: step 30 of 45" in texts(grid)
     at.button(key="keep_final").click().run()
@@ -68,7 +67,7 @@ def test_a_chosen_snapshot_of_the_timeline_can_be_kept(scored_run) -> None:
     at.select_slider(key=f"snap_{run_id}").set_value(1).run()  # step 20 (the first is the small step 10)
     at.button(key="keep_selected").click().run()
     with Store(data) as store:
-        assert kept_steps(store, [run_id]) == {run_id: 20}
+        assert store.kept_steps([run_id]) == {run_id: 20}
 
 
 def crafted_keep(run_id: int) -> None:
@@ -90,10 +89,10 @@ def test_a_guest_sees_the_suggestion_but_cannot_keep_a_moment(scored_run, monkey
     at = AppTest.from_function(crafted_keep, args=(run_id,), default_timeout=TIMEOUT).run()
     assert [e.value for e in at.error] == [REFUSED]
     with Store(data) as store:
-        assert kept_steps(store, [run_id]) == {}
+        assert store.kept_steps([run_id]) == {}
     owner = AppTest.from_function(crafted_keep, args=(run_id,), default_timeout=TIMEOUT)
     owner.query_params["owner"] = "the-owner-token"
     owner.run()
     assert not owner.error
     with Store(data) as store:
-        assert kept_steps(store, [run_id]) == {run_id: 30}
+        assert store.kept_steps([run_id]) == {run_id: 30}

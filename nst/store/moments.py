@@ -9,7 +9,8 @@ so a new rule needs no measuring again.
 
 The moment the user keeps (table ``kept_moments``; no row: the final image) is the run's picture: the
 gallery's card thumbnail, the run page, the compare view, downloads and ``gallery export``. The final
-image and every snapshot stay kept. Functions over a :class:`nst.store.Store`; no TensorFlow here.
+image and every snapshot stay kept. Functions over the gallery's database (``nst.store.db``) and images
+folder, called through :class:`nst.store.Store`; no TensorFlow here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,9 @@ from nst.best_moment import Moment, Suggestion, suggest, suggestion_dict
 from nst.encode import from_uint8
 from nst.errors import StoreError
 from nst.scorecard_measures import MEASURES, SCORECARD_VERSION
-from nst.store.files import thumbnail
+from nst.store.db import Database, missing_run
+from nst.store.files import read_image, thumbnail
+from nst.store.reading import output_image, run_column, thumbnails
 from nst.store.scorecards import scorecards_of
 
 # the final scale's snapshots at the output's size, other than the final image itself, in time order
@@ -62,63 +66,66 @@ def _chunks(ids: Sequence[int]) -> list[list[int]]:
     return [ids[start:start + 500] for start in range(0, len(ids), 500)]
 
 
-def candidates_of(store: Any, run_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+def _marks(chunk: Sequence[int]) -> str:
+    return ",".join("?" * len(chunk))
+
+
+def candidates_of(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
     """``{run id: [(step, sha256) ...]}``: the snapshots each run could keep instead of its final image."""
     out: dict[int, list[tuple[int, str]]] = {}
     for chunk in _chunks(run_ids):
-        rows = store._conn().execute(_CANDIDATES.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
-        for run_id, step, sha in rows:
+        for run_id, step, sha in conn.execute(_CANDIDATES.format(marks=_marks(chunk)), chunk).fetchall():
             out.setdefault(int(run_id), []).append((int(step), str(sha)))
     return out
 
 
-def save_moment_scorecards(store: Any, run_id: int, cards: Mapping[int, Mapping[str, Any]]) -> None:
+def save_moment_scorecards(db: Database, run_id: int, cards: Mapping[int, Mapping[str, Any]]) -> None:
     """Keep the scorecard of each snapshot step (``{step: {"version", measure ...}}``) of ``run_id``."""
     rows = [(int(run_id), str(card["version"]), int(step), json.dumps({m: float(card[m]) for m in MEASURES}))
             for step, card in cards.items()]
     try:
-        with store._write() as conn:
+        with db.write() as conn:
             conn.executemany("INSERT OR REPLACE INTO moment_scorecards (run_id, version, step, measures) "
                              "VALUES (?, ?, ?, ?)", rows)
     except sqlite3.IntegrityError:
         raise StoreError(f"Run {run_id} is no longer in the gallery; its moments' scorecards were not kept.") from None
     except sqlite3.Error as error:
-        raise store._db_error("keep the moments' scorecards", error) from None
+        raise db.error("keep the moments' scorecards", error) from None
 
 
-def _moment_cards(store: Any, run_ids: Sequence[int], version: str) -> dict[int, dict[int, dict[str, Any]]]:
+def _moment_cards(conn: sqlite3.Connection, run_ids: Sequence[int], version: str) -> dict[int, dict[int, dict[str, Any]]]:
     out: dict[int, dict[int, dict[str, Any]]] = {}
     for chunk in _chunks(run_ids):
-        rows = store._conn().execute(
-            f"SELECT run_id, step, measures FROM moment_scorecards WHERE version = ? AND run_id IN "
-            f"({','.join('?' * len(chunk))})", (version, *chunk)).fetchall()
+        rows = conn.execute(f"SELECT run_id, step, measures FROM moment_scorecards WHERE version = ? AND run_id IN "
+                            f"({_marks(chunk)})", (version, *chunk)).fetchall()
         for run_id, step, measures in rows:
             out.setdefault(int(run_id), {})[int(step)] = {"version": version, **json.loads(measures)}
     return out
 
 
-def runs_without_moment_scorecards(store: Any, version: str = SCORECARD_VERSION) -> list[int]:
+def runs_without_moment_scorecards(conn: sqlite3.Connection, version: str = SCORECARD_VERSION) -> list[int]:
     """Runs with a snapshot that could be kept and has no scorecard of ``version`` (for ``gallery rescore``)."""
-    ids = [int(r[0]) for r in store._conn().execute("SELECT id FROM runs WHERE status != 'failed' ORDER BY id")]
-    cards = _moment_cards(store, ids, version)
-    return [run_id for run_id, snaps in candidates_of(store, ids).items()
+    ids = [int(r[0]) for r in conn.execute("SELECT id FROM runs WHERE status != 'failed' ORDER BY id")]
+    cards = _moment_cards(conn, ids, version)
+    return [run_id for run_id, snaps in candidates_of(conn, ids).items()
             if any(step not in cards.get(run_id, {}) for step, _ in snaps)]
 
 
-def kept_steps(store: Any, run_ids: Sequence[int]) -> dict[int, int]:
+def kept_steps(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, int]:
     """``{run id: kept step}`` for the runs that keep a snapshot instead of their final image."""
     out: dict[int, int] = {}
     for chunk in _chunks(run_ids):
-        out.update((int(r), int(s)) for r, s in store._conn().execute(
-            f"SELECT run_id, step FROM kept_moments WHERE run_id IN ({','.join('?' * len(chunk))})", chunk))
+        out.update((int(r), int(s)) for r, s in conn.execute(
+            f"SELECT run_id, step FROM kept_moments WHERE run_id IN ({_marks(chunk)})", chunk))
     return out
 
 
-def run_moments(store: Any, run_ids: Sequence[int], version: str = SCORECARD_VERSION) -> dict[int, RunMoments]:
+def run_moments(conn: sqlite3.Connection, run_ids: Sequence[int],
+                version: str = SCORECARD_VERSION) -> dict[int, RunMoments]:
     """Each run's moments, suggestion and choice; a run is measured only when the run and every snapshot are."""
     ids = [int(i) for i in run_ids]
-    finals, cards = scorecards_of(store, ids, version), _moment_cards(store, ids, version)
-    candidates, kept = candidates_of(store, ids), kept_steps(store, ids)
+    finals, cards = scorecards_of(conn, ids, version), _moment_cards(conn, ids, version)
+    candidates, kept = candidates_of(conn, ids), kept_steps(conn, ids)
     out = {}
     for run_id in ids:
         steps = tuple(step for step, _ in candidates.get(run_id, []))
@@ -129,54 +136,54 @@ def run_moments(store: Any, run_ids: Sequence[int], version: str = SCORECARD_VER
     return out
 
 
-def keep_moment(store: Any, run_id: int, step: int | None) -> None:
+def keep_moment(db: Database, images_dir: Path, run_id: int, step: int | None) -> None:
     """Make snapshot ``step`` of the final scale the run's picture (``None``: the final image again)."""
     run_id = int(run_id)
-    store._run_column(run_id, "id")  # a missing run is one sentence
+    run_column(db.conn(), run_id, "id")  # a missing run is one sentence
     if step is None:
-        with store._write() as conn:
+        with db.write() as conn:
             conn.execute("DELETE FROM kept_moments WHERE run_id = ?", (run_id,))
         return
-    snaps = dict(candidates_of(store, [run_id]).get(run_id, []))
+    snaps = dict(candidates_of(db.conn(), [run_id]).get(run_id, []))
     if int(step) not in snaps:
         choices = ", ".join(str(s) for s in snaps) or "none"
         raise StoreError(f"Run {run_id} has no snapshot of its final scale at step {step} to keep "
                          f"(its steps: {choices}; or keep the final image).")
     sha = snaps[int(step)]
-    thumb = thumbnail(store._read_image(sha, f"snapshot {step} of run {run_id}"))  # encoded before the lock
+    thumb = thumbnail(read_image(images_dir, sha, f"snapshot {step} of run {run_id}"))  # encoded before the lock
     try:
-        with store._write() as conn:
+        with db.write() as conn:
             conn.execute("UPDATE images SET thumbnail = ? WHERE sha256 = ? AND thumbnail IS NULL", (thumb, sha))
             conn.execute("INSERT OR REPLACE INTO kept_moments (run_id, step, created) VALUES (?, ?, ?)",
                          (run_id, int(step), time.time()))
     except sqlite3.IntegrityError:
-        raise store._missing(run_id) from None
+        raise missing_run(run_id) from None
     except sqlite3.Error as error:
-        raise store._db_error(f"keep a moment of run {run_id}", error) from None
+        raise db.error(f"keep a moment of run {run_id}", error) from None
 
 
-def _kept_shas(store: Any, run_ids: Sequence[int]) -> dict[int, str]:
+def _kept_shas(conn: sqlite3.Connection, run_ids: Sequence[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for chunk in _chunks(run_ids):
-        out.update((int(r), str(sha)) for r, sha in store._conn().execute(
+        out.update((int(r), str(sha)) for r, sha in conn.execute(
             "SELECT k.run_id, s.sha256 FROM kept_moments k JOIN run_snapshots s ON s.run_id = k.run_id "
-            f"AND s.step = k.step WHERE k.run_id IN ({','.join('?' * len(chunk))})", chunk))
+            f"AND s.step = k.step WHERE k.run_id IN ({_marks(chunk)})", chunk))
     return out
 
 
-def kept_image(store: Any, run_id: int) -> np.ndarray:
+def kept_image(conn: sqlite3.Connection, images_dir: Path, run_id: int) -> np.ndarray:
     """The run's picture: the kept snapshot, or the final image (float32 H x W x 3 in [0, 1])."""
-    sha = _kept_shas(store, [run_id]).get(int(run_id))
+    sha = _kept_shas(conn, [run_id]).get(int(run_id))
     if sha is None:
-        return store.output_image(run_id)
-    return from_uint8(store._read_image(sha, f"kept moment of run {run_id}"))
+        return output_image(conn, images_dir, run_id)
+    return from_uint8(read_image(images_dir, sha, f"kept moment of run {run_id}"))
 
 
-def run_thumbnails(store: Any, run_ids: Sequence[int]) -> dict[int, bytes]:
+def picture_thumbnails(conn: sqlite3.Connection, images_dir: Path, run_ids: Sequence[int]) -> dict[int, bytes]:
     """The gallery cards' thumbnails: of the kept moment where a run keeps one, else of the final image."""
-    thumbs = store.thumbnails(run_ids)
-    for run_id, sha in _kept_shas(store, run_ids).items():
-        row = store._conn().execute("SELECT thumbnail FROM images WHERE sha256 = ?", (sha,)).fetchone()
+    thumbs = thumbnails(conn, images_dir, run_ids)
+    for run_id, sha in _kept_shas(conn, run_ids).items():
+        row = conn.execute("SELECT thumbnail FROM images WHERE sha256 = ?", (sha,)).fetchone()
         thumbs[run_id] = bytes(row[0]) if row and row[0] is not None else \
-            thumbnail(store._read_image(sha, f"kept moment of run {run_id}"))
+            thumbnail(read_image(images_dir, sha, f"kept moment of run {run_id}"))
     return thumbs

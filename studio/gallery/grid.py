@@ -8,9 +8,8 @@ import streamlit as st
 
 from studio.gallery import model as g
 from nst.scorecard_measures import HELP, MEASURES
+from nst.units import format_time
 from nst.store import Store
-from nst.store.moments import kept_steps, run_thumbnails
-from nst.store.scorecards import scorecards_of
 from studio.gallery.scorecard import scorecard_caption
 from studio import keys
 from studio.access import current_is_owner
@@ -133,7 +132,7 @@ def _runs_tab(store: Store) -> None:
     if not runs:
         st.info("No runs match these filters.")
     ids = [r.id for r in runs]
-    thumbs, cards, kept = run_thumbnails(store, ids), scorecards_of(store, ids), kept_steps(store, ids)
+    thumbs, cards, kept = store.picture_thumbnails(ids), store.scorecards(ids), store.kept_steps(ids)
     for start in range(0, len(runs), COLUMNS):
         for column, run in zip(st.columns(COLUMNS), runs[start:start + COLUMNS]):
             with column:
@@ -168,7 +167,7 @@ def groups_list(store: Store) -> None:
         return
     for group in groups[:30]:
         first = store.list_runs(group_id=group.group_id, sort="oldest", limit=1)
-        thumbs = run_thumbnails(store, [first[0].id]) if first else {}
+        thumbs = store.picture_thumbnails([first[0].id]) if first else {}
         with st.container(border=True):
             image_col, text_col, button_col = st.columns([1, 5, 1], vertical_alignment="center")
             with image_col:
@@ -177,7 +176,7 @@ def groups_list(store: Store) -> None:
             with text_col:
                 kind = {"sweep": "Sweep", "compare": "Method comparison"}.get(group.group_kind or "", "Group")
                 what = f" · {plain(g.style_names(first[0]))} on {plain(first[0].content_name or 'photo')}" if first else ""
-                st.markdown(f"**{kind}** · {group.runs} runs · {g.format_date(group.created)}{what}")
+                st.markdown(f"**{kind}** · {group.runs} runs · {format_time(group.created)}{what}")
             with button_col:
                 st.button("Open", key=f"group_{group.group_id}", on_click=nav.go, kwargs={"group": group.group_id},
                           width="stretch")

@@ -10,8 +10,7 @@ import streamlit as st
 
 from nst.best_moment import RULE_HELP
 from nst.errors import StoreError
-from nst.store import RunRecord, Store, StoredSnapshot
-from nst.store.moments import RunMoments, keep_moment
+from nst.store import RunMoments, RunRecord, Store, StoredSnapshot
 from studio import charts
 from studio.access import current_is_owner, refused
 from studio.gallery import nav
@@ -60,7 +59,7 @@ def _keep(store: Store, run_id: int, step: int | None) -> None:
     if refused():
         return
     try:
-        keep_moment(store, run_id, step)
+        store.keep_moment(run_id, step)
     except StoreError as error:
         nav.notice(str(error))
         return
