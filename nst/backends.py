@@ -26,6 +26,7 @@ class Painted:
     item: BatchItem  # its label, sweep axes and params
     result: StyleResult
     score: float | None = None  # set when the backend's worker scored it
+    measured: Any = None  # nst.rescore.MeasuredRun, when the backend's worker measured its scorecards
 
 
 @dataclass

@@ -57,7 +57,7 @@ class JobRunner:
     def __init__(self, net_provider: NetProvider | None = None, *, abandon_after: float = ABANDON_AFTER_SECONDS,
                  watchdog_interval: float = 5.0, keep_done: int = 16, clock: Clock = time.monotonic,
                  start_watchdog: bool = True, save_result: "SaveResult | None" = None) -> None:
-        """``save_result(job, result, *, item, score) -> run id`` hands every finished or stopped run (the
+        """``save_result(job, result, *, item, score, net | measured) -> run id`` hands every finished or stopped run (the
         job's batch item that painted it) to the gallery (:func:`store_saver`); None keeps results in memory only.
 
         With ``NST_RAY_ADDRESS`` set, runs paint on a Ray cluster (``nst.remote_jobs``), several
@@ -319,8 +319,9 @@ class JobRunner:
         except Exception:  # noqa: BLE001 - a run without a score is still worth keeping
             log.exception("scoring job %s failed", job.id[:8])
         try:
-            scorecard_net = {"net": net} if self._backend.scores_here else {}  # Ray: `gallery rescore` later
-            run_id = self._save_result(job, result, item=painted.item, score=score, **scorecard_net)
+            # the scorecards: measured here after the save with the runner's network, or (Ray) by the worker
+            scorecards = {"net": net} if self._backend.scores_here else {"measured": painted.measured}
+            run_id = self._save_result(job, result, item=painted.item, score=score, **scorecards)
         except NSTError as error:  # StoreError: one sentence, the result stays in the session
             job.record_saved(label, result, None, f"Not saved to the gallery: {error}")
             return
@@ -350,11 +351,13 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
     """A ``save_result`` for :class:`JobRunner` that writes to the gallery store.
 
     The store is made per save (default ``nst.store.Store()``, so ``$NST_DATA_DIR`` is read
-    at that moment), in the worker thread. With ``net``, the run's scorecard is measured and kept
-    right after the save, before the worker takes the next job (never while a painting runs).
+    at that moment), in the worker thread. With ``net``, the run's scorecards are measured and kept
+    right after the save, before the worker takes the next job (never while a painting runs); with
+    ``measured`` (a Ray worker measured them after painting: ``nst.rescore.MeasuredRun``), they are kept.
     """
 
-    def save(job: Job, result: StyleResult, *, item: BatchItem, score: float | None = None, net: Any = None) -> int:
+    def save(job: Job, result: StyleResult, *, item: BatchItem, score: float | None = None, net: Any = None,
+             measured: Any = None) -> int:
         from nst.store import Store
 
         store = (store_factory or Store)()
@@ -363,18 +366,21 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
             group_id=job.group_id, group_kind=job.group_kind, group_label=item.label if grouped else None,
             group_axes=dict(item.axes) if grouped and item.axes else None, score=score,
             leakage=result.leakage.leakage if result.leakage else None)))
-        if net is not None:
-            _keep_scorecard(store, run_id, net)
+        if net is not None or measured is not None:
+            _keep_scorecards(store, run_id, net, measured)
         return run_id
 
     return save
 
 
-def _keep_scorecard(store: Any, run_id: int, net: Any) -> None:
-    from nst.rescore import score_saved_run
+def _keep_scorecards(store: Any, run_id: int, net: Any, measured: Any) -> None:
+    from nst.rescore import keep_measured, score_saved_run
 
     try:
-        score_saved_run(store, run_id, net)
+        if net is not None:
+            score_saved_run(store, run_id, net)
+        else:
+            keep_measured(store, run_id, measured)
     except Exception:  # noqa: BLE001 - the run is kept; `nst gallery rescore` can fill the scorecard in later
         log.exception("scorecard of run %s failed", run_id)
 
