@@ -130,3 +130,15 @@ def test_rescore_measures_the_moments_the_suggestion_is_made_from(content_image,
     assert len(set(structures)) == 4  # measured, each picture on its own
     assert moments["suggested"]["rule"] == "nst-moment-v1"
     assert _json(capsys, ["gallery", "rescore", "--json"])["scored"] == []  # nothing left to measure
+
+
+def test_the_pools_sheet_shows_the_kept_moment(content_image, style_image, tmp_path, capsys):
+    with Store() as store:
+        run_id = save_run(store, content_image, style_image)
+    sheet = tmp_path / "sheet.png"
+    _json(capsys, ["gallery", "export", str(run_id), "--sheet", str(sheet), "--json"])
+    final = np.asarray(Image.open(sheet).convert("RGB"))
+    _json(capsys, ["gallery", "keep", str(run_id), "--snapshot", "30", "--json"])
+    _json(capsys, ["gallery", "export", str(run_id), "--sheet", str(sheet), "--json"])
+    kept = np.asarray(Image.open(sheet).convert("RGB"))
+    assert kept.shape == final.shape and not np.array_equal(kept, final)  # same layout, another picture
