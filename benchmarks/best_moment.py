@@ -208,6 +208,39 @@ def side_by_side(report: dict[str, Any], cfg: Config, sheet_dir: Path) -> list[P
     return written
 
 
+def cases_sheet(report: dict[str, Any], cfg: Config, path: Path) -> Path | None:
+    """One labelled JPEG of every run whose suggestion is earlier: a line of numbers, then final | suggested
+    (the suggested step on the right)."""
+    from PIL import Image, ImageDraw
+
+    rows = []
+    for r in report["rows"]:
+        if r["suggestion"]["final"]:
+            continue
+        folder = cfg.out / "runs" / f"{r['pair']}__{report['preset']}"
+        pictures = [Image.open(folder / f"{_name(step)}.png").convert("RGB") for step in (None, r["suggestion"]["step"])]
+        for p in pictures:
+            p.thumbnail((256, 256))
+        final, chosen = r["cards"][-1], r["cards"][r["index"]]
+        label = (f"{r['pair']}: final | step {r['suggestion']['step']}: structure {final['structure']:.3f} -> {chosen['structure']:.3f}, "
+                 f"style gap {final['style_gap']:.3f} -> {chosen['style_gap']:.3f}")
+        rows.append((label, pictures))
+    if not rows:
+        return None
+    width = max(sum(p.width for p in pictures) + 8 for _, pictures in rows)
+    heights = [16 + max(p.height for p in pictures) + 8 for _, pictures in rows]
+    sheet = Image.new("RGB", (max(width, 640), sum(heights)), "white")
+    draw, y = ImageDraw.Draw(sheet), 0
+    for (label, pictures), height in zip(rows, heights):
+        draw.text((2, y + 2), label, fill="black")
+        sheet.paste(pictures[0], (0, y + 16))
+        sheet.paste(pictures[1], (pictures[0].width + 8, y + 16))
+        y += height
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path, quality=82)
+    return path
+
+
 def cost(pair: Pair, moments: Moments, net, repeats: int = 3) -> dict[str, Any]:
     """Seconds to score one run's moments, interleaved: each picture on its own (``scorecard``: the photo
     and painting measured every time) vs all of them with the photo and painting measured once."""
@@ -238,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", default=str(DEFAULT_IMAGES))
     parser.add_argument("--out", default="bench-out/best_moment")
     parser.add_argument("--sheet", default="", help="write final | suggested JPEGs of the earlier cases here")
+    parser.add_argument("--cases", default="", help="write one labelled JPEG of all the earlier cases here")
     parser.add_argument("--cost", action="store_true", help="also time scoring the first pair's moments")
     args = parser.parse_args(argv)
     pairs = tuple(tuple(p.split(":", 1)) for p in args.pairs.split(",") if p.strip())
@@ -256,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.sheet:
         for path in side_by_side(report, cfg, Path(args.sheet)):
             print(f"written: {path}")
+    if args.cases and cases_sheet(report, cfg, Path(args.cases)):
+        print(f"written: {args.cases}")
     return 0
 
 
