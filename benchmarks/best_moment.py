@@ -186,12 +186,11 @@ def markdown(report: dict[str, Any]) -> str:
     return "".join(lines)
 
 
-def side_by_side(report: dict[str, Any], cfg: Config, sheet_dir: Path) -> list[Path]:
-    """final | suggested, 256 px each, for every run whose suggestion is earlier."""
+def _earlier_cases(report: dict[str, Any], cfg: Config) -> list[tuple[dict[str, Any], list[Any]]]:
+    """(row, [final, suggested] as 256 px PIL images) of every run whose suggestion is earlier."""
     from PIL import Image
 
-    written = []
-    sheet_dir.mkdir(parents=True, exist_ok=True)
+    cases = []
     for r in report["rows"]:
         if r["suggestion"]["final"]:
             continue
@@ -199,6 +198,17 @@ def side_by_side(report: dict[str, Any], cfg: Config, sheet_dir: Path) -> list[P
         pictures = [Image.open(folder / f"{_name(step)}.png").convert("RGB") for step in (None, r["suggestion"]["step"])]
         for p in pictures:
             p.thumbnail((256, 256))
+        cases.append((r, pictures))
+    return cases
+
+
+def side_by_side(report: dict[str, Any], cfg: Config, sheet_dir: Path) -> list[Path]:
+    """final | suggested, 256 px each, for every run whose suggestion is earlier."""
+    from PIL import Image
+
+    written = []
+    sheet_dir.mkdir(parents=True, exist_ok=True)
+    for r, pictures in _earlier_cases(report, cfg):
         sheet = Image.new("RGB", (sum(p.width for p in pictures) + 8, max(p.height for p in pictures)), "white")
         sheet.paste(pictures[0], (0, 0))
         sheet.paste(pictures[1], (pictures[0].width + 8, 0))
@@ -214,16 +224,10 @@ def cases_sheet(report: dict[str, Any], cfg: Config, path: Path) -> Path | None:
     from PIL import Image, ImageDraw
 
     rows = []
-    for r in report["rows"]:
-        if r["suggestion"]["final"]:
-            continue
-        folder = cfg.out / "runs" / f"{r['pair']}__{report['preset']}"
-        pictures = [Image.open(folder / f"{_name(step)}.png").convert("RGB") for step in (None, r["suggestion"]["step"])]
-        for p in pictures:
-            p.thumbnail((256, 256))
+    for r, pictures in _earlier_cases(report, cfg):
         final, chosen = r["cards"][-1], r["cards"][r["index"]]
-        label = (f"{r['pair']}: final | step {r['suggestion']['step']}: structure {final['structure']:.3f} -> {chosen['structure']:.3f}, "
-                 f"style gap {final['style_gap']:.3f} -> {chosen['style_gap']:.3f}")
+        label = (f"{r['pair']}: final | step {r['suggestion']['step']}: structure {final['structure']:.3f} -> "
+                 f"{chosen['structure']:.3f}, style gap {final['style_gap']:.3f} -> {chosen['style_gap']:.3f}")
         rows.append((label, pictures))
     if not rows:
         return None
