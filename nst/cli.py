@@ -267,7 +267,8 @@ def cmd_fast(args: argparse.Namespace) -> int:
     ``seconds`` is model time: the pass itself, including building the interpreter for this size, but not
     process start-up, file I/O or importing TensorFlow and loading the model (``load_seconds``).
     """
-    from nst.fast import get_fast_model, stylize_fast
+    from nst.fast import stylize_fast
+    from nst.fast_model import get_fast_model
     from nst.encode import save_png
     from nst.resize import resize_long_side
 

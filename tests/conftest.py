@@ -41,7 +41,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         print(f"\nerror: the tests created {len(created)} path(s) in the user's own folders: {shown}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared beside the clone; NST_SHARED_DIR points elsewhere (a git worktree in another folder)
+SHARED = Path(os.environ.get("NST_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared")
 SHARED_IMAGES = SHARED / "images"
 
 

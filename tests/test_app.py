@@ -273,7 +273,7 @@ def test_the_fast_preview_appears_without_a_button_and_follows_the_strength(tiny
     # the TFLite pair (the form ../shared holds), as its stand-in: bottleneck interpolation for strength
     from fast_standin import write_standin_pair
 
-    from nst.fast import load_fast_model
+    from nst.fast_model import load_fast_model
 
     monkeypatch.setenv("NST_FAST_MODEL", str(write_standin_pair(tmp_path / "pair")))
     load_fast_model.cache_clear()
@@ -293,7 +293,7 @@ def test_the_fast_preview_appears_without_a_button_and_follows_the_strength(tiny
 def test_the_studio_shows_the_real_magenta_models_preview(tiny_env, monkeypatch):
     from conftest import SHARED_FAST_MODEL
 
-    from nst.fast import load_fast_model
+    from nst.fast_model import load_fast_model
 
     monkeypatch.setenv("NST_FAST_MODEL", str(SHARED_FAST_MODEL))
     load_fast_model.cache_clear()
@@ -311,7 +311,7 @@ def test_the_studio_shows_the_real_magenta_models_preview(tiny_env, monkeypatch)
 def test_fast_preview_and_refine_with_a_tiny_fast_model(tiny_env, monkeypatch, tmp_path):
     import tensorflow as tf
 
-    from nst.fast import load_fast_model
+    from nst.fast_model import load_fast_model
 
     class Tiny(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32),

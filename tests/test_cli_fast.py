@@ -14,7 +14,7 @@ from PIL import Image
 from conftest import SHARED_FAST_MODEL, SHARED_IMAGES
 from fast_standin import write_standin_pair
 from nst.cli import main
-from nst.fast import load_fast_model
+from nst.fast_model import load_fast_model
 from nst.images import read_png_metadata
 from nst.model import tiny_feature_net_for_tests
 

@@ -23,7 +23,7 @@ FAST_PREVIEW_SIDE = 384  # one forward pass at this long side: about a second
 def fast_available() -> tuple[bool, str]:
     """Checked once per session (loading the model is once per process, in nst.fast)."""
     if keys.FAST_OK not in st.session_state:
-        from nst.fast import fast_model_available
+        from nst.fast_model import fast_model_available
 
         st.session_state[keys.FAST_OK] = fast_model_available()
     return st.session_state[keys.FAST_OK]
