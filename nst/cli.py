@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from nst.cli_fast import add_fast_command, cmd_fast
 from nst.cli_poster import add_poster_command, cmd_poster
 from nst.cli_io import EXIT_INTERRUPTED, EXIT_USAGE, NetFactory, load_input, quiet_native_stderr, run_inputs
 from nst.cli_gallery import add_gallery_command, cmd_gallery, stored_scorecard
@@ -23,7 +24,7 @@ from nst.edges import MAX_TITLE, output_file_problem, title_arg
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, params_from_args, parse_blend
 from nst.store.db import DB_NAME, damaged_database, default_data_dir
-from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
+from nst.params import QUALITY_PRESETS, StyleParams, with_quality
 from nst.run_types import RunInputs, RunLabels, RunToSave, result_png_metadata
 
 
@@ -243,63 +244,6 @@ def apply_quality(args: argparse.Namespace, params: StyleParams) -> StyleParams:
                           f"{', '.join(clashing)}, not both.")
     preset = next(name for name in QUALITY_PRESETS if name.lower() == args.quality)
     return with_quality(params, preset)
-
-
-# ---- fast: the fast picture alone -------------------------------------------------------------
-def add_fast_command(commands) -> None:
-    fast = commands.add_parser("fast", help="the fast picture alone (Magenta's network; needs NST_FAST_MODEL)")
-    fast.add_argument("--content", required=True, help="content photo")
-    fast.add_argument("--style", required=True, action="append", help="style image (repeat for several)")
-    fast.add_argument("--style-blend", help="blend weights, one per --style, e.g. 0.7,0.3 (interpolates the "
-                                            "styles' bottlenecks)")
-    fast.add_argument("--strength", type=float, default=1.0,
-                      help="0..1: 1 = the painting's style, 0 = the photo's own style")
-    fast.add_argument("-o", "--output", required=True, help="output PNG")
-    fast.add_argument("--size", type=int, default=StyleParams().size, help="long side of the output in px")
-    fast.add_argument("--preserve-colors", choices=PRESERVE_COLORS, default="none")
-    fast.add_argument("--style-scale", type=float, default=1.0, help="style image zoom (larger = bigger strokes)")
-    fast.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
-
-
-def cmd_fast(args: argparse.Namespace) -> int:
-    """``python -m nst fast``: one forward pass.
-
-    ``seconds`` is model time: the pass itself, including building the interpreter for this size, but not
-    process start-up, file I/O or importing TensorFlow and loading the model (``load_seconds``).
-    """
-    from nst.fast import stylize_fast
-    from nst.fast_model import get_fast_model
-    from nst.encode import save_png
-    from nst.resize import resize_long_side
-
-    if not 0.0 <= args.strength <= 1.0:
-        raise ParamsError(f"--strength must be between 0 and 1, not {args.strength}.")
-    # validates --size, --style-scale and --style-blend the way every run does
-    params = StyleParams(size=args.size, style_scale=args.style_scale, preserve_colors=args.preserve_colors,
-                         style_blend=parse_blend(args.style_blend, len(args.style)), init="fast")
-    output = Path(args.output)
-    if output.suffix.lower() != ".png":
-        raise ParamsError(f"-o must name a .png file, not {output}.")
-    content = resize_long_side(load_input(args.content, params.size), params.size)
-    styles = [load_input(path, 1024) for path in args.style]
-    loading = time.perf_counter()
-    with quiet_native_stderr():  # TensorFlow's start-up lines; errors still propagate
-        model = get_fast_model()
-    started = time.perf_counter()
-    picture = stylize_fast(content, styles, list(params.blend_weights(len(styles))), strength=args.strength,
-                           preserve_colors=params.preserve_colors, style_scale=params.style_scale, model=model)
-    seconds = time.perf_counter() - started
-    save_png(output, picture, metadata={"Software": "nst style transfer studio (fast mode)",
-                                        "nst:fast": {"model": model.source, "strength": args.strength,
-                                                     **params.to_dict()}})
-    height, width = picture.shape[:2]
-    print(f"fast picture: {output} ({width}x{height}, {seconds:.2f} s, {model.source})", file=sys.stderr)
-    if args.json:
-        print(json.dumps({"output": str(output), "width": width, "height": height, "seconds": round(seconds, 3),
-                          "load_seconds": round(started - loading, 3), "strength": args.strength,
-                          "blend": list(params.blend_weights(len(styles))),
-                          "model": model.source}))
-    return 0
 
 
 class _ProgressBar:
