@@ -93,7 +93,7 @@ def _sheet_pick(chosen: list[Picture]) -> list[Picture]:
     if not picked:
         st.session_state.pop(keys.SHEET_PICK, None)
         return chosen
-    st.caption(plain(f"Picked on the all-styles sheet: {picked[0].label}."))
+    st.caption(f"Picked on the sheet of every style: {plain(picked[0].label)}.")
     if len(chosen) > 1:
         st.button("Use all my styles again", key="sheet_unpick",
                   on_click=lambda: st.session_state.pop(keys.SHEET_PICK, None))
