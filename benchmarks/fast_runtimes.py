@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_TFLITE = ROOT.parent / "shared" / "models" / "magenta"
+SHARED_TFLITE = Path(os.environ.get("NST_SHARED_DIR") or ROOT.parent / "shared") / "models" / "magenta"
 SIZES = [(256, 172), (384, 384), (512, 344), (512, 512), (1024, 688)]  # (width, height): the rocket's aspect
 PHOTO, PAINTING = "rocket", "starry_night"
 

@@ -67,7 +67,8 @@ def _sheet(at: AppTest) -> AppTest:
 def test_every_style_at_once_paints_a_tile_per_style_and_a_pick_becomes_the_style(studio):
     at = _sheet(_settled(AppTest.from_file(APP, default_timeout=DEADLINE)))
     picks = _picks(at)
-    assert [b.label for b in picks] == [f"Use {e.title}" for e in STYLE_EXAMPLES.values()]
+    assert [b.help for b in picks] == [f"Choose {e.title} alone for the real painting (then Stylize)."
+                                       for e in STYLE_EXAMPLES.values()]
     assert f"Every style at once: {len(STYLE_EXAMPLES)} styles in" in _captions(at)
     tiles, png, _, error = at.session_state[keys.MEMO_SHEET][1]
     assert not error and len(tiles) == len(STYLE_EXAMPLES)
@@ -91,7 +92,7 @@ def test_an_uploaded_style_is_on_the_sheet_and_can_be_picked_alone(studio):
     assert len(at.session_state[keys.STYLE_IDS]) == 2
     _sheet(at)
     picks = _picks(at)
-    assert picks[-1].label == "Use mine.png" and len(picks) == len(STYLE_EXAMPLES) + 1
+    assert "mine.png" in picks[-1].help and len(picks) == len(STYLE_EXAMPLES) + 1
     upload_id = at.session_state[keys.STYLE_IDS][0]
     picks[-1].click().run()
     assert at.session_state[keys.STYLE_IDS] == (upload_id,)

