@@ -8,6 +8,8 @@ change of style, blend or strength (no button): one pass at 512 px takes about 0
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -24,12 +26,18 @@ from studio.uploads import THUMB_SIDE
 FAST_PREVIEW_SIDE = 512  # the default output size: the preview shows the painting's own size and strokes
 
 
-def start_fast_model() -> None:
-    """Fetch/load the fast model in the background (once per process) and warm it for the default photo."""
+@functools.lru_cache(maxsize=1)
+def _warm_sizes() -> tuple[tuple[int, int], ...]:
+    """The preview's and the sheet's picture sizes for the default photo (sides multiples of 4)."""
     height, width = example_image(next(iter(CONTENT_EXAMPLES))).shape[:2]
     sizes = [resize_long_side(np.zeros((height, width, 1), np.float32), side).shape[:2]
              for side in (FAST_PREVIEW_SIDE, SHEET_TILE)]
-    start_loading(warm_sizes=[(h - h % 4, w - w % 4) for h, w in sizes])
+    return tuple((h - h % 4, w - w % 4) for h, w in sizes)
+
+
+def start_fast_model() -> None:
+    """Fetch/load the fast model in the background (once per process) and warm it for the default photo."""
+    start_loading(warm_sizes=_warm_sizes())
 
 
 def fast_ready() -> bool:

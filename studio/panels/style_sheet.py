@@ -74,12 +74,12 @@ def style_sheet_panel(photo: Picture, own_styles: list[Picture], fast_ok: bool) 
         return
     st.caption(f"Every style at once: {len(tiles)} styles in {seconds:.1f} s (fast model). "
                "Pick one to paint it properly.")
-    columns = st.columns(COLUMNS)
-    for index, (frame, picture_id, title, credit) in enumerate(tiles):
-        with columns[index % COLUMNS]:
-            st.image(frame, caption=plain(f"{title} · {credit}"), width="stretch")
-            st.button("Paint this", key=f"sheet_pick_{index}", on_click=pick, args=(picture_id,), width="stretch",
-                      help=f"Choose {title} alone for the real painting (then Stylize).",
-                      type="primary" if state.get(keys.SHEET_PICK) == picture_id else "secondary")
+    for start in range(0, len(tiles), COLUMNS):  # a row of columns at a time: reading order on the page
+        for column, (frame, picture_id, title, credit) in zip(st.columns(COLUMNS), tiles[start:start + COLUMNS]):
+            with column:
+                st.image(frame, caption=plain(f"{title} · {credit}"), width="stretch")
+                st.button("Paint this", key=f"sheet_pick_{picture_id}", on_click=pick, args=(picture_id,),
+                          width="stretch", help=f"Choose {title} alone for the real painting (then Stylize).",
+                          type="primary" if state.get(keys.SHEET_PICK) == picture_id else "secondary")
     st.download_button("Download the sheet (PNG)", png, file_name="every-style.png", mime="image/png",
                        icon=":material/download:", key="sheet_download")
