@@ -21,6 +21,7 @@ whether the model is still being fetched, ready, or off (with the one sentence t
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import socket
 import threading
@@ -40,6 +41,7 @@ DEFAULT_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v
 CONNECT_TIMEOUT_S = 10.0
 MODEL_NAME = "arbitrary-image-stylization-v1-256"
 LOADING, READY, OFF = "loading", "ready", "off"
+log = logging.getLogger("nst")
 _LOCAL_COPY = "a SavedModel folder, or the TFLite or ONNX prediction + transfer pair"
 
 
@@ -118,10 +120,13 @@ def start_loading(warm_sizes: Sequence[tuple[int, int]] = ()) -> None:
 def _load_and_warm(warm_sizes: tuple[tuple[int, int], ...]) -> None:
     try:
         model = get_fast_model()
+    except FastModelUnavailable:
+        return  # remembered: fast_model_status says why
+    try:
         for height, width in warm_sizes:
             model.warm_up(height, width)
-    except Exception:  # noqa: BLE001 - the status says why (the load's failure is remembered)
-        pass
+    except Exception:  # noqa: BLE001 - only a head start: the real call reports its own error
+        log.warning("warming up the fast model failed", exc_info=True)
 
 
 def fast_model_status() -> tuple[str, str]:
