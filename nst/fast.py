@@ -32,7 +32,7 @@ from nst.resize import resize_long_side, resize_to
 
 STYLE_SIZE = 256  # the model was trained with 256 px style images
 MIN_SIDE = 16  # the transfer network's decoder pads at 1/4 scale: keep at least 4 px there
-MAX_SIDE = 1024  # larger pictures are painted at 1024 px and enlarged: ~1.3 GB of activations there (docs/fast.md)
+MAX_SIDE = 1024  # larger pictures are painted at 1024 px and enlarged (TFLite: ~1.6 GB of activations there; docs/fast.md)
 
 
 # ---- inputs ---------------------------------------------------------------------------------
