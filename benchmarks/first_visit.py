@@ -12,8 +12,11 @@ localhost port, headless): dev.sh installs requirements.txt into .venv when its 
 check on an installed .venv (a fresh machine would also spend the few minutes of that first install).
 
 Printed: seconds from opening the page to the first fast preview (includes the background fetch), from
-choosing a style to its preview (twice: the first choice, then a repeated one), from the "Every style at once" click to all its tiles, whether a real
-photo is shown, where the model came from, and that the sheet downloads as a PNG.
+choosing a style to its preview (twice: the first choice, then a repeated one), from the "Every style at
+once" click to all its tiles, whether a real photo is shown, where the model came from, and that the sheet
+downloads as a PNG. Beside each wait: the CPU seconds the server process used meanwhile (all its threads),
+which do not depend on what else the shared machine runs; on an idle 2-core machine the wait would be
+about that long (less where onnxruntime's two threads both work), plus the browser's own drawing.
 """
 
 from __future__ import annotations
@@ -86,7 +89,13 @@ def _wait_for_new_preview(page, old: str | None) -> None:
     raise RuntimeError("the fast preview never appeared")
 
 
-def visit(url: str, shots: Path | None, out: Path) -> list[str]:
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system, all threads) the server process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def visit(url: str, server_pid: int, shots: Path | None, out: Path) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     lines = []
@@ -110,18 +119,20 @@ def visit(url: str, shots: Path | None, out: Path) -> list[str]:
             styles.click()
             styles.fill(picked)
             page.get_by_role("option", name=picked).click()
-            chosen = time.perf_counter()
+            chosen, cpu = time.perf_counter(), _cpu_seconds(server_pid)
             page.keyboard.press("Escape")
             _wait_for_new_preview(page, before)
-            lines.append(f"fast preview after choosing {picked}: {time.perf_counter() - chosen:.2f} s")
+            lines.append(f"fast preview after choosing {picked}: {time.perf_counter() - chosen:.2f} s "
+                         f"(server CPU {_cpu_seconds(server_pid) - cpu:.2f} s)")
         if shots is not None:
             page.get_by_role("heading", name="Style studio").scroll_into_view_if_needed()
             page.screenshot(path=str(shots / "studio.png"))
         page.get_by_role("button", name="Every style at once").click()
-        clicked = time.perf_counter()
+        clicked, cpu = time.perf_counter(), _cpu_seconds(server_pid)
         page.get_by_role("button", name="Download the sheet (PNG)").wait_for(timeout=TIMEOUT_MS)
         tiles = page.get_by_role("button", name="Paint this").count()
         lines.append(f"all-styles sheet: {tiles} tiles {time.perf_counter() - clicked:.2f} s after the click "
+                     f"(server CPU {_cpu_seconds(server_pid) - cpu:.2f} s) "
                      f"({page.get_by_text('Every style at once:').first.inner_text()})")
         with page.expect_download() as download:
             page.get_by_role("button", name="Download the sheet (PNG)").click()
@@ -153,7 +164,7 @@ def main() -> None:
     process, url = _start(env, home / "streamlit.log")
     print(f"server up: {time.perf_counter() - started:.1f} s ({url})", flush=True)
     try:
-        for line in visit(url, args.screenshots, home):
+        for line in visit(url, process.pid, args.screenshots, home):
             print(line, flush=True)
     finally:
         process.terminate()
