@@ -1,6 +1,7 @@
 """The fast model's two runtimes side by side: the ONNX pair on onnxruntime vs the TFLite pair on tf.lite.
 
     python -m benchmarks.fast_runtimes [--part latency|agreement|cli|install|all] [--rounds 3] [--repeats 5]
+                                       [--only onnxruntime|tflite]
 
 The ONNX pair comes from the cache (``python -m nst fast --fetch`` first) or ``--onnx DIR``; the TFLite pair
 from ../shared/models/magenta or ``--tflite DIR``. Results print as JSON lines and markdown tables.
@@ -180,6 +181,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--onnx", help="folder with arbitrary_predict.onnx + arbitrary_transform.onnx (default: cache)")
     parser.add_argument("--tflite", default=str(SHARED_TFLITE))
+    parser.add_argument("--only", choices=["onnxruntime", "tflite"], help="latency/cli of this runtime alone")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -189,6 +191,10 @@ def main() -> None:
     from nst.fast_fetch import cache_folder
 
     folders = {"onnxruntime": args.onnx or str(cache_folder()), "tflite": args.tflite}
+    if args.only:
+        if args.part in ("agreement", "all"):
+            parser.error("--only goes with --part latency, cli or install (agreement compares both runtimes)")
+        folders = {args.only: folders[args.only]}
     print(f"load average {os.getloadavg()}, {os.cpu_count()} cores", flush=True)
     if args.part in ("install", "all"):
         part_install()

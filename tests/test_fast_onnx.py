@@ -57,6 +57,25 @@ def test_onnx_blend_and_strength_go_through_the_bottleneck(use_onnx, content_ima
     np.testing.assert_allclose(half, 0.5 * content_image + 0.5 * ((RED + own) / 2) ** 2, atol=2e-3)
 
 
+def test_a_repainted_preview_predicts_each_style_once(use_onnx, content_image, monkeypatch):
+    model = get_fast_model()
+    predicted = []
+    real = model.style_bottleneck
+    monkeypatch.setattr(model, "style_bottleneck", lambda style: predicted.append(style) or real(style))
+    styles = [flat(RED), flat(BLUE)]
+    first = stylize_fast(content_image, styles, [1, 1])
+    for strength in (0.5, 0.5, 1.0):  # what moving the strength slider or a rerun repaints
+        stylize_fast(content_image, styles, [1, 3], strength=strength)
+    assert len(predicted) == 3  # the two paintings and the photo's own style, each once
+    np.testing.assert_allclose(stylize_fast(content_image, styles, [1, 1]), first)
+    # a changed painting (same shape), zoom or colour mode is a new style code, not a stale one
+    green = stylize_fast(content_image, [flat(GREEN), flat(BLUE)], [1, 1])
+    np.testing.assert_allclose(green, 0.5 * content_image + 0.5 * np.array([0.0, 0.25, 0.25]), atol=2e-3)
+    stylize_fast(content_image, styles, [1, 1], style_scale=0.5)
+    stylize_fast(content_image, styles, [1, 1], preserve_colors="histogram")
+    assert len(predicted) == 3 + 1 + 2 + 2
+
+
 def test_a_decoder_with_constant_sizes_is_refused_in_one_sentence(monkeypatch, tmp_path):
     monkeypatch.setenv("NST_FAST_MODEL", str(write_onnx_standin_pair(tmp_path, constant_sizes=True)))
     fast_model.forget_fast_model()
