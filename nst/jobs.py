@@ -33,7 +33,7 @@ from typing import Any, Callable
 from nst.backends import Backend, InProcessBackend, Painted, PaintedJob
 from nst.errors import ModelUnavailable, NSTError
 from nst.job import Clock, Job
-from nst.queue_policy import QueueRefused, admission_error, queue_slot
+from nst.queue_policy import QueueRefused, admission_error, may_start, queue_slot
 from nst.run_types import (FAILED, FINISHED, RUNNING, STOPPED, RunLabels, RunToSave,
                            StyleResult, run_status)
 
@@ -198,11 +198,18 @@ class JobRunner:
         with self._lock:
             return list(self._running) + list(self._pending)
 
+    def running_jobs(self) -> list[Job]:
+        """The jobs painting now (what those who wait are waiting for)."""
+        with self._lock:
+            return list(self._running)
+
     def reap_abandoned(self, now: float | None = None) -> list[Job]:
         """Stop every queued or running job nobody has watched for ``abandon_after`` seconds."""
         now = self._clock() if now is None else now
         stopped = []
         for job in self.active_jobs():
+            if job.poster is not None:  # a print takes half an hour: its owner may close the tab and come back
+                continue
             if now - job.last_seen > self.abandon_after:
                 log.info("stopping job %s: nobody watched it for %.0f s", job.id[:8], now - job.last_seen)
                 job.stop(reason=f"Stopped because nobody watched it for {self.abandon_after:.0f} s; "
@@ -249,10 +256,10 @@ class JobRunner:
     def _work(self) -> None:
         while True:
             with self._lock:
-                while not self._pending and not self._closed:
-                    self._lock.wait()
-                if self._closed and not self._pending:
-                    return
+                while not (self._pending and (self._closed or may_start(self._pending[0], self._running))):
+                    if self._closed and not self._pending:
+                        return
+                    self._lock.wait()  # nothing to do, or a print must run alone (nst/queue_policy.py)
                 job = self._pending.popleft()
                 self._running.append(job)
                 self._spawn_workers()
@@ -262,6 +269,7 @@ class JobRunner:
                 with self._lock:
                     self._running.remove(job)
                     self._prune()
+                    self._lock.notify_all()  # a job held back by a print may start now
 
     def _run(self, job: Job) -> None:
         if job.control.cancelled:
@@ -271,6 +279,10 @@ class JobRunner:
             if self._net is None:
                 job.set_phase(RUNNING, "loading the VGG19 model (first run in this server process)")
             net = self.net()
+            if job.poster is not None:  # a print: painted here, kept in the gallery (nst/poster_job.py)
+                from nst.poster_job import paint_poster_job
+
+                return paint_poster_job(job, net, here=self._backend.paints_here)
             job.set_phase(RUNNING, self._backend.preparing)
             painted = self._backend.paint(job, net, lambda item: self._save(job, item, net),
                                           score=self._save_result is not None)

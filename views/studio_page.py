@@ -106,7 +106,7 @@ with col_paint:
     if ready and not running:  # what Stylize will paint; its callback reads it
         st.session_state[keys.READY_INPUTS] = runtime.ReadyInputs(RunInputs(
             photo.pixels, pixels(styles), content_name=photo.label, style_names=[s.label for s in styles],
-            masks={"style": user_mask, "detail": detail_mask}), blend_keys)
+            masks={"style": user_mask, "detail": detail_mask}, original=photo.original), blend_keys)
     else:
         st.session_state.pop(keys.READY_INPUTS, None)
     paint_buttons(ready, running, fast_ok, params, f"{', '.join(s.label for s in styles)} on {photo.label}")

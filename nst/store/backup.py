@@ -20,6 +20,7 @@ from nst.errors import StoreError, describe_os_error
 from nst.store.db import DB_NAME
 from nst.store.files import IMAGES_DIR
 from nst.store.identity import ID_FILE
+from nst.store.run_files import kept_file_names
 
 
 def _copy_database(source: Path, target: Path) -> None:
@@ -36,8 +37,9 @@ def _copy_database(source: Path, target: Path) -> None:
 
 def _copy_pictures(from_images: Path, to_images: Path, names: list[str]) -> int:
     copied = 0
-    for sha in names:
-        source, target = from_images / sha[:2] / f"{sha}.png", to_images / sha[:2] / f"{sha}.png"
+    for name in names:  # a picture's hash, or the relative path of a kept file (nst.store.run_files)
+        relative = Path(name) if "/" in name else Path(name[:2]) / f"{name}.png"
+        source, target = from_images / relative, to_images / relative
         if target.is_file() or not source.is_file():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +54,7 @@ def _copy_pictures(from_images: Path, to_images: Path, names: list[str]) -> int:
 def _names(db_path: Path) -> list[str]:
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        return [row[0] for row in conn.execute("SELECT sha256 FROM images")]
+        return [row[0] for row in conn.execute("SELECT sha256 FROM images")] + kept_file_names(conn)
     finally:
         conn.close()
 

@@ -25,7 +25,7 @@ from nst.store.identity import database_id, folder_id
 
 MANIFESTS = "manifests"
 FORMAT = "nst-run-manifest-1"
-_CHILD_TABLES = ("run_styles", "run_snapshots", "run_masks", "run_details", "scorecards")
+_CHILD_TABLES = ("run_styles", "run_snapshots", "run_masks", "run_details", "scorecards", "run_files", "print_links")
 _IMAGE_COLUMNS = ("sha256", "role", "width", "height", "nbytes", "name", "created")
 
 

@@ -22,6 +22,7 @@ from nst.errors import StoreError, describe_os_error
 from nst.params import StyleParams
 from nst.run_types import LossTerms, RunLabels, RunToSave, run_status
 from nst.store.manifests import write_manifest
+from nst.store.run_files import Attachment, attachments, insert_attachments, remove_unreferenced, write_attachments
 from nst.store.files import Blob, FilesMixin, as_uint8_rgb, make_blob, mask_rgb
 from nst.store.schema import MASK_KINDS
 
@@ -162,26 +163,31 @@ class SavingMixin(FilesMixin):
     def save(self, run: RunToSave) -> int:
         """Store a run and return its id. All or nothing: a failure leaves no trace of it."""
         encoded = encode_run(run)
+        files = attachments(run)  # the original photo, a print's TIFF (nst.store.run_files)
         created: list[str] = []
+        created_files: list[Attachment] = []
         try:
             self._write_blobs(encoded.blobs, created)
+            write_attachments(self.images_dir, files, created_files)
             with self._write() as conn:
                 # A cleanup elsewhere may have removed a file we found already present; it could
                 # only do so holding this lock and with no row naming it, so re-check here.
                 self._write_blobs(encoded.blobs, created)
+                write_attachments(self.images_dir, files, created_files)
                 run_id = self._insert_run(conn, encoded)
+                insert_attachments(conn, run_id, files, run.print_file)
                 # in the transaction: a manifest that cannot be written fails the save (nst.store.manifests)
                 write_manifest(conn, self.images_dir, run_id, [blob.sha256 for blob in encoded.blobs])
             return run_id
         except OSError as error:
-            self._forget(created)
+            self._forget(created, created_files)
             raise StoreError(f"Cannot save the run to {self.data_dir}: {describe_os_error(error)} "
                              "(runs saved earlier are safe).") from None
         except sqlite3.Error as error:
-            self._forget(created)
+            self._forget(created, created_files)
             raise self._db_error("save the run", error) from None
         except BaseException:
-            self._forget(created)
+            self._forget(created, created_files)
             raise
 
     def _insert_run(self, conn: sqlite3.Connection, encoded: _EncodedRun) -> int:
@@ -208,9 +214,10 @@ class SavingMixin(FilesMixin):
                          [(run_id, kind, sha) for kind, sha in encoded.mask_rows])
         return int(run_id)
 
-    def _forget(self, shas: Sequence[str]) -> None:
+    def _forget(self, shas: Sequence[str], files: Sequence[Attachment] = ()) -> None:
         """Best effort after a failed save: remove the files it created that nothing names."""
         try:
             self._remove_files_if_unreferenced(shas)
+            remove_unreferenced(self, [(f.sha256, f.suffix) for f in files])
         except (OSError, sqlite3.Error):
             pass  # the orphan cleanup on a later open gets them

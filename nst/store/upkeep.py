@@ -15,6 +15,7 @@ from nst.edges import check_notes, check_title
 from nst.store.files import FilesMixin, stale_files
 from nst.store.manifests import manifest_path
 from nst.store.reading import RUN_FILES_QUERY
+from nst.store.run_files import files_of, remove_unreferenced, sweep_orphans
 from nst.store.records import CleanupReport
 from nst.store.saving import real_or_none
 
@@ -73,6 +74,7 @@ class UpkeepMixin(FilesMixin):
         try:
             with self._write() as conn:
                 shas = [row[0] for row in conn.execute(RUN_FILES_QUERY, {"id": int(run_id)})]
+                kept_files = files_of(conn, run_id)  # its original photo, its print (nst.store.run_files)
                 if not conn.execute("DELETE FROM runs WHERE id = ?", (int(run_id),)).rowcount:
                     raise self._missing(run_id)
                 dead = [sha for sha in shas if not _referenced(conn, sha)]
@@ -80,6 +82,7 @@ class UpkeepMixin(FilesMixin):
             # Committed: the run is gone. Its files go now (a crash here leaves orphans for cleanup).
             manifest_path(self.images_dir, run_id).unlink(missing_ok=True)
             self._remove_files_if_unreferenced(dead)
+            remove_unreferenced(self, kept_files)
         except sqlite3.Error as error:
             raise self._db_error(f"delete run {run_id}", error) from None
         except OSError as error:
@@ -108,6 +111,7 @@ class UpkeepMixin(FilesMixin):
         candidates, temp_files = stale_files(self.images_dir, time.time() - grace, known)
         try:
             orphan_files = self._remove_files_if_unreferenced(candidates)
+            orphan_files += sweep_orphans(self, time.time() - grace)  # originals and prints no run names
         except (OSError, sqlite3.Error) as error:
             log.warning("gallery cleanup could not remove orphan files: %s", error)
             orphan_files = 0

@@ -16,6 +16,7 @@ from studio.gallery import model as g
 from studio import keys
 from studio.access import current_is_owner, refused
 from studio.gallery import nav
+from studio.gallery.prints import print_links, print_panel
 from studio.gallery.votes import leaderboard, making_of_button
 from studio.gallery.compare import display_width, loss_curves
 from studio.text import plain
@@ -118,6 +119,8 @@ def _side(store: Store, record: RunRecord, output) -> None:
     making_of_button(store, record.id)
     if st.button("Re-run with these settings", key="rerun", width="stretch", icon=":material/replay:"):
         nav.rerun(record)
+    print_links(store, record)
+    print_panel(store, record)  # the owner's only
     if current_is_owner():
         _owner_controls(store, record)
     scorecard_table(run_scorecard(store, record.id))
