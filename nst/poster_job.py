@@ -174,7 +174,9 @@ def _closing_words(status: str, target: PosterTarget, seconds: float, run_id: in
     kept = f" It is run {run_id} in the gallery." if run_id is not None else ""
     if status == STOPPED:
         return f"Stopped: the tiles painted so far are kept ({target.describe()}).{kept}"
-    return f"The print is ready: {target.describe()} in {seconds / 60:.0f} min.{kept}"
+    from nst.units import format_seconds
+
+    return f"The print is ready: {target.describe()} in {format_seconds(seconds)}.{kept}"
 
 
 def print_progress_words(view: Any) -> str:
@@ -192,11 +194,11 @@ def print_progress_words(view: Any) -> str:
     return " · ".join(parts)
 
 
-def waiting_words(running: Sequence[Any]) -> str:
+def waiting_words(running: Sequence[Any], whose: str = "yours") -> str:
     """Why a queued painting waits, in one sentence (``running``: the ``JobView``s painting now)."""
     prints = [view for view in running if view.poster is not None]
     if prints:
         view = prints[0]
         return (f"The studio is painting a print ({view.poster.label()}, {print_progress_words(view)}); a print "
-                "runs alone, so yours starts as soon as it is done.")
-    return "Another session's painting is using the CPU; yours starts as soon as it is done."
+                f"runs alone, so {whose} starts as soon as it is done.")
+    return f"Another session's painting is using the CPU; {whose} starts as soon as it is done."

@@ -396,7 +396,17 @@ def build_v5(data_dir: Path) -> dict:
     return expected
 
 
-OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5}
+def build_v6(data_dir: Path) -> dict:
+    """Version 6 (the gallery id), as that release left it: no kept original photos or prints."""
+    expected = build_v5(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("CREATE TABLE store_identity (id TEXT NOT NULL)")
+    conn.execute("PRAGMA user_version = 6")
+    conn.close()
+    return expected
+
+
+OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5, 6: build_v6}
 
 
 def test_every_older_version_has_a_migration_test() -> None:
@@ -412,7 +422,7 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
         columns = {row[1] for row in sqlite3.connect(opened.db_path).execute("PRAGMA table_info(runs)")}
         assert {"group_id", "group_kind", "group_label", "score", "leakage"} <= columns
         tables = {row[0] for row in sqlite3.connect(opened.db_path).execute("SELECT name FROM sqlite_master")}
-        assert {"votes", "scorecards", "store_identity"} <= tables
+        assert {"votes", "scorecards", "store_identity", "run_files", "print_links"} <= tables
         if expected:
             record = opened.get_run(1)
             assert (record.title, record.notes, record.favourite, record.params) == \

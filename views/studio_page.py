@@ -20,7 +20,7 @@ from studio import keys, runtime, state
 from studio.panels.batches import COMPARE_DEFAULTS, compare_panel, sweep_panel
 from studio.panels.fast_preview import fast_preview_panel
 from studio.panels.inputs import photo_panel, pixels, styles_panel
-from studio.panels.live import live_panel
+from studio.panels.live import live_panel, print_note
 from studio.panels.paint import paint_buttons
 from studio.panels.results import results_panel, session_results
 from studio.panels.sidebar import sidebar
@@ -73,6 +73,7 @@ if runtime.tiny_net_hook():
     st.warning(f"TEST MODE ({runtime.TEST_TINY_NET_ENV}=1): a tiny random network stands in for VGG19; "
                "results are not paintings.", icon=":material/science:")
 model_state = model_status(runner)
+print_note()  # a print paints alone: say so before anyone presses Stylize
 notice = pop_notice()
 if notice:
     st.warning(plain(notice))

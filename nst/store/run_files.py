@@ -29,6 +29,7 @@ from typing import Any, Sequence
 import numpy as np
 from PIL import Image
 
+from nst.errors import NSTError, StoreError
 from nst.run_types import PrintFile, RunToSave
 
 ORIGINAL_MAX_SIDE = 8192
@@ -79,7 +80,7 @@ def _reduced_jpeg(pixels: np.ndarray) -> tuple[bytes, int, int]:
     return buffer.getvalue(), small.shape[1], small.shape[0]
 
 
-def _original_from_bytes(data: bytes) -> Attachment | None:
+def _original_from_bytes(data: bytes) -> Attachment:
     from nst.images import load_image
 
     with Image.open(io.BytesIO(data)) as image:
@@ -117,11 +118,12 @@ def attachments(run: RunToSave) -> list[Attachment]:
     the stored one, and its print file."""
     out = []
     original, content = run.inputs.original, np.asarray(run.inputs.content)
-    if original is not None and max(original_size(original)) > max(content.shape[:2]):
-        made = (_original_from_bytes(bytes(original)) if isinstance(original, (bytes, bytearray))
-                else _original_from_pixels(original))
-        if made is not None:
-            out.append(made)
+    try:
+        if original is not None and max(original_size(original)) > max(content.shape[:2]):
+            out.append(_original_from_bytes(bytes(original)) if isinstance(original, (bytes, bytearray))
+                       else _original_from_pixels(original))
+    except (OSError, ValueError, NSTError) as error:  # the photo was read before; its file changed since?
+        raise StoreError(f"The original photo could not be kept with the run ({error}).") from None
     if run.print_file is not None:
         p = run.print_file
         out.append(_attachment("print", p.data, ".tiff", p.width, p.height))
@@ -152,6 +154,14 @@ def insert_attachments(conn: sqlite3.Connection, run_id: int, files: Sequence[At
     if print_file is not None:
         conn.execute("INSERT INTO print_links (run_id, source_run, paper, dpi, fit) VALUES (?, ?, ?, ?, ?)",
                      (run_id, print_file.source_run, print_file.paper, print_file.dpi, print_file.fit))
+
+
+def forget_attachments(store: Any, files: Sequence[Attachment]) -> None:
+    """Best effort after a failed save: remove the kept files it wrote that nothing names."""
+    try:
+        remove_unreferenced(store, [(f.sha256, f.suffix) for f in files])
+    except (OSError, sqlite3.Error):
+        pass  # the orphan sweep on a later open gets them
 
 
 def files_of(conn: sqlite3.Connection, run_id: int) -> list[tuple[str, str]]:

@@ -22,7 +22,8 @@ from nst.errors import StoreError, describe_os_error
 from nst.params import StyleParams
 from nst.run_types import LossTerms, RunLabels, RunToSave, run_status
 from nst.store.manifests import write_manifest
-from nst.store.run_files import Attachment, attachments, insert_attachments, remove_unreferenced, write_attachments
+from nst.store.run_files import (Attachment, attachments, forget_attachments, insert_attachments,
+                                 write_attachments)
 from nst.store.files import Blob, FilesMixin, as_uint8_rgb, make_blob, mask_rgb
 from nst.store.schema import MASK_KINDS
 
@@ -180,14 +181,17 @@ class SavingMixin(FilesMixin):
                 write_manifest(conn, self.images_dir, run_id, [blob.sha256 for blob in encoded.blobs])
             return run_id
         except OSError as error:
-            self._forget(created, created_files)
+            self._forget(created)
+            forget_attachments(self, created_files)
             raise StoreError(f"Cannot save the run to {self.data_dir}: {describe_os_error(error)} "
                              "(runs saved earlier are safe).") from None
         except sqlite3.Error as error:
-            self._forget(created, created_files)
+            self._forget(created)
+            forget_attachments(self, created_files)
             raise self._db_error("save the run", error) from None
         except BaseException:
-            self._forget(created, created_files)
+            self._forget(created)
+            forget_attachments(self, created_files)
             raise
 
     def _insert_run(self, conn: sqlite3.Connection, encoded: _EncodedRun) -> int:
@@ -214,10 +218,9 @@ class SavingMixin(FilesMixin):
                          [(run_id, kind, sha) for kind, sha in encoded.mask_rows])
         return int(run_id)
 
-    def _forget(self, shas: Sequence[str], files: Sequence[Attachment] = ()) -> None:
+    def _forget(self, shas: Sequence[str]) -> None:
         """Best effort after a failed save: remove the files it created that nothing names."""
         try:
             self._remove_files_if_unreferenced(shas)
-            remove_unreferenced(self, [(f.sha256, f.suffix) for f in files])
         except (OSError, sqlite3.Error):
             pass  # the orphan cleanup on a later open gets them

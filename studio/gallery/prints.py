@@ -153,10 +153,10 @@ def _progress(record_id: int) -> None:
               icon=":material/stop:", width="stretch")
 
 
-def _outcome() -> None:
-    """What became of the print this session started (once it ended)."""
+def _outcome(record_id: int) -> None:
+    """What became of the print of this run this session started (once it ended)."""
     job = st.session_state.get(keys.PRINT_JOB)
-    if job is None or not job.finished:
+    if job is None or not job.finished or job.poster.source_run != record_id:
         return
     view = job.view()
     (st.error if view.status == FAILED else st.success)(plain(view.message or view.status))
@@ -168,14 +168,14 @@ def _outcome() -> None:
 
 
 def print_panel(store: Store, record: RunRecord) -> None:
-    """The owner's "Make a print" (or the running print's progress) for ``record``."""
-    if not current_is_owner():
+    """The owner's "Make a print" (or the running print's progress) for ``record`` (not itself a print)."""
+    if not current_is_owner() or print_of(store, record.id) is not None:
         return
     if _running_print(record.id) is not None:
         st.subheader("Print")
         st.fragment(run_every=POLL_SECONDS)(_progress)(record.id)
         return
-    _outcome()
+    _outcome(record.id)
     _make_a_print(store, record)
 
 

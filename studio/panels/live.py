@@ -67,3 +67,10 @@ def live_chart() -> None:
 def live_panel() -> None:
     st.fragment(run_every=POLL_SECONDS)(live_image)()
     st.fragment(run_every=CHART_SECONDS)(live_chart)()
+
+
+def print_note() -> None:
+    """While a print paints, say so to everyone on the studio page: their paintings wait for it."""
+    prints = [job.view() for job in runtime.runner().running_jobs() if job.poster is not None]
+    if prints:
+        st.info(waiting_words(prints, "a painting started now"), icon=":material/print:")
