@@ -19,7 +19,7 @@ from nst.job import Job
 from nst.memory import gigabytes
 from nst.poster_job import PosterOrder, estimate_order, print_progress_words
 from nst.print_output import DPIS, PAPERS_MM
-from nst.run_types import FAILED
+from nst.run_types import FAILED, STOPPED
 from nst.store import RunRecord, Store
 from nst.store.prints import print_of, prints_of
 from nst.units import format_seconds
@@ -159,7 +159,8 @@ def _outcome(record_id: int) -> None:
     if job is None or not job.finished or job.poster.source_run != record_id:
         return
     view = job.view()
-    (st.error if view.status == FAILED else st.success)(plain(view.message or view.status))
+    show = {FAILED: st.error, STOPPED: st.warning}.get(view.status, st.success)
+    show(plain(view.message or view.status))
     if view.save_error:
         st.warning(plain(view.save_error))
     if view.run_id is not None:
