@@ -140,3 +140,31 @@ def _crafted_start(run_id: int) -> None:
 
     store = nav.store()
     prints._start(store, store.get_run(run_id))  # noqa: SLF001 - the callback a crafted request would reach
+
+
+def test_an_uploaded_photo_bigger_than_the_studio_reads_is_kept_whole_with_its_run(gallery) -> None:
+    import io
+
+    from PIL import Image
+
+    from nst.store.prints import original_file, photo_size
+    from studio.uploads import MAX_INPUT_SIDE
+
+    data, _ = gallery
+    y, x = np.mgrid[0:1950, 0:2600]
+    photo = np.stack([x % 256, y % 256, (x + y) % 256], axis=2).astype(np.uint8)
+    upload = io.BytesIO()
+    Image.fromarray(photo).save(upload, "JPEG", quality=90)
+    at = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=TIMEOUT)
+    at = until(at, lambda a: any("model ready" in c.value for c in a.caption), "the model")
+    at.file_uploader(key="content_upload").set_value([("big.jpg", upload.getvalue(), "image/jpeg")])
+    at.select_slider(key="size").set_value(256)
+    at.number_input(key="scales").set_value(1)
+    at.number_input(key="iterations").set_value(2)
+    at.run()
+    next(b for b in at.button if b.label == "Stylize").click()
+    at = until(at, lambda a: a.success, "the result")
+    run_id = at.session_state[keys.JOB_REF].view().run_id
+    with Store(data) as store:
+        assert max(store.input_images(run_id).content.shape[:2]) == MAX_INPUT_SIDE  # what the studio paints from
+        assert photo_size(store, run_id) == (2600, 1950) and original_file(store, run_id) == upload.getvalue()
