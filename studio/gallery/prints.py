@@ -25,6 +25,7 @@ from nst.store.prints import print_of, prints_of
 from nst.units import format_seconds
 from studio import keys, runtime
 from studio.access import current_is_owner, refused
+from studio.confirm import confirmation
 from studio.gallery import nav
 from studio.text import plain
 
@@ -123,14 +124,8 @@ def _make_a_print(store: Store, record: RunRecord) -> None:
             st.button("Make a print", key="print_start", on_click=_ask, args=(record.id,), width="stretch",
                       icon=":material/print:")
             return
-        st.warning(f"Paint this print now? {plain(words)}")
-        yes, no = st.columns(2)
-        with yes:
-            st.button("Yes, paint it", key="print_yes", type="primary", on_click=_start, args=(store, record),
-                      width="stretch")
-        with no:
-            st.button("Cancel", key="print_no", width="stretch",
-                      on_click=lambda: st.session_state.pop(keys.PRINT_CONFIRM, None))
+        confirmation(f"Paint this print now? {plain(words)}", "Yes, paint it", "print", _start, (store, record),
+                     keys.PRINT_CONFIRM)
 
 
 def _progress(record_id: int) -> None:
