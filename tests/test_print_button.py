@@ -114,6 +114,9 @@ def test_progress_with_time_left_and_stop_keeps_what_is_done(gallery, monkeypatc
     line = next(p.proto.text for p in at.get("progress"))
     assert "scale 1 of 2" in line and "25%" in line and "1 min 30 s left" in line
     assert any(b.key == "print_stop" for b in at.button)
+    studio = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=TIMEOUT).run()
+    note = " ".join(i.value for i in studio.info)
+    assert "The studio is painting a print (A4 150 dpi print of run 2" in note and "a print runs alone" in note
     at.button(key="print_stop").click().run()
     job = at.session_state[keys.PRINT_JOB]
     assert job.wait(TIMEOUT) and job.view().status == "stopped"
