@@ -32,7 +32,7 @@ OVERLAP = 128  # px tiles share with each neighbour
 MAX_TILE = 2048  # px; larger tiles save little overlap and make progress coarse
 SNAPSHOT_SECONDS = 120.0  # a poster snapshot at most this often (downscaled to SNAPSHOT_SIDE)
 SNAPSHOT_SIDE = 1024
-SECONDS_PER_MEGAPIXEL_STEP = 2.5  # bfloat16 on 2 AVX-512 cores, quiet machine (docs/poster.md)
+SECONDS_PER_MEGAPIXEL_STEP = 5.0  # bfloat16 on 2 AVX-512 cores: measured 5.2-5.5 at load 1.4-2 (docs/poster.md)
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ class PosterPlan:
     def describe(self) -> str:
         tiles = " + ".join(f"{s.plan.width}x{s.plan.height}" + (f" in {len(s.plan.tiles)} tiles"
                                                                  if s.plan.tiled else "") for s in self.scales)
-        return (f"{self.width} x {self.height} px: {tiles}; about {self.estimated_seconds / 60:.0f} min on a "
-                f"quiet 2-core machine, peak memory about {gigabytes(self.peak_bytes)} "
+        return (f"{self.width} x {self.height} px: {tiles}; about {self.estimated_seconds / 60:.0f} min on 2 "
+                f"AVX-512 cores, peak memory about {gigabytes(self.peak_bytes)} "
                 f"(budget {gigabytes(self.budget)}).")
 
 

@@ -66,7 +66,7 @@ def test_the_owner_sees_the_estimate_confirms_and_gets_a_print_linked_to_the_run
     data, ids = gallery
     at = choose_a4_150(run_page(ids[0]), ids[0])
     estimate = texts(at)
-    assert "71 x 47 px" in estimate and "peak memory about" in estimate and " s on a quiet 2" in estimate
+    assert "71 x 47 px" in estimate and "peak memory about" in estimate and " s on 2 AVX-512 cores" in estimate
     assert "smaller than the 71 x 47 px print" in estimate  # this old run kept no original photo
     at.button(key="print_start").click().run()
     assert any("Paint this print now?" in w.value for w in at.warning)  # nothing starts before the confirmation

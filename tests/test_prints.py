@@ -187,3 +187,21 @@ def _params():
     from nst.params import StyleParams
 
     return StyleParams(size=64)
+
+
+def test_a_lost_database_is_rebuilt_with_its_prints_links_and_kept_files(files, tmp_path, capsys):
+    run_id = _saved_run(files, tmp_path)
+    assert main(["poster", str(run_id), "--size", "128", "-o", str(tmp_path / "p.tiff")], **TINY) == 0
+    with Store() as store:
+        data_dir, (made,) = store.data_dir, prints_of(store, run_id)
+    db = data_dir / "gallery.sqlite3"
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
+    with Store() as empty:  # a database that is not the pictures' own: nothing is swept, kept files included
+        assert empty.count_runs() == 0 and made.path.exists()
+    capsys.readouterr()
+    assert main(["gallery", "rebuild", "--json"]) == 0
+    with Store() as store:
+        assert [p.run_id for p in prints_of(store, run_id)] == [made.run_id]
+        assert print_of(store, made.run_id).path == made.path
+        assert original_file(store, run_id) == files["photo"].read_bytes()

@@ -99,7 +99,7 @@ def _estimate_words(store: Store, record: RunRecord) -> tuple[str | None, str | 
         estimate = estimate_order(store, _order(store, record))
     except NSTError as error:
         return None, str(error)
-    words = (f"{estimate.target.describe()}: about {format_seconds(estimate.seconds)} on a quiet 2-core machine, "
+    words = (f"{estimate.target.describe()}: about {format_seconds(estimate.seconds)} on 2 AVX-512 cores, "
              f"peak memory about {gigabytes(estimate.peak_bytes)} (budget {gigabytes(estimate.plan.budget)}); "
              "other paintings wait while it paints.")
     if estimate.photo_note:
