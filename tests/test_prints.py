@@ -205,3 +205,22 @@ def test_a_lost_database_is_rebuilt_with_its_prints_links_and_kept_files(files, 
         assert [p.run_id for p in prints_of(store, run_id)] == [made.run_id]
         assert print_of(store, made.run_id).path == made.path
         assert original_file(store, run_id) == files["photo"].read_bytes()
+
+
+def test_a_print_is_not_stopped_when_nobody_watches_it(monkeypatch, content_image, style_image):
+    from nst import jobs
+    from nst.job import Job
+    from nst.poster_job import PosterOrder
+
+    backend = _TwoSlots()
+    monkeypatch.setattr("nst.poster_job.paint_poster_job", lambda job, net, here=True: job.finish("finished", "", None))
+    runner = jobs.JobRunner(start_watchdog=False)
+    runner._backend = backend  # noqa: SLF001
+    inputs = RunInputs(content_image, [style_image])
+    painting = runner.submit(Job(inputs, _params()))
+    printing = runner.submit(Job(inputs, _params(), poster=PosterOrder(1)))
+    runner.reap_abandoned(now=time.monotonic() + 3600)  # an hour after anyone looked
+    assert painting.control.cancelled and not printing.control.cancelled  # half an hour's print goes on
+    backend.print_started.set()
+    assert printing.wait(30) and printing.view().status == "finished"
+    runner.shutdown(5)
