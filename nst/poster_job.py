@@ -67,10 +67,8 @@ class PosterEstimate:
 
 def estimate_order(store: Any, order: PosterOrder) -> PosterEstimate:
     """Sizes, plan, time and memory of ``order`` from the stored sizes (a ParamsError when it cannot fit)."""
-    from nst.store.prints import photo_size
-
     record = store.get_run(order.source_run)
-    width, height = photo_size(store, order.source_run)
+    width, height = store.photo_size(order.source_run)
     target = poster_target((record.width, record.height), paper=order.paper, dpi=order.dpi, fit=order.fit)
     shapes = PosterSource(np.empty((height, width, 0)), [], np.empty((record.height, record.width, 0)),
                           record.params, order.source_run)

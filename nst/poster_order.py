@@ -76,8 +76,6 @@ def source_from_run(store: Any, run_id: int, content_file: str | None = None) ->
     """A gallery run as a poster's source: its result, paintings and parameters, and its photo: the file
     ``content_file`` when given (``nst poster --content``), else the original the run kept, else the
     photo at the run's size."""
-    from nst.store.prints import original_file, original_photo
-
     record = store.get_run(run_id)
     inputs = store.input_images(run_id)
     start = store.output_image(run_id)
@@ -87,7 +85,7 @@ def source_from_run(store: Any, run_id: int, content_file: str | None = None) ->
         content = load_image(content_file, max_side=POSTER_MAX_SIDE).pixels  # a bad file: one sentence
         original: bytes | None = Path(content_file).read_bytes()
     else:
-        original, content = original_file(store, run_id), original_photo(store, run_id)
+        original, content = store.original_file(run_id), store.original_photo(run_id)
     return PosterSource(inputs.content if content is None else content, list(inputs.styles), start, record.params,
                         run_id, inputs.content_name, tuple(inputs.style_names), tuple(inputs.blend),
                         inputs.content, original)

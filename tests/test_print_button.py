@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 
 from nst.access import REFUSED
 from nst.store import Store
-from nst.store.prints import print_of, prints_of
 from studio import keys
 from test_gallery import PAGE, fill, texts
 
@@ -65,7 +64,7 @@ def until(at: AppTest, predicate, what: str) -> AppTest:
 def test_the_owner_sees_the_estimate_confirms_and_gets_a_print_linked_to_the_run(gallery) -> None:
     data, ids = gallery
     at = choose_a4_150(run_page(ids[0]), ids[0])
-    estimate = texts(at)
+    estimate = texts(at).replace("\\", "")  # as it reads: Markdown escapes (studio.text.plain) render away
     assert "71 x 47 px" in estimate and "peak memory about" in estimate and " s on 2 AVX-512 cores" in estimate
     assert "smaller than the 71 x 47 px print" in estimate  # this old run kept no original photo
     at.button(key="print_start").click().run()
@@ -77,9 +76,9 @@ def test_the_owner_sees_the_estimate_confirms_and_gets_a_print_linked_to_the_run
     at = until(at, lambda a: any("The print is ready" in s.value for s in a.success), "the print's outcome")
     print_id = job.view().run_id
     with Store(data) as store:
-        info = print_of(store, print_id)
+        info = store.print_of(print_id)
         assert (info.source_run, info.width, info.height, info.dpi, info.paper) == (ids[0], 71, 47, 150, "A4")
-        assert [p.run_id for p in prints_of(store, ids[0])] == [print_id]
+        assert [p.run_id for p in store.prints_of(ids[0])] == [print_id]
     page = run_page(print_id)
     assert "A print of run 1" in texts(page) and any(d.key == "print_download" for d in page.download_button)
     assert any(b.key == "print_source" for b in page.button) and not print_widgets(page)  # no print of a print
@@ -121,7 +120,7 @@ def test_progress_with_time_left_and_stop_keeps_what_is_done(gallery, monkeypatc
     job = at.session_state[keys.PRINT_JOB]
     assert job.wait(TIMEOUT) and job.view().status == "stopped"
     with Store(data) as store:
-        (made,) = prints_of(store, ids[1])
+        (made,) = store.prints_of(ids[1])
         assert store.get_run(made.run_id).status == "stopped"  # the tiles painted so far are kept
 
 
@@ -134,7 +133,7 @@ def test_a_guest_neither_sees_nor_can_trigger_a_print(gallery, monkeypatch) -> N
     assert [e.value for e in crafted.error] == [REFUSED]
     assert not runner_prints()
     with Store(data) as store:
-        assert prints_of(store, ids[0]) == []
+        assert store.prints_of(ids[0]) == []
 
 
 def _crafted_start(run_id: int) -> None:
@@ -150,7 +149,6 @@ def test_an_uploaded_photo_bigger_than_the_studio_reads_is_kept_whole_with_its_r
 
     from PIL import Image
 
-    from nst.store.prints import original_file, photo_size
     from studio.uploads import MAX_INPUT_SIDE
 
     data, _ = gallery
@@ -170,4 +168,4 @@ def test_an_uploaded_photo_bigger_than_the_studio_reads_is_kept_whole_with_its_r
     run_id = at.session_state[keys.JOB_REF].view().run_id
     with Store(data) as store:
         assert max(store.input_images(run_id).content.shape[:2]) == MAX_INPUT_SIDE  # what the studio paints from
-        assert photo_size(store, run_id) == (2600, 1950) and original_file(store, run_id) == upload.getvalue()
+        assert store.photo_size(run_id) == (2600, 1950) and store.original_file(run_id) == upload.getvalue()

@@ -22,7 +22,6 @@ from nst.poster_job import GRID_SIDE
 from nst.print_output import read_print
 from nst.queue_policy import may_start
 from nst.store import Store
-from nst.store.prints import original_file, original_photo, photo_size, print_of, prints_of
 from nst.store.run_files import ORIGINAL_MAX_SIDE, attachments
 from nst.run_types import RunInputs, RunToSave
 
@@ -54,9 +53,9 @@ def _saved_run(files: dict[str, Path], tmp_path: Path) -> int:
 def test_a_saved_run_keeps_its_original_photo_and_a_print_needs_no_content_flag(files, tmp_path, capsys):
     run_id = _saved_run(files, tmp_path)
     with Store() as store:
-        assert original_file(store, run_id) == files["photo"].read_bytes()  # byte for byte
-        assert photo_size(store, run_id) == (512, 384)
-        assert original_photo(store, run_id).shape == (384, 512, 3)
+        assert store.original_file(run_id) == files["photo"].read_bytes()  # byte for byte
+        assert store.photo_size(run_id) == (512, 384)
+        assert store.original_photo(run_id).shape == (384, 512, 3)
         assert max(store.input_images(run_id).content.shape[:2]) < 512  # the run's own copy is smaller
     capsys.readouterr()
     out = tmp_path / "print.tiff"
@@ -64,15 +63,15 @@ def test_a_saved_run_keeps_its_original_photo_and_a_print_needs_no_content_flag(
     report = json.loads(capsys.readouterr().out)
     assert report["source_run"] == run_id and report["run_id"] is not None
     with Store() as store:
-        info = print_of(store, report["run_id"])
+        info = store.print_of(report["run_id"])
         assert (info.source_run, info.width, info.height, info.dpi) == (run_id, 160, 120, 300)
-        assert [p.run_id for p in prints_of(store, run_id)] == [report["run_id"]]
+        assert [p.run_id for p in store.prints_of(run_id)] == [report["run_id"]]
         kept, dpi, meta = read_print(info.path)
         written = read_print(out)[0]
         assert kept.shape == (120, 160, 3) and dpi == 300 and np.array_equal(kept, written)
         assert meta["nst:poster"]["source_run"] == run_id
         assert max(store.output_image(report["run_id"]).shape[:2]) <= GRID_SIDE
-        assert original_file(store, report["run_id"]) == files["photo"].read_bytes()  # kept once, named twice
+        assert store.original_file(report["run_id"]) == files["photo"].read_bytes()  # kept once, named twice
 
 
 def test_deleting_a_print_removes_its_tiff_and_deleting_the_source_keeps_the_print(files, tmp_path, capsys):
@@ -80,14 +79,14 @@ def test_deleting_a_print_removes_its_tiff_and_deleting_the_source_keeps_the_pri
     assert main(["poster", str(run_id), "--size", "160", "-o", str(tmp_path / "a.tiff")], **TINY) == 0
     assert main(["poster", str(run_id), "--size", "128", "-o", str(tmp_path / "b.tiff")], **TINY) == 0
     with Store() as store:
-        first, second = sorted(p.run_id for p in prints_of(store, run_id))
-        first_tiff, original = print_of(store, first).path, original_file(store, run_id)
+        first, second = sorted(p.run_id for p in store.prints_of(run_id))
+        first_tiff, original = store.print_of(first).path, store.original_file(run_id)
         store.delete_run(first)
-        assert not first_tiff.exists() and print_of(store, second).path.exists()
+        assert not first_tiff.exists() and store.print_of(second).path.exists()
         store.delete_run(run_id)
-        info = print_of(store, second)
+        info = store.print_of(second)
         assert info.source_run == run_id and not info.source_exists  # it still says where it came from
-        assert original_file(store, second) == original  # the photo stays with the print that names it
+        assert store.original_file(second) == original  # the photo stays with the print that names it
         store.delete_run(second)
         kept = list((store.images_dir / "files").rglob("*.*"))
         assert kept == []  # nothing names them any more
@@ -113,12 +112,10 @@ def test_orphan_kept_files_are_swept_after_the_grace_period_and_backups_carry_ke
         old = time.time() - 60
         os.utime(stray, (old, old))
         store.cleanup_orphans()
-        assert not stray.exists() and original_file(store, run_id) is not None
-        from nst.store.backup import backup_gallery
-
-        backup_gallery(store, tmp_path / "backup")
+        assert not stray.exists() and store.original_file(run_id) is not None
+        store.backup(tmp_path / "backup")
     with Store(tmp_path / "backup") as copy:
-        assert original_file(copy, run_id) == files["photo"].read_bytes()
+        assert copy.original_file(run_id) == files["photo"].read_bytes()
 
 
 def test_a_print_runs_alone():
@@ -193,7 +190,7 @@ def test_a_lost_database_is_rebuilt_with_its_prints_links_and_kept_files(files, 
     run_id = _saved_run(files, tmp_path)
     assert main(["poster", str(run_id), "--size", "128", "-o", str(tmp_path / "p.tiff")], **TINY) == 0
     with Store() as store:
-        data_dir, (made,) = store.data_dir, prints_of(store, run_id)
+        data_dir, (made,) = store.data_dir, store.prints_of(run_id)
     db = data_dir / "gallery.sqlite3"
     for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         path.unlink(missing_ok=True)
@@ -202,9 +199,9 @@ def test_a_lost_database_is_rebuilt_with_its_prints_links_and_kept_files(files, 
     capsys.readouterr()
     assert main(["gallery", "rebuild", "--json"]) == 0
     with Store() as store:
-        assert [p.run_id for p in prints_of(store, run_id)] == [made.run_id]
-        assert print_of(store, made.run_id).path == made.path
-        assert original_file(store, run_id) == files["photo"].read_bytes()
+        assert [p.run_id for p in store.prints_of(run_id)] == [made.run_id]
+        assert store.print_of(made.run_id).path == made.path
+        assert store.original_file(run_id) == files["photo"].read_bytes()
 
 
 def test_a_print_is_not_stopped_when_nobody_watches_it(monkeypatch, content_image, style_image):

@@ -1,13 +1,14 @@
 """Reading back what ``nst.store.run_files`` keeps: a run's original photo, and prints and their sources.
 
-Functions over a :class:`nst.store.Store`; no TensorFlow, no Streamlit.
+Functions over a connection and the images folder, called by :class:`nst.store.Store`'s methods of the
+same names; no TensorFlow, no Streamlit.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -35,18 +36,18 @@ class PrintInfo:
         return f"{sheet}, {self.width} x {self.height} px, 16-bit TIFF, {self.nbytes / 1024**2:.0f} MB"
 
 
-def _file(store: Any, run_id: int, kind: str) -> tuple[str, str, int, int, int] | None:
-    return store._conn().execute(  # noqa: SLF001 - the store's own connection
+def _file(conn: sqlite3.Connection, run_id: int, kind: str) -> tuple[str, str, int, int, int] | None:
+    return conn.execute(
         "SELECT sha256, suffix, width, height, nbytes FROM run_files WHERE run_id = ? AND kind = ?",
         (int(run_id), kind)).fetchone()
 
 
-def original_file(store: Any, run_id: int) -> bytes | None:
+def original_file(conn: sqlite3.Connection, images_dir: Path, run_id: int) -> bytes | None:
     """The bytes of the original photo kept with run ``run_id`` (None when none was kept)."""
-    row = _file(store, run_id, "original")
+    row = _file(conn, run_id, "original")
     if row is None:
         return None
-    path = file_path(store.images_dir, row[0], row[1])
+    path = file_path(images_dir, row[0], row[1])
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -54,9 +55,9 @@ def original_file(store: Any, run_id: int) -> bytes | None:
                          "the gallery folder was changed by hand.") from None
 
 
-def original_photo(store: Any, run_id: int) -> np.ndarray | None:
+def original_photo(conn: sqlite3.Connection, images_dir: Path, run_id: int) -> np.ndarray | None:
     """The original photo of run ``run_id`` as float32 pixels (at most ``ORIGINAL_MAX_SIDE`` px), or None."""
-    data = original_file(store, run_id)
+    data = original_file(conn, images_dir, run_id)
     if data is None:
         return None
     from nst.images import load_image
@@ -66,12 +67,12 @@ def original_photo(store: Any, run_id: int) -> np.ndarray | None:
     return resize_long_side(pixels, ORIGINAL_MAX_SIDE) if max(pixels.shape[:2]) > ORIGINAL_MAX_SIDE else pixels
 
 
-def photo_size(store: Any, run_id: int) -> tuple[int, int]:
+def photo_size(conn: sqlite3.Connection, run_id: int) -> tuple[int, int]:
     """(width, height) of the best photo run ``run_id`` has: its original when kept, else its stored photo."""
-    row = _file(store, run_id, "original")
+    row = _file(conn, run_id, "original")
     if row is not None:
         return int(row[2]), int(row[3])
-    found = store._conn().execute(  # noqa: SLF001
+    found = conn.execute(
         "SELECT images.width, images.height FROM runs JOIN images ON images.sha256 = runs.content_sha256 "
         "WHERE runs.id = ?", (int(run_id),)).fetchone()
     if found is None:
@@ -79,21 +80,21 @@ def photo_size(store: Any, run_id: int) -> tuple[int, int]:
     return int(found[0]), int(found[1])
 
 
-def print_of(store: Any, run_id: int) -> PrintInfo | None:
+def print_of(conn: sqlite3.Connection, images_dir: Path, run_id: int) -> PrintInfo | None:
     """The print run ``run_id`` is (its file and source), or None when it is an ordinary run."""
-    link = store._conn().execute(  # noqa: SLF001
+    link = conn.execute(
         "SELECT source_run, paper, dpi, fit, EXISTS (SELECT 1 FROM runs WHERE id = print_links.source_run) "
         "FROM print_links WHERE run_id = ?", (int(run_id),)).fetchone()
-    row = _file(store, run_id, "print")
+    row = _file(conn, run_id, "print")
     if link is None or row is None:
         return None
     source, paper, dpi, fit, exists = link
-    return PrintInfo(int(run_id), source, bool(exists), file_path(store.images_dir, row[0], row[1]), int(row[4]),
+    return PrintInfo(int(run_id), source, bool(exists), file_path(images_dir, row[0], row[1]), int(row[4]),
                      int(row[2]), int(row[3]), int(dpi), paper, fit)
 
 
-def prints_of(store: Any, source_run: int) -> list[PrintInfo]:
+def prints_of(conn: sqlite3.Connection, images_dir: Path, source_run: int) -> list[PrintInfo]:
     """The prints made from run ``source_run``, newest first."""
-    ids = [r[0] for r in store._conn().execute(  # noqa: SLF001
+    ids = [r[0] for r in conn.execute(
         "SELECT run_id FROM print_links WHERE source_run = ? ORDER BY run_id DESC", (int(source_run),))]
-    return [info for info in (print_of(store, i) for i in ids) if info is not None]
+    return [info for info in (print_of(conn, images_dir, i) for i in ids) if info is not None]

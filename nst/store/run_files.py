@@ -24,13 +24,15 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 from PIL import Image
 
 from nst.errors import NSTError, StoreError
 from nst.run_types import PrintFile, RunToSave
+from nst.store.db import Database
+from nst.store.files import fsync_dir, write_file
 
 ORIGINAL_MAX_SIDE = 8192
 FILES_DIR = "files"
@@ -132,15 +134,12 @@ def attachments(run: RunToSave) -> list[Attachment]:
 
 def write_attachments(images_dir: Path, files: Sequence[Attachment], created: list[Attachment]) -> None:
     """Write the files not on disk yet (atomically, durably); ``created`` collects those written."""
-    from nst.encode import write_atomically
-    from nst.store.files import fsync_dir
-
     for item in files:
         path = file_path(images_dir, item.sha256, item.suffix)
         if path.exists():
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, item.data)
+        write_file(path, item.data)
         fsync_dir(path.parent)
         created.append(item)
 
@@ -156,44 +155,36 @@ def insert_attachments(conn: sqlite3.Connection, run_id: int, files: Sequence[At
                      (run_id, print_file.source_run, print_file.paper, print_file.dpi, print_file.fit))
 
 
-def forget_attachments(store: Any, files: Sequence[Attachment]) -> None:
-    """Best effort after a failed save: remove the kept files it wrote that nothing names."""
-    try:
-        remove_unreferenced(store, [(f.sha256, f.suffix) for f in files])
-    except (OSError, sqlite3.Error):
-        pass  # the orphan sweep on a later open gets them
-
-
 def files_of(conn: sqlite3.Connection, run_id: int) -> list[tuple[str, str]]:
     """(sha256, suffix) of every file kept with run ``run_id``."""
     return [(sha, suffix) for sha, suffix in
             conn.execute("SELECT sha256, suffix FROM run_files WHERE run_id = ?", (int(run_id),))]
 
 
-def remove_unreferenced(store: Any, files: Sequence[tuple[str, str]]) -> int:
-    """Unlink the files no ``run_files`` row names; under the write lock so no save can race it."""
+def remove_unreferenced(db: Database, images_dir: Path, files: Sequence[tuple[str, str]]) -> int:
+    """Unlink the files (sha256, suffix) no ``run_files`` row names; under the write lock so no save can race it."""
     if not files:
         return 0
     removed = 0
-    with store._write() as conn:  # noqa: SLF001 - the store's own write lock
+    with db.write() as conn:
         for sha, suffix in files:
             if conn.execute("SELECT 1 FROM run_files WHERE sha256 = ?", (sha,)).fetchone():
                 continue
             try:
-                file_path(store.images_dir, sha, suffix).unlink()
+                file_path(images_dir, sha, suffix).unlink()
                 removed += 1
             except FileNotFoundError:
                 pass
     return removed
 
 
-def sweep_orphans(store: Any, cutoff: float) -> int:
+def sweep_orphans(db: Database, images_dir: Path, cutoff: float) -> int:
     """Remove files (and the temp files of writes that never finished) older than ``cutoff`` that no row
     names; best effort, like the pictures' cleanup."""
-    folder = files_dir(store.images_dir)
+    folder = files_dir(images_dir)
     if not folder.is_dir():
         return 0
-    known = {row[0] for row in store._conn().execute("SELECT sha256 FROM run_files")}  # noqa: SLF001
+    known = {row[0] for row in db.conn().execute("SELECT sha256 FROM run_files")}
     stale: list[tuple[str, str]] = []
     for shard in (p for p in folder.iterdir() if p.is_dir() and re.fullmatch(r"[0-9a-f]{2}", p.name)):
         for entry in shard.iterdir():
@@ -207,7 +198,7 @@ def sweep_orphans(store: Any, cutoff: float) -> int:
                     os.unlink(entry)
             except OSError:
                 continue
-    return remove_unreferenced(store, stale)
+    return remove_unreferenced(db, images_dir, stale)
 
 
 def kept_file_names(conn: sqlite3.Connection) -> list[str]:

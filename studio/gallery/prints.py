@@ -21,7 +21,6 @@ from nst.poster_job import PosterOrder, estimate_order, print_progress_words
 from nst.print_output import DPIS, PAPERS_MM
 from nst.run_types import FAILED, STOPPED
 from nst.store import RunRecord, Store
-from nst.store.prints import print_of, prints_of
 from nst.units import format_seconds
 from studio import keys, runtime
 from studio.access import current_is_owner, refused
@@ -165,7 +164,7 @@ def _outcome(record_id: int) -> None:
 
 def print_panel(store: Store, record: RunRecord) -> None:
     """The owner's "Make a print" (or the running print's progress) for ``record`` (not itself a print)."""
-    if not current_is_owner() or print_of(store, record.id) is not None:
+    if not current_is_owner() or store.print_of(record.id) is not None:
         return
     if _running_print(record.id) is not None:
         st.subheader("Print")
@@ -177,7 +176,7 @@ def print_panel(store: Store, record: RunRecord) -> None:
 
 def print_links(store: Store, record: RunRecord) -> None:
     """For a print: what it was made from and its full-size file; for a run: the prints made of it."""
-    info = print_of(store, record.id)
+    info = store.print_of(record.id)
     if info is not None:
         source = f"run {info.source_run}" if info.source_run is not None else "files"
         st.info(f"A print of {source} ({info.describe()})." + ("" if info.source_exists or info.source_run is None
@@ -190,7 +189,7 @@ def print_links(store: Store, record: RunRecord) -> None:
                            file_name=f"print-{record.id}.tiff", mime="image/tiff", on_click="ignore",
                            width="stretch")
         return
-    prints = prints_of(store, record.id)
+    prints = store.prints_of(record.id)
     if prints:
         st.caption("Prints of this run:")
         for index, made in enumerate(prints):
