@@ -104,7 +104,7 @@ def check_photo_detail(source: PosterSource, args: argparse.Namespace, painted: 
     too_small = photo_too_small(source, painted)
     if too_small is None:
         return
-    if source.run_id is not None and not args.content:
+    if source.run_id is not None and not args.content and source.original is None:  # an older run: no original kept
         raise ParamsError(f"{too_small}; give --content with the original photo.")
     print(f"note: {too_small[0].lower()}{too_small[1:]}: its detail is enlarged.", file=sys.stderr)
 

@@ -54,7 +54,8 @@ class PosterEstimate:
 
     target: PosterTarget
     plan: Any  # nst.poster.PosterPlan
-    photo_note: str | None  # the stored photo is smaller than the print (its detail is enlarged)
+    photo_note: str | None  # the photo is smaller than the print (its detail is enlarged)
+    original_kept: bool = False  # the run kept its original photo (so there is no bigger one to ask for)
 
     @property
     def seconds(self) -> float:
@@ -68,12 +69,13 @@ class PosterEstimate:
 def estimate_order(store: Any, order: PosterOrder) -> PosterEstimate:
     """Sizes, plan, time and memory of ``order`` from the stored sizes (a ParamsError when it cannot fit)."""
     record = store.get_run(order.source_run)
-    width, height = store.photo_size(order.source_run)
+    kept = store.original_size(order.source_run)
+    width, height = kept or store.photo_size(order.source_run)
     target = poster_target((record.width, record.height), paper=order.paper, dpi=order.dpi, fit=order.fit)
     shapes = PosterSource(np.empty((height, width, 0)), [], np.empty((record.height, record.width, 0)),
-                          record.params, order.source_run)
+                          record.params, order.source_run, original=b"" if kept else None)  # sizes only
     note = photo_too_small(shapes, target.painted)
-    return PosterEstimate(target, poster_plan_for(shapes, target, order.budget), note)
+    return PosterEstimate(target, poster_plan_for(shapes, target, order.budget), note, kept is not None)
 
 
 def progress_dir(order: PosterOrder) -> Path | None:

@@ -92,11 +92,17 @@ def source_from_run(store: Any, run_id: int, content_file: str | None = None) ->
 
 
 def photo_too_small(source: PosterSource, painted: tuple[int, int]) -> str | None:
-    """One sentence when the photo is smaller than the print (its detail would only be enlarged)."""
+    """One sentence when the photo is smaller than the print (its detail would only be enlarged).
+
+    ``source.original`` set: the photo is the person's own file (kept with the run, or given), so there is
+    nothing bigger to ask for; unset for a run: only the photo at the run's size was kept (an older run)."""
     h, w = source.content.shape[:2]
     if max(w, h) >= max(painted):
         return None
-    what = f"Run {source.run_id}'s stored photo" if source.run_id is not None else "The photo"
+    if source.run_id is None:
+        what = "The photo"
+    else:
+        what = f"Run {source.run_id}'s {'original' if source.original is not None else 'stored'} photo"
     return f"{what} is {w} x {h} px, smaller than the {painted[0]} x {painted[1]} px print"
 
 

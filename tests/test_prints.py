@@ -74,6 +74,20 @@ def test_a_saved_run_keeps_its_original_photo_and_a_print_needs_no_content_flag(
         assert store.original_file(report["run_id"]) == files["photo"].read_bytes()  # kept once, named twice
 
 
+def test_a_kept_original_smaller_than_the_print_is_enlarged_without_asking_for_another(files, tmp_path, capsys):
+    """The person's own photo is the biggest there is: no --content to ask for, only a note (CLI and studio)."""
+    from nst.poster_job import PosterOrder, estimate_order
+
+    run_id = _saved_run(files, tmp_path)
+    with Store() as store:
+        estimate = estimate_order(store, PosterOrder(run_id, "A4", 150))
+        assert estimate.original_kept and estimate.photo_note.startswith(f"Run {run_id}'s original photo is 512 x 384")
+    capsys.readouterr()
+    assert main(["poster", str(run_id), "--size", "640", "-o", str(tmp_path / "big.tiff")], **TINY) == 0
+    assert "original photo is 512 x 384 px, smaller than the 640 x 480 px print" in capsys.readouterr().err
+    assert read_print(tmp_path / "big.tiff")[0].shape == (480, 640, 3)
+
+
 def test_deleting_a_print_removes_its_tiff_and_deleting_the_source_keeps_the_print(files, tmp_path, capsys):
     run_id = _saved_run(files, tmp_path)
     assert main(["poster", str(run_id), "--size", "160", "-o", str(tmp_path / "a.tiff")], **TINY) == 0

@@ -144,6 +144,10 @@ class Store:
         """The original photo kept with run ``run_id`` as float32 pixels (at most 8192 px), or None."""
         return prints.original_photo(self.db.conn(), self.images_dir, run_id)
 
+    def original_size(self, run_id: int) -> tuple[int, int] | None:
+        """(width, height) of the original photo kept with run ``run_id``, or None when none was kept."""
+        return prints.original_size(self.db.conn(), run_id)
+
     def photo_size(self, run_id: int) -> tuple[int, int]:
         """(width, height) of the best photo run ``run_id`` has: its original when kept, else its stored photo."""
         return prints.photo_size(self.db.conn(), run_id)

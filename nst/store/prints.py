@@ -67,11 +67,17 @@ def original_photo(conn: sqlite3.Connection, images_dir: Path, run_id: int) -> n
     return resize_long_side(pixels, ORIGINAL_MAX_SIDE) if max(pixels.shape[:2]) > ORIGINAL_MAX_SIDE else pixels
 
 
+def original_size(conn: sqlite3.Connection, run_id: int) -> tuple[int, int] | None:
+    """(width, height) of the original photo kept with run ``run_id``, or None when none was kept."""
+    row = _file(conn, run_id, "original")
+    return None if row is None else (int(row[2]), int(row[3]))
+
+
 def photo_size(conn: sqlite3.Connection, run_id: int) -> tuple[int, int]:
     """(width, height) of the best photo run ``run_id`` has: its original when kept, else its stored photo."""
-    row = _file(conn, run_id, "original")
-    if row is not None:
-        return int(row[2]), int(row[3])
+    kept = original_size(conn, run_id)
+    if kept is not None:
+        return kept
     found = conn.execute(
         "SELECT images.width, images.height FROM runs JOIN images ON images.sha256 = runs.content_sha256 "
         "WHERE runs.id = ?", (int(run_id),)).fetchone()

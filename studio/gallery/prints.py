@@ -101,7 +101,9 @@ def _estimate_words(store: Store, record: RunRecord) -> tuple[str | None, str | 
     words = (f"{estimate.target.describe()}: about {format_seconds(estimate.seconds)} on 2 AVX-512 cores, "
              f"peak memory about {gigabytes(estimate.peak_bytes)} (budget {gigabytes(estimate.plan.budget)}); "
              "other paintings wait while it paints.")
-    if estimate.photo_note:
+    if estimate.photo_note and estimate.original_kept:
+        words += f" {estimate.photo_note}: its detail is enlarged."
+    elif estimate.photo_note:
         words += (f" {estimate.photo_note}: its detail is enlarged (runs keep the original upload from now on; "
                   "`nst poster RUN_ID --content PHOTO` takes the original for older runs).")
     return words, None
