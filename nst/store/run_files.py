@@ -168,14 +168,18 @@ def remove_unreferenced(db: Database, images_dir: Path, files: Sequence[tuple[st
     removed = 0
     with db.write() as conn:
         for sha, suffix in files:
-            if conn.execute("SELECT 1 FROM run_files WHERE sha256 = ?", (sha,)).fetchone():
-                continue
-            try:
-                file_path(images_dir, sha, suffix).unlink()
-                removed += 1
-            except FileNotFoundError:
-                pass
+            if not conn.execute("SELECT 1 FROM run_files WHERE sha256 = ?", (sha,)).fetchone():
+                removed += _unlink(file_path(images_dir, sha, suffix))
     return removed
+
+
+def _unlink(path: Path) -> int:
+    """1 when ``path`` was removed, 0 when it was already gone."""
+    try:
+        path.unlink()
+        return 1
+    except FileNotFoundError:
+        return 0
 
 
 def sweep_orphans(db: Database, images_dir: Path, cutoff: float) -> int:
@@ -215,11 +219,6 @@ def free_kept_files(conn: sqlite3.Connection, images_dir: Path, run_id: int) -> 
         return 0
     removed = 0
     for sha, suffix in files_of(conn, run_id):
-        if conn.execute("SELECT 1 FROM run_files WHERE sha256 = ? AND run_id != ?", (sha, int(run_id))).fetchone():
-            continue
-        try:
-            file_path(images_dir, sha, suffix).unlink()
-            removed += 1
-        except FileNotFoundError:
-            continue
+        if not conn.execute("SELECT 1 FROM run_files WHERE sha256 = ? AND run_id != ?", (sha, int(run_id))).fetchone():
+            removed += _unlink(file_path(images_dir, sha, suffix))
     return removed
