@@ -1,12 +1,13 @@
 """A print of a gallery run, made by the studio's job runner: the order, its estimate, the painting, the keeping.
 
-The studio's "Make a print" (studio/gallery/poster.py) builds a :class:`PosterOrder` (which run, which
+The studio's "Make a print" (studio/gallery/prints.py) builds a :class:`PosterOrder` (which run, which
 paper, dpi and fit, the memory budget, the gallery), shows :func:`estimate_order` (sizes, time and memory,
 from the stored sizes only: no picture is decoded) and, once confirmed, queues a ``nst.job.Job`` with
 ``poster=order``. The runner's worker calls :func:`paint_poster_job`: it reads the run's original photo
-(``nst.store.originals``), paints the plan (``nst.poster_paint``) feeding ``Job.record_poster`` (progress,
-time left, a downscaled snapshot at most every ``nst.poster.SNAPSHOT_SECONDS``), and keeps the print in
-the gallery as a run linked to its source (``nst.store.posters``): the 16-bit TIFF beside it, a copy of
+(``Store.original_photo``), paints the plan (``nst.poster_paint``; planned with the studio process's own
+memory counted: ``nst.memory.STUDIO_RESIDENT_BYTES``) feeding ``Job.record_poster`` (progress, time left, a
+downscaled snapshot at most every ``nst.poster.SNAPSHOT_SECONDS``), and keeps the print in the gallery as
+a run linked to its source (``nst.store.run_files``): the 16-bit TIFF beside it, a copy of
 at most ``GRID_SIDE`` px as its picture. Stop keeps the tiles finished so far (saved as a stopped run);
 the canvas is also kept after every tile under ``<gallery>/poster-progress/``, so the same order given
 again after the server was killed continues from the last finished tile.
@@ -23,7 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from nst.errors import NSTError, ParamsError
-from nst.memory import DEFAULT_BUDGET
+from nst.memory import DEFAULT_BUDGET, STUDIO_RESIDENT_BYTES
 from nst.poster_order import (PosterSource, PosterTarget, cropped, photo_too_small, poster_plan_for,
                               poster_target, print_metadata, sheet_image, source_from_run)
 from nst.run_types import (FINISHED, RUNNING, STOPPED, LossTerms, PrintFile, RunInputs, RunLabels, RunToSave,
@@ -75,7 +76,8 @@ def estimate_order(store: Any, order: PosterOrder) -> PosterEstimate:
     shapes = PosterSource(np.empty((height, width, 0)), [], np.empty((record.height, record.width, 0)),
                           record.params, order.source_run, original=b"" if kept else None)  # sizes only
     note = photo_too_small(shapes, target.painted)
-    return PosterEstimate(target, poster_plan_for(shapes, target, order.budget), note, kept is not None)
+    plan = poster_plan_for(shapes, target, order.budget, STUDIO_RESIDENT_BYTES)
+    return PosterEstimate(target, plan, note, kept is not None)
 
 
 def progress_dir(order: PosterOrder) -> Path | None:
@@ -113,7 +115,7 @@ def _paint_and_keep(job: Any, net: Any, order: PosterOrder, store: Any) -> None:
     source = source_from_run(store, order.source_run) if store is not None else _job_source(job, order)
     target = poster_target((source.start.shape[1], source.start.shape[0]), paper=order.paper, dpi=order.dpi,
                            fit=order.fit)
-    plan = poster_plan_for(source, target, order.budget)
+    plan = poster_plan_for(source, target, order.budget, STUDIO_RESIDENT_BYTES)  # the studio's own memory too
     content, start = cropped(source, target)
     job.set_phase(RUNNING, f"painting the print: {plan.describe()}")
     folder = progress_dir(order)

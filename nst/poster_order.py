@@ -111,12 +111,14 @@ def cropped(source: PosterSource, target: PosterTarget) -> tuple[np.ndarray, np.
     return crop_to_aspect(source.content, *target.painted), crop_to_aspect(source.start, *target.painted)
 
 
-def poster_plan_for(source: PosterSource, target: PosterTarget, budget: int) -> Any:
-    """``nst.poster.PosterPlan`` of painting ``target`` from ``source`` within ``budget`` bytes
-    (a ParamsError in one sentence when even tiles cannot fit)."""
+def poster_plan_for(source: PosterSource, target: PosterTarget, budget: int, resident: int = 0) -> Any:
+    """``nst.poster.PosterPlan`` of painting ``target`` from ``source`` within ``budget`` bytes in a process
+    that holds ``resident`` bytes more than a fresh one (a ParamsError in one sentence when even tiles
+    cannot fit)."""
     from nst.poster import plan_poster
 
-    return plan_poster(*target.painted, max(source.start.shape[:2]), source.params, budget=budget)
+    return plan_poster(*target.painted, max(source.start.shape[:2]), source.params, budget=budget,
+                       resident=resident)
 
 
 def print_metadata(source: PosterSource, target: PosterTarget, status: str, plan_text: str) -> dict[str, Any]:

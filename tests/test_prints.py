@@ -82,6 +82,12 @@ def test_a_kept_original_smaller_than_the_print_is_enlarged_without_asking_for_a
     with Store() as store:
         estimate = estimate_order(store, PosterOrder(run_id, "A4", 150))
         assert estimate.original_kept and estimate.photo_note.startswith(f"Run {run_id}'s original photo is 512 x 384")
+        from nst.memory import STUDIO_RESIDENT_BYTES
+        from nst.poster_order import poster_plan_for
+
+        fresh = poster_plan_for(SimpleNamespace(start=np.empty((48, 64, 0)), params=store.get_run(run_id).params),
+                                estimate.target, estimate.plan.budget)
+        assert estimate.peak_bytes == fresh.peak_bytes + STUDIO_RESIDENT_BYTES  # the studio's own memory counted
     capsys.readouterr()
     assert main(["poster", str(run_id), "--size", "640", "-o", str(tmp_path / "big.tiff")], **TINY) == 0
     assert "original photo is 512 x 384 px, smaller than the 640 x 480 px print" in capsys.readouterr().err
