@@ -95,6 +95,8 @@ RECIPES: dict[str, Recipe] = {r.key: r for r in (
 )}
 
 COMPARE_SIZE = 256
+# the studio's comparison stops here: every method paints at this size, so 2048 would multiply the wait
+COMPARE_MAX_SIZE = 1024
 COMPARE_SECONDS = 60.0
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 from nst.access import GUEST_MAX_SECONDS, GUEST_MAX_SIZE, GUEST_MAX_SWEEP
 from nst.batch import SWEEP_SIZE, SWEEPABLE, compare_items
 from nst.errors import ParamsError
-from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE, RECIPES
+from nst.recipes import COMPARE_MAX_SIZE, COMPARE_SECONDS, COMPARE_SIZE, RECIPES
 from nst.units import format_seconds
 from studio import controls
 from studio.access import current_is_owner
@@ -51,7 +51,7 @@ def compare_panel(ready: bool, running: bool) -> None:
             state["cmp_seconds"] = min(float(state["cmp_seconds"]), GUEST_MAX_SECONDS)
             state["cmp_native"] = False
         low, _ = controls.widget_range("size")
-        st.number_input("Size (px)", low, max(controls.SIZES) if owner else GUEST_MAX_SIZE, key="cmp_size", step=32)
+        st.number_input("Size (px)", low, COMPARE_MAX_SIZE if owner else GUEST_MAX_SIZE, key="cmp_size", step=32)
         st.number_input("Seconds each", 5.0, 3600.0 if owner else GUEST_MAX_SECONDS, key="cmp_seconds", step=5.0)
         if owner:
             st.checkbox("Native settings (each method's own size and iterations; no time limit)", key="cmp_native")
