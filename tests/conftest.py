@@ -38,6 +38,19 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         fast_model.forget_fast_model()
 
 
+@pytest.fixture(autouse=True)
+def streamlit_error_details() -> Iterator[None]:
+    """Streamlit's ``client.showErrorDetails`` as it was before the test: a page run in sharing mode turns
+    it off process-wide (studio/access.py), and AppTest pages run in this process, so without this a
+    later test's owner would see a redacted error depending on test order."""
+    config = sys.modules.get("streamlit.config")
+    before = config.get_option("client.showErrorDetails") if config else None
+    yield
+    config = sys.modules.get("streamlit.config")
+    if config is not None:
+        config.set_option("client.showErrorDetails", before if before is not None else "full")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run if a test (or a server it started) wrote into the user's own gallery or caches."""
     created = created_under(REAL_DIRS, REAL_BEFORE)
