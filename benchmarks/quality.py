@@ -63,10 +63,15 @@ def _with_layers(*weights: float) -> Callable[[int], Any]:
 # engine change and is not here).
 PRESETS: dict[str, Callable[[int], Any]] = {
     "v1": _with_layers(1, 1, 1, 1, 1),
+    "v2": _with_layers(1, 1, 1, 0.25, 0.0625),  # the default of issue #12, frozen (issue #20 replaced it)
     "default": _default,
     "falling": _with_layers(256, 64, 16, 4, 1),  # crowsonkb's style-transfer-pytorch
     "no_deep": _with_layers(1, 1, 1, 0, 0),
     "half": _with_layers(1, 1, 1, 0.5, 0.25),
+    # issue #20's diagnosis: each deep layer dropped from the #12 default, and noise init
+    "no_b5": _with_layers(1, 1, 1, 0.25, 0),
+    "no_b4": _with_layers(1, 1, 1, 0, 0.0625),
+    "noise": lambda size: PRESETS["v2"](size).replace(init="noise"),
 }
 
 

@@ -21,7 +21,7 @@ size. The other forms exist so well-known recipes can be expressed as presets: "
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence, Union
 
 import numpy as np
 import tensorflow as tf
@@ -61,6 +61,44 @@ def style_layer_loss(gram: tf.Tensor, target: tf.Tensor, form: str) -> tf.Tensor
         return tf.reduce_mean(squared)
     # gatys: 1/(4 N^2 M^2) sum (G_raw - A_raw)^2 with G_raw = M * G  ==  mean(squared) / 4
     return tf.reduce_mean(squared) / 4.0
+
+
+class W2Target(NamedTuple):
+    """A painting layer's Gaussian statistics for the "w2" style loss (computed once per scale)."""
+
+    mean: tf.Tensor  # [C]
+    cov_sqrt: tf.Tensor  # [C,C] symmetric square root of the covariance
+    cov_trace: tf.Tensor  # scalar
+    energy: tf.Tensor  # scalar: |mean|^2 + trace(cov), the mean squared activation (the normaliser)
+
+
+StyleTarget = Union[tf.Tensor, W2Target]
+
+
+def _psd_sqrt(matrix: tf.Tensor) -> tf.Tensor:
+    values, vectors = tf.linalg.eigh(matrix)
+    return tf.matmul(vectors * tf.sqrt(tf.maximum(values, 0.0)), vectors, transpose_b=True)
+
+
+def w2_target(mean: tf.Tensor, gram: tf.Tensor) -> W2Target:
+    cov = gram - mean[:, None] * mean[None, :]
+    trace = tf.linalg.trace(cov)
+    return W2Target(mean, _psd_sqrt(cov), trace, tf.reduce_sum(tf.square(mean)) + trace)
+
+
+def w2_layer_loss(mean: tf.Tensor, gram: tf.Tensor, target: W2Target) -> tf.Tensor:
+    """Squared Wasserstein-2 distance between the Gaussians of the image's and the painting's
+    features (mean and covariance), relative to the painting's mean squared activation:
+    ``(|m - m_s|^2 + tr(S) + tr(S_s) - 2 tr((S_s^1/2 S S_s^1/2)^1/2)) / (|m_s|^2 + tr(S_s))``.
+    0 at the painting's statistics, 1 for all-zero features."""
+    cov = gram - mean[:, None] * mean[None, :]
+    inner = tf.matmul(tf.matmul(target.cov_sqrt, cov), target.cov_sqrt)
+    values = tf.linalg.eigh(inner)[0]
+    floor = tf.square(1e-6 * target.energy)  # sqrt's gradient is infinite at 0
+    cross = tf.reduce_sum(tf.sqrt(tf.maximum(values, floor)))
+    distance = (tf.reduce_sum(tf.square(mean - target.mean)) + tf.linalg.trace(cov) + target.cov_trace
+                - 2.0 * cross)
+    return distance / (target.energy + _EPS)
 
 
 def content_layer_loss(features: tf.Tensor, target: tf.Tensor, form: str,
@@ -124,17 +162,24 @@ def blended_style_targets(
     extract: Callable[[tf.Tensor], Mapping[str, tf.Tensor]],
     styles: Sequence[np.ndarray],
     blend: Sequence[float],
-    style_layers: Sequence[tuple[str, float]],
-) -> dict[str, tf.Tensor]:
-    """Each style layer's target Gram: the blend-weighted average over the style images."""
+    form: LossForm,
+) -> dict[str, StyleTarget]:
+    """Each style layer's target: the blend-weighted average of the style images' Grams (their
+    position-averaged raw second moments) and, for "w2", means; then the form's own target."""
     total = sum(blend)
-    targets: dict[str, tf.Tensor] = {}
+    grams: dict[str, tf.Tensor] = {}
+    means: dict[str, tf.Tensor] = {}
     for style, weight in zip(styles, blend):
         features = extract(tf.constant(style[None]))
-        for name, _ in style_layers:
-            gram = gram_matrix(features[name]) * (weight / total)
-            targets[name] = targets[name] + gram if name in targets else gram
-    return targets
+        for name, _ in form.style_layers:
+            share = weight / total
+            gram = gram_matrix(features[name]) * share
+            mean = tf.reduce_mean(features[name], axis=[0, 1, 2]) * share
+            grams[name] = grams[name] + gram if name in grams else gram
+            means[name] = means[name] + mean if name in means else mean
+    if form.style_loss_form != "w2":
+        return grams
+    return {name: w2_target(means[name], grams[name]) for name in grams}
 
 
 # Weight of the pixel anchor that keeps masked-out areas looking like the photo (see nst.masks).
@@ -185,6 +230,22 @@ def detail_colour_loss(image: tf.Tensor, content_image: tf.Tensor, detail: tf.Te
     return tf.reduce_mean(marked * tf.square(pool(image) - pool(content_image)))
 
 
+def _style_term(features: tf.Tensor, target: StyleTarget, form: str, guide: tf.Tensor | None) -> tf.Tensor:
+    """One style layer's loss, over the guided area when there is a guide."""
+    if guide is None:
+        gram, weights = gram_matrix(features), None
+    else:
+        gram = guided_gram_matrix(features, guide)
+        weights = tf.image.resize(guide, tf.shape(features)[1:3], method="area")
+    if form != "w2":
+        return style_layer_loss(gram, target, form)
+    if weights is None:
+        mean = tf.reduce_mean(features, axis=[0, 1, 2])
+    else:
+        mean = tf.reduce_sum(features * weights, axis=[0, 1, 2]) / tf.maximum(tf.reduce_sum(weights), 1e-3)
+    return w2_layer_loss(mean, gram, target)
+
+
 def loss_terms(
     features: Mapping[str, tf.Tensor],
     image: tf.Tensor,
@@ -208,15 +269,12 @@ def loss_terms(
          for n, _ in form.content_layers},
         dict(form.content_layers),
     )
-    if guide is None:
-        grams = {n: gram_matrix(features[n]) for n, _ in form.style_layers}
-    else:
-        grams = {n: guided_gram_matrix(features[n], guide) for n, _ in form.style_layers}
+    style = weighted_sum(
+        {n: _style_term(features[n], style_targets[n], form.style_loss_form, guide) for n, _ in form.style_layers},
+        dict(form.style_layers),
+    )
+    if guide is not None:
         content = content + ANCHOR_WEIGHT * anchor_loss(image, content_image, guide)
     if detail is not None:
         content = content + DETAIL_COLOUR_WEIGHT * detail_colour_loss(image, content_image, detail)
-    style = weighted_sum(
-        {n: style_layer_loss(grams[n], style_targets[n], form.style_loss_form) for n, _ in form.style_layers},
-        dict(form.style_layers),
-    )
     return content, style, total_variation(image, form.tv_form)

@@ -43,6 +43,9 @@ PRECISIONS = ("auto", "float32", "bfloat16")  # of the VGG convolutions; losses 
 # mean:     mean squared error (TensorFlow tutorial)
 # gatys:    1/(4 N^2 M^2) sum of squared Gram differences / 1/2 sum of squared feature differences
 LOSS_FORMS = ("relative", "mean", "gatys")
+# w2: squared Wasserstein-2 distance of the features' Gaussians (mean + covariance), relative to
+#     the painting's mean squared activation (style only; nst.losses.w2_layer_loss)
+STYLE_LOSS_FORMS = (*LOSS_FORMS, "w2")
 TV_FORMS = ("squared_mean", "l1_sum")
 
 # Style layer weights fall with depth past block3 (docs/quality.md): the Grams of block4/5 encode
@@ -146,7 +149,7 @@ class StyleParams:
         DEFAULT_CONTENT_LAYERS, "layers", "content layers and weights, e.g. block4_conv2=1")
     style_layers: tuple[tuple[str, float], ...] = _structured(
         DEFAULT_STYLE_LAYERS, "layers", "style layers and weights, e.g. block1_conv1=1,block2_conv1=0.5")
-    style_loss_form: str = _choice("relative", "how Gram differences are normalised", LOSS_FORMS)
+    style_loss_form: str = _choice("relative", "how Gram differences are normalised", STYLE_LOSS_FORMS)
     content_loss_form: str = _choice("relative", "how feature differences are normalised", LOSS_FORMS)
     tv_form: str = _choice("squared_mean", "total-variation form", TV_FORMS)
     pooling: str = _choice("max", "VGG19 pooling (Gatys et al. used avg)", POOLINGS)
