@@ -101,6 +101,26 @@ def weighted_terms(image: np.ndarray, photo: np.ndarray, painting: np.ndarray, n
     return out
 
 
+def histogram_terms(image: np.ndarray, painting: np.ndarray, net) -> dict[str, float]:
+    """Risser et al.'s histogram loss per style layer, relative like ours: each channel's sorted
+    activations against the painting's quantiles at as many points, ``sum((sort(F) - Q)^2) / sum(Q^2)``
+    (the squared distance to the histogram-remapped features), painting at the image's size."""
+    import tensorflow as tf
+
+    from nst.resize import resize_long_side
+
+    extract = net.extractor(LAYERS)
+    mine = extract(tf.constant(image[None]))
+    theirs = extract(tf.constant(resize_long_side(painting, max(image.shape[:2]))[None]))
+    out = {}
+    for name in LAYERS:
+        a = np.sort(np.asarray(mine[name]).reshape(-1, mine[name].shape[-1]), axis=0)
+        b = np.sort(np.asarray(theirs[name]).reshape(-1, theirs[name].shape[-1]), axis=0)
+        quantiles = b[np.round(np.linspace(0, len(b) - 1, len(a))).astype(int)]
+        out[f"hist {name}"] = float(np.sum((a - quantiles) ** 2) / np.sum(quantiles ** 2))
+    return out
+
+
 def copied_map(result: np.ndarray, photo: np.ndarray, painting: np.ndarray, net) -> np.ndarray:
     """The scorecard's copied positions ([H,W] bool on the relu5_1 grid of its 256 px image)."""
     import tensorflow as tf
@@ -131,7 +151,8 @@ def swap_region(with_object: np.ndarray, without: np.ndarray, photo: np.ndarray,
         grid[y0:y1, x0:x1] = 1.0
     mask = (resize_to(grid, width, height) > 0.5)[..., None]
     swapped = np.where(mask, b, a)
-    return float(mask.mean()), weighted_terms(a, photo, painting, net), weighted_terms(swapped, photo, painting, net)
+    terms = [{**weighted_terms(x, photo, painting, net), **histogram_terms(x, painting, net)} for x in (a, swapped)]
+    return float(mask.mean()), terms[0], terms[1]
 
 
 # ---- per scale ---------------------------------------------------------------------------------

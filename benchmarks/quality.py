@@ -72,6 +72,11 @@ PRESETS: dict[str, Callable[[int], Any]] = {
     "no_b5": _with_layers(1, 1, 1, 0.25, 0),
     "no_b4": _with_layers(1, 1, 1, 0, 0.0625),
     "noise": lambda size: PRESETS["v2"](size).replace(init="noise"),
+    # issue #20's remedies screened at 256 px (docs/quality.md, "Remedies")
+    "w2": lambda size: PRESETS["v2"](size).replace(style_loss_form="w2"),
+    "w2_no_b5": lambda size: PRESETS["no_b5"](size).replace(style_loss_form="w2"),
+    "no_b5_b4_8_sw15": lambda size: _with_layers(1, 1, 1, 0.125, 0)(size).replace(style_weight=15.0),
+    "no_b5_ss2": lambda size: PRESETS["no_b5"](size).replace(style_scale=2.0),
 }
 
 
