@@ -48,13 +48,13 @@ LOSS_FORMS = ("relative", "mean", "gatys")
 STYLE_LOSS_FORMS = (*LOSS_FORMS, "w2")
 TV_FORMS = ("squared_mean", "l1_sum")
 
-# Style layer weights fall with depth past block3 (docs/quality.md): the Grams of block4/5 encode
-# object parts (eyes, faces, hands), and weighted like block1-3 under the relative normalisation
-# they made the optimiser paste a portrait's eyes into the sky. Weighted 1/4 and 1/16 they still
-# shape the larger strokes (Starry Night's swirls) without copying objects.
+# Style layers block1..4_conv1 weighted 1, 1, 1, 1/8, no block5, style weight 15 (issue #20,
+# docs/quality.md): block5's Gram (relu5_1) encodes a portrait's face parts, and even at 1/16 it
+# paid the optimiser to draw a face on a tower; block4 at 1/8 still shapes the larger strokes.
+# The higher style weight gives back the painting that block5 added (style and colour gap as
+# before on the figurative pairs).
 DEFAULT_STYLE_LAYERS: tuple[tuple[str, float], ...] = (
-    ("block1_conv1", 1.0), ("block2_conv1", 1.0), ("block3_conv1", 1.0),
-    ("block4_conv1", 0.25), ("block5_conv1", 0.0625),
+    ("block1_conv1", 1.0), ("block2_conv1", 1.0), ("block3_conv1", 1.0), ("block4_conv1", 0.125),
 )
 DEFAULT_CONTENT_LAYERS: tuple[tuple[str, float], ...] = (("block4_conv2", 1.0),)
 
@@ -113,7 +113,7 @@ class StyleParams:
 
     # what the user drags
     content_weight: float = _num(1.0, "weight of the content (photo) loss", low=0.0)
-    style_weight: float = _num(10.0, "weight of the style loss; higher is more painterly", low=0.0)
+    style_weight: float = _num(15.0, "weight of the style loss; higher is more painterly", low=0.0)
     tv_weight: float = _num(1.0, "total-variation weight; higher is smoother", low=0.0)
     # output and quality
     size: int = _int(512, "long side of the output in px", MIN_SIZE, MAX_SIZE)
