@@ -70,22 +70,37 @@ class Scorecard:
 
 def scorecard(result: np.ndarray, photo: np.ndarray, painting: np.ndarray, net: FeatureNet) -> Scorecard:
     """The four measures of ``result`` (any size; resized to the photo's aspect) for one pair."""
-    photo = resize_long_side(np.asarray(photo, np.float32), EVAL_SIZE)
-    height, width = photo.shape[:2]
-    result = resize_to(np.asarray(result, np.float32), width, height)
-    painting = resize_long_side(np.asarray(painting, np.float32), EVAL_SIZE)
-    extract = net.extractor((STRUCTURE_LAYER, *STYLE_LAYERS, COPY_LAYER))
-    feats = {name: extract(tf.constant(image[None])) for name, image in
-             (("result", result), ("photo", photo), ("painting", painting))}
-    return Scorecard(
-        structure=structure_kept(feats["result"][STRUCTURE_LAYER], feats["photo"][STRUCTURE_LAYER]),
-        style_gap=_gap_ratio(
-            sum(sliced_wasserstein(feats["result"][n], feats["painting"][n]) for n in STYLE_LAYERS),
-            sum(sliced_wasserstein(feats["photo"][n], feats["painting"][n]) for n in STYLE_LAYERS)),
-        colour_gap=_gap_ratio(sliced_wasserstein(result, painting), sliced_wasserstein(photo, painting)),
-        copied=copied_share(feats["result"][COPY_LAYER], feats["photo"][COPY_LAYER],
-                            feats["painting"][COPY_LAYER]),
-    )
+    return Reference(photo, painting, net).measure(result)
+
+
+class Reference:
+    """A photo and a painting measured once, so that many pictures of one run (its snapshots) cost one
+    network pass each instead of three (``moment_scorecards``)."""
+
+    def __init__(self, photo: np.ndarray, painting: np.ndarray, net: FeatureNet) -> None:
+        self.photo = resize_long_side(np.asarray(photo, np.float32), EVAL_SIZE)
+        self.painting = resize_long_side(np.asarray(painting, np.float32), EVAL_SIZE)
+        self._extract = net.extractor((STRUCTURE_LAYER, *STYLE_LAYERS, COPY_LAYER))
+        self._photo = self._extract(tf.constant(self.photo[None]))
+        self._painting = self._extract(tf.constant(self.painting[None]))
+        self._painting_sorted = {n: _sorted_projections(self._painting[n]) for n in STYLE_LAYERS}
+        self._painting_colours = _sorted_projections(self.painting)
+        self._photo_style_distance = sum(_distance(_sorted_projections(self._photo[n]), self._painting_sorted[n])
+                                         for n in STYLE_LAYERS)
+        self._photo_colour_distance = _distance(_sorted_projections(self.photo), self._painting_colours)
+
+    def measure(self, result: np.ndarray) -> Scorecard:
+        height, width = self.photo.shape[:2]
+        result = resize_to(np.asarray(result, np.float32), width, height)
+        feats = self._extract(tf.constant(result[None]))
+        style_distance = sum(_distance(_sorted_projections(feats[n]), self._painting_sorted[n]) for n in STYLE_LAYERS)
+        return Scorecard(
+            structure=structure_kept(feats[STRUCTURE_LAYER], self._photo[STRUCTURE_LAYER]),
+            style_gap=_gap_ratio(style_distance, self._photo_style_distance),
+            colour_gap=_gap_ratio(_distance(_sorted_projections(result), self._painting_colours),
+                                  self._photo_colour_distance),
+            copied=copied_share(feats[COPY_LAYER], self._photo[COPY_LAYER], self._painting[COPY_LAYER]),
+        )
 
 
 def structure_kept(result_features: tf.Tensor, photo_features: tf.Tensor) -> float:
@@ -120,12 +135,19 @@ def copied_positions(result: tf.Tensor, photo: tf.Tensor, painting: tf.Tensor,
 
 def sliced_wasserstein(a: tf.Tensor | np.ndarray, b: tf.Tensor | np.ndarray) -> float:
     """Sliced 1-Wasserstein distance between the channel vectors of two images or feature maps."""
-    x, y = _sample_rows(a), _sample_rows(b)
-    rng = np.random.default_rng(0)
-    directions = rng.normal(size=(x.shape[1], PROJECTIONS))
+    return _distance(_sorted_projections(a), _sorted_projections(b))
+
+
+def _sorted_projections(values: tf.Tensor | np.ndarray) -> np.ndarray:
+    """The sampled channel vectors projected on ``PROJECTIONS`` fixed directions, sorted per direction."""
+    x = _sample_rows(values)
+    directions = np.random.default_rng(0).normal(size=(x.shape[1], PROJECTIONS))
     directions /= np.linalg.norm(directions, axis=0, keepdims=True)
-    px, py = np.sort(x @ directions, axis=0), np.sort(y @ directions, axis=0)
-    return float(np.mean(np.abs(px - py)))
+    return np.sort(x @ directions, axis=0)
+
+
+def _distance(a_sorted: np.ndarray, b_sorted: np.ndarray) -> float:
+    return float(np.mean(np.abs(a_sorted - b_sorted)))
 
 
 def _sample_rows(values: tf.Tensor | np.ndarray) -> np.ndarray:
@@ -148,5 +170,12 @@ def _gap_ratio(result_distance: float, photo_distance: float) -> float:
 def run_scorecard(result: np.ndarray, photo: np.ndarray, paintings: Sequence[np.ndarray], blend: Sequence[float],
                   net: FeatureNet) -> dict[str, Any]:
     """A run's scorecard as stored: against each painting, then their blend-weighted mean."""
-    cards = [asdict(scorecard(result, photo, painting, net)) for painting in paintings]
-    return {"version": SCORECARD_VERSION, **blended(cards, blend)}
+    return moment_scorecards([result], photo, paintings, blend, net)[0]
+
+
+def moment_scorecards(pictures: Sequence[np.ndarray], photo: np.ndarray, paintings: Sequence[np.ndarray],
+                      blend: Sequence[float], net: FeatureNet) -> list[dict[str, Any]]:
+    """The stored scorecard of each of one run's pictures (its snapshots), the photo and paintings measured once."""
+    references = [Reference(photo, painting, net) for painting in paintings]
+    return [{"version": SCORECARD_VERSION, **blended([asdict(r.measure(p)) for r in references], blend)}
+            for p in pictures]

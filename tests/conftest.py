@@ -5,7 +5,9 @@ folders (``isolated_dirs``), and the run fails if anything appeared in the real 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +27,15 @@ os.environ.update(isolated_env(Path(tempfile.mkdtemp(prefix="nst-test-session-")
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """This test's own gallery and cache folders, in the environment its subprocesses inherit too."""
     env = isolated_env(tmp_path_factory.mktemp("home"))
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return env
+    yield env
+    fast_model = sys.modules.get("nst.fast_model")
+    if fast_model is not None:  # the fast model is loaded once per process: the next test has its own caches
+        fast_model.forget_fast_model()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -41,7 +46,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         print(f"\nerror: the tests created {len(created)} path(s) in the user's own folders: {shown}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+@pytest.fixture
+def time_zone(monkeypatch: pytest.MonkeyPatch):
+    """``time_zone("IST-5:30")``: this process's local time zone for the test (a POSIX TZ string, so no
+    tz database is needed), put back afterwards."""
+    import time
+
+    def use(tz: str) -> None:
+        monkeypatch.setenv("TZ", tz)
+        time.tzset()
+
+    yield use
+    monkeypatch.undo()
+    time.tzset()
+
+
+# ../shared beside the clone; NST_SHARED_DIR points elsewhere (a git worktree in another folder)
+SHARED = Path(os.environ.get("NST_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared")
 SHARED_IMAGES = SHARED / "images"
 
 

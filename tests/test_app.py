@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 from pathlib import Path
 
@@ -64,6 +65,11 @@ def _image_captions(at: AppTest) -> str:
 
 def _model_ready(at: AppTest) -> bool:
     return "model ready" in _texts(at.caption)
+
+
+def _fast_ready(at: AppTest) -> bool:
+    """VGG19 (stand-in) and the fast model, which loads in the background, are both ready."""
+    return _model_ready(at) and "Fast preview" in _image_captions(at)
 
 
 def _small_run(at: AppTest, iterations: int) -> None:
@@ -260,7 +266,7 @@ def test_a_finished_run_goes_to_the_gallery_and_a_rerun_loads_it_back(tiny_env):
 
 def test_fast_preview_is_offline_in_one_sentence_and_the_rest_works(tiny_env):
     at = _app()
-    at.run()
+    _run_until(at, lambda a: "Fast preview unavailable" in _texts(a.caption), "the fast model's verdict")
     assert not at.exception
     captions = _texts(at.caption)
     assert "Fast preview unavailable: Fast mode is off" in captions
@@ -273,13 +279,13 @@ def test_the_fast_preview_appears_without_a_button_and_follows_the_strength(tiny
     # the TFLite pair (the form ../shared holds), as its stand-in: bottleneck interpolation for strength
     from fast_standin import write_standin_pair
 
-    from nst.fast import load_fast_model
+    from nst.fast_model import load_fast_model
 
     monkeypatch.setenv("NST_FAST_MODEL", str(write_standin_pair(tmp_path / "pair")))
     load_fast_model.cache_clear()
     try:
         at = _app()
-        _run_until(at, _model_ready, "the model")
+        _run_until(at, _fast_ready, "the model and the fast model")
         assert "Fast preview" in _image_captions(at)  # nothing pressed: a photo and a style are enough
         full = at.session_state[keys.MEMO_FAST_PREVIEW][1]
         at.slider(key=keys.FAST_STRENGTH).set_value(0.0).run()
@@ -293,13 +299,13 @@ def test_the_fast_preview_appears_without_a_button_and_follows_the_strength(tiny
 def test_the_studio_shows_the_real_magenta_models_preview(tiny_env, monkeypatch):
     from conftest import SHARED_FAST_MODEL
 
-    from nst.fast import load_fast_model
+    from nst.fast_model import load_fast_model
 
     monkeypatch.setenv("NST_FAST_MODEL", str(SHARED_FAST_MODEL))
     load_fast_model.cache_clear()
     try:
         at = _app()
-        _run_until(at, _model_ready, "the model")
+        _run_until(at, _fast_ready, "the model and the fast model")
         assert "Fast preview" in _image_captions(at)
         frame, error = at.session_state[keys.MEMO_FAST_PREVIEW][1]
         assert frame is not None and not error
@@ -311,7 +317,7 @@ def test_the_studio_shows_the_real_magenta_models_preview(tiny_env, monkeypatch)
 def test_fast_preview_and_refine_with_a_tiny_fast_model(tiny_env, monkeypatch, tmp_path):
     import tensorflow as tf
 
-    from nst.fast import load_fast_model
+    from nst.fast_model import load_fast_model
 
     class Tiny(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32),
@@ -324,7 +330,7 @@ def test_fast_preview_and_refine_with_a_tiny_fast_model(tiny_env, monkeypatch, t
     load_fast_model.cache_clear()
     try:
         at = _app()
-        _run_until(at, _model_ready, "the model")
+        _run_until(at, _fast_ready, "the model and the fast model")
         assert "Fast preview" in _image_captions(at)
         first = at.session_state[keys.MEMO_FAST_PREVIEW]
         at.slider(key="style_scale").set_value(1.5).run()
@@ -520,3 +526,37 @@ def test_a_rerun_restores_the_runs_masks(tiny_env):
     assert f"Using the masks of run {run_id}" in _texts(again.caption), _texts(again.warning) + _texts(again.info)
     restored = again.session_state[keys.READY_INPUTS].run.style_mask
     assert restored is not None and restored[:, :32].max() == 0.0 and restored[:, 32:].min() == 1.0
+
+
+def test_a_rerun_of_a_run_painted_from_an_init_image_starts_from_the_photo_and_paints(tiny_env, tmp_path, capsys):
+    """Issue #19 bug 2: the gallery keeps no init image, so a re-run must not keep init="image" without one
+    (it did: the job failed with "init image needs an init image" while the widget said "the photo")."""
+    from nst.cli import main
+    from nst.model import tiny_feature_net_for_tests
+    from nst.store import Store
+
+    photo, start = tmp_path / "photo.png", tmp_path / "start.png"
+    photo.write_bytes(_png(np.tile(np.linspace(0, 255, 64, dtype=np.uint8)[None, :, None], (48, 1, 3))))
+    start.write_bytes(_png(np.full((48, 64, 3), 200, np.uint8)))
+    assert main(["stylize", "--content", str(photo), "--style", str(photo), "--init-image", str(start),
+                 "-o", str(tmp_path / "o.png"), "--size", "64", "--scales", "1", "--iterations", "2", "--save",
+                 "--json"], net_factory=lambda weights: tiny_feature_net_for_tests(seed=0)) == 0
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+    stored = Store().get_run(run_id).params
+    assert stored.init == "image"
+
+    at = _app()  # what the gallery's "Re-run" does
+    at.session_state[keys.RERUN_PARAMS] = stored.to_dict()
+    at.session_state[keys.RERUN_RUN_ID] = run_id
+    _run_until(at, _model_ready, "the model")
+    _button(at, "Stylize").click()
+    _run_until(at, lambda a: a.session_state[keys.JOB_REF].view().done, "the re-run's end")
+    view = at.session_state[keys.JOB_REF].view()
+    assert view.status == "finished", view.message
+    assert view.params == stored.replace(init="content") and view.run_id is not None
+    again = _app()  # the note says why, where the loaded settings are named
+    again.session_state[keys.RERUN_PARAMS] = stored.to_dict()
+    again.session_state[keys.RERUN_RUN_ID] = run_id
+    again.run()
+    assert "does not keep, so this one starts from the photo" in _texts(again.info)
+    assert again.selectbox(key="init").value == "content"

@@ -20,7 +20,9 @@ import pytest
 from PIL import Image
 
 from nst import store as store_module
+from nst.best_moment import MOMENTS
 from nst.store import files as store_files
+from nst.store import saving as store_saving
 from nst.encode import to_uint8
 from nst.images import read_png_metadata
 from nst.params import StyleParams
@@ -163,8 +165,18 @@ def test_bad_arguments_are_refused_with_a_sentence(store: Store) -> None:
 def test_snapshots_are_thinned_evenly_keeping_the_last(store: Store) -> None:
     run_id = save(store, result=fake_result(0, n_snapshots=20))
     steps = [s.step for s in store.snapshots(run_id)]
-    assert len(steps) == store_module.MAX_SNAPSHOTS
+    evenly = {4 * (1 + round(i)) for i in np.linspace(0, 19, store_module.MAX_SNAPSHOTS - MOMENTS)}
+    assert evenly <= set(steps) and len(steps) <= store_module.MAX_SNAPSHOTS
     assert steps[0] == 4 and steps[-1] == 80 and steps == sorted(steps)
+
+
+def test_the_final_scales_moments_are_kept_beside_the_evenly_spaced_ones(store: Store) -> None:
+    # 30 snapshots over a run whose final scale (index 1) holds the last 10: the timeline keeps 9 over
+    # the run, and the best moment's candidates are MOMENTS evenly spaced over the final scale
+    result = fake_result(0, n_snapshots=30)
+    result.snapshots = [Snapshot(s.step, 0 if i < 20 else 1, s.image, s.losses) for i, s in enumerate(result.snapshots)]
+    kept = {s.step for s in store.snapshots(save(store, result=result)) if s.scale_index == 1}
+    assert {84 + 4 * round(i) for i in np.linspace(0, 9, MOMENTS)} <= kept and len(kept) < 10
 
 
 # ---------------------------------------------------------------------------- dedup and delete
@@ -278,7 +290,7 @@ def test_export_writes_png_with_params_and_json_sidecar(store: Store, tmp_path: 
 # ---------------------------------------------------------------------------- schema versions
 
 # The DDL exactly as shipped in schema version 1 (a frozen copy: the migration test must not
-# follow later edits of nst/store.py).
+# follow later edits of nst/store/schema.py).
 V1_DDL = """
 CREATE TABLE images (sha256 TEXT PRIMARY KEY, role TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
     nbytes INTEGER NOT NULL, name TEXT NOT NULL DEFAULT '', thumbnail BLOB, created REAL NOT NULL);
@@ -396,7 +408,29 @@ def build_v5(data_dir: Path) -> dict:
     return expected
 
 
-OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5}
+def build_v6(data_dir: Path) -> dict:
+    """Version 6 (the gallery id), as that release left it: sweep axes only in the labels
+    (tests/test_sweep_axes.py opens a real gallery made by that release)."""
+    expected = build_v5(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("CREATE TABLE store_identity (id TEXT NOT NULL)")
+    conn.execute("PRAGMA user_version = 6")
+    conn.close()
+    return expected
+
+
+def build_v7(data_dir: Path) -> dict:
+    """Version 7 (sweep axes as data), before the best moment's tables."""
+    expected = build_v6(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("ALTER TABLE runs ADD COLUMN group_axes TEXT")
+    conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    return expected
+
+
+OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5, 6: build_v6,
+                  7: build_v7}
 
 
 def test_every_older_version_has_a_migration_test() -> None:
@@ -410,9 +444,9 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
     with Store(data_dir, grace_seconds=0) as opened:
         assert opened.schema_version == SCHEMA_VERSION
         columns = {row[1] for row in sqlite3.connect(opened.db_path).execute("PRAGMA table_info(runs)")}
-        assert {"group_id", "group_kind", "group_label", "score", "leakage"} <= columns
+        assert {"group_id", "group_kind", "group_label", "group_axes", "score", "leakage"} <= columns
         tables = {row[0] for row in sqlite3.connect(opened.db_path).execute("SELECT name FROM sqlite_master")}
-        assert {"votes", "scorecards", "store_identity"} <= tables
+        assert {"votes", "scorecards", "store_identity", "moment_scorecards", "kept_moments"} <= tables
         if expected:
             record = opened.get_run(1)
             assert (record.title, record.notes, record.favourite, record.params) == \
@@ -453,8 +487,8 @@ def test_crash_between_file_write_and_commit_leaves_no_run(tmp_path: Path, monke
         def crash(*args, **kwargs):
             raise RuntimeError("simulated crash after the files were written")
 
-        monkeypatch.setattr(Store, "_insert_run", crash)
-        monkeypatch.setattr(Store, "_forget", lambda self, shas: None)  # a dead process cleans nothing up
+        monkeypatch.setattr(store_saving, "insert_run", crash)
+        monkeypatch.setattr(store_saving, "_forget", lambda *args: None)  # a dead process cleans nothing up
         with pytest.raises(RuntimeError):
             save(opened, 1, content_seed=5, style_seed=6)
         assert image_files(data_dir) > earlier_files  # the files are there ...
@@ -472,7 +506,8 @@ def test_crash_between_file_write_and_commit_leaves_no_run(tmp_path: Path, monke
 def test_failed_save_removes_the_files_it_wrote(store: Store, monkeypatch) -> None:
     earlier = save(store, 0)
     files = image_files(store.data_dir)
-    monkeypatch.setattr(Store, "_insert_run", lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("boom")))
+    monkeypatch.setattr(store_saving, "insert_run",
+                        lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("boom")))
     with pytest.raises(StoreError, match="Cannot save the run"):
         save(store, 1, content_seed=5, style_seed=6)
     assert image_files(store.data_dir) == files and store.count_runs() == 1
@@ -483,15 +518,15 @@ def test_cleanup_racing_a_save_cannot_leave_a_run_without_files(tmp_path: Path, 
     """Another process's cleanup (grace 0) removes this save's files before its commit: it rewrites them."""
     data_dir = tmp_path / "data"
     saver, cleaner = Store(data_dir), Store(data_dir, cleanup=False)
-    real = Store._write_blobs
+    real = store_saving.write_blobs
     removed = []
 
-    def write_then_cleanup(self, blobs, created):
-        real(self, blobs, created)
+    def write_then_cleanup(images_dir, blobs, created):
+        real(images_dir, blobs, created)
         if not removed:  # the first call, outside the lock: files written, no row yet
             removed.append(cleaner.cleanup_orphans(grace_seconds=0).orphan_files)
 
-    monkeypatch.setattr(Store, "_write_blobs", write_then_cleanup)
+    monkeypatch.setattr(store_saving, "write_blobs", write_then_cleanup)
     run_id = save(saver, 0)
     assert removed[0] > 0  # the race happened ...
     assert assert_every_run_complete(saver) == 1  # ... and the run is complete anyway
@@ -543,7 +578,7 @@ def test_full_disk_gives_a_clear_error_and_keeps_earlier_runs(store: Store, monk
 
 def test_full_disk_at_commit_gives_a_clear_error(store: Store, monkeypatch) -> None:
     earlier = save(store, 0)
-    monkeypatch.setattr(Store, "_insert_run",
+    monkeypatch.setattr(store_saving, "insert_run",
                         lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("database or disk is full")))
     with pytest.raises(StoreError, match="is full; free some space"):
         save(store, 1, content_seed=7)
@@ -727,7 +762,7 @@ def test_connections_of_finished_threads_are_released(store: Store) -> None:
     import gc
 
     gc.collect()
-    assert len(store._connections) <= 2  # this thread's (and at most one not yet collected)
+    assert len(store.db.connections) <= 2  # this thread's (and at most one not yet collected)
 
 
 def test_a_real_engine_result_round_trips(store: Store, tiny_net, content_image, style_image) -> None:
@@ -787,11 +822,13 @@ def test_save_keeps_every_field_of_a_run_to_save(store: Store) -> None:
     assert again.id != typed.id and again.output_sha256 == typed.output_sha256  # the same pixels, stored once
 
 
-def test_the_export_sidecar_is_the_records_dict(store: Store, tmp_path: Path) -> None:
+def test_the_export_sidecar_is_the_records_dict_and_its_moment(store: Store, tmp_path: Path) -> None:
     run_id = save(store, 0, title="Sidecar")
     png = store.export_run(run_id, tmp_path / "out")
     sidecar = json.loads(png.with_suffix(".json").read_text())
     record = store.get_run(run_id)
+    moment = sidecar.pop("moment")  # which picture the PNG is (nst.store.moments): here the final image
+    assert moment == {"kept": {"step": None, "final": True}, "suggested": None, "moments": []}
     assert sidecar == json.loads(json.dumps(record.to_dict()))
     assert "history" in sidecar and "history" not in record.to_dict(history=False)
     summary = store.list_runs()[0].to_dict()
