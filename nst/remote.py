@@ -292,7 +292,7 @@ def run_batch_on_ray(items: Sequence[Any], inputs: RunInputs, *,
     connect(address)
     task = _cell_task().options(num_cpus=cpus_per_task())
     try:
-        inputs_ref = ray.put(replace(inputs, content=np.asarray(inputs.content, np.float32),
+        inputs_ref = ray.put(replace(inputs, original=None, content=np.asarray(inputs.content, np.float32),
                                      styles=list(inputs.styles)))
         refs = {task.remote(spec, index, item.params, inputs_ref, test_fault):
                 (index, item) for index, item in enumerate(items)}

@@ -21,8 +21,8 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+from dataclasses import replace
 from typing import Any, Callable
-
 
 from nst.errors import NSTError
 from nst.remote import CellOutput, NetSpec, connect, cpus_per_task, is_lost_cluster, lost_cluster_error
@@ -152,7 +152,8 @@ class RemotePool:
         actor = self._checkout()
         run_id = f"{job.id}-{next(self._ids)}"
         try:
-            ref = actor.run.remote(run_id, job.inputs, job.items[0].params, score)
+            # the original photo stays here: the job's runner keeps it with the run (nst.store.run_files)
+            ref = actor.run.remote(run_id, replace(job.inputs, original=None), job.items[0].params, score)
             cancelled = False
             while True:
                 done, _ = ray.wait([ref], timeout=POLL_SECONDS)
@@ -241,6 +242,7 @@ class RayBackend:
     done_note = " (on Ray)"
     stop_note = "the cells still painting on the cluster were cancelled"
     scores_here = False
+    paints_here = False
 
     def __init__(self, pool: RemotePool) -> None:
         self.pool = pool

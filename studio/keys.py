@@ -48,6 +48,8 @@ GALLERY_SELECTED = "gallery_selected"
 GALLERY_PAGE = "gallery_page"
 GALLERY_NOTICE = "gallery_notice"
 GALLERY_CONFIRM_DELETE = "confirm_delete"
+PRINT_CONFIRM = "print_confirm"  # the run id whose "Make a print" waits for its confirmation
+PRINT_JOB = "print_job"  # the Job of the print this session started (its outcome is shown once it ends)
 
 # sharing mode (studio/access.py)
 OWNER_GRANTED = "access_owner_granted"  # True once this session opened the owner link

@@ -95,7 +95,7 @@ def test_a_studio_sweep_on_ray_saves_every_cell_as_one_group(runner, gallery, co
 
 def test_runs_painted_on_ray_are_kept_with_the_scorecards_their_workers_measured(ray_cluster, monkeypatch, content_image,
                                                                                  style_image):
-    from nst.jobs import store_saver
+    from nst.job_saving import store_saver
     from nst.store import Store
 
     monkeypatch.setenv("NST_RAY_ADDRESS", ray_cluster)

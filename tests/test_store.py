@@ -420,7 +420,7 @@ def build_v6(data_dir: Path) -> dict:
 
 
 def build_v7(data_dir: Path) -> dict:
-    """Version 7 (sweep axes as data), before the best moment's tables."""
+    """Version 7 (sweep axes as data), before the best moment's tables and kept files."""
     expected = build_v6(data_dir)
     conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
     conn.execute("ALTER TABLE runs ADD COLUMN group_axes TEXT")
@@ -429,8 +429,22 @@ def build_v7(data_dir: Path) -> dict:
     return expected
 
 
+def build_v8(data_dir: Path) -> dict:
+    """Version 8 (the best moment's tables), before kept originals and prints."""
+    expected = build_v7(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("CREATE TABLE moment_scorecards (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+                 "version TEXT NOT NULL, step INTEGER NOT NULL, measures TEXT NOT NULL, "
+                 "PRIMARY KEY (run_id, version, step))")
+    conn.execute("CREATE TABLE kept_moments (run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE, "
+                 "step INTEGER NOT NULL, created REAL NOT NULL)")
+    conn.execute("PRAGMA user_version = 8")
+    conn.close()
+    return expected
+
+
 OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5, 6: build_v6,
-                  7: build_v7}
+                  7: build_v7, 8: build_v8}
 
 
 def test_every_older_version_has_a_migration_test() -> None:
@@ -446,7 +460,8 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
         columns = {row[1] for row in sqlite3.connect(opened.db_path).execute("PRAGMA table_info(runs)")}
         assert {"group_id", "group_kind", "group_label", "group_axes", "score", "leakage"} <= columns
         tables = {row[0] for row in sqlite3.connect(opened.db_path).execute("SELECT name FROM sqlite_master")}
-        assert {"votes", "scorecards", "store_identity", "moment_scorecards", "kept_moments"} <= tables
+        assert {"votes", "scorecards", "store_identity", "moment_scorecards", "kept_moments", "run_files",
+                "print_links"} <= tables
         if expected:
             record = opened.get_run(1)
             assert (record.title, record.notes, record.favourite, record.params) == \

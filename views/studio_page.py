@@ -21,7 +21,7 @@ from studio.panels.batches import COMPARE_DEFAULTS, compare_panel, sweep_panel
 from studio.panels.fast_preview import fast_preview_panel
 from studio.panels.style_sheet import style_sheet_panel
 from studio.panels.inputs import photo_panel, pixels, styles_panel
-from studio.panels.live import live_panel
+from studio.panels.live import live_panel, print_note
 from studio.panels.paint import paint_buttons
 from studio.panels.results import results_panel, session_results
 from studio.panels.sidebar import sidebar
@@ -74,6 +74,7 @@ if runtime.tiny_net_hook():
     st.warning(f"TEST MODE ({runtime.TEST_TINY_NET_ENV}=1): a tiny random network stands in for VGG19; "
                "results are not paintings.", icon=":material/science:")
 model_state = model_status(runner)
+print_note()  # a print paints alone: say so before anyone presses Stylize
 notice = pop_notice()
 if notice:
     st.warning(plain(notice))
@@ -108,7 +109,7 @@ with col_paint:
     if ready and not running:  # what Stylize will paint; its callback reads it
         st.session_state[keys.READY_INPUTS] = runtime.ReadyInputs(RunInputs(
             photo.pixels, pixels(styles), content_name=photo.label, style_names=[s.label for s in styles],
-            masks={"style": user_mask, "detail": detail_mask}), blend_keys)
+            masks={"style": user_mask, "detail": detail_mask}, original=photo.original), blend_keys)
     else:
         st.session_state.pop(keys.READY_INPUTS, None)
     paint_buttons(ready, running, fast_ok, params, f"{', '.join(s.label for s in styles)} on {photo.label}")

@@ -2,8 +2,8 @@
 
 A plain class: it opens the folder (database handle, migration, ownership, orphan cleanup) and
 each method is one call into the module that owns the idea (``saving``, ``reading``, ``listing``,
-``upkeep``, ``export``, ``scorecards``, ``moments``, ``votes``, ``manifests``, ``backup``), with the database
-handle and the images folder as explicit arguments.
+``upkeep``, ``export``, ``scorecards``, ``moments``, ``votes``, ``manifests``, ``backup``, ``prints``), with
+the database handle and the images folder as explicit arguments.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import nst.store.identity as identity
 import nst.store.listing as listing
 import nst.store.manifests as manifests
 import nst.store.moments as moments
+import nst.store.prints as prints
 import nst.store.reading as reading
 import nst.store.saving as saving
 import nst.store.scorecards as scorecards
@@ -134,6 +135,32 @@ class Store:
         """The run's picture (its kept moment, else the result) as a PNG with the parameters embedded, plus a
         JSON sidecar; returns the PNG's path."""
         return export.export_run(self.db, self.images_dir, run_id, dest_dir)
+
+    # -- files kept beside a run: its original photo, a print's TIFF (nst.store.prints)
+
+    def original_file(self, run_id: int) -> bytes | None:
+        """The bytes of the original photo kept with run ``run_id`` (None when none was kept)."""
+        return prints.original_file(self.db.conn(), self.images_dir, run_id)
+
+    def original_photo(self, run_id: int) -> np.ndarray | None:
+        """The original photo kept with run ``run_id`` as float32 pixels (at most 8192 px), or None."""
+        return prints.original_photo(self.db.conn(), self.images_dir, run_id)
+
+    def original_size(self, run_id: int) -> tuple[int, int] | None:
+        """(width, height) of the original photo kept with run ``run_id``, or None when none was kept."""
+        return prints.original_size(self.db.conn(), run_id)
+
+    def photo_size(self, run_id: int) -> tuple[int, int]:
+        """(width, height) of the best photo run ``run_id`` has: its original when kept, else its stored photo."""
+        return prints.photo_size(self.db.conn(), run_id)
+
+    def print_of(self, run_id: int) -> prints.PrintInfo | None:
+        """The print run ``run_id`` is (its file and source), or None when it is an ordinary run."""
+        return prints.print_of(self.db.conn(), self.images_dir, run_id)
+
+    def prints_of(self, source_run: int) -> list[prints.PrintInfo]:
+        """The prints made from run ``source_run``, newest first."""
+        return prints.prints_of(self.db.conn(), self.images_dir, source_run)
 
     # -- finding runs (nst.store.listing)
 

@@ -27,6 +27,8 @@ from nst.store.manifests import write_manifest
 from nst.store.db import Database
 from nst.store.files import (Blob, as_uint8_rgb, make_blob, mask_rgb, remove_files_if_unreferenced,
                              write_blobs)
+from nst.store.run_files import (Attachment, attachments, insert_attachments, remove_unreferenced,
+                                 write_attachments)
 from nst.store.schema import MASK_KINDS
 
 RUN_SNAPSHOTS = 9  # evenly spaced over the whole run, the first and the last included
@@ -174,26 +176,31 @@ def encode_run(run: RunToSave) -> EncodedRun:
 def save_run(db: Database, images_dir: Path, run: RunToSave) -> int:
     """Store a run and return its id. All or nothing: a failure leaves no trace of it."""
     encoded = encode_run(run)
+    files = attachments(run)  # the original photo, a print's TIFF (nst.store.run_files)
     created: list[str] = []
+    created_files: list[Attachment] = []
     try:
         write_blobs(images_dir, encoded.blobs, created)
+        write_attachments(images_dir, files, created_files)
         with db.write() as conn:
             # A cleanup elsewhere may have removed a file we found already present; it could
             # only do so holding this lock and with no row naming it, so re-check here.
             write_blobs(images_dir, encoded.blobs, created)
+            write_attachments(images_dir, files, created_files)
             run_id = insert_run(conn, encoded)
+            insert_attachments(conn, run_id, files, run.print_file)
             # in the transaction: a manifest that cannot be written fails the save (nst.store.manifests)
             write_manifest(conn, images_dir, run_id, [blob.sha256 for blob in encoded.blobs])
         return run_id
     except OSError as error:
-        _forget(db, images_dir, created)
+        _forget(db, images_dir, created, created_files)
         raise StoreError(f"Cannot save the run to {db.folder}: {describe_os_error(error)} "
                          "(runs saved earlier are safe).") from None
     except sqlite3.Error as error:
-        _forget(db, images_dir, created)
+        _forget(db, images_dir, created, created_files)
         raise db.error("save the run", error) from None
     except BaseException:
-        _forget(db, images_dir, created)
+        _forget(db, images_dir, created, created_files)
         raise
 
 
@@ -223,9 +230,10 @@ def insert_run(conn: sqlite3.Connection, encoded: EncodedRun) -> int:
     return int(run_id)
 
 
-def _forget(db: Database, images_dir: Path, shas: Sequence[str]) -> None:
+def _forget(db: Database, images_dir: Path, shas: Sequence[str], files: Sequence[Attachment] = ()) -> None:
     """Best effort after a failed save: remove the files it created that nothing names."""
     try:
         remove_files_if_unreferenced(db, images_dir, shas)
+        remove_unreferenced(db, images_dir, [(f.sha256, f.suffix) for f in files])
     except (OSError, sqlite3.Error):
         pass  # the orphan cleanup on a later open gets them

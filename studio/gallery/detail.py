@@ -17,7 +17,9 @@ from nst.units import format_time
 from studio.gallery import model as g
 from studio import keys
 from studio.access import current_is_owner, refused
+from studio.confirm import confirmation
 from studio.gallery import nav
+from studio.gallery.prints import print_links, print_panel
 from studio.gallery.votes import leaderboard, making_of_button
 from studio.gallery.compare import display_width, loss_curves
 from studio.text import plain
@@ -108,14 +110,8 @@ def _delete_controls(store: Store, record: RunRecord) -> None:
         st.button("Delete…", key="delete", on_click=_ask_delete, args=(record.id,), width="stretch",
                   icon=":material/delete:")
         return
-    st.warning(f"Delete run {record.id} and its images for good? This cannot be undone.")
-    yes, no = st.columns(2)
-    with yes:
-        st.button("Yes, delete", key="delete_yes", type="primary", on_click=_delete, args=(store, record.id),
-                  width="stretch")
-    with no:
-        st.button("Cancel", key="delete_no", width="stretch",
-                  on_click=lambda: st.session_state.pop(keys.GALLERY_CONFIRM_DELETE, None))
+    confirmation(f"Delete run {record.id} and its images for good? This cannot be undone.", "Yes, delete",
+                 "delete", _delete, (store, record.id), keys.GALLERY_CONFIRM_DELETE)
 
 
 def _side(store: Store, record: RunRecord, picture, kept_step: int | None) -> None:
@@ -125,6 +121,8 @@ def _side(store: Store, record: RunRecord, picture, kept_step: int | None) -> No
     making_of_button(store, record.id)
     if st.button("Re-run with these settings", key="rerun", width="stretch", icon=":material/replay:"):
         nav.rerun(record)
+    print_links(store, record)
+    print_panel(store, record)  # the owner's only
     if current_is_owner():
         _owner_controls(store, record)
     scorecard_table(store.scorecard(record.id))
