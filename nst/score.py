@@ -68,7 +68,7 @@ def score_image(image: np.ndarray, content: np.ndarray, styles: Sequence[np.ndar
     blend = blend or [1.0 / len(styles)] * len(styles)
     extract = net.extractor(SCORE_FORM.layers, SCORE_FORM.pooling)
     content_features = extract(tf.constant(content[None]))
-    style_targets = blended_style_targets(extract, styles, blend, SCORE_FORM.style_layers)
+    style_targets = blended_style_targets(extract, styles, blend, SCORE_FORM)
     tensor = tf.constant(image[None])
     c, s, tv = (float(t) for t in loss_terms(
         extract(tensor), tensor,

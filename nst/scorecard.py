@@ -121,10 +121,16 @@ def _self_similarity(features: tf.Tensor) -> np.ndarray:
 
 def copied_share(result: tf.Tensor, photo: tf.Tensor, painting: tf.Tensor, margin: float = COPY_MARGIN) -> float:
     """Share of result positions matching the painting better than the photo by ``margin`` (cosine)."""
+    return float(np.mean(copied_positions(result, photo, painting, margin)))
+
+
+def copied_positions(result: tf.Tensor, photo: tf.Tensor, painting: tf.Tensor,
+                     margin: float = COPY_MARGIN) -> np.ndarray:
+    """[H,W] bool map over the result's positions: True where it shows a spot of the painting."""
     r, p, s = _unit_rows(result), _unit_rows(photo), _unit_rows(painting)
     best_painting = (r @ s.T).max(axis=1)
     best_photo = (r @ p.T).max(axis=1)
-    return float(np.mean(best_painting > best_photo + margin))
+    return (best_painting > best_photo + margin).reshape(int(result.shape[1]), int(result.shape[2]))
 
 
 def sliced_wasserstein(a: tf.Tensor | np.ndarray, b: tf.Tensor | np.ndarray) -> float:

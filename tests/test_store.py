@@ -252,7 +252,7 @@ def test_filters_sorting_and_paging(store: Store) -> None:
 
     summary = store.list_runs(group_id="g")[0]
     assert (summary.group_kind, summary.group_label, summary.size, summary.optimizer) == ("sweep", "cw=1", 64, "lbfgs")
-    assert (summary.content_weight, summary.style_weight, summary.tv_weight) == (1.0, 10.0, 1.0)
+    assert (summary.content_weight, summary.style_weight, summary.tv_weight) == (1.0, StyleParams().style_weight, 1.0)
     assert summary.styles[0].sha256 == s2 and summary.seconds == 1.0 and summary.loss_total == 1.5
     assert [(g.group_id, g.group_kind, g.runs) for g in store.groups()] == [("g", "sweep", 1)]
     store.set_score(c, 0.01)
