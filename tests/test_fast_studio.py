@@ -34,12 +34,16 @@ def studio(monkeypatch, tmp_path):
 def _settled(at: AppTest) -> AppTest:
     """Run the page until the fast model's background load has finished (a fresh model each test)."""
     end = time.monotonic() + DEADLINE
-    at.run()
-    while fast_model.fast_model_status()[0] == fast_model.LOADING or "model ready" not in _captions(at):
+    while True:
+        # The status is read before the run: a load that finishes during a run would otherwise end the loop
+        # on a page drawn while it was still loading (no preview, no sheet button).
+        loaded = fast_model.fast_model_status()[0] != fast_model.LOADING
+        at.run()
+        if loaded and "model ready" in _captions(at):
+            break
         assert time.monotonic() < end, "the fast model or VGG19 stand-in never finished loading"
         fast_model.wait_for_loading(1.0)
         time.sleep(0.2)
-        at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
