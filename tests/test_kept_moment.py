@@ -142,3 +142,26 @@ def test_the_pools_sheet_shows_the_kept_moment(content_image, style_image, tmp_p
     _json(capsys, ["gallery", "export", str(run_id), "--sheet", str(sheet), "--json"])
     kept = np.asarray(Image.open(sheet).convert("RGB"))
     assert kept.shape == final.shape and not np.array_equal(kept, final)  # same layout, another picture
+
+
+def test_changes_after_the_save_come_back_when_the_gallery_is_rebuilt(content_image, style_image, capsys):
+    """The kept moment, the scorecards, the title, notes and the favourite are in the run's manifest: a lost
+    database rebuilt from the manifests shows the run as it was, not as it was saved."""
+    with Store() as store:
+        run_id = save_run(store, content_image, style_image)
+        score(store, run_id, {20: 0.5, 30: 0.8, 40: 0.7, None: 0.6})
+        store.keep_moment(run_id, 30)
+        store.rename(run_id, "the one for the wall")
+        store.set_notes(run_id, "step 30 before the sky got busy")
+        store.set_favourite(run_id, True)
+        before = (store.get_run(run_id).to_dict(history=True), store.run_moments([run_id])[run_id],
+                  store.scorecard(run_id), store.picture_thumbnails([run_id])[run_id])
+        db_path = store.db.path
+    for path in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
+        path.unlink(missing_ok=True)
+    assert _json(capsys, ["gallery", "rebuild", "--json"]) == {"restored": 1, "skipped": 0, "recovered": 0}
+    with Store() as store:
+        after = (store.get_run(run_id).to_dict(history=True), store.run_moments([run_id])[run_id],
+                 store.scorecard(run_id), store.picture_thumbnails([run_id])[run_id])
+        assert after == before
+        assert after[1].kept_step == 30 and np.array_equal(to_uint8(store.kept_image(run_id)), _picture(30))

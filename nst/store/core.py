@@ -193,18 +193,32 @@ class Store:
 
     def rename(self, run_id: int, title: str) -> None:
         upkeep.rename(self.db, run_id, title)
+        self._rewrite_manifest(run_id)
 
     def set_notes(self, run_id: int, notes: str) -> None:
         upkeep.set_notes(self.db, run_id, notes)
+        self._rewrite_manifest(run_id)
 
     def set_favourite(self, run_id: int, favourite: bool) -> None:
         upkeep.set_favourite(self.db, run_id, favourite)
+        self._rewrite_manifest(run_id)
 
     def set_score(self, run_id: int, score: float | None) -> None:
         upkeep.set_score(self.db, run_id, score)
+        self._rewrite_manifest(run_id)
 
     def set_leakage(self, run_id: int, leakage: float | None) -> None:
         upkeep.set_leakage(self.db, run_id, leakage)
+        self._rewrite_manifest(run_id)
+
+    def _rewrite_manifest(self, run_id: int) -> None:
+        """After a change to a saved run: its manifest again, so ``nst gallery rebuild`` brings the change back."""
+        try:
+            with self.db.write() as conn:
+                manifests.write_manifest(conn, self.images_dir, int(run_id))
+        except OSError as error:
+            raise StoreError(f"The change to run {run_id} is saved, but its record for rebuilding the gallery "
+                             f"could not be written: {describe_os_error(error)}.") from None
 
     def delete_run(self, run_id: int) -> None:
         """Delete a run and every file no other run uses (shared inputs stay)."""
@@ -236,6 +250,7 @@ class Store:
 
     def save_scorecard(self, run_id: int, card: dict[str, Any]) -> None:
         scorecards.save_scorecard(self.db, run_id, card)
+        self._rewrite_manifest(run_id)
 
     def scorecards(self, run_ids: Sequence[int], version: str = SCORECARD_VERSION) -> dict[int, dict[str, Any]]:
         """``{run id: scorecard}`` for the runs that have one of ``version``."""
@@ -255,6 +270,7 @@ class Store:
 
     def save_moment_scorecards(self, run_id: int, cards: dict[int, dict[str, Any]]) -> None:
         moments.save_moment_scorecards(self.db, run_id, cards)
+        self._rewrite_manifest(run_id)
 
     def runs_without_moment_scorecards(self, version: str = SCORECARD_VERSION) -> list[int]:
         return moments.runs_without_moment_scorecards(self.db.conn(), version)
@@ -271,6 +287,7 @@ class Store:
     def keep_moment(self, run_id: int, step: int | None) -> None:
         """Make snapshot ``step`` of the final scale the run's picture (``None``: the final image again)."""
         moments.keep_moment(self.db, self.images_dir, run_id, step)
+        self._rewrite_manifest(run_id)
 
     def kept_image(self, run_id: int) -> np.ndarray:
         """The run's picture: its kept moment, else the final image (float32 H x W x 3 in [0, 1])."""

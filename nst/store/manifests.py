@@ -2,8 +2,9 @@
 
 The stored PNGs are bare pixels named by hash: without the database nothing says which run they
 belong to. After each save the run's rows (the run, its styles, snapshots, masks, details and the
-image rows it names, thumbnails left out) go to ``images/manifests/<run id>.json``; deleting the run
-deletes it. ``nst gallery rebuild`` (``rebuild_from_manifests``) puts the rows of every manifest whose
+image rows it names, thumbnails left out) go to ``images/manifests/<run id>.json``, and again after
+every later change to the run (title, notes, favourite, scores, scorecards, the kept moment: the
+``Store`` methods that make them call ``write_manifest``); deleting the run deletes it. ``nst gallery rebuild`` (``rebuild_from_manifests``) puts the rows of every manifest whose
 pictures are all present back into a fresh database, keeping run ids, and remakes thumbnails from the
 pictures. Galleries made before manifests (issue #18) left no record of which picture was a run's
 output, photo, painting, snapshot or mask: every picture no manifest places comes back as an untitled
@@ -31,7 +32,13 @@ from nst.store.schema import backfill_group_axes
 
 MANIFESTS = "manifests"
 FORMAT = "nst-run-manifest-1"
-_CHILD_TABLES = ("run_styles", "run_snapshots", "run_masks", "run_details", "scorecards", "run_files", "print_links")
+_CHILD_TABLES = ("run_styles", "run_snapshots", "run_masks", "run_details", "scorecards", "run_files", "print_links",
+                 "moment_scorecards", "kept_moments")
+# every picture a run's rows name (the ``images`` rows its manifest carries)
+_RUN_PICTURES = """
+    SELECT content_sha256 FROM runs WHERE id = :run UNION SELECT output_sha256 FROM runs WHERE id = :run
+    UNION SELECT sha256 FROM run_styles WHERE run_id = :run UNION SELECT sha256 FROM run_snapshots WHERE run_id = :run
+    UNION SELECT sha256 FROM run_masks WHERE run_id = :run"""
 _IMAGE_COLUMNS = ("sha256", "role", "width", "height", "nbytes", "name", "created")
 _PICTURE_NAME = re.compile(r"[0-9a-f]{64}")
 RECOVERED_MESSAGE = ("recovered by `nst gallery rebuild` from a gallery made before manifests: the photo, "
@@ -42,15 +49,16 @@ def manifest_path(images_dir: Path, run_id: int) -> Path:
     return images_dir / MANIFESTS / f"{int(run_id)}.json"
 
 
-def write_manifest(conn: sqlite3.Connection, images_dir: Path, run_id: int, image_shas: list[str]) -> None:
-    """Write run ``run_id``'s manifest (atomically); best effort is the caller's choice."""
+def write_manifest(conn: sqlite3.Connection, images_dir: Path, run_id: int) -> None:
+    """Write run ``run_id``'s manifest from its rows as they are now (atomically); raises OSError."""
     runs = named_rows(conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)))
+    if not runs:
+        return  # deleted meanwhile: its manifest went with it
     data: dict[str, Any] = {"format": FORMAT, "runs": runs}
     for table in _CHILD_TABLES:
         data[table] = named_rows(conn.execute(f"SELECT * FROM {table} WHERE run_id = ?", (run_id,)))
-    marks = ",".join("?" * len(image_shas))
-    query = f"SELECT {', '.join(_IMAGE_COLUMNS)} FROM images WHERE sha256 IN ({marks})"
-    data["images"] = named_rows(conn.execute(query, tuple(image_shas))) if image_shas else []
+    query = f"SELECT {', '.join(_IMAGE_COLUMNS)} FROM images WHERE sha256 IN ({_RUN_PICTURES})"
+    data["images"] = named_rows(conn.execute(query, {"run": int(run_id)}))
     path = manifest_path(images_dir, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
@@ -132,7 +140,7 @@ def recover_unplaced(db: Database, images_dir: Path) -> int:
                                   tuple(run.values())).lastrowid
             conn.execute("INSERT INTO run_details (run_id, history_json, extra_json) VALUES (?, '[]', '{}')",
                          (run_id,))
-            write_manifest(conn, images_dir, int(run_id), [path.stem])
+            write_manifest(conn, images_dir, int(run_id))
         recovered += 1
     return recovered
 

@@ -190,7 +190,7 @@ def save_run(db: Database, images_dir: Path, run: RunToSave) -> int:
             run_id = insert_run(conn, encoded)
             insert_attachments(conn, run_id, files, run.print_file)
             # in the transaction: a manifest that cannot be written fails the save (nst.store.manifests)
-            write_manifest(conn, images_dir, run_id, [blob.sha256 for blob in encoded.blobs])
+            write_manifest(conn, images_dir, run_id)
         return run_id
     except OSError as error:
         _forget(db, images_dir, created, created_files)
