@@ -88,6 +88,9 @@ PRESETS: dict[str, Callable[[int], Any]] = {
     "no_b5_b4_16_sw15": lambda size: _with_layers(1, 1, 1, 0.0625, 0)(size).replace(style_weight=15.0),
     "no_deep_sw15": lambda size: PRESETS["no_deep"](size).replace(style_weight=15.0),
     "no_b5_b4_8_sw12": lambda size: _with_layers(1, 1, 1, 0.125, 0)(size).replace(style_weight=12.0),
+    # issue #20, what was left: a higher style weight at 512 px for the pairs whose gaps lag v2's
+    "v3_sw18": lambda size: PRESETS["v3"](size).replace(style_weight=18.0),
+    "v3_sw20": lambda size: PRESETS["v3"](size).replace(style_weight=20.0),
 }
 
 
