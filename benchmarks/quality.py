@@ -71,7 +71,7 @@ def _with_layers(*weights: float) -> Callable[[int], Any]:
 PRESETS: dict[str, Callable[[int], Any]] = {
     "v1": _with_layers(1, 1, 1, 1, 1),
     "v2": _with_layers(1, 1, 1, 0.25, 0.0625),  # the default of issue #12, frozen (issue #20 replaced it)
-    "v3": lambda size: _with_layers(1, 1, 1, 0.125)(size).replace(style_weight=15.0),  # issue #20's default
+    "v3": lambda size: _with_layers(1, 1, 1, 0.125)(size).replace(style_weight=15.0),  # issue #20's first default
     "default": _default,
     "falling": _with_layers(256, 64, 16, 4, 1),  # crowsonkb's style-transfer-pytorch
     "no_deep": _with_layers(1, 1, 1, 0, 0),
@@ -88,7 +88,8 @@ PRESETS: dict[str, Callable[[int], Any]] = {
     "no_b5_b4_16_sw15": lambda size: _with_layers(1, 1, 1, 0.0625, 0)(size).replace(style_weight=15.0),
     "no_deep_sw15": lambda size: PRESETS["no_deep"](size).replace(style_weight=15.0),
     "no_b5_b4_8_sw12": lambda size: _with_layers(1, 1, 1, 0.125, 0)(size).replace(style_weight=12.0),
-    # issue #20, what was left: a higher style weight at 512 px for the pairs whose gaps lag v2's
+    # issue #20, what was left: a higher style weight at 512 px for the pairs whose gaps lag v2's;
+    # v3_sw20 is the default since (docs/quality.md, "Style weight 20")
     "v3_sw18": lambda size: PRESETS["v3"](size).replace(style_weight=18.0),
     "v3_sw20": lambda size: PRESETS["v3"](size).replace(style_weight=20.0),
 }
