@@ -142,7 +142,7 @@ class StyleParams:
     content_weight: float = _num(1.0, "weight of the content (photo) loss", low=0.0, label="Content weight",
                                  widget="weight", slider="log", sweep=(0.5, 1, 2), key=2)
     style_weight: float = _num(20.0, "weight of the style loss; higher is more painterly", low=0.0,
-                               label="Style weight", widget="weight", slider="log", sweep=(5, 15, 45), key=1)
+                               label="Style weight", widget="weight", slider="log", sweep=(5, 20, 80), key=1)
     tv_weight: float = _num(1.0, "total-variation weight; higher is smoother", low=0.0,
                             label="Smoothness (TV weight)", widget="weight", slider="log0", sweep=(0.5, 1, 2), key=3)
     # output and quality

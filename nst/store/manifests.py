@@ -4,7 +4,8 @@ The stored PNGs are bare pixels named by hash: without the database nothing says
 belong to. After each save the run's rows (the run, its styles, snapshots, masks, details and the
 image rows it names, thumbnails left out) go to ``images/manifests/<run id>.json``, and again after
 every later change to the run (title, notes, favourite, scores, scorecards, the kept moment: the
-``Store`` methods that make them call ``write_manifest``); deleting the run deletes it. ``nst gallery rebuild`` (``rebuild_from_manifests``) puts the rows of every manifest whose
+``Store`` methods that make them call ``write_manifest``); deleting the run deletes it.
+``nst gallery rebuild`` (``rebuild_from_manifests``) puts the rows of every manifest whose
 pictures are all present back into a fresh database, keeping run ids, and remakes thumbnails from the
 pictures. Galleries made before manifests (issue #18) left no record of which picture was a run's
 output, photo, painting, snapshot or mask: every picture no manifest places comes back as an untitled
