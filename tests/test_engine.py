@@ -165,6 +165,17 @@ def test_a_second_run_at_a_seen_size_does_not_retrace(content_image, style_image
     assert second.trace_seconds == {}
 
 
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_one_trace_serves_every_scale_of_a_run(content_image, style_image, optimizer):
+    # tracing costs more than a small step: the coarse-to-fine sizes share one shape-free trace
+    net = tiny_feature_net_for_tests(seed=5)
+    params = FAST.replace(size=256, scales=3, iterations=4, optimizer=optimizer)
+    result = stylize(RunInputs(content_image, [style_image]), params, net=net)
+    assert {h["scale"] for h in result.history} == {0, 1, 2} and result.status == "finished"
+    assert list(result.trace_seconds) == ["64x48"]
+    assert objective_for(net, LossForm.from_params(params)).traces == 1
+
+
 def test_several_styles_blend(tiny_net, content_image, style_image):
     other = np.full_like(style_image, 0.5)
     only_first = stylize(RunInputs(content_image, [style_image, other]), FAST.replace(style_blend=(1.0, 0.0)), net=tiny_net)
