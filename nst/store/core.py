@@ -46,7 +46,11 @@ class Store(SavingMixin, ExportMixin, ListingMixin, UpkeepMixin):
                 f"Cannot create the gallery folder {self.data_dir}: {describe_os_error(error)}; "
                 "set NST_DATA_DIR to a writable folder."
             ) from None
-        self._migrate()
+        try:
+            self._migrate()
+        except StoreError:
+            self.close()  # a failed open keeps no connection (and no file handle) behind
+            raise
         self.sweep_refusal = self._sweep_refusal()
         self.last_cleanup: CleanupReport | None = self.cleanup_orphans() if cleanup else None
 

@@ -5,14 +5,17 @@ belong to. After each save the run's rows (the run, its styles, snapshots, masks
 image rows it names, thumbnails left out) go to ``images/manifests/<run id>.json``; deleting the run
 deletes it. ``nst gallery rebuild`` (``rebuild_from_manifests``) puts the rows of every manifest whose
 pictures are all present back into a fresh database, keeping run ids, and remakes thumbnails from the
-pictures; for galleries made before manifests it cannot know the runs, and says how many pictures it
-could not place.
+pictures. Galleries made before manifests (issue #18) left no record of which picture was a run's
+output, photo, painting, snapshot or mask: every picture no manifest places comes back as an untitled
+run of its own (``recover_unplaced``), marked in its message, so nothing is lost and the user deletes
+what they do not want.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from nst.params import StyleParams
 from nst.store.files import thumbnail
 from nst.store.identity import database_id, folder_id
 
@@ -27,6 +31,9 @@ MANIFESTS = "manifests"
 FORMAT = "nst-run-manifest-1"
 _CHILD_TABLES = ("run_styles", "run_snapshots", "run_masks", "run_details", "scorecards")
 _IMAGE_COLUMNS = ("sha256", "role", "width", "height", "nbytes", "name", "created")
+_PICTURE_NAME = re.compile(r"[0-9a-f]{64}")
+RECOVERED_MESSAGE = ("recovered by `nst gallery rebuild` from a gallery made before manifests: the photo, "
+                     "painting and settings that made this picture are not known")
 
 
 def manifest_path(images_dir: Path, run_id: int) -> Path:
@@ -83,8 +90,53 @@ def rebuild_from_manifests(store: Any) -> dict[str, int]:
             for table in _CHILD_TABLES:
                 _insert(conn, table, data.get(table, []))
         restored += 1
+    recovered = recover_unplaced(store)
     _adopt_folder_id(store)
-    return {"restored": restored, "skipped": skipped}
+    return {"restored": restored, "skipped": skipped, "recovered": recovered}
+
+
+def _unplaced_pictures(store: Any) -> list[Path]:
+    """Stored pictures (``<shard>/<sha256>.png``) that no ``images`` row names, oldest first."""
+    known = {row[0] for row in store._conn().execute("SELECT sha256 FROM images")}
+    found = [path for path in store.images_dir.glob("*/*.png")
+             if _PICTURE_NAME.fullmatch(path.stem) and path.parent.name == path.stem[:2] and path.stem not in known]
+    return sorted(found, key=lambda path: (path.stat().st_mtime, path.name))
+
+
+def _recovered_rows(path: Path, pixels: np.ndarray) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``images`` and ``runs`` rows of one picture put back as an untitled run of its own."""
+    height, width = pixels.shape[:2]
+    created = path.stat().st_mtime
+    image = {"sha256": path.stem, "role": "output", "width": width, "height": height,
+             "nbytes": path.stat().st_size, "name": "", "thumbnail": thumbnail(pixels), "created": created}
+    params = StyleParams(size=max(64, min(max(width, height), 8192)))
+    run = {"created": created, "title": "", "status": "finished", "message": RECOVERED_MESSAGE,
+           "content_weight": params.content_weight, "style_weight": params.style_weight,
+           "tv_weight": params.tv_weight, "size": params.size, "optimizer": params.optimizer,
+           "width": width, "height": height, "steps": 0, "seconds": 0.0, "content_sha256": path.stem,
+           "content_name": "", "output_sha256": path.stem, "params_json": json.dumps(params.to_dict())}
+    return image, run
+
+
+def recover_unplaced(store: Any) -> int:
+    """Put every picture no manifest placed back as an untitled run (with a manifest of its own)."""
+    recovered = 0
+    for path in _unplaced_pictures(store):
+        try:
+            with Image.open(path) as picture:
+                pixels = np.asarray(picture.convert("RGB"))
+        except OSError:
+            continue  # not a picture after all: leave the file alone
+        image, run = _recovered_rows(path, pixels)
+        with store._write() as conn:
+            _insert(conn, "images", [image], "INSERT OR IGNORE")
+            run_id = conn.execute(f"INSERT INTO runs ({', '.join(run)}) VALUES ({', '.join('?' * len(run))})",
+                                  tuple(run.values())).lastrowid
+            conn.execute("INSERT INTO run_details (run_id, history_json, extra_json) VALUES (?, '[]', '{}')",
+                         (run_id,))
+            write_manifest(conn, store.images_dir, int(run_id), [path.stem])
+        recovered += 1
+    return recovered
 
 
 def _adopt_folder_id(store: Any) -> None:

@@ -182,6 +182,8 @@ def detail_view(store: Store, run_param: str) -> None:
                + (f" · part of a {record.group_kind} ({plain(record.group_label)})" if record.group_id else ""))
     if record.status != FINISHED and record.message:
         st.warning(plain(record.message))
+    elif record.message not in ("", "Finished."):  # e.g. a run put back by `gallery rebuild`
+        st.info(plain(record.message))
     image_col, side_col = st.columns([3, 2], gap="large")
     output = store.output_image(record.id)
     with image_col:
