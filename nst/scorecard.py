@@ -37,6 +37,7 @@ change a definition, change ``SCORECARD_VERSION``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
@@ -45,6 +46,7 @@ import tensorflow as tf
 
 from nst.resize import resize_long_side, resize_to
 from nst.model import FeatureNet
+from nst.picture_key import PictureKey
 from nst.scorecard_measures import SCORECARD_VERSION, blended
 
 EVAL_SIZE = 256
@@ -55,6 +57,7 @@ COPY_LAYER = "block5_conv1"
 COPY_MARGIN = 0.1  # cosine similarity; the painting must match this much better than the photo
 PROJECTIONS = 64  # random directions of the sliced Wasserstein distances (fixed seed)
 SAMPLES = 4096  # positions sampled per distribution (fixed seed), so big layers cost the same
+LAYERS = (STRUCTURE_LAYER, *STYLE_LAYERS, COPY_LAYER)
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,9 @@ def scorecard(result: np.ndarray, photo: np.ndarray, painting: np.ndarray, net: 
     height, width = photo.shape[:2]
     result = resize_to(np.asarray(result, np.float32), width, height)
     painting = resize_long_side(np.asarray(painting, np.float32), EVAL_SIZE)
-    extract = net.extractor((STRUCTURE_LAYER, *STYLE_LAYERS, COPY_LAYER))
-    feats = {name: extract(tf.constant(image[None])) for name, image in
-             (("result", result), ("photo", photo), ("painting", painting))}
+    feats = {"result": net.extractor(LAYERS)(tf.constant(result[None])),
+             "photo": _reference_features(net, PictureKey(photo)),
+             "painting": _reference_features(net, PictureKey(painting))}
     return Scorecard(
         structure=structure_kept(feats["result"][STRUCTURE_LAYER], feats["photo"][STRUCTURE_LAYER]),
         style_gap=_gap_ratio(
@@ -86,6 +89,13 @@ def scorecard(result: np.ndarray, photo: np.ndarray, painting: np.ndarray, net: 
         copied=copied_share(feats["result"][COPY_LAYER], feats["photo"][COPY_LAYER],
                             feats["painting"][COPY_LAYER]),
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _reference_features(net: FeatureNet, picture: PictureKey) -> dict[str, tf.Tensor]:
+    """A photo's or painting's features at the scorecard's layers (~25 MB at 256 px), kept per picture:
+    the studio measures run after run against the same pair."""
+    return net.extractor(LAYERS)(tf.constant(picture.array[None]))
 
 
 def structure_kept(result_features: tf.Tensor, photo_features: tf.Tensor) -> float:
