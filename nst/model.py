@@ -120,12 +120,14 @@ def get_feature_net(weights: str | os.PathLike | None = None) -> FeatureNet:
 
 @functools.lru_cache(maxsize=2)
 def _feature_net_from_file(path: str, description: str) -> FeatureNet:
-    from nst.weights import file_sha256
+    from nst.kernel_cache import cached_convs
+    from nst.weights import default_cache_dir, file_sha256
 
-    convs = read_legacy_h5_convs(path)
+    sha256 = file_sha256(path)
+    convs = cached_convs(default_cache_dir(), sha256, lambda: read_legacy_h5_convs(path))
     if convs is None:  # not the legacy layout: let Keras read whatever it can
         convs = _convs_through_keras(path)
-    return FeatureNet(convs, weights_id=file_sha256(path), description=description)
+    return FeatureNet(convs, weights_id=sha256, description=description)
 
 
 def read_legacy_h5_convs(path: str) -> list[tuple[str, np.ndarray, np.ndarray]] | None:
