@@ -35,6 +35,7 @@ from nst.model import FeatureNet, get_feature_net
 from nst.objective import Objective, Targets, objective_for
 from nst.optim import minimize_box
 from nst.precision import resolve_precision
+from nst.remaining import RemainingTime
 from nst.params import StyleParams
 from nst.run_types import (DIVERGED, FINISHED, STOPPED, EngineStatus, LossTerms, ProgressEvent, RunControl, Snapshot,
                            RunInputs, StyleResult, Weights, history_row)
@@ -117,7 +118,7 @@ class _Run:
         self.budgets = params.scale_iterations()
         self.total_steps = sum(self.budgets)
         self.total_work = sum(n * w * h for n, (w, h) in zip(self.budgets, self.dims))
-        self.done_work = 0
+        self.remaining = RemainingTime(self.budgets, [w * h for w, h in self.dims])
         self.steps = 0
         self.scale_steps = 0
         self.scale_index = 0
@@ -127,6 +128,7 @@ class _Run:
         self.trace_seconds: dict[str, float] = {}
         self.start = time.perf_counter()
         self.last_snapshot = self.start
+        self.last_step_end = self.start  # a scale's first step also pays for its targets
         self.content_at_scale = self.content
         self.best_x: np.ndarray | None = None
         self.best_terms: LossTerms | None = None
@@ -170,7 +172,9 @@ class _Run:
     def _emit(self, kind: str, losses: LossTerms | None = None, image: np.ndarray | None = None,
               status: EngineStatus | Literal[""] = "") -> None:
         elapsed = time.perf_counter() - self.start
-        eta = elapsed * (self.total_work - self.done_work) / self.done_work if self.done_work else None
+        eta = self.remaining.estimate(self.scale_index)
+        if eta is not None and self.params.time_limit:
+            eta = min(eta, max(0.0, self.params.time_limit - elapsed))
         width, height = self.dims[self.scale_index]
         self.on_event(ProgressEvent(
             kind=kind, step=self.steps, total_steps=self.total_steps, scale_index=self.scale_index,
@@ -197,6 +201,7 @@ class _Run:
         return self._result(status, message, interrupted)
 
     def _run_scale(self, width: int, height: int, previous: np.ndarray | None) -> np.ndarray:
+        self.last_step_end = time.perf_counter()
         self.content_at_scale = resize_to(self.content, width, height)
         long_side = self.sizes[self.scale_index]
         styles = [self._style_at(s, long_side) for s in self.styles]
@@ -248,9 +253,9 @@ class _Run:
     def _after_step(self, x: np.ndarray, terms: LossTerms) -> None:
         self.steps += 1
         self.scale_steps += 1
-        width, height = self.dims[self.scale_index]
-        self.done_work += width * height
         now = time.perf_counter()
+        self.remaining.step_done(self.scale_index, now - self.last_step_end)
+        self.last_step_end = now
         self.history.append(history_row(self.steps, self.scale_index, now - self.start, terms, self.weights))
         if not terms.finite:
             raise _Diverged
