@@ -70,6 +70,25 @@ PRESETS: dict[str, Callable[[int], Any]] = {
 }
 
 
+def _schedule(scales: int, iterations: int, decay: float, *layer_weights: float) -> Callable[[int], Any]:
+    """The #12 default's loss with another schedule (issue #21's screen; docs/speed.md), and other layers if given."""
+    def params(size: int):
+        base = _default(size) if not layer_weights else _with_layers(*layer_weights)(size)
+        return base.replace(scales=scales, iterations=iterations, iteration_decay=decay)
+    return params
+
+
+# Issue #21's schedule screen: "s80_32_13" is the schedule before #21 (3 scales, 80 steps, decay 0.4),
+# frozen; the names give the steps per scale, coarse to fine; "_nb5" drops block5_conv1 (weight 1/16).
+SCHEDULES = {
+    "s80_32_13": (3, 80, 0.4), "s40_16_6": (3, 40, 0.4), "s60_24_10": (3, 60, 0.4), "s50_15_4": (3, 50, 0.3),
+    "s80_24_7": (3, 80, 0.3), "s80_20_5": (3, 80, 0.25), "s120_24_5": (3, 120, 0.2), "s100_40_16": (3, 100, 0.4),
+    "s30_12_5": (3, 30, 0.4), "s40_12_4": (3, 40, 0.3),
+}
+PRESETS.update({name: _schedule(*schedule) for name, schedule in SCHEDULES.items()})
+PRESETS.update({f"{name}_nb5": _schedule(*schedule, 1, 1, 1, 0.25, 0) for name, schedule in SCHEDULES.items()})
+
+
 @dataclass(frozen=True)
 class Config:
     size: int = 512
