@@ -70,11 +70,13 @@ PRESETS: dict[str, Callable[[int], Any]] = {
 }
 
 
-def _schedule(scales: int, iterations: int, decay: float, *layer_weights: float) -> Callable[[int], Any]:
-    """The #12 default's loss with another schedule (issue #21's screen; docs/speed.md), and other layers if given."""
+def _schedule(scales: int, iterations: int, decay: float, *layer_weights: float,
+              style_weight: float = 10.0) -> Callable[[int], Any]:
+    """The #12 default's loss with another schedule (issue #21's screen; docs/speed.md), and other layers or
+    style weight if given."""
     def params(size: int):
         base = _default(size) if not layer_weights else _with_layers(*layer_weights)(size)
-        return base.replace(scales=scales, iterations=iterations, iteration_decay=decay)
+        return base.replace(scales=scales, iterations=iterations, iteration_decay=decay, style_weight=style_weight)
     return params
 
 
@@ -87,6 +89,12 @@ SCHEDULES = {
 }
 PRESETS.update({name: _schedule(*schedule) for name, schedule in SCHEDULES.items()})
 PRESETS.update({f"{name}_nb5": _schedule(*schedule, 1, 1, 1, 0.25, 0) for name, schedule in SCHEDULES.items()})
+PRESETS.update({f"{name}_sw{w}": _schedule(*SCHEDULES[name], style_weight=w)
+                for name, w in (("s40_16_6", 15), ("s40_16_6", 20), ("s80_24_7", 15))})
+# These run as the engine did before #21 (a finer scale starts from the upscaled painting alone); the
+# same with "_cd" start it with the photo's detail the coarser scale could not hold (nst.engine).
+BEFORE_21 = frozenset(name for name in PRESETS if name.startswith("s"))
+PRESETS.update({f"{name}_cd": PRESETS[name] for name in BEFORE_21})
 
 
 @dataclass(frozen=True)
@@ -160,7 +168,10 @@ def run_pair(pair: Pair, preset: str, cfg: Config, net) -> dict[str, Any]:
     from nst.run_types import RunInputs
     from nst.encode import save_png
 
+    import nst.engine
+
     params = PRESETS[preset](cfg.size)
+    nst.engine.CARRY_DETAIL = preset not in BEFORE_21
     if cfg.quick:
         params = params.replace(scales=2, iterations=6)
     started = time.perf_counter()

@@ -42,6 +42,7 @@ from nst.run_types import (DIVERGED, FINISHED, STOPPED, EngineStatus, LossTerms,
 
 SNAPSHOT_SECONDS = 2.0  # a snapshot at least this often, however slow the steps
 LBFGS_MEMORY = 10  # (s, y) pairs L-BFGS remembers (docs/speed.md)
+CARRY_DETAIL = True  # off: as before #21 (benchmarks/quality.py measures both; docs/speed.md)
 
 
 # ---- the run ---------------------------------------------------------------------------------
@@ -208,7 +209,7 @@ class _Run:
         mask = None if self.style_mask is None else resize_to(self.style_mask, width, height)
         detail = None if self.detail_map is None else detail_weights(resize_to(self.detail_map, width, height))
         targets = self.objective.targets(self.content_at_scale, styles, self.blend, mask, detail)
-        x0 = self._initial_image(width, height) if previous is None else resize_to(previous, width, height)
+        x0 = self._initial_image(width, height) if previous is None else self._upscaled(previous, width, height)
         self.scale_steps = 0
         self._new_segment()
         self.restart_from = x0
@@ -218,6 +219,20 @@ class _Run:
         else:
             self._adam(x0, targets)
         return self.best_x if self.best_x is not None else x0
+
+    def _upscaled(self, previous: np.ndarray, width: int, height: int) -> np.ndarray:
+        """The last scale's painting at this scale's size, as the start of its steps.
+
+        Started from the photo, a run also gets back the photo's detail finer than the last scale
+        could hold (this scale's photo minus the last scale's photo brought up to this size): the
+        upscaled painting alone is blurred, and the steps spent sharpening it were most of a fine
+        scale's steps (docs/speed.md)."""
+        upscaled = resize_to(previous, width, height)
+        if self.params.init != "content" or not CARRY_DETAIL:
+            return upscaled
+        low, high = previous.shape[1], previous.shape[0]
+        detail = self.content_at_scale - resize_to(resize_to(self.content, low, high), width, height)
+        return np.clip(upscaled + detail, 0.0, 1.0)
 
     def _scale_time_is_up(self) -> bool:
         if not self.params.time_limit:

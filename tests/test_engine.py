@@ -234,3 +234,25 @@ def test_time_limit_still_ends_at_full_size(tiny_net, content_image, style_image
     assert result.status == "finished"
     assert [h["scale"] for h in result.history] == [0, 1]
     assert result.image.shape == (96, 128, 3)
+
+
+def _fine_detail(image: np.ndarray) -> float:
+    """Energy of what a 2x2 box blur removes: the 1-pixel detail."""
+    gray = image.astype(np.float32).mean(axis=2)
+    blurred = 0.25 * (gray[:-1, :-1] + gray[1:, :-1] + gray[:-1, 1:] + gray[1:, 1:])
+    return float(np.mean((gray[:-1, :-1] - blurred) ** 2))
+
+
+def test_a_finer_scale_starts_with_the_photo_detail_the_coarser_scale_could_not_hold(tiny_net, style_image):
+    # docs/speed.md: the upscaled painting alone starts blurred, and its steps went to sharpening it
+    y, x = np.mgrid[0:96, 0:128].astype(np.float32)
+    photo = np.clip(np.stack([x / 128, y / 96, 0.5 + 0.4 * ((x + y) % 2 == 0)], axis=2), 0, 1).astype(np.float32)
+    params = StyleParams(size=128, scales=2, iterations=2, iteration_decay=1.0, precision="float32")
+    result = stylize(RunInputs(photo, [style_image]), params, net=tiny_net)
+    first_fine = next(s for s in result.snapshots if s.scale_index == 1)  # the fine scale's first evaluation
+    assert first_fine.step == 3
+    assert _fine_detail(first_fine.image / 255.0) > 0.5 * _fine_detail(photo)
+    # started from an image (the same photo here): the fine scale starts from the upscaled painting alone
+    plain = stylize(RunInputs(photo, [style_image], init_image=photo), params.replace(init="image"), net=tiny_net)
+    first_plain = next(s for s in plain.snapshots if s.scale_index == 1)
+    assert _fine_detail(first_plain.image / 255.0) < 0.25 * _fine_detail(photo)
