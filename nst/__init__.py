@@ -1,8 +1,12 @@
 """Neural style transfer (Gatys et al. 2015) on VGG19 in TensorFlow: the studio's engine.
 
-Layers, in the order data flows: ``images`` (load, check, save) -> ``weights`` / ``model``
-(VGG19 features) -> ``losses`` -> ``engine`` (optimisation, progress events, live control)
--> ``cli`` / ``score``. Nothing in this package imports streamlit.
+Layers, in the order data flows (docs/architecture.md has every module): the vocabulary
+(``params``, ``run_types``, ``errors``, ``units``) -> pictures (``images``, ``encode``, ``resize``)
+-> the network (``weights``, ``model``) -> ``losses`` and measures (``score``, ``scorecard``) ->
+``engine`` (``objective``, the optimisation, progress events, live control) -> keeping runs
+(``store``) -> running them (``job``, ``jobs``, ``backends``, ``batch``, ``remote``) -> the edges
+(``cli`` and ``cli_*``; the studio lives outside, in ``studio/`` and ``views/``). Nothing in this
+package imports streamlit.
 """
 
 import os

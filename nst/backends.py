@@ -1,12 +1,12 @@
 """Where a studio job paints: one :class:`Backend` protocol, and the in-process implementation.
 
 :class:`nst.jobs.JobRunner` queues jobs and saves what they paint; a backend builds the network
-and paints a job's items, so the runner has no "if Ray" anywhere. A single run is a batch of
-one (``job.items`` empty: the job's own params, with its init image). Two backends:
+and paints a job's items, so the runner has no "if Ray" anywhere. Every job is a batch: a single
+run is a batch of one item (``nst.batch.single_item``), painted and saved like any other. Two backends:
 
-* :class:`InProcessBackend` (here): ``stylize`` in the runner's worker thread, one job at a time;
-* :class:`nst.remote_jobs.RayBackend`: a single run on a pooled worker actor (live events, Stop
-  and re-weighting forwarded), a batch as one Ray task per item, several jobs at once.
+* :class:`InProcessBackend` (here): the items in turn in the runner's worker thread, one job at a time;
+* :class:`nst.remote_jobs.RayBackend`: a batch of one on a pooled worker actor (live events, Stop
+  and re-weighting forwarded), a longer batch as one Ray task per item, several jobs at once.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from nst.engine import stylize
+from nst.batch import BatchItem, run_batch
 from nst.job import Job
-from nst.params import StyleParams
 from nst.run_types import ProgressEvent, StyleResult
 
 
@@ -24,8 +23,7 @@ from nst.run_types import ProgressEvent, StyleResult
 class Painted:
     """One item of a job, painted: what the runner saves."""
 
-    label: str  # the batch item's label ("" for a single run)
-    params: StyleParams
+    item: BatchItem  # its label, sweep axes and params
     result: StyleResult
     score: float | None = None  # set when the backend's worker scored it
 
@@ -85,19 +83,13 @@ class InProcessBackend:
 
     def paint(self, job: Job, net: Any, on_painted: OnPainted, *, score: bool) -> PaintedJob:
         """Every item in turn (``nst.batch.run_batch``); a stop keeps the current item and skips the rest."""
-        if not job.items:
-            result = stylize(job.inputs, job.params, net=net, control=job.control, on_event=job.record_event)
-            on_painted(Painted("", job.params, result))
-            return PaintedJob([result], complete=True)
-        from nst.batch import run_batch
-
         def on_event(index: int, event: ProgressEvent) -> None:
             if index != job.item_index:
                 job.start_item(index)
             job.record_event(event)
 
         results = run_batch(job.items, job.inputs, net=net, control=job.control, on_event=on_event,
-                            on_result=lambda item, result: on_painted(Painted(item.label, item.params, result)))
+                            on_result=lambda item, result: on_painted(Painted(item, result)))
         return PaintedJob(results, complete=len(results) == len(job.items) and not job.control.cancelled)
 
     def shutdown(self) -> None:

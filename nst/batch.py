@@ -1,34 +1,45 @@
 """Batches of runs: parameter sweeps (a small labelled grid) and method comparisons.
 
-A batch is a list of ``BatchItem``s (a label, grid coordinates, the params) run one after the
-other by ``run_batch`` with one ``RunControl`` (cancel stops the rest of the batch). The
-gallery shows a batch as a labelled grid, like the grids in jcjohnson/neural-style's README;
-each cell is an ordinary run.
+A batch is a list of ``BatchItem``s (a label, grid coordinates, the sweep axes' values, the params)
+run one after the other by ``run_batch`` with one ``RunControl`` (cancel stops the rest of the
+batch); a single run is a batch of one (``single_item``). The gallery shows a batch as a labelled
+grid, like the grids in jcjohnson/neural-style's README, laid out by the axes stored with each cell;
+each cell is an ordinary run. Which fields can be swept comes from their FieldSpecs (nst/params.py).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
 
 
 from nst.errors import ParamsError
-from nst.params import StyleParams, with_quality
-from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE, recipe
+from nst.params import StyleParams, param_specs, with_quality
+from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE, STUDIO_RECIPE, recipe
 from nst.run_types import RunInputs
 
-SWEEPABLE = ("content_weight", "style_weight", "tv_weight", "style_scale", "learning_rate")
+SWEEPABLE = tuple(name for name, spec in param_specs().items() if spec.sweepable)
 MAX_VALUES_PER_AXIS = 5
 SWEEP_SIZE = 256
 
 
 @dataclass(frozen=True)
 class BatchItem:
+    """One run of a batch: its label, its cell in the batch's grid and its parameters. ``axes``: a sweep
+    cell's values of the swept fields, rows' field first (what the gallery lays the grid out by)."""
+
     label: str
     row: int
     col: int
     params: StyleParams
+    axes: Mapping[str, float] = field(default_factory=dict)
+
+
+def single_item(params: StyleParams) -> BatchItem:
+    """A single run as a batch of one (no label, no axes)."""
+    return BatchItem("", 0, 0, params)
 
 
 def sweep_items(base: StyleParams, grid: Mapping[str, Sequence[float]], *,
@@ -56,18 +67,30 @@ def sweep_items(base: StyleParams, grid: Mapping[str, Sequence[float]], *,
         if col_name:
             changes[col_name] = float(col_value)
         label = " · ".join(f"{k}={_short(v)}" for k, v in changes.items())
-        items.append(BatchItem(label, r, c, base.replace(**changes)))  # validates each value
+        items.append(BatchItem(label, r, c, base.replace(**changes), changes))  # validates each value
     return items
 
 
 def compare_items(methods: Sequence[str], *, size: int = COMPARE_SIZE, seconds: float = COMPARE_SECONDS,
-                  native: bool = False, seed: int = 0) -> list[BatchItem]:
-    """One item per recipe: same size and time budget (fair), or each recipe's own settings."""
-    return [
-        BatchItem(recipe(key).name, 0, col,
-                  recipe(key).params(size, time_limit=0.0 if native else seconds, native=native).replace(seed=seed))
-        for col, key in enumerate(methods)
-    ]
+                  native: bool = False, seed: int | None = 0, studio: StyleParams | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> list[BatchItem]:
+    """One item per recipe: same size and time budget (fair), or each recipe's own settings.
+
+    ``seed``: every method's (None: each keeps its own). ``studio``: the parameters "this studio's"
+    method starts from (default: the defaults), e.g. a gallery run's; ``overrides``: fields set in every
+    method (flags), after the recipe's own."""
+    items = []
+    for col, key in enumerate(methods):
+        method = recipe(key)
+        if key == STUDIO_RECIPE and studio is not None:
+            base = studio
+            method = dataclasses.replace(method, build=lambda s: base.replace(size=s),
+                                         native_iterations=base.iterations)
+        params = method.params(size, time_limit=0.0 if native else seconds, native=native)
+        if seed is not None:
+            params = params.replace(seed=seed)
+        items.append(BatchItem(method.name, 0, col, params.replace(**dict(overrides or {}))))
+    return items
 
 
 def parse_grid(specs: Sequence[str]) -> dict[str, list[float]]:
@@ -85,7 +108,9 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list[float]]:
 def run_batch(items: Sequence[BatchItem], inputs: RunInputs, *,
               net, control=None, on_event: Callable[[int, object], None] | None = None,
               on_result: Callable[[BatchItem, object], None] | None = None) -> list:
-    """Run items one after another on the same inputs; a cancel ends the current item (kept) and skips the rest."""
+    """Run items one after another on the same inputs; a cancel ends the current item (kept) and skips the rest.
+
+    Events go to ``on_event(index, event)``, each result to ``on_result(item, result)``."""
     from nst.engine import stylize
     from nst.run_types import RunControl
 

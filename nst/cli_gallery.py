@@ -18,7 +18,8 @@ from nst.cli_io import NetFactory, quiet_native_stderr
 from nst.cli_votes import add_share_flags, add_votes_command, cmd_share_export, cmd_votes
 from nst.edges import count_arg, run_id_arg
 from nst.scorecard_measures import SCORECARD_VERSION
-from nst.store.scorecards import run_scorecard, scorecards_of
+from nst.store import Store
+from nst.units import format_time
 
 
 def add_gallery_command(commands, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -53,8 +54,6 @@ def add_gallery_command(commands, parser_class: type[argparse.ArgumentParser]) -
 
 
 def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
-    from nst.store import Store
-
     if args.gallery_command == "delete":
         _make_room_to_delete(args.run_id)
     # check reads what it can; restore must not sweep what the backup is about to name again
@@ -66,23 +65,19 @@ def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
             if args.json:
                 print(json.dumps(with_scorecards(store, [r.to_dict() for r in runs])))
             for run in [] if args.json else runs:
-                print(f"{run.id:5d}  {run.created_at:%Y-%m-%d %H:%M}  {run.status:8s}  {run.width}x{run.height}  "
+                print(f"{run.id:5d}  {format_time(run.created)}  {run.status:8s}  {run.width}x{run.height}  "
                       f"style {run.style_weight:g}  {run.seconds:6.1f} s  {run.title or run.content_name}")
         elif args.gallery_command == "show":
             record = store.get_run(args.run_id)
-            report = {**record.to_dict(history=False), "scorecard": run_scorecard(store, args.run_id)}
+            report = {**record.to_dict(history=False), "scorecard": store.scorecard(args.run_id)}
             print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
         elif args.gallery_command in ("backup", "restore"):
-            from nst.store.backup import backup_gallery, restore_gallery
-
-            run = backup_gallery if args.gallery_command == "backup" else restore_gallery
-            report = run(store, Path(args.folder).expanduser())
+            run = store.backup if args.gallery_command == "backup" else store.restore
+            report = run(Path(args.folder).expanduser())
             print(json.dumps(report) if args.json else f"{args.gallery_command}: {args.folder} "
                   f"({report['pictures']} pictures copied)")
         elif args.gallery_command == "rebuild":
-            from nst.store.manifests import rebuild_from_manifests
-
-            report = rebuild_from_manifests(store)
+            report = store.rebuild()
             print(json.dumps(report) if args.json else f"{report['restored']} run(s) put back from their "
                   f"manifests, {report['skipped']} skipped (pictures missing or not a manifest)")
         elif args.gallery_command == "check":
@@ -105,46 +100,29 @@ def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
 def _make_room_to_delete(run_id: int) -> None:
     """On a completely full disk the database cannot even be opened: free this run's own pictures
     first (nst.store.full_disk), so that the delete itself can run."""
-    from nst.store.db import default_data_dir, disk_is_full
+    from nst.store.db import DB_NAME, default_data_dir, disk_is_full
     from nst.store.full_disk import free_run_files
 
     data_dir = default_data_dir()
-    if (data_dir / "gallery.sqlite3").is_file() and disk_is_full(data_dir):
+    if (data_dir / DB_NAME).is_file() and disk_is_full(data_dir):
         free_run_files(data_dir, run_id)
 
 
-def with_scorecards(store: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    cards = scorecards_of(store, [row["id"] for row in rows])
+def with_scorecards(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cards = store.scorecards([row["id"] for row in rows])
     return [{**row, "scorecard": cards.get(row["id"])} for row in rows]
 
 
 def stored_scorecard(run_id: int | None) -> dict[str, Any] | None:
     """The scorecard kept for ``run_id`` in the default gallery (None without a run or a scorecard)."""
-    from nst.store import Store
-
     if run_id is None:
         return None
     with Store() as store:
-        return run_scorecard(store, run_id)
+        return store.scorecard(run_id)
 
 
-def gallery_health(store: Any) -> dict[str, Any]:
-    """What ``gallery check`` reports: SQLite's integrity check, runs, pictures the database names but
-    the folder lacks, pictures the folder holds but the database does not name, and ownership."""
-    from nst.store.identity import holds_pictures
-
-    integrity = store.integrity_check()
-    known = [row[0] for row in store._conn().execute("SELECT sha256 FROM images")]
-    missing = [sha for sha in known if not store.image_path(sha).is_file()]
-    runs = store._conn().execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-    on_disk = holds_pictures(store.images_dir)
-    return {"database": str(store.db_path), "integrity": integrity, "runs": int(runs), "images_known": len(known),
-            "images_missing": missing, "pictures_on_disk": on_disk, "sweep_refusal": store.sweep_refusal,
-            "ok": integrity == "ok" and not missing and store.sweep_refusal is None}
-
-
-def cmd_check(args: argparse.Namespace, store: Any) -> int:
-    health = gallery_health(store)
+def cmd_check(args: argparse.Namespace, store: Store) -> int:
+    health = store.health()
     if args.json:
         print(json.dumps(health))
     else:
@@ -156,7 +134,7 @@ def cmd_check(args: argparse.Namespace, store: Any) -> int:
     return 0 if health["ok"] else 1
 
 
-def cmd_rescore(args: argparse.Namespace, store: Any, factory: NetFactory) -> int:
+def cmd_rescore(args: argparse.Namespace, store: Store, factory: NetFactory) -> int:
     for run_id in args.run_ids:
         store.get_run(run_id)  # a missing run is one sentence before the network loads
     with quiet_native_stderr():

@@ -1,5 +1,6 @@
 """What the CLI's commands share: exit codes, quiet TensorFlow start-up, input files read with their notes,
-and a run's inputs named by their files (``nst.cli`` parses and dispatches; ``nst.cli_batch`` runs batches)."""
+the init-image and mask flags, and a run's inputs named by their files (``nst.cli`` parses and dispatches;
+``nst.cli_batch`` runs batches)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from nst.errors import ParamsError
 from nst.params import StyleParams
 from nst.run_types import RunInputs
 
@@ -53,6 +55,31 @@ def load_input(path: str, max_side: int) -> np.ndarray:
     for note in loaded.notes:
         print(f"note: {Path(path).name}: {note}", file=sys.stderr)
     return loaded.pixels
+
+
+def add_input_flags(parser: argparse.ArgumentParser) -> None:
+    """``--init-image``, ``--mask`` and ``--detail-mask``: pictures a run uses besides the photo and paintings."""
+    parser.add_argument("--init-image", help="start from this image (e.g. a previous result)")
+    parser.add_argument("--mask", help="mask image: white = stylise, black = keep the photo's look")
+    parser.add_argument("--detail-mask",
+                        help="mask image: white = keep this region's detail and colour (content counts more)")
+
+
+def with_init_image(args: argparse.Namespace, params: StyleParams) -> StyleParams:
+    """``--init-image`` makes a run start from that picture; ``--init image`` without one is refused."""
+    if getattr(args, "init_image", None):
+        return params.replace(init="image")
+    if params.init == "image":
+        raise ParamsError("--init image needs --init-image FILE.")
+    return params
+
+
+def load_masks(args: argparse.Namespace) -> dict[str, np.ndarray | None]:
+    """The ``--mask`` / ``--detail-mask`` pictures as the engine's masks ("style", "detail"; None when not given)."""
+    from nst.masks import load_mask
+
+    return {kind: load_mask(path) if path else None
+            for kind, path in (("style", getattr(args, "mask", None)), ("detail", getattr(args, "detail_mask", None)))}
 
 
 def run_inputs(args: argparse.Namespace, content, styles, params: StyleParams, masks=None) -> RunInputs:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from nst.encode import write_atomically
 from nst.errors import NSTError, describe_os_error
+from nst.store import Store
 
 
 def add_votes_command(gallery_commands) -> None:
@@ -22,7 +23,7 @@ def add_share_flags(export: argparse.ArgumentParser) -> None:
     export.add_argument("--sheet", metavar="OUT", help="write the run's leaderboard as a labelled PNG instead")
 
 
-def cmd_votes(args: argparse.Namespace, store) -> int:
+def cmd_votes(args: argparse.Namespace, store: Store) -> int:
     from nst.leaderboard import pool_for, report
 
     result = report(store, pool_for(store, args.group))
@@ -43,7 +44,7 @@ def _write(path: Path, data: bytes) -> None:
         raise NSTError(f"Cannot write {path}: {describe_os_error(error)}.") from None
 
 
-def cmd_share_export(args: argparse.Namespace, store) -> int:
+def cmd_share_export(args: argparse.Namespace, store: Store) -> int:
     """``export ID --animation OUT`` / ``--sheet OUT``; prints the path (or ``{"output": path}``)."""
     from nst.leaderboard import board_sheet, pool_of_run
     from nst.making_of import animation_bytes, animation_format, run_frames

@@ -5,7 +5,8 @@ choices; ``--style-layers`` / ``--content-layers`` take ``layer=weight`` lists, 
 ``--params FILE`` starts from a saved JSON parameter set (``gallery show --json``,
 ``stylize --json`` or a plain ``StyleParams.to_dict()``). Flags overlay that base; a flag not
 given keeps the base's value. ``params_to_argv`` writes the flags back, so any run's
-parameters can be repeated from the command line exactly. No TensorFlow here.
+parameters can be repeated from the command line exactly. ``--quality`` applies a studio quality
+preset (the fields it sets come from ``QUALITY_PRESETS``). No TensorFlow here.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from nst.edges import input_file_problem
 from nst.errors import ParamsError
-from nst.params import StyleParams, param_specs
+from nst.params import QUALITY_PRESETS, StyleParams, param_specs, with_quality
 
-LAYER_FIELDS = ("content_layers", "style_layers")
 # flags with their own, hand-written meaning (a blend needs to know how many --style images)
 HAND_WRITTEN = ("style_blend",)
 
@@ -28,12 +28,14 @@ def flag_name(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-def add_param_flags(parser: argparse.ArgumentParser) -> None:
-    """Every StyleParams field as a flag (default: the base's value), plus ``--params``."""
+def add_param_flags(parser: argparse.ArgumentParser, only: Sequence[str] | None = None) -> None:
+    """Every StyleParams field as a flag (default: the base's value), plus ``--params``; or only the
+    fields named in ``only`` (no ``--params``)."""
     defaults = StyleParams()
-    parser.add_argument("--params", help="start from the parameters in this JSON file; flags override them")
+    if only is None:
+        parser.add_argument("--params", help="start from the parameters in this JSON file; flags override them")
     for name, spec in param_specs().items():
-        if name in HAND_WRITTEN:
+        if name in HAND_WRITTEN or (only is not None and name not in only):
             continue
         default = getattr(defaults, name)
         if spec.kind == "layers":
@@ -57,22 +59,51 @@ def _bounds(low: float | None, high: float | None) -> str:
     return ""
 
 
-def params_from_args(args: argparse.Namespace, n_styles: int) -> StyleParams:
-    """The base (``--params`` or the defaults) with every flag that was given on top."""
-    data = load_params_file(args.params).to_dict() if getattr(args, "params", None) else StyleParams().to_dict()
+def given_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The StyleParams fields this command line sets with flags (layers parsed), in field order."""
+    given: dict[str, Any] = {}
     for name, spec in param_specs().items():
-        if name in HAND_WRITTEN:
-            continue
-        value = getattr(args, name, None)
-        if value is None:
-            continue
-        data[name] = parse_layers(value, flag_name(name)) if spec.kind == "layers" else value
+        value = None if name in HAND_WRITTEN else getattr(args, name, None)
+        if value is not None:
+            given[name] = parse_layers(value, flag_name(name)) if spec.kind == "layers" else value
+    return given
+
+
+def params_from_args(args: argparse.Namespace, n_styles: int, base: StyleParams | None = None) -> StyleParams:
+    """The base (``--params``, else ``base``, else the defaults) with every flag that was given on top."""
+    if getattr(args, "params", None):
+        data = load_params_file(args.params).to_dict()
+    else:
+        data = (base or StyleParams()).to_dict()
+    data.update(given_fields(args))
     blend = parse_blend(getattr(args, "style_blend", None), n_styles)
     if blend:
         data["style_blend"] = list(blend)
     elif data.get("style_blend") and len(data["style_blend"]) != n_styles:
         data["style_blend"] = []  # a saved blend for a different number of styles: blend equally
     return StyleParams.from_dict(data)
+
+
+# ---- --quality: the studio's quality presets ------------------------------------------------
+QUALITY_FIELDS = tuple(dict.fromkeys(name for preset in QUALITY_PRESETS.values() for name in preset))
+
+
+def add_quality_flag(parser: argparse.ArgumentParser) -> None:
+    fields = ", ".join(name.replace("_", " ") for name in QUALITY_FIELDS)
+    parser.add_argument("--quality", choices=[name.lower() for name in QUALITY_PRESETS],
+                        help=f"a studio quality preset (sets {fields})")
+
+
+def apply_quality(args: argparse.Namespace, params: StyleParams) -> StyleParams:
+    """``params`` with the ``--quality`` preset applied; refuses a preset mixed with the flags it sets."""
+    if not getattr(args, "quality", None):
+        return params
+    clashing = [flag_name(name) for name in QUALITY_FIELDS if getattr(args, name, None) is not None]
+    if clashing:
+        raise ParamsError(f"--quality sets {', '.join(map(flag_name, QUALITY_FIELDS))}; give either --quality or "
+                          f"{', '.join(clashing)}, not both.")
+    preset = next(name for name in QUALITY_PRESETS if name.lower() == args.quality)
+    return with_quality(params, preset)
 
 
 def params_to_argv(params: StyleParams) -> list[str]:
@@ -139,4 +170,4 @@ def load_params_file(path: str) -> StyleParams:
 
 
 __all__ = ["add_param_flags", "params_from_args", "params_to_argv", "parse_layers", "parse_blend",
-           "load_params_file", "flag_name"]
+           "load_params_file", "flag_name", "given_fields", "add_quality_flag", "apply_quality", "QUALITY_FIELDS"]

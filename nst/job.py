@@ -1,6 +1,6 @@
 """One studio run (or batch) as the page sees it: a :class:`Job` and its immutable :class:`JobView`.
 
-A :class:`Job` is one ``stylize()`` call with its inputs, a :class:`~nst.run_types.RunControl`
+A :class:`Job` is a batch of ``stylize()`` calls (one for a single run) with its inputs, a :class:`~nst.run_types.RunControl`
 and a lock-protected state that the engine's progress events update. The page never
 touches the engine: it calls :meth:`Job.view` to get a consistent, immutable copy of the
 state (:class:`JobView`) and draws that; it steers the run with :meth:`Job.stop` and
@@ -17,10 +17,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
+from nst.batch import BatchItem, single_item
 from nst.params import StyleParams
 from nst.run_types import (ACTIVE_STATUSES, DONE_STATUSES, QUEUED, RUNNING, STOPPED, JobStatus,
                            ProgressEvent, RunControl, RunInputs, RunStatus, Snapshot, StyleResult, history_row)
@@ -101,25 +102,25 @@ class Job:
     guest = False  # a guest's job when the studio is shared (set by JobRunner.submit; nst/queue_policy.py)
 
     def __init__(self, inputs: RunInputs, params: StyleParams | None = None, *, owner: str | None = None,
-                 clock: Clock = time.monotonic, items: Sequence[Any] | None = None,
+                 clock: Clock = time.monotonic, items: Sequence[BatchItem] | None = None,
                  group_kind: str | None = None) -> None:
-        """``inputs``: the pictures, masks and init image, and their names. ``items`` (``nst.batch.BatchItem``s) makes this a batch: one queued job that paints every
-        item in turn (``params`` defaults to the first item's); ``group_kind`` is "sweep" or "compare"."""
+        """``inputs``: the pictures, masks and init image, and their names. Every job is a batch: ``items``
+        (``nst.batch.BatchItem``s) are painted in turn and kept as one gallery group (``group_kind``: "sweep"
+        or "compare"; ``params`` defaults to the first item's); without them, a single run of ``params`` is
+        a batch of one, kept as a run of its own."""
         self.id = secrets.token_hex(16)
         masks = {kind: inputs.masks.get(kind) for kind in ("style", "detail")}
         self.inputs = replace(
             inputs, content=np.asarray(inputs.content, np.float32), styles=[np.asarray(s, np.float32) for s in inputs.styles],
             style_names=tuple(inputs.style_names),
             masks={kind: None if m is None else np.asarray(m, np.float32) for kind, m in masks.items()})
-        self.items = list(items) if items else []
-        if params is None:
-            if not self.items:
-                raise ValueError("a Job needs params or batch items")
-            params = self.items[0].params
-        self.params = params
-        self.group_kind = group_kind if self.items else None
+        if not items and params is None:
+            raise ValueError("a Job needs params or batch items")
+        self.items: list[BatchItem] = list(items) if items else [single_item(params)]  # type: ignore[arg-type]
+        self.params = params if params is not None else self.items[0].params
+        self.group_kind = group_kind if items else None
         self.group_id: str | None = None
-        if self.items:
+        if items:
             from nst.store import new_group_id
 
             self.group_id = new_group_id()
@@ -134,10 +135,11 @@ class Job:
         self._phase = "waiting in the queue"
         self._message = ""
         self._elapsed = 0.0
-        self._weights = {"content": params.content_weight, "style": params.style_weight, "tv": params.tv_weight}
+        self._weights = {"content": self.params.content_weight, "style": self.params.style_weight,
+                         "tv": self.params.tv_weight}
         self._image: np.ndarray | None = None
         self._image_step = 0
-        self._reset_progress(params)
+        self._reset_progress(self.params)
         self._result: StyleResult | None = None
         self.created = clock()
         self._finished_at: float | None = None
@@ -147,7 +149,7 @@ class Job:
         self._run_ids: list[int] = []
         self._save_error: str | None = None
         self._item_index = 0
-        self._item_label = self.items[0].label if self.items else ""
+        self._item_label = self.items[0].label
         self._batch_results: list[tuple[str, StyleResult, int | None]] = []
 
     def _reset_progress(self, params: StyleParams) -> None:
@@ -175,7 +177,7 @@ class Job:
                 weights=dict(self._weights), image=self._image, image_step=self._image_step,
                 history=tuple(self._history), weight_changes=tuple(self._weight_changes),
                 run_ids=tuple(self._run_ids), save_error=self._save_error, item_index=self._item_index,
-                n_items=max(1, len(self.items)), item_label=self._item_label, group_id=self.group_id,
+                n_items=len(self.items), item_label=self._item_label, group_id=self.group_id,
                 group_kind=self.group_kind, batch_results=tuple(self._batch_results),
                 scale_starts=tuple(self._scale_starts), snapshots=tuple(self._snapshots),
                 result=self._result, params=self.params, created=self.created, finished_at=self._finished_at,
@@ -313,8 +315,7 @@ class Job:
                 self._run_ids.append(run_id)
             if error and not self._save_error:
                 self._save_error = error
-            if self.items:
-                self._batch_results.append((label, result, run_id))
+            self._batch_results.append((label, result, run_id))
             self._cond.notify_all()
 
     def finish(self, status: RunStatus, message: str, result: StyleResult | None) -> None:

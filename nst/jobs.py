@@ -1,6 +1,6 @@
 """Background style-transfer runs for the studio: one worker, a queue and a watchdog.
 
-A :class:`~nst.job.Job` (nst/job.py) is one ``stylize()`` call with its
+A :class:`~nst.job.Job` (nst/job.py) is a batch of ``stylize()`` calls (one for a single run) with its
 inputs, a RunControl and a lock-protected state; the page draws its :class:`~nst.job.JobView`.
 The runner is the job's :class:`~nst.job.JobQueue` and drives it only through its public
 methods; nst/job.py never imports this module.
@@ -31,6 +31,7 @@ from collections import deque
 from typing import Any, Callable
 
 from nst.backends import Backend, InProcessBackend, Painted, PaintedJob
+from nst.batch import BatchItem
 from nst.errors import ModelUnavailable, NSTError
 from nst.job import Clock, Job
 from nst.queue_policy import QueueRefused, admission_error, queue_slot
@@ -56,8 +57,8 @@ class JobRunner:
     def __init__(self, net_provider: NetProvider | None = None, *, abandon_after: float = ABANDON_AFTER_SECONDS,
                  watchdog_interval: float = 5.0, keep_done: int = 16, clock: Clock = time.monotonic,
                  start_watchdog: bool = True, save_result: "SaveResult | None" = None) -> None:
-        """``save_result(job, result, *, score, group_label) -> run id`` hands every finished or
-        stopped run to the gallery (:func:`store_saver`); None keeps results in memory only.
+        """``save_result(job, result, *, item, score) -> run id`` hands every finished or stopped run (the
+        job's batch item that painted it) to the gallery (:func:`store_saver`); None keeps results in memory only.
 
         With ``NST_RAY_ADDRESS`` set, runs paint on a Ray cluster (``nst.remote_jobs``), several
         at a time; ``net_provider`` is then shipped to the workers (so it must be picklable)."""
@@ -281,21 +282,17 @@ class JobRunner:
             log.exception("job %s failed", job.id[:8])
             job.finish(FAILED, f"The run failed unexpectedly ({type(error).__name__}: {error}).", None)
             return
-        if job.items:
-            self._finish_batch(job, painted)
-            return
-        result = painted.results[0]
-        message = result.message  # stopped, finished or failed (diverged): the best image is kept either way
-        if result.status == STOPPED and job.stop_reason:
-            message = job.stop_reason
-        job.finish(run_status(result.status), message, result)
+        self._finish(job, painted)
 
-    def _finish_batch(self, job: Job, painted: PaintedJob) -> None:
-        """A batch's closing words: all done, stopped (the current item kept, the rest skipped or
-        cancelled), or some items failed."""
+    def _finish(self, job: Job, painted: PaintedJob) -> None:
+        """The job's closing words: a batch of one ends as its run did; a longer one says how many were done,
+        stopped (the current item kept, the rest skipped or cancelled) or failed."""
         last = painted.results[-1] if painted.results else None
         done, total = len(painted.results), len(job.items)
-        if painted.complete:
+        if total == 1 and last is not None:
+            stopped = last.status == STOPPED and job.stop_reason
+            job.finish(run_status(last.status), job.stop_reason if stopped else last.message, last)
+        elif painted.complete:
             job.finish(FINISHED, f"All {done} runs of the {job.group_kind or 'batch'} are done"
                                  f"{self._backend.done_note}.", last)
         elif job.control.cancelled:
@@ -309,9 +306,9 @@ class JobRunner:
     def _save(self, job: Job, painted: Painted, net: Any) -> None:
         """Score the run (unless the backend's worker did) and hand it to the gallery; a failure is one
         sentence, the result stays."""
-        result, label, score = painted.result, painted.label, painted.score
+        result, label, score = painted.result, painted.item.label, painted.score
         if self._save_result is None:
-            job.record_saved(label or "", result, None, None)
+            job.record_saved(label, result, None, None)
             return
         job.set_phase(RUNNING, "scoring and saving to the gallery")
         try:
@@ -323,17 +320,16 @@ class JobRunner:
             log.exception("scoring job %s failed", job.id[:8])
         try:
             scorecard_net = {"net": net} if self._backend.scores_here else {}  # Ray: `gallery rescore` later
-            run_id = self._save_result(job, result, score=score, group_label=label if job.items else None,
-                                       **scorecard_net)
+            run_id = self._save_result(job, result, item=painted.item, score=score, **scorecard_net)
         except NSTError as error:  # StoreError: one sentence, the result stays in the session
-            job.record_saved(label or "", result, None, f"Not saved to the gallery: {error}")
+            job.record_saved(label, result, None, f"Not saved to the gallery: {error}")
             return
         except Exception as error:  # noqa: BLE001
             log.exception("saving job %s failed", job.id[:8])
-            job.record_saved(label or "", result, None,
+            job.record_saved(label, result, None,
                              f"Not saved to the gallery ({type(error).__name__}: {error}).")
             return
-        job.record_saved(label or "", result, int(run_id), None)
+        job.record_saved(label, result, int(run_id), None)
 
     def _watch(self) -> None:
         while True:
@@ -358,13 +354,14 @@ def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
     right after the save, before the worker takes the next job (never while a painting runs).
     """
 
-    def save(job: Job, result: StyleResult, *, score: float | None = None, group_label: str | None = None,
-             net: Any = None) -> int:
+    def save(job: Job, result: StyleResult, *, item: BatchItem, score: float | None = None, net: Any = None) -> int:
         from nst.store import Store
 
         store = (store_factory or Store)()
+        grouped = job.group_id is not None  # a sweep's or comparison's cell, not a run of its own
         run_id = store.save(RunToSave(result, job.inputs, RunLabels(  # masks kept, so a re-run restores them
-            group_id=job.group_id, group_kind=job.group_kind, group_label=group_label, score=score,
+            group_id=job.group_id, group_kind=job.group_kind, group_label=item.label if grouped else None,
+            group_axes=dict(item.axes) if grouped and item.axes else None, score=score,
             leakage=result.leakage.leakage if result.leakage else None)))
         if net is not None:
             _keep_scorecard(store, run_id, net)

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from nst.errors import StoreError
 from nst.ranking import Rating, agreement, rank
 from nst.scorecard_measures import MEASURES
+from nst.store import Store
 from nst.store.records import RunSummary
-from nst.store.scorecards import scorecards_of
-from nst.store.votes import votes_among
 
 MAX_POOL = 500  # runs read for one pool
 
@@ -25,7 +24,7 @@ class Pool:
     runs: tuple[RunSummary, ...]
 
 
-def pools(store) -> list[Pool]:
+def pools(store: Store) -> list[Pool]:
     """Every group with two or more finished runs, then every photo with two or more, newest first."""
     runs = store.list_runs(status="finished", limit=MAX_POOL)
     by_group: dict[str, list[RunSummary]] = {}
@@ -41,7 +40,7 @@ def pools(store) -> list[Pool]:
     return found
 
 
-def pool_for(store, group: str | None) -> Pool:
+def pool_for(store: Store, group: str | None) -> Pool:
     """The pool of group ``group`` (an id or a unique prefix), or of every finished run when None."""
     if group is None:
         runs = tuple(store.list_runs(status="finished", limit=MAX_POOL))
@@ -52,10 +51,10 @@ def pool_for(store, group: str | None) -> Pool:
     return matches[0]
 
 
-def scorecard_measures(store, runs: Sequence[RunSummary]) -> dict[str, dict[int, float | None]]:
+def scorecard_measures(store: Store, runs: Sequence[RunSummary]) -> dict[str, dict[int, float | None]]:
     """Each stored scorecard measure (``nst.store.scorecards``) oriented so that higher = better, then
     for comparison the optimised loss (``score``, negated) and the flat-area leakage (negated)."""
-    cards = scorecards_of(store, [r.id for r in runs])
+    cards = store.scorecards([r.id for r in runs])
     measures = {
         (m.label if m.higher_is_better else f"{m.label} (less)"):
             {r.id: None if r.id not in cards else (1 if m.higher_is_better else -1) * cards[r.id][name]
@@ -66,17 +65,17 @@ def scorecard_measures(store, runs: Sequence[RunSummary]) -> dict[str, dict[int,
     return measures
 
 
-def pair_votes(store, run_ids: Sequence[int]) -> list[tuple[int, int, int | None]]:
-    return [(v.run_a, v.run_b, v.winner) for v in votes_among(store, run_ids)]
+def pair_votes(store: Store, run_ids: Sequence[int]) -> list[tuple[int, int, int | None]]:
+    return [(v.run_a, v.run_b, v.winner) for v in store.votes_among(run_ids)]
 
 
-def ratings(store, runs: Sequence[RunSummary]) -> list[Rating]:
+def ratings(store: Store, runs: Sequence[RunSummary]) -> list[Rating]:
     """The Bradley–Terry board of ``runs`` from every vote between two of them, best first."""
     ids = [r.id for r in runs]
     return rank(ids, pair_votes(store, ids))
 
 
-def report(store, pool: Pool) -> dict:
+def report(store: Store, pool: Pool) -> dict:
     """``{"runs": [{"id", "rating", "low", "high", "votes"}...], "agreement": {measure: {"tau", "runs"}}}``.
 
     Across all runs (no group), each photo is ranked on its own (runs of different photos are
@@ -93,7 +92,7 @@ def report(store, pool: Pool) -> dict:
     return out
 
 
-def pool_of_run(store, run_id: int) -> Pool:
+def pool_of_run(store: Store, run_id: int) -> Pool:
     """The pool a run is ranked in: its sweep / comparison, else every run of its photo."""
     run = store.get_run(run_id)
     keys = ([f"group:{run.group_id}"] if run.group_id else []) + [f"photo:{run.content_sha256}"]
@@ -105,7 +104,7 @@ def pool_of_run(store, run_id: int) -> Pool:
     return Pool(f"run:{run_id}", f"run {run_id}", alone)
 
 
-def board_sheet(store, pool: Pool) -> bytes:
+def board_sheet(store: Store, pool: Pool) -> bytes:
     """A labelled sheet PNG of a pool, best rated first: picture, title, rating [90 % interval] and votes."""
     from nst.making_of import sheet_png
 

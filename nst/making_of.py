@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from nst.encode import to_uint8
 from nst.errors import NSTError
+from nst.store import Store
 
 MAX_SECONDS = 5.0
 HOLD_LAST_MS = 1500  # the chosen moment stays on screen
@@ -50,7 +51,7 @@ def animation_bytes(frames: Sequence[np.ndarray], fmt: str = "WEBP") -> bytes:
     return buffer.getvalue()
 
 
-def run_frames(store, run_id: int) -> list[np.ndarray]:
+def run_frames(store: Store, run_id: int) -> list[np.ndarray]:
     """A stored run's snapshots in step order, then its result (the moment the user kept)."""
     return [s.image for s in store.snapshots(run_id)] + [_uint8(store.output_image(run_id))]
 

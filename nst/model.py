@@ -168,11 +168,6 @@ def _convs_through_keras(path: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
     return convs
 
 
-def feature_net_is_built() -> bool:
-    """True once a real network is in the per-process cache (the app says "loading" until then)."""
-    return _feature_net_from_file.cache_info().currsize > 0
-
-
 def tiny_feature_net_for_tests(seed: int = 0, width: int = 4) -> FeatureNet:
     """TEST HOOK: a randomly initialised network with VGG19's layer names and few channels.
 

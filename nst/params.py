@@ -62,11 +62,23 @@ MAX_SIZE = 8192  # px; above what a whole run fits, `nst stylize` grows it in ti
 @dataclass(frozen=True)
 class FieldSpec:
     """What a ``StyleParams`` field means and which values it takes: the one source for its
-    validation, its CLI flag (nst.cli) and its studio widget's range (studio.controls).
+    validation, its CLI flags (nst.flags), its studio widget (studio.controls), whether batches can
+    sweep it (nst.batch) and how the gallery shows it (studio.gallery.model). No list of fields is
+    kept anywhere else: each is derived from these specs, so a new field shows up everywhere it should.
 
     ``low``/``high`` bound numbers (``strict_low``: above ``low``); ``choices`` lists the
     options of a text field. ``kind`` is ``"float"``, ``"int"``, ``"choice"`` or ``"layers"``
     / ``"blend"`` for the two structured fields (their flags and widgets are written by hand).
+
+    Hints: ``label`` is the studio widget's label ("" = the name, capitalised). ``widget`` says where the
+    studio draws it: ``"weight"`` (a slider of multiples of the default; ``slider`` ``"log"``, or ``"log0"``
+    to offer 0 = off too), ``"direct"`` (a hand-made widget keyed by the field's name), ``"expert"``
+    (generated in the Expert section) or ``""`` (a structured field's own widgets). ``sweep``: the
+    studio's default sweep values, in the widget's units (multiples of the default for a weight);
+    non-empty makes the field sweepable. ``key``: 1, 2, ...: a key parameter, shown in that order on
+    gallery cards and first in comparisons. ``axis``: a gallery group may be laid out by it (key and
+    sweepable fields always may). ``fast``: the fast model honours it (``nst fast`` has its flag).
+    ``loss_form``: part of the loss's form (layers, normalisation), which a compared recipe carries itself.
     """
 
     kind: str
@@ -75,6 +87,18 @@ class FieldSpec:
     high: float | None = None
     strict_low: bool = False
     choices: tuple[str, ...] = ()
+    label: str = ""
+    widget: str = "expert"
+    slider: str = ""
+    sweep: tuple[float, ...] = ()
+    key: int = 0
+    axis: bool = False
+    fast: bool = False
+    loss_form: bool = False
+
+    @property
+    def sweepable(self) -> bool:
+        return bool(self.sweep)
 
     def check(self, name: str, value: object) -> None:
         if self.kind == "float":
@@ -86,20 +110,22 @@ class FieldSpec:
 
 
 def _num(default: float, help: str, low: float | None = None, high: float | None = None,
-         strict_low: bool = False) -> Any:
-    return dataclasses.field(default=default, metadata={"spec": FieldSpec("float", help, low, high, strict_low)})
+         strict_low: bool = False, **hints: Any) -> Any:
+    return dataclasses.field(default=default, metadata={"spec": FieldSpec("float", help, low, high, strict_low,
+                                                                          **hints)})
 
 
-def _int(default: int, help: str, low: int, high: int) -> Any:
-    return dataclasses.field(default=default, metadata={"spec": FieldSpec("int", help, low, high)})
+def _int(default: int, help: str, low: int, high: int, **hints: Any) -> Any:
+    return dataclasses.field(default=default, metadata={"spec": FieldSpec("int", help, low, high, **hints)})
 
 
-def _choice(default: str, help: str, choices: tuple[str, ...]) -> Any:
-    return dataclasses.field(default=default, metadata={"spec": FieldSpec("choice", help, choices=choices)})
+def _choice(default: str, help: str, choices: tuple[str, ...], **hints: Any) -> Any:
+    return dataclasses.field(default=default, metadata={"spec": FieldSpec("choice", help, choices=choices,
+                                                                          **hints)})
 
 
-def _structured(default: Any, kind: str, help: str) -> Any:
-    return dataclasses.field(default=default, metadata={"spec": FieldSpec(kind, help)})
+def _structured(default: Any, kind: str, help: str, **hints: Any) -> Any:
+    return dataclasses.field(default=default, metadata={"spec": FieldSpec(kind, help, widget="", **hints)})
 
 
 @dataclass(frozen=True)
@@ -108,51 +134,65 @@ class StyleParams:
 
     Each field carries a ``FieldSpec`` (``field_spec(name)``): help text, range, choices."""
 
-    # what the user drags
-    content_weight: float = _num(1.0, "weight of the content (photo) loss", low=0.0)
-    style_weight: float = _num(10.0, "weight of the style loss; higher is more painterly", low=0.0)
-    tv_weight: float = _num(1.0, "total-variation weight; higher is smoother", low=0.0)
+    # what the user drags (the sliders offer multiples of these defaults)
+    content_weight: float = _num(1.0, "weight of the content (photo) loss", low=0.0, label="Content weight",
+                                 widget="weight", slider="log", sweep=(0.5, 1, 2), key=2)
+    style_weight: float = _num(10.0, "weight of the style loss; higher is more painterly", low=0.0,
+                               label="Style weight", widget="weight", slider="log", sweep=(3, 10, 30), key=1)
+    tv_weight: float = _num(1.0, "total-variation weight; higher is smoother", low=0.0,
+                            label="Smoothness (TV weight)", widget="weight", slider="log0", sweep=(0.5, 1, 2), key=3)
     # output and quality
-    size: int = _int(512, "long side of the output in px", MIN_SIZE, MAX_SIZE)
-    scales: int = _int(3, "coarse-to-fine scales (each half the size of the next)", 1, 8)
+    size: int = _int(512, "long side of the output in px", MIN_SIZE, MAX_SIZE, label="Output size (long side, px)",
+                     widget="direct", key=4, fast=True)
+    scales: int = _int(3, "coarse-to-fine scales (each half the size of the next)", 1, 8,
+                       label="Scales (coarse to fine)", widget="direct", axis=True)
     iterations: int = _int(80, "optimiser steps at the coarsest scale (each one VGG19 forward+backward)",
-                           1, 100_000)
+                           1, 100_000, label="Iterations", widget="direct", axis=True)
     iteration_decay: float = _num(0.4, "each finer scale gets this fraction of the previous scale's steps",
                                   low=0.05, high=1.0)
-    optimizer: str = _choice("lbfgs", "lbfgs (best quality) or adam", OPTIMIZERS)
-    learning_rate: float = _num(0.02, "Adam's step size (the image lives in 0..1)", low=0.0, strict_low=True)
+    optimizer: str = _choice("lbfgs", "lbfgs (best quality) or adam", OPTIMIZERS, label="Optimizer",
+                             widget="direct", key=5)
+    learning_rate: float = _num(0.02, "Adam's step size (the image lives in 0..1)", low=0.0, strict_low=True,
+                                label="Adam learning rate", widget="direct", sweep=(0.01, 0.02, 0.05))
     adam_beta1: float = _num(0.9, "Adam's first-moment decay", low=0.0, high=0.9999)
     adam_epsilon: float = _num(1e-8, "Adam's epsilon", low=0.0, strict_low=True)
     init: str = _choice("content", "the starting image (image: --init-image; fast: the fast model's picture)",
-                        INITS)
-    seed: int = _int(0, "random seed: same seed and settings, same picture", 0, 2**31 - 1)
+                        INITS, label="Start from", widget="direct", axis=True)
+    seed: int = _int(0, "random seed: same seed and settings, same picture", 0, 2**31 - 1, label="Seed",
+                     widget="direct", axis=True)
     # style images
     style_blend: tuple[float, ...] = _structured((), "blend", "blend weights, one per style image")
     style_scale: float = _num(1.0, "style image size relative to the output (size of the brush marks)",
-                              low=0.1, high=4.0)
+                              low=0.1, high=4.0, label="Style scale", widget="direct", sweep=(0.5, 1, 1.5),
+                              fast=True)
     preserve_colors: str = _choice("none", "keep the photo's colours: luminance or histogram matching",
-                                   PRESERVE_COLORS)
+                                   PRESERVE_COLORS, label="Keep the photo's colours?", widget="direct", axis=True,
+                                   fast=True)
     # spatial control (nst.masks): how strongly a user mask and flat-area protection apply, 0..1
-    mask_strength: float = _num(1.0, "0..1: how fully black mask areas keep the photo", low=0.0, high=1.0)
+    mask_strength: float = _num(1.0, "0..1: how fully black mask areas keep the photo", low=0.0, high=1.0,
+                                label="Mask strength", widget="direct")
     protect_flat: float = _num(0.0, "0..1: keep flat areas (plain skies, walls) free of style texture",
-                               low=0.0, high=1.0)
+                               low=0.0, high=1.0, label="Protect flat areas", widget="direct")
     # detail regions (a detail mask, 1 = keep detail and colour): the content weight there is
     # multiplied by 1 + 9 * detail_strength (nst.masks.DETAIL_GAIN), so 1 means 10x; 0..1.
     # Only applies when a detail mask is given. Saved runs from before it load with the default.
     detail_strength: float = _num(1.0, "0..1: content weight in detail regions x (1 + 9 x this)",
-                                  low=0.0, high=1.0)
+                                  low=0.0, high=1.0, label="Detail strength", widget="direct")
     # loss form
     content_layers: tuple[tuple[str, float], ...] = _structured(
-        DEFAULT_CONTENT_LAYERS, "layers", "content layers and weights, e.g. block4_conv2=1")
+        DEFAULT_CONTENT_LAYERS, "layers", "content layers and weights, e.g. block4_conv2=1", loss_form=True)
     style_layers: tuple[tuple[str, float], ...] = _structured(
-        DEFAULT_STYLE_LAYERS, "layers", "style layers and weights, e.g. block1_conv1=1,block2_conv1=0.5")
-    style_loss_form: str = _choice("relative", "how Gram differences are normalised", LOSS_FORMS)
-    content_loss_form: str = _choice("relative", "how feature differences are normalised", LOSS_FORMS)
-    tv_form: str = _choice("squared_mean", "total-variation form", TV_FORMS)
-    pooling: str = _choice("max", "VGG19 pooling (Gatys et al. used avg)", POOLINGS)
+        DEFAULT_STYLE_LAYERS, "layers", "style layers and weights, e.g. block1_conv1=1,block2_conv1=0.5",
+        loss_form=True)
+    style_loss_form: str = _choice("relative", "how Gram differences are normalised", LOSS_FORMS, loss_form=True)
+    content_loss_form: str = _choice("relative", "how feature differences are normalised", LOSS_FORMS,
+                                     loss_form=True)
+    tv_form: str = _choice("squared_mean", "total-variation form", TV_FORMS, loss_form=True)
+    pooling: str = _choice("max", "VGG19 pooling (Gatys et al. used avg)", POOLINGS, label="Pooling",
+                           widget="direct", axis=True)
     # "auto": bfloat16 only on a CPU where it is clearly faster (nst.precision decides, once per machine)
     precision: str = _choice("auto", "of the VGG19 convolutions; auto = bfloat16 only where this CPU runs it fast",
-                             PRECISIONS)
+                             PRECISIONS, label="Precision", widget="direct")
     # budget: 0 = none. Otherwise the run ends after this many seconds, each scale getting a
     # share proportional to its planned work (steps x pixels), so a budget still ends at full size.
     time_limit: float = _num(0.0, "time budget in seconds (0 = none); still ends at full size", low=0.0)

@@ -82,8 +82,9 @@ def _jcjohnson(size: int) -> StyleParams:
     )
 
 
+STUDIO_RECIPE = "studio"  # this studio's own losses (the user's parameters); every other recipe carries its own
 RECIPES: dict[str, Recipe] = {r.key: r for r in (
-    Recipe("studio", "This studio's default", "nst StyleParams()",
+    Recipe(STUDIO_RECIPE, "This studio's default", "nst StyleParams()",
            "Multi-scale L-BFGS, relative losses, style x10.", StyleParams().iterations, _studio),
     Recipe("tf-tutorial", "TensorFlow tutorial", "tensorflow.org/tutorials/generative/style_transfer",
            "Adam (lr 0.02), block5_conv2 content, L1 total variation, 1000 steps.", 1000, _tensorflow_tutorial),
@@ -94,6 +95,8 @@ RECIPES: dict[str, Recipe] = {r.key: r for r in (
 )}
 
 COMPARE_SIZE = 256
+# the studio's comparison stops here: every method paints at this size, so 2048 would multiply the wait
+COMPARE_MAX_SIZE = 1024
 COMPARE_SECONDS = 60.0
 
 

@@ -205,6 +205,11 @@ def worker_net(spec: NetSpec) -> Any:
         return _nets[key]
 
 
+def net_builds() -> int:
+    """How many networks this process has built (tests check "once per worker process")."""
+    return _net_builds
+
+
 def _use_assigned_cpus() -> None:
     """TensorFlow would use every core of the node; a task should use the CPUs Ray gave it."""
     try:
@@ -244,7 +249,7 @@ def paint_cell(spec: NetSpec, index: int, params: Any, inputs: RunInputs,
     result = stylize(inputs, params, net=net)
     score = score_image(result.image, inputs.content, inputs.styles, net, size=params.size,
                         blend=list(params.blend_weights(len(inputs.styles)))).terms.total
-    return CellOutput(result, float(score), os.getpid(), _net_builds)
+    return CellOutput(result, float(score), os.getpid(), net_builds())
 
 
 @functools.lru_cache(maxsize=1)

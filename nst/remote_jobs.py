@@ -1,8 +1,8 @@
 """The studio's runs on Ray: a pool of long-lived worker actors, each holding its runs' RunControls.
 
 With ``NST_RAY_ADDRESS`` set, :class:`nst.jobs.JobRunner` paints through a :class:`RayBackend`
-(an :class:`nst.backends.Backend`): every single run goes to a :class:`RemotePool` instead of
-``stylize`` in the runner's thread, and every batch to ``nst.remote.run_batch_on_ray``. The page sees no difference: the pool feeds the job the same
+(an :class:`nst.backends.Backend`): every batch of one (a single run) goes to a :class:`RemotePool`
+instead of ``stylize`` in the runner's thread, and every longer batch to ``nst.remote.run_batch_on_ray``. The page sees no difference: the pool feeds the job the same
 ``ProgressEvent``s, and the job's own ``RunControl`` (Stop, live re-weighting) is forwarded.
 
 Why a pool and not an actor per run: an actor is a process, and the network (plus every
@@ -62,7 +62,7 @@ class StudioWorker:
             if score:
                 value = float(score_image(result.image, inputs.content, inputs.styles, net, size=params.size,
                                           blend=list(params.blend_weights(len(inputs.styles)))).terms.total)
-            return CellOutput(result, value, os.getpid(), remote._net_builds)
+            return CellOutput(result, value, os.getpid(), remote.net_builds())
         finally:
             with self._lock:
                 self._controls.pop(run_id, None)
@@ -144,14 +144,14 @@ class RemotePool:
         return RemoteNet(f"{description} (on the Ray cluster at {self.address}, {self._slots} at a time)")
 
     def paint(self, job: Any, on_event: Callable[[Any], None], score: bool = True) -> CellOutput:
-        """One studio run on a worker: stream its events into ``on_event`` and forward the job's
+        """A batch of one (its only item) on a worker: stream its events into ``on_event`` and forward the job's
         Stop and live weights until it ends. Raises NSTError (one sentence) when it cannot finish."""
         import ray
 
         actor = self._checkout()
         run_id = f"{job.id}-{next(self._ids)}"
         try:
-            ref = actor.run.remote(run_id, job.inputs, job.params, score)
+            ref = actor.run.remote(run_id, job.inputs, job.items[0].params, score)
             cancelled = False
             while True:
                 done, _ = ray.wait([ref], timeout=POLL_SECONDS)
@@ -233,7 +233,8 @@ class RemotePool:
 
 class RayBackend:
     """The studio's :class:`nst.backends.Backend` on a Ray cluster: as many jobs at once as the
-    cluster has slots; a single run on the pool (live events), a batch as one task per item."""
+    cluster has slots; a batch of one on the pool (live events, Stop and live weights), a longer
+    batch as one task per item (cells in parallel; their progress is not streamed)."""
 
     preparing = "on the Ray cluster (a worker's first run at a new size compiles the step)"
     done_note = " (on Ray)"
@@ -253,9 +254,9 @@ class RayBackend:
     def paint(self, job: Any, net: Any, on_painted: Callable[[Any], None], *, score: bool) -> Any:
         from nst.backends import Painted, PaintedJob
 
-        if not job.items:  # the worker scores it too, with its network
+        if len(job.items) == 1:  # the worker scores it too, with its network
             output = self.pool.paint(job, job.record_event, score=score)
-            on_painted(Painted("", job.params, output.result, output.score))
+            on_painted(Painted(job.items[0], output.result, output.score))
             return PaintedJob([output.result], complete=True)
         return self._paint_batch(job, on_painted)
 
@@ -269,7 +270,7 @@ class RayBackend:
 
         def on_result(item: Any, output: Any) -> None:
             job.start_item(job.items.index(item))
-            on_painted(Painted(item.label, item.params, output.result, output.score))
+            on_painted(Painted(item, output.result, output.score))
 
         outputs, _ = run_batch_on_ray(job.items, job.inputs, address=self.pool.address, spec=self.pool.spec,
                                       control=job.control, on_result=on_result,

@@ -30,7 +30,6 @@ SOFTWARE = "nst style transfer studio"
 EngineStatus = Literal["finished", "stopped", "diverged"]  # how the engine ends a run (StyleResult.status)
 RunStatus = Literal["finished", "stopped", "failed"]  # what a job shows and the store keeps
 JobStatus = Literal["queued", "running", "finished", "stopped", "failed"]  # a job's life
-Status = EngineStatus | RunStatus | JobStatus
 
 QUEUED: JobStatus = "queued"
 RUNNING: JobStatus = "running"
@@ -261,6 +260,7 @@ class RunLabels:
     group_id: str | None = None
     group_kind: str | None = None
     group_label: str | None = None
+    group_axes: Mapping[str, float] | None = None  # a sweep cell's swept fields and values, rows' field first
     score: float | None = None
     leakage: float | None = None
 

@@ -28,12 +28,13 @@ SIZES = (256, 384, 512, 640, 768, 1024, 1280, 1536, 2048)
 # log-spaced multiples of the default weights, readable at a glance
 MULTIPLIERS = (0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0,
                10.0, 15.0, 20.0, 30.0, 50.0, 70.0, 100.0)
-TV_MULTIPLIERS = (0.0,) + MULTIPLIERS
-# widget key -> (field, the field's default it multiplies)
-WEIGHT_KEYS = {"m_content": "content_weight", "m_style": "style_weight", "m_tv": "tv_weight"}
+TV_MULTIPLIERS = (0.0,) + MULTIPLIERS  # a "log0" slider: 0 turns the term off
+_SPECS = param_specs()
+# every list of fields below is derived from the FieldSpecs (nst/params.py), never kept by hand
+# widget key -> the weight field whose default it multiplies ("m_style" -> style_weight)
+WEIGHT_KEYS = {"m_" + name.removesuffix("_weight"): name for name, spec in _SPECS.items() if spec.widget == "weight"}
 # fields with a hand-made widget whose key is the field's name
-DIRECT_FIELDS = ("size", "scales", "iterations", "optimizer", "learning_rate", "init", "seed", "preserve_colors",
-                 "style_scale", "pooling", "precision", "protect_flat", "mask_strength", "detail_strength")
+DIRECT_FIELDS = tuple(name for name, spec in _SPECS.items() if spec.widget == "direct")
 EXPERT_PREFIX = "x_"
 INIT_LABELS = {"content": "the photo", "noise": "random noise", "style": "the first style image",
                "fast": "the fast preview"}
@@ -41,8 +42,8 @@ PRESERVE_LABELS = {"none": "no (take the style's colours)", "luminance": "yes, k
                    "histogram": "match style colours to the photo"}
 OPTIMIZER_LABELS = {"lbfgs": "L-BFGS (best quality)", "adam": "Adam"}
 BRUSH_MODES = {"keep_photo": "Keep the photo here", "keep_detail": "Keep detail here"}
-SWEEP_DEFAULTS = {"style_weight": "3, 10, 30", "content_weight": "0.5, 1, 2", "tv_weight": "0.5, 1, 2",
-                  "style_scale": "0.5, 1, 1.5", "learning_rate": "0.01, 0.02, 0.05"}
+# what the studio's Sweep offers (nst.batch.SWEEPABLE), with the values it starts from, as typed
+SWEEP_DEFAULTS = {name: ", ".join(f"{v:g}" for v in spec.sweep) for name, spec in _SPECS.items() if spec.sweep}
 
 
 # ---- multipliers ------------------------------------------------------------------------------
@@ -80,8 +81,8 @@ def weights(values: Mapping[str, Any]) -> dict[str, float]:
 def strength_values(preset: str) -> dict[str, float]:
     """The multiplier slider values of a strength preset."""
     params = with_strength(DEFAULTS, preset)
-    return {key: nearest(TV_MULTIPLIERS if key == "m_tv" else MULTIPLIERS,
-                         ratio(getattr(params, field), getattr(DEFAULTS, field))) for key, field in WEIGHT_KEYS.items()}
+    return {key: nearest(multiples(field), ratio(getattr(params, field), getattr(DEFAULTS, field)))
+            for key, field in WEIGHT_KEYS.items()}
 
 
 def quality_values(preset: str) -> dict[str, Any]:
@@ -102,8 +103,17 @@ def preset_of(params: StyleParams) -> tuple[str | None, str | None]:
 def expert_fields() -> list[str]:
     """Scalar fields with no hand-made widget: the Expert section draws one each from its spec."""
     return [name for name, spec in param_specs().items()
-            if spec.kind in ("float", "int", "choice") and name not in DIRECT_FIELDS
-            and name not in WEIGHT_KEYS.values()]
+            if spec.kind in ("float", "int", "choice") and spec.widget == "expert"]
+
+
+def label(name: str) -> str:
+    """A field's widget label: its spec's, else its name capitalised ("Iteration decay")."""
+    return field_spec(name).label or name.replace("_", " ").capitalize()
+
+
+def multiples(name: str) -> tuple[float, ...]:
+    """The multiples of the default a weight's slider offers (log-spaced; "log0" also offers 0 = off)."""
+    return TV_MULTIPLIERS if field_spec(name).slider == "log0" else MULTIPLIERS
 
 
 def widget_range(name: str) -> tuple[float | int | None, float | int | None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Callable, Hashable, TypeVar
 
 import streamlit as st
 
@@ -31,7 +31,3 @@ def notice(message: str) -> None:
 
 def pop_notice() -> str | None:
     return st.session_state.pop(keys.NOTICE, None)
-
-
-def get(key: str, default: Any = None) -> Any:
-    return st.session_state.get(key, default)

@@ -112,9 +112,14 @@ def apply_rerun_from_gallery() -> None:
     except (ParamsError, TypeError, ValueError) as error:
         notice(f"Could not load that run's settings: {error}")
         return
+    where = "the gallery" if run_id is None else f"run {run_id}"
+    restart = ""
+    if params.init == "image":  # the gallery keeps no init image (RunInputs.init_image): the photo instead
+        params = params.replace(init="content")
+        restart = " That run started from an image the gallery does not keep, so this one starts from the photo."
     _seed(params)
-    note = "Loaded settings from the gallery" if run_id is None else f"Loaded settings from run {run_id}"
-    state[keys.LOADED_NOTE] = note + " (unchanged controls keep the run's exact values)."
+    note = f"Loaded settings from {where}"
+    state[keys.LOADED_NOTE] = note + " (unchanged controls keep the run's exact values)." + restart
     if run_id is not None:
         _load_run_inputs(int(run_id), note)
 

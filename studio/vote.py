@@ -16,7 +16,7 @@ from nst.errors import StoreError
 from nst.leaderboard import Pool, pools, ratings
 from nst.ranking import next_pair
 from nst.store import Store
-from nst.store.votes import check_voter, record_vote, undo_last_vote, voted_pairs
+from nst.store.votes import check_voter
 from studio.text import neutral, plain
 
 PAIR_KEY = "vote_pair"  # {pool key: (left run id, right run id)} on screen
@@ -37,7 +37,7 @@ def voter_id() -> str:
 
 def _pair(store: Store, pool: Pool, voter: str) -> tuple[int, int] | None:
     shown = st.session_state.setdefault(PAIR_KEY, {})
-    done = voted_pairs(store, voter)
+    done = store.voted_pairs(voter)
     pair = shown.get(pool.key)
     ids = {r.id for r in pool.runs}
     if pair is None or tuple(sorted(pair)) in done or not set(pair) <= ids:
@@ -47,13 +47,13 @@ def _pair(store: Store, pool: Pool, voter: str) -> tuple[int, int] | None:
 
 
 def _answer(store: Store, pool_key: str, voter: str, left: int, right: int, outcome: str) -> None:
-    record_vote(store, voter, left, right, outcome)
+    store.record_vote(voter, left, right, outcome)
     st.session_state.get(PAIR_KEY, {}).pop(pool_key, None)
     st.session_state[LAST_KEY] = {"left": "Left", "right": "Right", "tie": "Can't tell"}[outcome] + " — thanks!"
 
 
 def _undo(store: Store, pool_key: str, voter: str) -> None:
-    vote = undo_last_vote(store, voter)
+    vote = store.undo_last_vote(voter)
     if vote is None:
         st.session_state[LAST_KEY] = "Nothing to undo."
         return
@@ -95,4 +95,4 @@ def vote_panel(store: Store) -> None:
     if note:
         st.caption(plain(note))
     st.caption(f"Keys: ← left, → right, ↓ can't tell, Backspace undo. You are voter {voter} "
-               f"({len(voted_pairs(store, voter))} votes); keep this page's address to stay you.")
+               f"({len(store.voted_pairs(voter))} votes); keep this page's address to stay you.")

@@ -41,6 +41,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         print(f"\nerror: the tests created {len(created)} path(s) in the user's own folders: {shown}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
+@pytest.fixture
+def time_zone(monkeypatch: pytest.MonkeyPatch):
+    """``time_zone("IST-5:30")``: this process's local time zone for the test (a POSIX TZ string, so no
+    tz database is needed), put back afterwards."""
+    import time
+
+    def use(tz: str) -> None:
+        monkeypatch.setenv("TZ", tz)
+        time.tzset()
+
+    yield use
+    monkeypatch.undo()
+    time.tzset()
+
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_IMAGES = SHARED / "images"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 from pathlib import Path
 
@@ -520,3 +521,37 @@ def test_a_rerun_restores_the_runs_masks(tiny_env):
     assert f"Using the masks of run {run_id}" in _texts(again.caption), _texts(again.warning) + _texts(again.info)
     restored = again.session_state[keys.READY_INPUTS].run.style_mask
     assert restored is not None and restored[:, :32].max() == 0.0 and restored[:, 32:].min() == 1.0
+
+
+def test_a_rerun_of_a_run_painted_from_an_init_image_starts_from_the_photo_and_paints(tiny_env, tmp_path, capsys):
+    """Issue #19 bug 2: the gallery keeps no init image, so a re-run must not keep init="image" without one
+    (it did: the job failed with "init image needs an init image" while the widget said "the photo")."""
+    from nst.cli import main
+    from nst.model import tiny_feature_net_for_tests
+    from nst.store import Store
+
+    photo, start = tmp_path / "photo.png", tmp_path / "start.png"
+    photo.write_bytes(_png(np.tile(np.linspace(0, 255, 64, dtype=np.uint8)[None, :, None], (48, 1, 3))))
+    start.write_bytes(_png(np.full((48, 64, 3), 200, np.uint8)))
+    assert main(["stylize", "--content", str(photo), "--style", str(photo), "--init-image", str(start),
+                 "-o", str(tmp_path / "o.png"), "--size", "64", "--scales", "1", "--iterations", "2", "--save",
+                 "--json"], net_factory=lambda weights: tiny_feature_net_for_tests(seed=0)) == 0
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+    stored = Store().get_run(run_id).params
+    assert stored.init == "image"
+
+    at = _app()  # what the gallery's "Re-run" does
+    at.session_state[keys.RERUN_PARAMS] = stored.to_dict()
+    at.session_state[keys.RERUN_RUN_ID] = run_id
+    _run_until(at, _model_ready, "the model")
+    _button(at, "Stylize").click()
+    _run_until(at, lambda a: a.session_state[keys.JOB_REF].view().done, "the re-run's end")
+    view = at.session_state[keys.JOB_REF].view()
+    assert view.status == "finished", view.message
+    assert view.params == stored.replace(init="content") and view.run_id is not None
+    again = _app()  # the note says why, where the loaded settings are named
+    again.session_state[keys.RERUN_PARAMS] = stored.to_dict()
+    again.session_state[keys.RERUN_RUN_ID] = run_id
+    again.run()
+    assert "does not keep, so this one starts from the photo" in _texts(again.info)
+    assert again.selectbox(key="init").value == "content"

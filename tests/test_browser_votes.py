@@ -19,7 +19,6 @@ playwright_sync = pytest.importorskip("playwright.sync_api", reason="the Python 
 from test_browser import browser, studio_server  # noqa: E402,F401
 
 from nst.store import Store  # noqa: E402
-from nst.store.votes import votes_among  # noqa: E402
 from vote_runs import fill_group  # noqa: E402
 
 UI_TIMEOUT_MS = 120_000
@@ -92,7 +91,7 @@ def test_two_friends_vote_undo_and_reload_keeps_the_voter(browser, vote_server) 
         alice_ctx.close()
         bob_ctx.close()
     with Store(data_dir) as store:
-        votes = votes_among(store, ids)
+        votes = store.votes_among(ids)
     by_voter = {}
     for vote in votes:
         by_voter.setdefault(vote.voter, []).append((vote.run_a, vote.run_b))

@@ -1,4 +1,5 @@
-"""The gallery: nst/gallery.py helpers and the page (views/gallery_page.py) through AppTest."""
+"""The gallery: studio/gallery/model.py's pure helpers, nst.comparison, and the page (views/gallery_page.py)
+through AppTest."""
 
 from __future__ import annotations
 
@@ -135,15 +136,18 @@ def test_param_diff_accepts_dicts_with_missing_keys_and_nan() -> None:
 # ---------------------------------------------------------------------------- grid_layout
 
 
-def summary(run_id: int, label: str | None = None, **fields) -> SimpleNamespace:
-    base = dict(id=run_id, title="", group_label=label, style_weight=10.0, content_weight=1.0, tv_weight=1.0,
-                size=256, optimizer="lbfgs")
+def summary(run_id: int, axes: dict | None = None, **fields) -> SimpleNamespace:
+    """A run summary as the store lists it; ``axes``: a sweep cell's stored axes (rows' field first)."""
+    label = " · ".join(f"{k}={v:g}" for k, v in axes.items()) if axes else None
+    base = dict(id=run_id, title="", group_label=label, group_axes=axes, style_weight=10.0, content_weight=1.0,
+                tv_weight=1.0, size=256, optimizer="lbfgs")
     base.update(fields)
     return SimpleNamespace(**base)
 
 
-def test_grid_layout_of_a_two_axis_sweep_follows_the_labels() -> None:
-    runs = [summary(i, f"style_weight={sw} · content_weight={cw}", style_weight=float(sw), content_weight=float(cw))
+def test_grid_layout_of_a_two_axis_sweep_follows_the_stored_axes() -> None:
+    runs = [summary(i, {"style_weight": float(sw), "content_weight": float(cw)}, style_weight=float(sw),
+                    content_weight=float(cw))
             for i, (sw, cw) in enumerate([(30, 2), (3, 0.5), (3, 2), (10, 0.5), (10, 2), (30, 0.5)], start=1)]
     rows, cols, cells = g.grid_layout(runs)
     assert rows == ["style_weight=3", "style_weight=10", "style_weight=30"]  # sorted numerically
@@ -153,15 +157,15 @@ def test_grid_layout_of_a_two_axis_sweep_follows_the_labels() -> None:
 
 def test_grid_layout_one_axis_missing_cells_and_no_labels() -> None:
     # one varying parameter: one row; a stopped sweep leaves a hole
-    rows, cols, cells = g.grid_layout([summary(1, "tv_weight=0.1", tv_weight=0.1),
-                                       summary(2, "tv_weight=10", tv_weight=10.0)])
+    rows, cols, cells = g.grid_layout([summary(1, {"tv_weight": 0.1}, tv_weight=0.1),
+                                       summary(2, {"tv_weight": 10.0}, tv_weight=10.0)])
     assert rows == [""] and cols == ["tv_weight=0.1", "tv_weight=10"] and [c.id for c in cells[0]] == [1, 2]
-    rows, cols, cells = g.grid_layout([summary(1, "style_weight=1 · content_weight=1"),
-                                       summary(2, "style_weight=1 · content_weight=2"),
-                                       summary(3, "style_weight=5 · content_weight=1")])
+    rows, cols, cells = g.grid_layout([summary(1, {"style_weight": 1.0, "content_weight": 1.0}),
+                                       summary(2, {"style_weight": 1.0, "content_weight": 2.0}),
+                                       summary(3, {"style_weight": 5.0, "content_weight": 1.0})])
     assert rows == ["style_weight=1", "style_weight=5"] and cols == ["content_weight=1", "content_weight=2"]
     assert cells[1][1] is None and cells[1][0].id == 3
-    # no labels: the axes come from the parameters that vary
+    # no stored axes: the axes come from the parameters that vary
     rows, cols, cells = g.grid_layout([summary(1, style_weight=3.0, optimizer="adam"),
                                        summary(2, style_weight=3.0, optimizer="lbfgs"),
                                        summary(3, style_weight=9.0, optimizer="adam")])
@@ -179,10 +183,14 @@ def test_grid_layout_uses_full_params_of_records() -> None:
     assert cols == ["style_scale=0.5", "style_scale=1", "style_scale=2"] and [c.id for c in cells[0]] == [1, 2, 0]
 
 
-def test_parse_group_label() -> None:
-    assert g.parse_group_label("style_weight=10 · content_weight=2") == {"style_weight": 10.0, "content_weight": 2.0}
-    assert g.parse_group_label("Gatys et al. 2015") == {}
-    assert g.parse_group_label(None) == {}
+def test_grid_layout_takes_the_axes_order_from_the_data_not_the_label() -> None:
+    # the columns' field comes first in the field order, yet the stored axes make it the columns
+    runs = [summary(i, {"tv_weight": tv, "content_weight": cw}, title=f"run {i}", group_label="not parsed",
+                    tv_weight=tv, content_weight=cw)
+            for i, (tv, cw) in enumerate([(0.5, 1.0), (0.5, 2.0), (2.0, 1.0), (2.0, 2.0)], start=1)]
+    rows, cols, cells = g.grid_layout(runs)
+    assert rows == ["tv_weight=0.5", "tv_weight=2"] and cols == ["content_weight=1", "content_weight=2"]
+    assert [[c.id for c in row] for row in cells] == [[1, 2], [3, 4]]
 
 
 # ---------------------------------------------------------------------------- pictures, curves, sorts
@@ -240,6 +248,16 @@ def test_grid_lists_runs_and_filters_narrow_them(filled: list[int]) -> None:
     # favourites: none yet
     at = at.toggle(key="f_fav").set_value(True).run()
     assert card_ids(at) == [] and "No runs match" in texts(at)
+
+
+def test_cards_and_the_run_page_show_local_time_with_its_offset(filled: list[int], data_dir: Path, time_zone) -> None:
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "gallery.sqlite3") as conn:
+        conn.execute("UPDATE runs SET created = 1700000000 WHERE id = ?", (filled[0],))  # 22:13 UTC
+    time_zone("IST-5:30")
+    assert "2023-11-15 03:43 UTC+05:30" in texts(app())  # the card
+    assert "2023-11-15 03:43 UTC+05:30" in texts(app(run=str(filled[0])))  # the run page
 
 
 def test_fastest_sort_orders_the_cards(filled: list[int]) -> None:
@@ -330,7 +348,8 @@ def test_sweep_group_shows_a_labelled_grid(data_dir: Path) -> None:
         for i, (sw, cw) in enumerate([(3, 0.5), (3, 2), (30, 0.5), (30, 2)]):
             params = StyleParams(size=64, style_weight=float(sw), content_weight=float(cw))
             store.save(run_to_save(fake_result(i, params), content=picture(1), styles=[picture(7, 20, 20)],
-                           group_id=group, group_kind="sweep", group_label=f"style_weight={sw} · content_weight={cw}"))
+                           group_id=group, group_kind="sweep", group_label=f"style_weight={sw} · content_weight={cw}",
+                           group_axes={"style_weight": float(sw), "content_weight": float(cw)}))
     at = app(group=group)
     assert not at.exception
     shown = texts(at)
@@ -415,7 +434,7 @@ def test_sweep_and_method_groups_show_leakage(data_dir: Path) -> None:
     with Store(data_dir) as store:
         for i in range(2):
             _save_with_leakage(store, i, 0.01 * (i + 1), group_id=sweep, group_kind="sweep",
-                               group_label=f"protect_flat={i}")
+                               group_label=f"protect_flat={i}", group_axes={"protect_flat": float(i)})
             _save_with_leakage(store, i, 0.02 * (i + 1), group_id=methods, group_kind="compare",
                                group_label=f"method {i}")
     shown = texts(app(group=sweep))
@@ -447,14 +466,13 @@ def _card_values(structure: float, style_gap: float, copied: float = 0.0) -> dic
 
 def test_the_scorecard_is_shown_on_cards_in_the_run_page_and_marks_a_groups_pareto_set(data_dir: Path) -> None:
     from nst.store import new_group_id
-    from nst.store.scorecards import save_scorecard
 
     methods = new_group_id()
     with Store(data_dir) as store:
         ids = [_save_with_leakage(store, i, 0.01, group_id=methods, group_kind="compare", group_label=f"method {i}")
                for i in range(3)]
         for run_id, values in zip(ids, [(0.8, 0.4), (0.7, 0.4), (0.6, 0.2)]):
-            save_scorecard(store, run_id, _card_values(*values))
+            store.save_scorecard(run_id, _card_values(*values))
     grid = texts(app())
     assert "structure 0.80 · style gap 0.40 · colour gap 0.50 · copied 0.00" in grid
     detail = app(run=str(ids[0]))
@@ -468,12 +486,11 @@ def test_the_scorecard_is_shown_on_cards_in_the_run_page_and_marks_a_groups_pare
 
 
 def test_the_grid_sorts_and_filters_by_a_scorecard_measure(data_dir: Path) -> None:
-    from nst.store.scorecards import save_scorecard
 
     with Store(data_dir) as store:
         ids = [_save_with_leakage(store, i, 0.01) for i in range(3)]
         for run_id, values in zip(ids, [(0.5, 0.4, 0.3), (0.9, 0.4, 0.0), (0.7, 0.4, 0.1)]):
-            save_scorecard(store, run_id, _card_values(*values))
+            store.save_scorecard(run_id, _card_values(*values))
     at = app()
     at.selectbox(key="f_sort").set_value("structure (highest first)")
     at = ok(at.run())

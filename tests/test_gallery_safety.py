@@ -103,7 +103,7 @@ def test_a_damaged_database_page_is_one_sentence_and_check_reports_it(gallery, c
     with Store(data_dir) as store:
         for seed in range(2, 12):
             _save(store, seed)
-        store._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.db.conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     _damage_a_page(data_dir / "gallery.sqlite3")
     codes = [main(["gallery", "list"]), main(["gallery", "show", "1"])]
     err = capsys.readouterr().err

@@ -237,9 +237,11 @@ def test_a_finished_run_is_saved_to_the_store_with_score_and_leakage(saving_runn
     record = Store().get_run(view.run_id)
     assert record.params == FAST or StyleParams.from_dict(record.params.to_dict()) == FAST
     assert record.score is not None and record.leakage is not None
-    from nst.store.scorecards import run_scorecard
+    # a single run is a batch of one, kept as a run of its own (no group, no label, no axes)
+    assert [(i.label, i.params) for i in job.items] == [("", FAST)] and view.n_items == 1
+    assert (record.group_id, record.group_label, record.group_axes) == (None, None, None)
 
-    card = run_scorecard(Store(), view.run_id)  # measured by the worker right after the save (issue #24)
+    card = Store().scorecard(view.run_id)  # measured by the worker right after the save (issue #24)
     assert card is not None and 0.0 <= card["copied"] <= 1.0 and card["structure"] <= 1.0
     inputs = Store().input_images(view.run_id)
     assert inputs.content.shape == content_image.shape and inputs.content_name == "photo.png"
@@ -276,6 +278,7 @@ def test_a_sweep_is_one_job_and_its_runs_share_a_group(saving_runner, content_im
     assert {r.group_id for r in records} == {view.group_id} and view.group_id
     assert [r.group_kind for r in records] == ["sweep", "sweep"]
     assert [r.group_label for r in records] == [i.label for i in items]
+    assert [r.group_axes for r in records] == [{"style_weight": 5.0}, {"style_weight": 20.0}]  # what the grid reads
     assert [r.params.style_weight for r in records] == [5.0, 20.0]
 
 

@@ -1,7 +1,7 @@
 """The code's layout rules, read from the source with ``ast`` (docs/architecture.md says why).
 
 * no import cycle between modules of ``nst/`` (imports inside functions count too);
-* no module imports another module's ``_private`` name;
+* no module imports another module's ``_private`` name, or reaches one through the module (``m._x``);
 * no module re-exports a name it does not define (a package's ``__init__.py`` may present its own
   submodules' public names);
 * no file over 400 lines and no function over 60 lines in ``nst/``, ``studio/``, ``views/``,
@@ -24,7 +24,6 @@ LONG_FILES: dict[str, str] = {
 LONG_FUNCTIONS: dict[str, str] = {
 }
 KNOWN_CYCLES: dict[tuple[str, ...], str] = {
-    ("nst.store", "nst.store.core", "nst.store.export"): "the store as a plain class is issue #18's; " + TO_SPLIT,
 }
 
 
@@ -127,13 +126,31 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def module_aliases(tree: ast.AST, module: str) -> dict[str, str]:
+    """Local name -> project module, for ``import nst.x as y`` and ``from nst import x``."""
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases.update({alias.asname: alias.name for alias in node.names
+                            if alias.asname and alias.name.split(".")[0] in PACKAGES})
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PACKAGES:
+            aliases.update({alias.asname or alias.name: f"{node.module}.{alias.name}" for alias in node.names})
+    return aliases
+
+
 def private_imports(trees) -> list[str]:
+    """Another project module's ``_private`` names, imported (``from m import _x``) or reached (``m._x``)."""
     bad = []
     for name, (path, tree) in trees.items():
         for target, names in imports(tree, name):
             if target.split(".")[0] in PACKAGES and target != name:
                 bad += [f"{path.relative_to(ROOT)}: {target}.{n}" for n in names
                         if n.startswith("_") and not n.startswith("__")]
+        aliases = module_aliases(tree, name)
+        bad += [f"{path.relative_to(ROOT)}: {aliases[node.value.id]}.{node.attr}" for node in ast.walk(tree)
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in aliases and aliases[node.value.id] != name
+                and node.attr.startswith("_") and not node.attr.startswith("__")]
     return bad
 
 
@@ -213,5 +230,7 @@ def test_the_checks_catch_what_they_are_for(tmp_path) -> None:
     assert reexports(fake) == ["nst/shim.py: png_bytes (from nst.encode)"]
     private = ast.parse("def f():\n    from nst.cli import _load\n")
     assert private_imports({"nst.x": (ROOT / "nst" / "x.py", private)}) == ["nst/x.py: nst.cli._load"]
+    reached = ast.parse("def f():\n    from nst import remote\n    return remote._net_builds\n")
+    assert private_imports({"nst.x": (ROOT / "nst" / "x.py", reached)}) == ["nst/x.py: nst.remote._net_builds"]
     inner = ast.parse("def f():\n    import nst.engine\n")
     assert "nst.engine" in import_graph({"nst.x": (ROOT / "nst" / "x.py", inner), "nst.engine": (ROOT, ast.parse(""))})["nst.x"]

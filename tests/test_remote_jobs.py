@@ -29,8 +29,8 @@ class FakeGallery:
     def __init__(self) -> None:
         self.saved: list[tuple[str | None, float | None]] = []
 
-    def __call__(self, job, result, *, score=None, group_label=None) -> int:
-        self.saved.append((group_label, score))
+    def __call__(self, job, result, *, item, score=None) -> int:
+        self.saved.append((item.label if job.group_id else None, score))
         return len(self.saved)
 
 

@@ -170,7 +170,6 @@ def test_dev_sh_share_prints_the_friends_address_and_a_fresh_owner_link() -> Non
 
 @pytest.mark.parametrize("shared", [True, False])
 def test_only_the_owner_can_reset_friends_votes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool) -> None:
-    from nst.store.votes import record_vote, votes_among
     from vote_runs import fill_group
 
     monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "gallery"))
@@ -180,7 +179,7 @@ def test_only_the_owner_can_reset_friends_votes(tmp_path: Path, monkeypatch: pyt
         monkeypatch.delenv("NST_SHARE", raising=False)
     with Store(tmp_path / "gallery") as store:
         a, b, _ = fill_group(store, scores=[1.0, 2.0, 3.0])
-        record_vote(store, "alice-1", a, b, "left")
+        store.record_vote("alice-1", a, b, "left")
     at = gallery_page(run=str(b))
     assert not at.exception
     resets = [x for x in at.button if (x.key or "").startswith("reset_votes_")]
@@ -188,7 +187,7 @@ def test_only_the_owner_can_reset_friends_votes(tmp_path: Path, monkeypatch: pyt
     if resets:
         resets[0].click().run()
     with Store(tmp_path / "gallery") as store:
-        assert (votes_among(store) == []) == (not shared)
+        assert (store.votes_among() == []) == (not shared)
 
 
 # ---- the studio page: what a guest may paint (hidden in the UI, refused in start()) ----------------

@@ -21,6 +21,7 @@ from PIL import Image
 
 from nst import store as store_module
 from nst.store import files as store_files
+from nst.store import saving as store_saving
 from nst.encode import to_uint8
 from nst.images import read_png_metadata
 from nst.params import StyleParams
@@ -278,7 +279,7 @@ def test_export_writes_png_with_params_and_json_sidecar(store: Store, tmp_path: 
 # ---------------------------------------------------------------------------- schema versions
 
 # The DDL exactly as shipped in schema version 1 (a frozen copy: the migration test must not
-# follow later edits of nst/store.py).
+# follow later edits of nst/store/schema.py).
 V1_DDL = """
 CREATE TABLE images (sha256 TEXT PRIMARY KEY, role TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
     nbytes INTEGER NOT NULL, name TEXT NOT NULL DEFAULT '', thumbnail BLOB, created REAL NOT NULL);
@@ -396,7 +397,18 @@ def build_v5(data_dir: Path) -> dict:
     return expected
 
 
-OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5}
+def build_v6(data_dir: Path) -> dict:
+    """Version 6 (the gallery id), as that release left it: sweep axes only in the labels
+    (tests/test_sweep_axes.py opens a real gallery made by that release)."""
+    expected = build_v5(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("CREATE TABLE store_identity (id TEXT NOT NULL)")
+    conn.execute("PRAGMA user_version = 6")
+    conn.close()
+    return expected
+
+
+OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5, 6: build_v6}
 
 
 def test_every_older_version_has_a_migration_test() -> None:
@@ -410,7 +422,7 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
     with Store(data_dir, grace_seconds=0) as opened:
         assert opened.schema_version == SCHEMA_VERSION
         columns = {row[1] for row in sqlite3.connect(opened.db_path).execute("PRAGMA table_info(runs)")}
-        assert {"group_id", "group_kind", "group_label", "score", "leakage"} <= columns
+        assert {"group_id", "group_kind", "group_label", "group_axes", "score", "leakage"} <= columns
         tables = {row[0] for row in sqlite3.connect(opened.db_path).execute("SELECT name FROM sqlite_master")}
         assert {"votes", "scorecards", "store_identity"} <= tables
         if expected:
@@ -453,8 +465,8 @@ def test_crash_between_file_write_and_commit_leaves_no_run(tmp_path: Path, monke
         def crash(*args, **kwargs):
             raise RuntimeError("simulated crash after the files were written")
 
-        monkeypatch.setattr(Store, "_insert_run", crash)
-        monkeypatch.setattr(Store, "_forget", lambda self, shas: None)  # a dead process cleans nothing up
+        monkeypatch.setattr(store_saving, "insert_run", crash)
+        monkeypatch.setattr(store_saving, "_forget", lambda *args: None)  # a dead process cleans nothing up
         with pytest.raises(RuntimeError):
             save(opened, 1, content_seed=5, style_seed=6)
         assert image_files(data_dir) > earlier_files  # the files are there ...
@@ -472,7 +484,8 @@ def test_crash_between_file_write_and_commit_leaves_no_run(tmp_path: Path, monke
 def test_failed_save_removes_the_files_it_wrote(store: Store, monkeypatch) -> None:
     earlier = save(store, 0)
     files = image_files(store.data_dir)
-    monkeypatch.setattr(Store, "_insert_run", lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("boom")))
+    monkeypatch.setattr(store_saving, "insert_run",
+                        lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("boom")))
     with pytest.raises(StoreError, match="Cannot save the run"):
         save(store, 1, content_seed=5, style_seed=6)
     assert image_files(store.data_dir) == files and store.count_runs() == 1
@@ -483,15 +496,15 @@ def test_cleanup_racing_a_save_cannot_leave_a_run_without_files(tmp_path: Path, 
     """Another process's cleanup (grace 0) removes this save's files before its commit: it rewrites them."""
     data_dir = tmp_path / "data"
     saver, cleaner = Store(data_dir), Store(data_dir, cleanup=False)
-    real = Store._write_blobs
+    real = store_saving.write_blobs
     removed = []
 
-    def write_then_cleanup(self, blobs, created):
-        real(self, blobs, created)
+    def write_then_cleanup(images_dir, blobs, created):
+        real(images_dir, blobs, created)
         if not removed:  # the first call, outside the lock: files written, no row yet
             removed.append(cleaner.cleanup_orphans(grace_seconds=0).orphan_files)
 
-    monkeypatch.setattr(Store, "_write_blobs", write_then_cleanup)
+    monkeypatch.setattr(store_saving, "write_blobs", write_then_cleanup)
     run_id = save(saver, 0)
     assert removed[0] > 0  # the race happened ...
     assert assert_every_run_complete(saver) == 1  # ... and the run is complete anyway
@@ -543,7 +556,7 @@ def test_full_disk_gives_a_clear_error_and_keeps_earlier_runs(store: Store, monk
 
 def test_full_disk_at_commit_gives_a_clear_error(store: Store, monkeypatch) -> None:
     earlier = save(store, 0)
-    monkeypatch.setattr(Store, "_insert_run",
+    monkeypatch.setattr(store_saving, "insert_run",
                         lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("database or disk is full")))
     with pytest.raises(StoreError, match="is full; free some space"):
         save(store, 1, content_seed=7)
@@ -727,7 +740,7 @@ def test_connections_of_finished_threads_are_released(store: Store) -> None:
     import gc
 
     gc.collect()
-    assert len(store._connections) <= 2  # this thread's (and at most one not yet collected)
+    assert len(store.db.connections) <= 2  # this thread's (and at most one not yet collected)
 
 
 def test_a_real_engine_result_round_trips(store: Store, tiny_net, content_image, style_image) -> None:

@@ -14,7 +14,6 @@ from nst.cli import main
 from nst.model import tiny_feature_net_for_tests
 from nst.scorecard_measures import MEASURES, SCORECARD_VERSION, blended
 from nst.store import Store
-from nst.store.scorecards import runs_without_scorecard, save_scorecard, scorecards_of
 from saved_runs import run_to_save
 
 TINY = {"net_factory": lambda weights: tiny_feature_net_for_tests(seed=0)}
@@ -70,18 +69,18 @@ def test_rescore_fills_in_old_runs_and_other_versions_and_scores_go_with_their_r
     with Store() as store:
         first = _saved_without_scorecard(store, content_image, style_image, 1)
         second = _saved_without_scorecard(store, content_image, style_image, 2)
-        save_scorecard(store, second, {"version": "nst-scorecard-v0", **{m: 0.5 for m in MEASURES}})
-        assert runs_without_scorecard(store) == [first, second]  # an older version counts as missing
+        store.save_scorecard(second, {"version": "nst-scorecard-v0", **{m: 0.5 for m in MEASURES}})
+        assert store.runs_without_scorecard() == [first, second]  # an older version counts as missing
     assert [row["scorecard"] for row in _json(capsys, ["gallery", "list", "--json"])] == [None, None]
     assert _json(capsys, ["gallery", "rescore", "--json"]) == {"version": SCORECARD_VERSION,
                                                                  "scored": [first, second]}
     with Store() as store:
-        cards = scorecards_of(store, [first, second])
+        cards = store.scorecards([first, second])
         assert set(cards) == {first, second} and all(_is_scorecard(c) for c in cards.values())
         assert cards[first] != cards[second]  # measured, not a constant
-        assert runs_without_scorecard(store) == []
+        assert store.runs_without_scorecard() == []
         store.delete_run(first)
-        assert store._conn().execute("SELECT count(*) FROM scorecards WHERE run_id = ?", (first,)).fetchone()[0] == 0
+        assert store.db.conn().execute("SELECT count(*) FROM scorecards WHERE run_id = ?", (first,)).fetchone()[0] == 0
     assert _json(capsys, ["gallery", "rescore", "--json"])["scored"] == []  # nothing left to do
 
 
@@ -101,7 +100,7 @@ def test_the_gallery_sorts_and_filters_by_each_measure(content_image, style_imag
         ids = [_saved_without_scorecard(store, content_image, style_image, seed) for seed in range(4)]
         values = {ids[0]: (0.9, 0.5, 0.4, 0.20), ids[1]: (0.6, 0.3, 0.2, 0.01), ids[2]: (0.8, 0.4, 0.6, 0.05)}
         for run_id, (structure, style_gap, colour_gap, copied) in values.items():
-            save_scorecard(store, run_id, {"version": SCORECARD_VERSION, "structure": structure,
+            store.save_scorecard(run_id, {"version": SCORECARD_VERSION, "structure": structure,
                                            "style_gap": style_gap, "colour_gap": colour_gap, "copied": copied})
         order = {sort: [r.id for r in store.list_runs(sort=sort)] for sort in MEASURES}
         assert order["structure"] == [ids[0], ids[2], ids[1], ids[3]]  # higher first; unscored last

@@ -19,7 +19,6 @@ from nst.leaderboard import pool_of_run, report
 from nst.making_of import MAX_FRAMES, animation_bytes, frame_durations, run_frames
 from nst.ranking import Rating, agreement, fit, next_pair, rank
 from nst.store import Store
-from nst.store.votes import record_vote, reset_votes, undo_last_vote, voted_pairs, votes_among
 from vote_runs import fill_group
 
 
@@ -32,33 +31,33 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
 
 def test_one_vote_per_voter_per_pair_whatever_the_sides(store: Store) -> None:
     a, b, c = fill_group(store)
-    record_vote(store, "alice-1", a, b, "left", now=1.0)
-    record_vote(store, "alice-1", b, a, "left", now=2.0)  # same pair, sides swapped: replaces, b wins now
-    record_vote(store, "bobby-2", a, b, "tie", now=3.0)
-    votes = votes_among(store, [a, b, c])
+    store.record_vote("alice-1", a, b, "left", now=1.0)
+    store.record_vote("alice-1", b, a, "left", now=2.0)  # same pair, sides swapped: replaces, b wins now
+    store.record_vote("bobby-2", a, b, "tie", now=3.0)
+    votes = store.votes_among([a, b, c])
     assert [(v.voter, v.winner) for v in votes] == [("alice-1", b), ("bobby-2", None)]
-    assert voted_pairs(store, "alice-1") == {(a, b)} and voted_pairs(store, "carol-3") == set()
+    assert store.voted_pairs("alice-1") == {(a, b)} and store.voted_pairs("carol-3") == set()
 
 
 def test_undo_removes_only_that_voters_newest_vote(store: Store) -> None:
     a, b, c = fill_group(store)
-    record_vote(store, "alice-1", a, b, "left", now=1.0)
-    record_vote(store, "alice-1", b, c, "right", now=2.0)
-    record_vote(store, "bobby-2", a, c, "right", now=3.0)
-    undone = undo_last_vote(store, "alice-1")
+    store.record_vote("alice-1", a, b, "left", now=1.0)
+    store.record_vote("alice-1", b, c, "right", now=2.0)
+    store.record_vote("bobby-2", a, c, "right", now=3.0)
+    undone = store.undo_last_vote("alice-1")
     assert (undone.run_a, undone.run_b, undone.winner) == (b, c, c)
-    assert {(v.voter, v.run_a, v.run_b) for v in votes_among(store)} == {("alice-1", a, b), ("bobby-2", a, c)}
-    assert undo_last_vote(store, "nobody") is None
+    assert {(v.voter, v.run_a, v.run_b) for v in store.votes_among()} == {("alice-1", a, b), ("bobby-2", a, c)}
+    assert store.undo_last_vote("nobody") is None
 
 
 def test_votes_go_with_a_deleted_run(store: Store) -> None:
     a, b, c = fill_group(store)
-    record_vote(store, "alice-1", a, b, "left")
-    record_vote(store, "alice-1", b, c, "left")
-    record_vote(store, "alice-1", a, c, "left")
+    store.record_vote("alice-1", a, b, "left")
+    store.record_vote("alice-1", b, c, "left")
+    store.record_vote("alice-1", a, c, "left")
     store.delete_run(b)
-    assert [(v.run_a, v.run_b) for v in votes_among(store)] == [(a, c)]
-    assert reset_votes(store, [a]) == 1 and votes_among(store) == []
+    assert [(v.run_a, v.run_b) for v in store.votes_among()] == [(a, c)]
+    assert store.reset_votes([a]) == 1 and store.votes_among() == []
 
 
 def test_bad_votes_are_refused_with_a_sentence(store: Store) -> None:
@@ -66,7 +65,7 @@ def test_bad_votes_are_refused_with_a_sentence(store: Store) -> None:
     for voter, left, right, outcome in [("x", a, b, "left"), ("alice-1", a, a, "left"),
                                         ("alice-1", a, b, "both"), ("alice-1", a, 999, "left")]:
         with pytest.raises(StoreError):
-            record_vote(store, voter, left, right, outcome)
+            store.record_vote(voter, left, right, outcome)
 
 
 def test_bradley_terry_matches_the_hand_computed_fit() -> None:
@@ -141,16 +140,15 @@ def test_animation_has_every_snapshot_then_the_result_within_five_seconds(store:
 
 def test_cli_votes_json_and_share_exports(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     from nst.scorecard_measures import SCORECARD_VERSION
-    from nst.store.scorecards import save_scorecard
 
     a, b, c = fill_group(store, scores=[1.0, 2.0, 3.0])
     for run_id, structure in ((a, 0.9), (b, 0.8), (c, 0.7)):  # the stored scorecard agrees with the votes
-        save_scorecard(store, run_id, {"version": SCORECARD_VERSION, "structure": structure, "style_gap": 0.5,
+        store.save_scorecard(run_id, {"version": SCORECARD_VERSION, "structure": structure, "style_gap": 0.5,
                                        "colour_gap": 0.5, "copied": structure})
     for voter in ("alice-1", "bobby-2", "carol-3"):
-        record_vote(store, voter, a, b, "left")
-        record_vote(store, voter, b, c, "left")
-        record_vote(store, voter, c, a, "right")
+        store.record_vote(voter, a, b, "left")
+        store.record_vote(voter, b, c, "left")
+        store.record_vote(voter, c, a, "right")
     assert main(["gallery", "votes", "--group", "g0123", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in out["runs"]] == [a, b, c]
@@ -181,8 +179,8 @@ def test_gallery_shows_the_leaderboard_with_intervals_agreement_and_downloads(st
 
     a, b, c = fill_group(store, scores=[1.0, 2.0, 3.0])
     for voter in ("alice-1", "bobby-2"):
-        record_vote(store, voter, a, b, "left")
-        record_vote(store, voter, b, c, "left")
+        store.record_vote(voter, a, b, "left")
+        store.record_vote(voter, b, c, "left")
     page = str(Path(__file__).resolve().parents[1] / "views" / "gallery_page.py")
     for query in ({"run": str(b)}, {"group": "g0123456789"}):
         at = AppTest.from_file(page, default_timeout=60)

@@ -19,11 +19,17 @@ The rules that make it crash- and concurrency-safe, in one place:
 * One SQLite connection per thread (and per process), WAL mode, a busy timeout, and short
   ``BEGIN IMMEDIATE`` write transactions: Streamlit sessions and the CLI can write at once.
 
-The package, one idea a module: ``schema`` (forward migrations), ``db`` (connections, locks),
+The package, one idea a module, each a set of functions that take the database handle
+(:class:`nst.store.db.Database`, or one of its connections) and the images folder as arguments:
+``schema`` (forward migrations), ``db`` (the handle: connections, locks, error sentences),
 ``files`` (content-addressed image files), ``saving`` (a run in, all or nothing), ``reading``
-(one run out), ``listing`` (pages, counts, filters), ``upkeep`` (edits, deletion, orphan
-cleanup), ``export``, ``records`` (what comes back) and ``core`` (the :class:`Store` itself).
-A run to save is a :class:`nst.run_types.RunToSave` (``Store.save``). Nothing here imports TensorFlow or Streamlit.
+(one run out), ``listing`` (pages, counts, filters), ``upkeep`` (edits, deletion, orphan cleanup,
+health), ``export``, ``identity`` (which pictures belong to which database), ``manifests`` (a
+run's rows beside its pictures; rebuild), ``backup``, ``full_disk``, ``scorecards``, ``votes`` and
+``records`` (what comes back). ``core`` holds :class:`Store`, a plain class: it opens the folder,
+and each method is one call into one of those modules. Everyone outside the package goes through
+``Store``. A run to save is a :class:`nst.run_types.RunToSave` (``Store.save``). Nothing here
+imports TensorFlow or Streamlit.
 """
 
 from __future__ import annotations

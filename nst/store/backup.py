@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from nst.errors import StoreError, describe_os_error
-from nst.store.db import DB_NAME
-from nst.store.files import IMAGES_DIR
+from nst.store.db import DB_NAME, Database
+from nst.store.files import IMAGES_DIR, image_path
 from nst.store.identity import ID_FILE
 
 
@@ -37,7 +37,7 @@ def _copy_database(source: Path, target: Path) -> None:
 def _copy_pictures(from_images: Path, to_images: Path, names: list[str]) -> int:
     copied = 0
     for sha in names:
-        source, target = from_images / sha[:2] / f"{sha}.png", to_images / sha[:2] / f"{sha}.png"
+        source, target = image_path(from_images, sha), image_path(to_images, sha)
         if target.is_file() or not source.is_file():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -57,30 +57,30 @@ def _names(db_path: Path) -> list[str]:
         conn.close()
 
 
-def backup_gallery(store: Any, folder: Path) -> dict[str, Any]:
+def backup_gallery(db: Database, images_dir: Path, folder: Path) -> dict[str, Any]:
     """Copy the gallery into ``folder`` (created; refused when it already holds a gallery)."""
     target_db = folder / DB_NAME
     if target_db.exists():
         raise StoreError(f"{folder} already holds a gallery backup; choose an empty folder.")
     try:
         (folder / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
-        _copy_database(store.db_path, target_db)
-        pictures = _copy_pictures(store.images_dir, folder / IMAGES_DIR, _names(target_db))
+        _copy_database(db.path, target_db)
+        pictures = _copy_pictures(images_dir, folder / IMAGES_DIR, _names(target_db))
     except (OSError, sqlite3.Error) as error:
         detail = describe_os_error(error) if isinstance(error, OSError) else str(error)
         raise StoreError(f"Cannot back the gallery up into {folder}: {detail}.") from None
     return {"backup": str(folder), "pictures": pictures}
 
 
-def restore_gallery(store: Any, folder: Path) -> dict[str, Any]:
+def restore_gallery(db: Database, images_dir: Path, folder: Path) -> dict[str, Any]:
     """Make the gallery ``folder``'s backup again (pictures first, then the database)."""
     source_db = folder / DB_NAME
     if not source_db.is_file():
         raise StoreError(f"{folder} holds no gallery backup ({DB_NAME} is missing).")
     try:
-        pictures = _copy_pictures(folder / IMAGES_DIR, store.images_dir, _names(source_db))
-        store.close()
-        _copy_database(source_db, store.db_path)
+        pictures = _copy_pictures(folder / IMAGES_DIR, images_dir, _names(source_db))
+        db.close()
+        _copy_database(source_db, db.path)
     except (OSError, sqlite3.Error) as error:
         detail = describe_os_error(error) if isinstance(error, OSError) else str(error)
         raise StoreError(f"Cannot restore the gallery from {folder}: {detail}.") from None

@@ -11,8 +11,9 @@ from typing import Any
 from nst.errors import StoreError, describe_os_error
 from nst.encode import png_bytes
 from nst.run_types import png_metadata as results_png_metadata
-from nst.store import files
-from nst.store.reading import ReadingMixin
+from nst.store.db import Database
+from nst.store.files import write_file
+from nst.store.reading import get_run, output_image
 from nst.store.records import RunRecord
 from nst.store.saving import json_default
 
@@ -28,24 +29,22 @@ def _slug(text: str) -> str:
     return slug[:40]
 
 
-class ExportMixin(ReadingMixin):
-    """The :class:`nst.store.Store` method that exports a run."""
+def export_run(db: Database, images_dir: Path, run_id: int, dest_dir: str | os.PathLike[str]) -> Path:
+    """Write the result as a PNG with the run's parameters embedded, plus a JSON sidecar.
 
-    def export_run(self, run_id: int, dest_dir: str | os.PathLike[str]) -> Path:
-        """Write the result as a PNG with the run's parameters embedded, plus a JSON sidecar.
-
-        Returns the PNG's path: ``<dest_dir>/run-<id>[-<title>].png`` and the same name ``.json``.
-        """
-        record = self.get_run(run_id)
-        pixels = self.output_image(run_id)
-        stem = f"run-{record.id}" + (f"-{_slug(record.title)}" if _slug(record.title) else "")
-        dest = Path(dest_dir).expanduser()
-        png_path, json_path = dest / f"{stem}.png", dest / f"{stem}.json"
-        sidecar = json.dumps(record.to_dict(), indent=2, default=json_default) + "\n"
-        try:
-            dest.mkdir(parents=True, exist_ok=True)
-            files.write_file(png_path, png_bytes(pixels, png_metadata(record)))
-            files.write_file(json_path, sidecar.encode())
-        except OSError as error:
-            raise StoreError(f"Cannot export run {run_id} to {dest}: {describe_os_error(error)}.") from None
-        return png_path
+    Returns the PNG's path: ``<dest_dir>/run-<id>[-<title>].png`` and the same name ``.json``.
+    """
+    with db.read() as conn:
+        record = get_run(conn, int(run_id))
+        pixels = output_image(conn, images_dir, run_id)
+    stem = f"run-{record.id}" + (f"-{_slug(record.title)}" if _slug(record.title) else "")
+    dest = Path(dest_dir).expanduser()
+    png_path, json_path = dest / f"{stem}.png", dest / f"{stem}.json"
+    sidecar = json.dumps(record.to_dict(), indent=2, default=json_default) + "\n"
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        write_file(png_path, png_bytes(pixels, png_metadata(record)))
+        write_file(json_path, sidecar.encode())
+    except OSError as error:
+        raise StoreError(f"Cannot export run {run_id} to {dest}: {describe_os_error(error)}.") from None
+    return png_path

@@ -21,7 +21,7 @@ from PIL import Image
 
 from nst.errors import StoreError, describe_os_error
 from nst.encode import jpeg_bytes, to_uint8, write_atomically
-from nst.store.db import DatabaseMixin
+from nst.store.db import Database
 
 IMAGES_DIR = "images"
 THUMBNAIL_SIZE = 256  # long side, px
@@ -153,57 +153,55 @@ def stale_files(images_dir: Path, cutoff: float, known: set[str]) -> tuple[list[
     return candidates, temp_files
 
 
-class FilesMixin(DatabaseMixin):
-    """The :class:`nst.store.Store` methods that touch image files."""
+def image_path(images_dir: Path, sha256: str) -> Path:
+    return images_dir / sha256[:2] / f"{sha256}.png"
 
-    images_dir: Path
 
-    def image_path(self, sha256: str) -> Path:
-        return self.images_dir / sha256[:2] / f"{sha256}.png"
+def write_blobs(images_dir: Path, blobs: Sequence[Blob], created: list[str]) -> None:
+    """Write missing files (atomically, durably), appending to ``created`` the hashes written."""
+    folders: set[Path] = set()
+    for blob in blobs:
+        path = image_path(images_dir, blob.sha256)
+        if path.exists():
+            continue
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent.parent)  # make the new shard folder's entry durable too
+        write_file(path, blob.data)
+        created.append(blob.sha256)
+        folders.add(path.parent)
+    for folder in folders:
+        fsync_dir(folder)
 
-    def _write_blobs(self, blobs: Sequence[Blob], created: list[str]) -> None:
-        """Write missing files (atomically, durably), appending to ``created`` the hashes written."""
-        folders: set[Path] = set()
-        for blob in blobs:
-            path = self.image_path(blob.sha256)
-            if path.exists():
+
+def remove_files_if_unreferenced(db: Database, images_dir: Path, shas: Sequence[str]) -> int:
+    """Unlink files no ``images`` row names; under the write lock so no save can race it (rule A)."""
+    if not shas:
+        return 0
+    removed = 0
+    with db.write() as conn:
+        for sha in shas:
+            if conn.execute("SELECT 1 FROM images WHERE sha256 = ?", (sha,)).fetchone():
                 continue
-            if not path.parent.is_dir():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(path.parent.parent)  # make the new shard folder's entry durable too
-            write_file(path, blob.data)
-            created.append(blob.sha256)
-            folders.add(path.parent)
-        for folder in folders:
-            fsync_dir(folder)
+            try:
+                image_path(images_dir, sha).unlink()
+                removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
 
-    def _remove_files_if_unreferenced(self, shas: Sequence[str]) -> int:
-        """Unlink files no ``images`` row names; under the write lock so no save can race it."""
-        if not shas:
-            return 0
-        removed = 0
-        with self._write() as conn:
-            for sha in shas:
-                if conn.execute("SELECT 1 FROM images WHERE sha256 = ?", (sha,)).fetchone():
-                    continue
-                try:
-                    self.image_path(sha).unlink()
-                    removed += 1
-                except FileNotFoundError:
-                    pass
-        return removed
 
-    def _read_image(self, sha256: str, what: str) -> np.ndarray:
-        """A stored image's uint8 pixels, or a StoreError naming ``what`` (missing, unreadable, damaged)."""
-        path = self.image_path(sha256)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise StoreError(f"The file of the {what} is missing from {self.images_dir}; "
-                             "the gallery folder was changed by hand.") from None
-        except OSError as error:
-            raise StoreError(f"Cannot read the {what} from {path}: {describe_os_error(error)}.") from None
-        try:
-            return decode_png(data)
-        except (OSError, ValueError):
-            raise StoreError(f"The file of the {what} ({path}) is damaged.") from None
+def read_image(images_dir: Path, sha256: str, what: str) -> np.ndarray:
+    """A stored image's uint8 pixels, or a StoreError naming ``what`` (missing, unreadable, damaged)."""
+    path = image_path(images_dir, sha256)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise StoreError(f"The file of the {what} is missing from {images_dir}; "
+                         "the gallery folder was changed by hand.") from None
+    except OSError as error:
+        raise StoreError(f"Cannot read the {what} from {path}: {describe_os_error(error)}.") from None
+    try:
+        return decode_png(data)
+    except (OSError, ValueError):
+        raise StoreError(f"The file of the {what} ({path}) is damaged.") from None

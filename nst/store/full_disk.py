@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from nst.store.db import DB_NAME
-from nst.store.files import IMAGES_DIR
+from nst.store.files import IMAGES_DIR, image_path
 from nst.store.reading import RUN_FILES_QUERY
 
 _USED_ELSEWHERE = (
@@ -35,7 +35,7 @@ def free_run_files(data_dir: Path, run_id: int) -> int:
     removed = 0
     for sha in only_here:
         try:
-            (data_dir / IMAGES_DIR / sha[:2] / f"{sha}.png").unlink()
+            image_path(data_dir / IMAGES_DIR, sha).unlink()
             removed += 1
         except FileNotFoundError:
             continue

@@ -2,7 +2,7 @@
 images folder (``images/.store-id``), so that a missing, emptied or foreign database never deletes
 pictures it does not know about.
 
-Orphan cleanup (``UpkeepMixin.cleanup_orphans``) deletes image files no row names; that is right
+Orphan cleanup (``nst.store.upkeep.cleanup_orphans``) deletes image files no row names; that is right
 only when the database is the one those files belong to. ``sweep_refusal`` decides on open:
 
 * a fresh gallery (no id anywhere, no pictures): a new id goes into both;
@@ -18,7 +18,8 @@ import os
 import secrets
 import sqlite3
 from pathlib import Path
-from typing import Any
+
+from nst.store.db import Database
 
 ID_FILE = ".store-id"
 
@@ -44,28 +45,28 @@ def holds_pictures(images_dir: Path) -> int:
     return count
 
 
-def _write_both(store: Any, new_id: str) -> None:
-    with store._write() as conn:
+def _write_both(db: Database, images_dir: Path, new_id: str) -> None:
+    with db.write() as conn:
         conn.execute("INSERT INTO store_identity (id) VALUES (?)", (new_id,))
-    partial = store.images_dir / (ID_FILE + ".partial")
+    partial = images_dir / (ID_FILE + ".partial")
     partial.write_text(new_id + "\n")
-    os.replace(partial, store.images_dir / ID_FILE)
+    os.replace(partial, images_dir / ID_FILE)
 
 
-def sweep_refusal(store: Any) -> str | None:
+def sweep_refusal(db: Database, images_dir: Path) -> str | None:
     """None when orphan cleanup may run; else the one sentence saying why nothing will be deleted."""
-    db_id, dir_id = database_id(store._conn()), folder_id(store.images_dir)
+    db_id, dir_id = database_id(db.conn()), folder_id(images_dir)
     if db_id is not None and db_id == dir_id:
         return None
     if db_id is not None and dir_id is None:
-        (store.images_dir / ID_FILE).write_text(db_id + "\n")  # the folder lost its id file: the database is known
+        (images_dir / ID_FILE).write_text(db_id + "\n")  # the folder lost its id file: the database is known
         return None
-    pictures = holds_pictures(store.images_dir)
-    known = store._conn().execute("SELECT COUNT(*) FROM images").fetchone()[0]
+    pictures = holds_pictures(images_dir)
+    known = db.conn().execute("SELECT COUNT(*) FROM images").fetchone()[0]
     if db_id is None and dir_id is None and (pictures == 0 or known > 0):
-        _write_both(store, secrets.token_hex(16))  # a new gallery, or one made before gallery ids
+        _write_both(db, images_dir, secrets.token_hex(16))  # a new gallery, or one made before gallery ids
         return None
-    return (f"The gallery database {store.db_path} does not belong to the {pictures} pictures in "
-            f"{store.images_dir} (it is new, emptied or from another gallery), so nothing was deleted; "
+    return (f"The gallery database {db.path} does not belong to the {pictures} pictures in "
+            f"{images_dir} (it is new, emptied or from another gallery), so nothing was deleted; "
             "put the right gallery.sqlite3 back, `nst gallery restore` a backup, or `nst gallery rebuild` "
             "to see them again.")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from nst.errors import StoreError
 from nst.run_types import RUN_STATUSES
 from nst.scorecard_measures import MEASURES, SCORECARD_VERSION
-from nst.store.db import DatabaseMixin, named_rows
+from nst.store.db import named_rows
 from nst.store.reading import nan_if_none, styles_of
-from nst.store.records import GroupSummary, RunSummary, StoredImage
+from nst.store.records import GroupSummary, RunSummary, StoredImage, axes_from_json
 
 STATUSES = RUN_STATUSES
 SORTS = ("newest", "oldest", "fastest", "score", *MEASURES)
@@ -32,7 +33,7 @@ for _name, _m in MEASURES.items():  # best first; runs without a scorecard last
 _SUMMARY_COLUMNS = (
     "id, created, title, status, favourite, content_weight, style_weight, tv_weight, size, optimizer, "
     "width, height, steps, seconds, loss_total, score, leakage, content_sha256, content_name, "
-    "group_id, group_kind, group_label, device"
+    "group_id, group_kind, group_label, group_axes, device"
 )
 
 
@@ -84,62 +85,64 @@ def _summary(r: dict[str, Any], styles: tuple) -> RunSummary:
         seconds=r["seconds"], loss_total=nan_if_none(r["loss_total"]), score=r["score"], leakage=r["leakage"],
         content_sha256=r["content_sha256"], content_name=r["content_name"], styles=styles,
         group_id=r["group_id"], group_kind=r["group_kind"], group_label=r["group_label"], device=r["device"],
+        group_axes=axes_from_json(r["group_axes"]),
     )
 
 
-class ListingMixin(DatabaseMixin):
-    """The :class:`nst.store.Store` methods that list and count runs."""
+def list_runs(conn: sqlite3.Connection, *, content_hash: str | None = None, style_hash: str | None = None,
+              favourites: bool = False, group_id: str | None = None, status: str | None = None,
+              sort: str = "newest", limit: int = 50, offset: int = 0,
+              bounds: dict[str, float] | None = None) -> list[RunSummary]:
+    """A page of runs, without images (call inside one read transaction: it takes two queries).
 
-    def list_runs(self, *, content_hash: str | None = None, style_hash: str | None = None,
-                  favourites: bool = False, group_id: str | None = None, status: str | None = None,
-                  sort: str = "newest", limit: int = 50, offset: int = 0,
-                  bounds: dict[str, float] | None = None) -> list[RunSummary]:
-        """A page of runs, without images (fetch those with :meth:`thumbnails`).
+    ``sort``: "newest", "oldest", "fastest" (shortest duration) or "score" (lowest first).
+    "score" is only meaningful, and only allowed, within one content + style pair: scores
+    are "loss under this studio's objective" and differ in scale between image pairs. It
+    orders by the ``score`` column; runs without a score come after, by lowest final loss.
+    A scorecard measure's name sorts by it, best first (runs without a scorecard last);
+    ``bounds`` keeps only runs whose scorecard is at least that good on each named measure.
+    """
+    _check_page(sort, content_hash, style_hash, limit, offset)
+    where, args = _where(content_hash, style_hash, favourites, group_id, status, bounds)
+    rows = named_rows(conn.execute(
+        f"SELECT {_SUMMARY_COLUMNS} FROM runs{where} ORDER BY {_ORDER[sort]} LIMIT ? OFFSET ?",
+        (*args, int(limit), int(offset))))
+    styles = styles_of(conn, [row["id"] for row in rows])
+    return [_summary(r, styles.get(r["id"], ())) for r in rows]
 
-        ``sort``: "newest", "oldest", "fastest" (shortest duration) or "score" (lowest first).
-        "score" is only meaningful, and only allowed, within one content + style pair: scores
-        are "loss under this studio's objective" and differ in scale between image pairs. It
-        orders by the ``score`` column; runs without a score come after, by lowest final loss.
-        A scorecard measure's name sorts by it, best first (runs without a scorecard last);
-        ``bounds`` keeps only runs whose scorecard is at least that good on each named measure.
-        """
-        _check_page(sort, content_hash, style_hash, limit, offset)
-        where, args = _where(content_hash, style_hash, favourites, group_id, status, bounds)
-        with self._read() as conn:
-            rows = named_rows(conn.execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM runs{where} ORDER BY {_ORDER[sort]} LIMIT ? OFFSET ?",
-                (*args, int(limit), int(offset))))
-            styles = styles_of(conn, [row["id"] for row in rows])
-        return [_summary(r, styles.get(r["id"], ())) for r in rows]
 
-    def count_runs(self, *, content_hash: str | None = None, style_hash: str | None = None,
-                   favourites: bool = False, group_id: str | None = None, status: str | None = None,
-                   bounds: dict[str, float] | None = None) -> int:
-        where, args = _where(content_hash, style_hash, favourites, group_id, status, bounds)
-        return int(self._conn().execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0])
+def count_runs(conn: sqlite3.Connection, *, content_hash: str | None = None, style_hash: str | None = None,
+               favourites: bool = False, group_id: str | None = None, status: str | None = None,
+               bounds: dict[str, float] | None = None) -> int:
+    where, args = _where(content_hash, style_hash, favourites, group_id, status, bounds)
+    return int(conn.execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0])
 
-    def _distinct(self, query: str) -> list[StoredImage]:
-        return [StoredImage(sha, name, w, h, n, bytes(thumb or b""))
-                for sha, name, w, h, n, thumb in self._conn().execute(query)]
 
-    def distinct_contents(self) -> list[StoredImage]:
-        """Every content image in use, most used first (for the gallery's filter)."""
-        return self._distinct(
-            "SELECT i.sha256, i.name, i.width, i.height, c.n, i.thumbnail FROM "
-            "(SELECT content_sha256 AS sha, COUNT(*) AS n, MAX(created) AS last FROM runs GROUP BY content_sha256) c "
-            "JOIN images i ON i.sha256 = c.sha ORDER BY c.n DESC, c.last DESC")
+def _distinct(conn: sqlite3.Connection, query: str) -> list[StoredImage]:
+    return [StoredImage(sha, name, w, h, n, bytes(thumb or b""))
+            for sha, name, w, h, n, thumb in conn.execute(query)]
 
-    def distinct_styles(self) -> list[StoredImage]:
-        """Every style image in use, most used first."""
-        return self._distinct(
-            "SELECT i.sha256, i.name, i.width, i.height, s.n, i.thumbnail FROM "
-            "(SELECT sha256 AS sha, COUNT(DISTINCT run_id) AS n, MAX(run_id) AS last FROM run_styles GROUP BY sha256) s "
-            "JOIN images i ON i.sha256 = s.sha ORDER BY s.n DESC, s.last DESC")
 
-    def groups(self, *, kind: str | None = None) -> list[GroupSummary]:
-        """Sweeps and method comparisons, newest first."""
-        where, args = ("WHERE group_id IS NOT NULL AND group_kind = ?", [kind]) if kind else \
-            ("WHERE group_id IS NOT NULL", [])
-        return [GroupSummary(gid, gkind, n, created) for gid, gkind, n, created in self._conn().execute(
-            f"SELECT group_id, MAX(group_kind), COUNT(*), MIN(created) FROM runs {where} "
-            "GROUP BY group_id ORDER BY MIN(created) DESC", args)]
+def distinct_contents(conn: sqlite3.Connection) -> list[StoredImage]:
+    """Every content image in use, most used first (for the gallery's filter)."""
+    return _distinct(conn, (
+        "SELECT i.sha256, i.name, i.width, i.height, c.n, i.thumbnail FROM "
+        "(SELECT content_sha256 AS sha, COUNT(*) AS n, MAX(created) AS last FROM runs GROUP BY content_sha256) c "
+        "JOIN images i ON i.sha256 = c.sha ORDER BY c.n DESC, c.last DESC"))
+
+
+def distinct_styles(conn: sqlite3.Connection) -> list[StoredImage]:
+    """Every style image in use, most used first."""
+    return _distinct(conn, (
+        "SELECT i.sha256, i.name, i.width, i.height, s.n, i.thumbnail FROM "
+        "(SELECT sha256 AS sha, COUNT(DISTINCT run_id) AS n, MAX(run_id) AS last FROM run_styles GROUP BY sha256) s "
+        "JOIN images i ON i.sha256 = s.sha ORDER BY s.n DESC, s.last DESC"))
+
+
+def groups(conn: sqlite3.Connection, kind: str | None = None) -> list[GroupSummary]:
+    """Sweeps and method comparisons, newest first."""
+    where, args = ("WHERE group_id IS NOT NULL AND group_kind = ?", [kind]) if kind else \
+        ("WHERE group_id IS NOT NULL", [])
+    return [GroupSummary(gid, gkind, n, created) for gid, gkind, n, created in conn.execute(
+        f"SELECT group_id, MAX(group_kind), COUNT(*), MIN(created) FROM runs {where} "
+        "GROUP BY group_id ORDER BY MIN(created) DESC", args)]

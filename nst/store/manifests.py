@@ -24,8 +24,10 @@ import numpy as np
 from PIL import Image
 
 from nst.params import StyleParams
-from nst.store.files import thumbnail
+from nst.store.db import Database, named_rows
+from nst.store.files import image_path, thumbnail
 from nst.store.identity import database_id, folder_id
+from nst.store.schema import backfill_group_axes
 
 MANIFESTS = "manifests"
 FORMAT = "nst-run-manifest-1"
@@ -40,20 +42,15 @@ def manifest_path(images_dir: Path, run_id: int) -> Path:
     return images_dir / MANIFESTS / f"{int(run_id)}.json"
 
 
-def _rows(conn: sqlite3.Connection, query: str, args: tuple) -> list[dict[str, Any]]:
-    cursor = conn.execute(query, args)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def write_manifest(conn: sqlite3.Connection, images_dir: Path, run_id: int, image_shas: list[str]) -> None:
     """Write run ``run_id``'s manifest (atomically); best effort is the caller's choice."""
-    data: dict[str, Any] = {"format": FORMAT, "runs": _rows(conn, "SELECT * FROM runs WHERE id = ?", (run_id,))}
+    runs = named_rows(conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)))
+    data: dict[str, Any] = {"format": FORMAT, "runs": runs}
     for table in _CHILD_TABLES:
-        data[table] = _rows(conn, f"SELECT * FROM {table} WHERE run_id = ?", (run_id,))
+        data[table] = named_rows(conn.execute(f"SELECT * FROM {table} WHERE run_id = ?", (run_id,)))
     marks = ",".join("?" * len(image_shas))
-    data["images"] = _rows(conn, f"SELECT {', '.join(_IMAGE_COLUMNS)} FROM images WHERE sha256 IN ({marks})",
-                           tuple(image_shas)) if image_shas else []
+    query = f"SELECT {', '.join(_IMAGE_COLUMNS)} FROM images WHERE sha256 IN ({marks})"
+    data["images"] = named_rows(conn.execute(query, tuple(image_shas))) if image_shas else []
     path = manifest_path(images_dir, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
@@ -67,38 +64,39 @@ def _insert(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]], ve
                      tuple(row.values()))
 
 
-def rebuild_from_manifests(store: Any) -> dict[str, int]:
+def rebuild_from_manifests(db: Database, images_dir: Path) -> dict[str, int]:
     """Put every manifest's run back (its pictures must all be present); returns what was done."""
-    folder = store.images_dir / MANIFESTS
+    folder = images_dir / MANIFESTS
     restored = skipped = 0
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
         data = json.loads(path.read_text())
         if data.get("format") != FORMAT or not data.get("runs"):
             skipped += 1
             continue
-        if any(not store.image_path(img["sha256"]).is_file() for img in data["images"]):
+        if any(not image_path(images_dir, img["sha256"]).is_file() for img in data["images"]):
             skipped += 1
             continue
-        with store._write() as conn:
+        with db.write() as conn:
             if conn.execute("SELECT 1 FROM runs WHERE id = ?", (data["runs"][0]["id"],)).fetchone():
                 continue  # already in the database
             for img in data["images"]:
-                with Image.open(store.image_path(img["sha256"])) as picture:
+                with Image.open(image_path(images_dir, img["sha256"])) as picture:
                     thumb = thumbnail(np.asarray(picture.convert("RGB")))
                 _insert(conn, "images", [{**img, "thumbnail": thumb}], "INSERT OR IGNORE")
             _insert(conn, "runs", data["runs"])
             for table in _CHILD_TABLES:
                 _insert(conn, table, data.get(table, []))
+            backfill_group_axes(conn)  # a manifest from before schema 7 names its sweep axes in the label only
         restored += 1
-    recovered = recover_unplaced(store)
-    _adopt_folder_id(store)
+    recovered = recover_unplaced(db, images_dir)
+    _adopt_folder_id(db, images_dir)
     return {"restored": restored, "skipped": skipped, "recovered": recovered}
 
 
-def _unplaced_pictures(store: Any) -> list[Path]:
+def _unplaced_pictures(conn: sqlite3.Connection, images_dir: Path) -> list[Path]:
     """Stored pictures (``<shard>/<sha256>.png``) that no ``images`` row names, oldest first."""
-    known = {row[0] for row in store._conn().execute("SELECT sha256 FROM images")}
-    found = [path for path in store.images_dir.glob("*/*.png")
+    known = {row[0] for row in conn.execute("SELECT sha256 FROM images")}
+    found = [path for path in images_dir.glob("*/*.png")
              if _PICTURE_NAME.fullmatch(path.stem) and path.parent.name == path.stem[:2] and path.stem not in known]
     return sorted(found, key=lambda path: (path.stat().st_mtime, path.name))
 
@@ -118,30 +116,30 @@ def _recovered_rows(path: Path, pixels: np.ndarray) -> tuple[dict[str, Any], dic
     return image, run
 
 
-def recover_unplaced(store: Any) -> int:
+def recover_unplaced(db: Database, images_dir: Path) -> int:
     """Put every picture no manifest placed back as an untitled run (with a manifest of its own)."""
     recovered = 0
-    for path in _unplaced_pictures(store):
+    for path in _unplaced_pictures(db.conn(), images_dir):
         try:
             with Image.open(path) as picture:
                 pixels = np.asarray(picture.convert("RGB"))
         except OSError:
             continue  # not a picture after all: leave the file alone
         image, run = _recovered_rows(path, pixels)
-        with store._write() as conn:
+        with db.write() as conn:
             _insert(conn, "images", [image], "INSERT OR IGNORE")
             run_id = conn.execute(f"INSERT INTO runs ({', '.join(run)}) VALUES ({', '.join('?' * len(run))})",
                                   tuple(run.values())).lastrowid
             conn.execute("INSERT INTO run_details (run_id, history_json, extra_json) VALUES (?, '[]', '{}')",
                          (run_id,))
-            write_manifest(conn, store.images_dir, int(run_id), [path.stem])
+            write_manifest(conn, images_dir, int(run_id), [path.stem])
         recovered += 1
     return recovered
 
 
-def _adopt_folder_id(store: Any) -> None:
+def _adopt_folder_id(db: Database, images_dir: Path) -> None:
     """A rebuilt database belongs to the pictures it was rebuilt from: give it the folder's gallery id."""
-    dir_id = folder_id(store.images_dir)
-    with store._write() as conn:
+    dir_id = folder_id(images_dir)
+    with db.write() as conn:
         if dir_id and database_id(conn) is None:
             conn.execute("INSERT INTO store_identity (id) VALUES (?)", (dir_id,))

@@ -7,14 +7,15 @@ that leaves the program as JSON has exactly one projection to a dict here (``to_
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
 
 from nst.params import StyleParams
 from nst.run_types import RunStatus
+from nst.units import format_time
 
 
 @dataclass(frozen=True)
@@ -54,18 +55,15 @@ class RunSummary:
     group_kind: str | None
     group_label: str | None
     device: str
-
-    @property
-    def created_at(self) -> datetime:
-        return datetime.fromtimestamp(self.created, tz=timezone.utc)
+    group_axes: dict[str, Any] | None = None  # a sweep cell's swept fields and values, rows' field first
 
     def to_dict(self) -> dict[str, Any]:
         """The listing's JSON row (``python -m nst gallery list --json``)."""
-        return {"id": self.id, "created": self.created, "title": self.title, "status": self.status,
+        return {"id": self.id, "created": format_time(self.created, iso=True), "title": self.title, "status": self.status,
                 "favourite": self.favourite, "width": self.width, "height": self.height, "seconds": self.seconds,
                 "content_weight": self.content_weight, "style_weight": self.style_weight,
                 "tv_weight": self.tv_weight, "loss_total": self.loss_total, "score": self.score,
-                "group_id": self.group_id, "group_label": self.group_label}
+                "group_id": self.group_id, "group_label": self.group_label, "group_axes": self.group_axes}
 
 
 @dataclass(frozen=True)
@@ -101,10 +99,7 @@ class RunRecord:
     group_label: str | None
     score: float | None
     leakage: float | None
-
-    @property
-    def created_at(self) -> datetime:
-        return datetime.fromtimestamp(self.created, tz=timezone.utc)
+    group_axes: dict[str, Any] | None = None  # a sweep cell's swept fields and values, rows' field first
 
     @property
     def blend(self) -> tuple[float, ...]:
@@ -113,19 +108,25 @@ class RunRecord:
     def to_dict(self, *, history: bool = True) -> dict[str, Any]:
         """The run as JSON: the export's sidecar (and, without the history, ``gallery show``)."""
         data = {
-            "id": self.id, "created": self.created_at.isoformat(), "title": self.title, "notes": self.notes,
+            "id": self.id, "created": format_time(self.created, iso=True), "title": self.title, "notes": self.notes,
             "favourite": self.favourite, "status": self.status, "message": self.message,
             "params": self.params.to_dict(), "losses": self.losses, "steps": self.steps,
             "seconds": self.seconds, "width": self.width, "height": self.height, "device": self.device,
             "vgg19_weights": self.weights_id, "score": self.score, "leakage": self.leakage,
             "content": {"sha256": self.content_sha256, "name": self.content_name},
             "styles": [dataclasses.asdict(s) for s in self.styles],
-            "group": {"id": self.group_id, "kind": self.group_kind, "label": self.group_label},
+            "group": {"id": self.group_id, "kind": self.group_kind, "label": self.group_label,
+                      "axes": self.group_axes},
             "weight_changes": self.weight_changes, "trace_seconds": self.trace_seconds,
         }
         if history:
             data["history"] = self.history
         return data
+
+
+def axes_from_json(text: str | None) -> dict[str, Any] | None:
+    """A ``group_axes`` column as the records carry it (None for a run that is no sweep cell)."""
+    return json.loads(text) if text else None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,9 @@ from nst.errors import StoreError, describe_os_error
 from nst.params import StyleParams
 from nst.run_types import LossTerms, RunLabels, RunToSave, run_status
 from nst.store.manifests import write_manifest
-from nst.store.files import Blob, FilesMixin, as_uint8_rgb, make_blob, mask_rgb
+from nst.store.db import Database
+from nst.store.files import (Blob, as_uint8_rgb, make_blob, mask_rgb, remove_files_if_unreferenced,
+                             write_blobs)
 from nst.store.schema import MASK_KINDS
 
 MAX_SNAPSHOTS = 9  # 8 evenly spaced (the first included) + the last
@@ -92,6 +95,7 @@ def _label_columns(labels: RunLabels) -> dict[str, Any]:
     return {"title": check_title(str(labels.title)), "notes": check_notes(str(labels.notes)),
             "favourite": int(bool(labels.favourite)),
             "group_id": labels.group_id, "group_kind": labels.group_kind, "group_label": labels.group_label,
+            "group_axes": json.dumps(dict(labels.group_axes)) if labels.group_axes else None,
             "score": real_or_none(labels.score), "leakage": real_or_none(labels.leakage)}
 
 
@@ -106,7 +110,7 @@ def _details(result: Any) -> tuple[str, str]:
 
 
 @dataclass
-class _EncodedRun:
+class EncodedRun:
     """A run ready to insert: every file's bytes, and every row except the ids SQLite assigns."""
 
     blobs: list[Blob]
@@ -134,7 +138,7 @@ def _mask_blobs(masks: Mapping[str, np.ndarray | None]) -> dict[str, Blob]:
     return {kind: make_blob(mask_rgb(mask, kind), "mask") for kind, mask in masks.items() if mask is not None}
 
 
-def encode_run(run: RunToSave) -> _EncodedRun:
+def encode_run(run: RunToSave) -> EncodedRun:
     """Check and encode a run (CPU work, no lock held), or a StoreError saying what is wrong with it."""
     params, status, blend, names = _checked_run(run)
     result, inputs = run.result, run.inputs
@@ -149,68 +153,68 @@ def encode_run(run: RunToSave) -> _EncodedRun:
     row = {"created": time.time(), **_label_columns(run.labels), **_run_columns(result, params, status, output),
            "content_sha256": content_blob.sha256, "content_name": str(inputs.content_name),
            "output_sha256": output_blob.sha256}
-    return _EncodedRun(
+    return EncodedRun(
         blobs=[content_blob, *style_blobs, output_blob, *snapshot_blobs, *masks.values()], run=row,
         style_rows=[(i, b.sha256, str(n), w) for i, (b, n, w) in enumerate(zip(style_blobs, names, blend))],
         snapshot_rows=snapshot_rows, details=_details(result),
         mask_rows=[(kind, blob.sha256) for kind, blob in masks.items()])
 
 
-class SavingMixin(FilesMixin):
-    """The :class:`nst.store.Store` methods that save a run."""
+def save_run(db: Database, images_dir: Path, run: RunToSave) -> int:
+    """Store a run and return its id. All or nothing: a failure leaves no trace of it."""
+    encoded = encode_run(run)
+    created: list[str] = []
+    try:
+        write_blobs(images_dir, encoded.blobs, created)
+        with db.write() as conn:
+            # A cleanup elsewhere may have removed a file we found already present; it could
+            # only do so holding this lock and with no row naming it, so re-check here.
+            write_blobs(images_dir, encoded.blobs, created)
+            run_id = insert_run(conn, encoded)
+            # in the transaction: a manifest that cannot be written fails the save (nst.store.manifests)
+            write_manifest(conn, images_dir, run_id, [blob.sha256 for blob in encoded.blobs])
+        return run_id
+    except OSError as error:
+        _forget(db, images_dir, created)
+        raise StoreError(f"Cannot save the run to {db.folder}: {describe_os_error(error)} "
+                         "(runs saved earlier are safe).") from None
+    except sqlite3.Error as error:
+        _forget(db, images_dir, created)
+        raise db.error("save the run", error) from None
+    except BaseException:
+        _forget(db, images_dir, created)
+        raise
 
-    def save(self, run: RunToSave) -> int:
-        """Store a run and return its id. All or nothing: a failure leaves no trace of it."""
-        encoded = encode_run(run)
-        created: list[str] = []
-        try:
-            self._write_blobs(encoded.blobs, created)
-            with self._write() as conn:
-                # A cleanup elsewhere may have removed a file we found already present; it could
-                # only do so holding this lock and with no row naming it, so re-check here.
-                self._write_blobs(encoded.blobs, created)
-                run_id = self._insert_run(conn, encoded)
-                # in the transaction: a manifest that cannot be written fails the save (nst.store.manifests)
-                write_manifest(conn, self.images_dir, run_id, [blob.sha256 for blob in encoded.blobs])
-            return run_id
-        except OSError as error:
-            self._forget(created)
-            raise StoreError(f"Cannot save the run to {self.data_dir}: {describe_os_error(error)} "
-                             "(runs saved earlier are safe).") from None
-        except sqlite3.Error as error:
-            self._forget(created)
-            raise self._db_error("save the run", error) from None
-        except BaseException:
-            self._forget(created)
-            raise
 
-    def _insert_run(self, conn: sqlite3.Connection, encoded: _EncodedRun) -> int:
-        now = time.time()
-        for blob in encoded.blobs:
-            conn.execute(
-                "INSERT INTO images (sha256, role, width, height, nbytes, name, thumbnail, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET "
-                "name = CASE WHEN images.name = '' THEN excluded.name ELSE images.name END, "
-                "thumbnail = COALESCE(images.thumbnail, excluded.thumbnail)",
-                (blob.sha256, blob.role, blob.width, blob.height, len(blob.data), blob.name, blob.thumbnail, now),
-            )
-        run = encoded.run
-        marks = ", ".join("?" for _ in run)
-        run_id = conn.execute(f"INSERT INTO runs ({', '.join(run)}) VALUES ({marks})", tuple(run.values())).lastrowid
-        conn.executemany("INSERT INTO run_styles (run_id, position, sha256, name, weight) VALUES (?, ?, ?, ?, ?)",
-                         [(run_id, *row) for row in encoded.style_rows])
-        conn.executemany(
-            "INSERT INTO run_snapshots (run_id, position, step, scale_index, sha256, losses_json) "
-            "VALUES (?, ?, ?, ?, ?, ?)", [(run_id, i, *row) for i, row in enumerate(encoded.snapshot_rows)])
-        conn.execute("INSERT INTO run_details (run_id, history_json, extra_json) VALUES (?, ?, ?)",
-                     (run_id, *encoded.details))
-        conn.executemany("INSERT INTO run_masks (run_id, kind, sha256) VALUES (?, ?, ?)",
-                         [(run_id, kind, sha) for kind, sha in encoded.mask_rows])
-        return int(run_id)
+def insert_run(conn: sqlite3.Connection, encoded: EncodedRun) -> int:
+    """Insert an encoded run's rows (call inside the write transaction); returns the new run id."""
+    now = time.time()
+    for blob in encoded.blobs:
+        conn.execute(
+            "INSERT INTO images (sha256, role, width, height, nbytes, name, thumbnail, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET "
+            "name = CASE WHEN images.name = '' THEN excluded.name ELSE images.name END, "
+            "thumbnail = COALESCE(images.thumbnail, excluded.thumbnail)",
+            (blob.sha256, blob.role, blob.width, blob.height, len(blob.data), blob.name, blob.thumbnail, now),
+        )
+    run = encoded.run
+    marks = ", ".join("?" for _ in run)
+    run_id = conn.execute(f"INSERT INTO runs ({', '.join(run)}) VALUES ({marks})", tuple(run.values())).lastrowid
+    conn.executemany("INSERT INTO run_styles (run_id, position, sha256, name, weight) VALUES (?, ?, ?, ?, ?)",
+                     [(run_id, *row) for row in encoded.style_rows])
+    conn.executemany(
+        "INSERT INTO run_snapshots (run_id, position, step, scale_index, sha256, losses_json) "
+        "VALUES (?, ?, ?, ?, ?, ?)", [(run_id, i, *row) for i, row in enumerate(encoded.snapshot_rows)])
+    conn.execute("INSERT INTO run_details (run_id, history_json, extra_json) VALUES (?, ?, ?)",
+                 (run_id, *encoded.details))
+    conn.executemany("INSERT INTO run_masks (run_id, kind, sha256) VALUES (?, ?, ?)",
+                     [(run_id, kind, sha) for kind, sha in encoded.mask_rows])
+    return int(run_id)
 
-    def _forget(self, shas: Sequence[str]) -> None:
-        """Best effort after a failed save: remove the files it created that nothing names."""
-        try:
-            self._remove_files_if_unreferenced(shas)
-        except (OSError, sqlite3.Error):
-            pass  # the orphan cleanup on a later open gets them
+
+def _forget(db: Database, images_dir: Path, shas: Sequence[str]) -> None:
+    """Best effort after a failed save: remove the files it created that nothing names."""
+    try:
+        remove_files_if_unreferenced(db, images_dir, shas)
+    except (OSError, sqlite3.Error):
+        pass  # the orphan cleanup on a later open gets them

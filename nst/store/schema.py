@@ -6,9 +6,12 @@ shipped step (``tests/test_store.py`` builds every older version and opens it).
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from nst.errors import StoreError
 
@@ -151,9 +154,48 @@ def _migrate_to_6(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS store_identity (id TEXT NOT NULL)")
 
 
+def _migrate_to_7(conn: sqlite3.Connection) -> None:
+    """Version 7: a sweep cell's axes as data (``group_axes``, a JSON object of the swept fields' values,
+    the rows' field first), so the gallery lays a sweep out without parsing labels. Older cells get them
+    from their labels, parsed here once (``backfill_group_axes``); idempotent, so steps may be reordered."""
+    if "group_axes" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}:
+        conn.execute("ALTER TABLE runs ADD COLUMN group_axes TEXT")
+    backfill_group_axes(conn)
+
+
+# How sweeps labelled their cells up to schema 6 ("style_weight=10 · content_weight=2"); frozen with step 7.
+_LABEL_PART = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+?)\s*$")
+
+
+def _axes_of_label(label: str) -> dict[str, Any]:
+    """The axes a label of that form names, in its order ({} when it is not of that form, e.g. a method name)."""
+    axes: dict[str, Any] = {}
+    for part in filter(None, re.split(r"\s*[·;,]\s*", label)):
+        match = _LABEL_PART.match(part)
+        if not match:
+            return {}
+        key, raw = match.groups()
+        try:
+            axes[key] = float(raw)
+        except ValueError:
+            axes[key] = raw
+    return axes
+
+
+def backfill_group_axes(conn: sqlite3.Connection) -> None:
+    """Give every group cell saved without axes the axes its label names (rows put back from old manifests too)."""
+    rows = conn.execute("SELECT id, group_label FROM runs WHERE group_id IS NOT NULL AND group_axes IS NULL "
+                        "AND group_label IS NOT NULL").fetchall()
+    for run_id, label in rows:
+        axes = _axes_of_label(label)
+        if axes:
+            conn.execute("UPDATE runs SET group_axes = ? WHERE id = ?", (json.dumps(axes), run_id))
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped step.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3,
-                                                                _migrate_to_4, _migrate_to_5, _migrate_to_6)
+                                                                _migrate_to_4, _migrate_to_5, _migrate_to_6,
+                                                                _migrate_to_7)
 MASK_KINDS = ("style", "detail")
 SCHEMA_VERSION = len(MIGRATIONS)
 

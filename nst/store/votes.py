@@ -3,7 +3,8 @@
 A pair is stored in id order (``run_low < run_high``) so (a, b) and (b, a) are one pair; the
 outcome says which of the two looked better (``low``, ``high``) or ``tie`` (can't tell). Voting
 again on a pair replaces that voter's earlier vote: one vote per voter per pair. Rows go with
-their run (``ON DELETE CASCADE``, schema version 4). Functions over a :class:`nst.store.Store`.
+their run (``ON DELETE CASCADE``, schema version 4). Functions over the gallery's database
+(``nst.store.db``), called through :class:`nst.store.Store`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nst.errors import StoreError
+from nst.store.db import Database
 
 OUTCOMES = ("left", "right", "tie")
 _VOTER_ID = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
@@ -51,44 +53,44 @@ def _stored_outcome(left: int, right: int, outcome: str) -> tuple[int, int, str]
     return low, high, "low" if winner == low else "high"
 
 
-def record_vote(store: Any, voter: str, left: int, right: int, outcome: str, *, now: float | None = None) -> None:
+def record_vote(db: Database, voter: str, left: int, right: int, outcome: str, *, now: float | None = None) -> None:
     """Keep ``voter``'s verdict on the pair shown as (left, right); replaces their earlier vote on it."""
     low, high, stored = _stored_outcome(left, right, outcome)
     try:
-        with store._write() as conn:
+        with db.write() as conn:
             conn.execute("INSERT OR REPLACE INTO votes (voter, created, run_low, run_high, outcome) "
                          "VALUES (?, ?, ?, ?, ?)", (check_voter(voter), time.time() if now is None else now,
                                                     low, high, stored))
     except sqlite3.IntegrityError:
         raise StoreError(f"Cannot vote on runs {left} and {right}: one of them is no longer in the gallery.") from None
     except sqlite3.Error as error:
-        raise store._db_error("record a vote", error) from None
+        raise db.error("record a vote", error) from None
 
 
-def undo_last_vote(store: Any, voter: str) -> Vote | None:
+def undo_last_vote(db: Database, voter: str) -> Vote | None:
     """Remove ``voter``'s newest vote and return it (None when they have none left)."""
     try:
-        with store._write() as conn:
+        with db.write() as conn:
             row = conn.execute("SELECT voter, created, run_low, run_high, outcome FROM votes WHERE voter = ? "
                                "ORDER BY created DESC, rowid DESC LIMIT 1", (check_voter(voter),)).fetchone()
             if row is None:
                 return None
             conn.execute("DELETE FROM votes WHERE voter = ? AND run_low = ? AND run_high = ?", (row[0], row[2], row[3]))
     except sqlite3.Error as error:
-        raise store._db_error("undo a vote", error) from None
+        raise db.error("undo a vote", error) from None
     return _vote(row)
 
 
-def reset_votes(store: Any, run_ids: Sequence[int]) -> int:
+def reset_votes(db: Database, run_ids: Sequence[int]) -> int:
     """Delete every vote that touches one of ``run_ids``; returns how many went."""
     ids = [(int(i), int(i)) for i in run_ids]
     try:
-        with store._write() as conn:
+        with db.write() as conn:
             before = conn.total_changes
             conn.executemany("DELETE FROM votes WHERE run_low = ? OR run_high = ?", ids)
             return conn.total_changes - before
     except sqlite3.Error as error:
-        raise store._db_error("reset votes", error) from None
+        raise db.error("reset votes", error) from None
 
 
 def _vote(row: Sequence[Any]) -> Vote:
@@ -97,9 +99,9 @@ def _vote(row: Sequence[Any]) -> Vote:
     return Vote(voter, float(created), int(low), int(high), winner)
 
 
-def votes_among(store: Any, run_ids: Sequence[int] | None = None) -> list[Vote]:
+def votes_among(conn: sqlite3.Connection, run_ids: Sequence[int] | None = None) -> list[Vote]:
     """Every vote (oldest first) whose two runs are both in ``run_ids`` (all votes when None)."""
-    rows = store._conn().execute(
+    rows = conn.execute(
         "SELECT voter, created, run_low, run_high, outcome FROM votes ORDER BY created, rowid").fetchall()
     votes = [_vote(r) for r in rows]
     if run_ids is None:
@@ -108,7 +110,7 @@ def votes_among(store: Any, run_ids: Sequence[int] | None = None) -> list[Vote]:
     return [v for v in votes if v.run_a in wanted and v.run_b in wanted]
 
 
-def voted_pairs(store: Any, voter: str) -> set[tuple[int, int]]:
+def voted_pairs(conn: sqlite3.Connection, voter: str) -> set[tuple[int, int]]:
     """The pairs (lower id first) ``voter`` has already voted on."""
-    rows = store._conn().execute("SELECT run_low, run_high FROM votes WHERE voter = ?", (check_voter(voter),))
+    rows = conn.execute("SELECT run_low, run_high FROM votes WHERE voter = ?", (check_voter(voter),))
     return {(int(a), int(b)) for a, b in rows}

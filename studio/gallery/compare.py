@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nst.store.scorecards import scorecards_of
 from studio.gallery.scorecard import marks_of, pareto_caption, scorecard_caption
 from nst.comparison import common_box, comparison_image, fit_box
 from nst.errors import StoreError
@@ -89,7 +88,7 @@ def compare_view(store: Store, ids: list[int]) -> None:
         st.info("Fewer than two of these runs are still in the gallery.")
         return
     images = [store.output_image(r.id) for r in records]
-    cards = scorecards_of(store, [r.id for r in records])
+    cards = store.scorecards([r.id for r in records])
     marks = marks_of(cards)
     width, height = common_box([i.shape for i in images])
     for column, record, image in zip(st.columns(len(records)), records, images):

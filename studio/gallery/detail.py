@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nst.store.scorecards import run_scorecard
 from studio.gallery.scorecard import scorecard_table
 from nst.comparison import comparison_image, fit_height
 from nst.encode import png_bytes
@@ -12,6 +11,7 @@ from nst.edges import MAX_NOTES, MAX_TITLE, parse_run_id
 from nst.errors import ParamsError, StoreError
 from nst.run_types import FINISHED
 from nst.store import RunRecord, Store, png_metadata
+from nst.units import format_time
 from studio.gallery import model as g
 from studio import keys
 from studio.access import current_is_owner, refused
@@ -120,7 +120,7 @@ def _side(store: Store, record: RunRecord, output) -> None:
         nav.rerun(record)
     if current_is_owner():
         _owner_controls(store, record)
-    scorecard_table(run_scorecard(store, record.id))
+    scorecard_table(store.scorecard(record.id))
     _run_facts(record)
 
 
@@ -177,7 +177,7 @@ def detail_view(store: Store, run_param: str) -> None:
     if notice:
         st.info(plain(notice))
     it_s = f" · {record.steps / record.seconds:.2f} it/s" if record.seconds > 0 else ""
-    st.caption(f"#{record.id} · {g.format_date(record.created)} · {record.status} · {record.width}×{record.height} px"
+    st.caption(f"#{record.id} · {format_time(record.created)} · {record.status} · {record.width}×{record.height} px"
                f" · {record.steps} steps in {g.format_seconds(record.seconds)}{it_s} · {record.device}"
                + (f" · part of a {record.group_kind} ({plain(record.group_label)})" if record.group_id else ""))
     if record.status != FINISHED and record.message:

@@ -8,8 +8,8 @@ import streamlit as st
 
 from studio.gallery import model as g
 from nst.scorecard_measures import HELP, MEASURES
+from nst.units import format_time
 from nst.store import Store
-from nst.store.scorecards import scorecards_of
 from studio.gallery.scorecard import scorecard_caption
 from studio import keys
 from studio.access import current_is_owner
@@ -130,7 +130,7 @@ def _runs_tab(store: Store) -> None:
     if not runs:
         st.info("No runs match these filters.")
     thumbs = store.thumbnails([r.id for r in runs])
-    cards = scorecards_of(store, [r.id for r in runs])
+    cards = store.scorecards([r.id for r in runs])
     for start in range(0, len(runs), COLUMNS):
         for column, run in zip(st.columns(COLUMNS), runs[start:start + COLUMNS]):
             with column:
@@ -174,7 +174,7 @@ def groups_list(store: Store) -> None:
             with text_col:
                 kind = {"sweep": "Sweep", "compare": "Method comparison"}.get(group.group_kind or "", "Group")
                 what = f" · {plain(g.style_names(first[0]))} on {plain(first[0].content_name or 'photo')}" if first else ""
-                st.markdown(f"**{kind}** · {group.runs} runs · {g.format_date(group.created)}{what}")
+                st.markdown(f"**{kind}** · {group.runs} runs · {format_time(group.created)}{what}")
             with button_col:
                 st.button("Open", key=f"group_{group.group_id}", on_click=nav.go, kwargs={"group": group.group_id},
                           width="stretch")

@@ -8,8 +8,8 @@ import streamlit as st
 
 from studio.gallery import model as g
 from nst.pareto import ParetoMark
+from nst.units import format_time
 from nst.store import Store
-from nst.store.scorecards import scorecards_of
 from studio.gallery.scorecard import marks_of, pareto_caption, scorecard_caption
 from studio.gallery import nav
 from studio.gallery.votes import leaderboard
@@ -39,7 +39,7 @@ def _method_row(runs: list[Any], thumbs: dict[int, bytes], cards: dict[int, dict
     first = runs[0]
     nav.header(":material/compare: Method comparison")
     st.caption(f"{plain(g.style_names(first))} on {plain(first.content_name or 'photo')} · "
-               f"{g.format_date(first.created)} · "
+               f"{format_time(first.created)} · "
                "score = the loss this studio's default optimises (not a verdict: it rewards copying) · "
                + g.LEAKAGE_NOTE)
     _compare_button(runs)
@@ -55,7 +55,7 @@ def _sweep_grid(runs: list[Any], thumbs: dict[int, bytes], cards: dict[int, dict
     first = runs[0]
     nav.header(":material/grid_view: Sweep" if first.group_kind == "sweep" else ":material/grid_view: Group")
     st.caption(f"{len(runs)} runs · {plain(g.style_names(first))} on {plain(first.content_name or 'photo')} · "
-               f"{g.format_date(first.created)} · {g.LEAKAGE_NOTE}")
+               f"{format_time(first.created)} · {g.LEAKAGE_NOTE}")
     _compare_button(runs)
     marks = marks_of(cards)
     row_labels, col_labels, cells = g.grid_layout(runs)
@@ -82,7 +82,7 @@ def group_view(store: Store, group_id: str) -> None:
         st.info("This sweep or comparison is not in the gallery (its runs may have been deleted).")
         return
     thumbs = store.thumbnails([r.id for r in runs])
-    cards = scorecards_of(store, [r.id for r in runs])
+    cards = store.scorecards([r.id for r in runs])
     if runs[0].group_kind == "compare":
         _method_row(runs, thumbs, cards)
     else:

@@ -1,8 +1,9 @@
 """Pure data helpers for the gallery page's views (``studio/gallery``): no Streamlit here.
 
 - :func:`param_diff`: the comparison table of 2-4 runs, each row flagged when the runs differ.
-- :func:`grid_layout`: a sweep's runs laid out as a labelled grid (rows x columns derived from
-  the parameters that vary between them), like the grids in jcjohnson/neural-style's README.
+- :func:`grid_layout`: a sweep's runs laid out as a labelled grid (rows x columns: the sweep axes
+  stored with each run, else the parameters that vary between them), like the grids in
+  jcjohnson/neural-style's README.
 - :func:`loss_curve_rows`: the stored loss histories of several runs in long form, for one
   overlaid chart.
 - (pictures side by side, used by the studio page too, are in ``nst.comparison``)
@@ -15,14 +16,12 @@ attributes, so the helpers are tested without a database.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 from nst.scorecard_measures import MEASURES
-from nst.params import StyleParams
-from nst.units import LOSS_TERMS, format_seconds
+from nst.params import StyleParams, param_specs
+from nst.units import LOSS_TERMS, format_seconds, format_time
 
 PAGE_SIZE = 24
 MAX_COMPARE = 4
@@ -35,11 +34,13 @@ SCORECARD_FILTER_MAX = 1.0  # the filters' range: every measure is about 0..1 (a
 # shown wherever compared runs show their scores (nst.masks.leakage: texture where the photo is flat)
 LEAKAGE_NOTE = ("leakage = style texture in the photo's flat areas (skies, walls); lower = cleaner flat areas")
 
-# Parameters worth a column on a card / first in the comparison table.
-KEY_PARAMS = ("style_weight", "content_weight", "tv_weight", "size", "optimizer")
-# What can define the axes of a grid when a group's runs carry no usable label.
-GRID_CANDIDATES = ("style_weight", "content_weight", "tv_weight", "style_scale", "learning_rate", "size",
-                   "optimizer", "init", "seed", "pooling", "preserve_colors", "iterations", "scales")
+_SPECS = param_specs()
+# Parameters worth a column on a card / first in the comparison table (FieldSpec.key, in its order).
+KEY_PARAMS = tuple(sorted((name for name, spec in _SPECS.items() if spec.key), key=lambda name: _SPECS[name].key))
+# What can define the axes of a grid when a group's runs carry no sweep axes: the key parameters, then
+# every sweepable or axis field (FieldSpec), in field order.
+GRID_CANDIDATES = KEY_PARAMS + tuple(name for name, spec in _SPECS.items()
+                                     if (spec.sweepable or spec.axis) and name not in KEY_PARAMS)
 
 
 # ============================================================================ formatting
@@ -60,11 +61,6 @@ def format_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(format_value(v) for v in value) or "—"
     return str(value)
-
-
-def format_date(created: float) -> str:
-    """Local date and time of a unix timestamp, e.g. ``2026-11-25 21:40``."""
-    return datetime.fromtimestamp(created).strftime("%Y-%m-%d %H:%M")
 
 
 def run_title(run: Any) -> str:
@@ -101,7 +97,7 @@ def result_line(run: Any, *, score: bool = True, loss: bool = False) -> str:
 
 def card_meta(run: Any) -> str:
     """Date, status and duration for a grid card."""
-    return f"{format_date(run.created)} · {run.status} · {format_seconds(run.seconds)}"
+    return f"{format_time(run.created)} · {run.status} · {format_seconds(run.seconds)}"
 
 
 def sort_options(content_selected: bool, style_selected: bool) -> list[str]:
@@ -144,9 +140,6 @@ class DiffRow:
     values: tuple[Any, ...]
     differs: bool
     section: str = "parameters"  # "inputs" | "parameters" | "result"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "values": self.values, "differs": self.differs, "section": self.section}
 
 
 def param_diff(records: Sequence[Any], *, include_inputs: bool = True,
@@ -197,51 +190,29 @@ def param_diff(records: Sequence[Any], *, include_inputs: bool = True,
 
 # ============================================================================ sweep grids
 
-_LABEL_PART = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+?)\s*$")
-
-
-def parse_group_label(label: str | None) -> dict[str, Any]:
-    """``"style_weight=10 · content_weight=2"`` -> ``{"style_weight": 10.0, "content_weight": 2.0}``.
-
-    Also accepts ``,`` or ``;`` between parts; a value that is not a number stays a string.
-    Returns ``{}`` when the label is not of that form (e.g. a method name).
-    """
-    if not label:
-        return {}
-    out: dict[str, Any] = {}
-    for part in re.split(r"\s*[·;,]\s*", label):
-        if not part:
-            continue
-        match = _LABEL_PART.match(part)
-        if not match:
-            return {}
-        key, raw = match.groups()
-        try:
-            out[key] = float(raw)
-        except ValueError:
-            out[key] = raw
-    return out
+def _stored_axes(record: Any) -> dict[str, Any]:
+    """A sweep cell's stored axes (``group_axes``: the swept fields' values, rows' field first), or {}."""
+    return dict(getattr(record, "group_axes", None) or {})
 
 
 def _axis_values(record: Any) -> dict[str, Any]:
-    """The values a grid can be laid out by: the group label's, then the record's parameters."""
+    """The values a grid can be laid out by: the stored sweep axes', then the record's parameters."""
     values: dict[str, Any] = {}
     params = getattr(record, "params", None)
     if isinstance(params, StyleParams):
         values.update({k: getattr(params, k) for k in GRID_CANDIDATES})
     else:
         values.update({k: getattr(record, k) for k in GRID_CANDIDATES if hasattr(record, k)})
-    labelled = parse_group_label(getattr(record, "group_label", None))
-    values.update(labelled)
+    values.update(_stored_axes(record))
     return values
 
 
 def _varying_keys(records: Sequence[Any]) -> list[str]:
-    """Parameters that differ between the records: the label's order first (rows, then columns)."""
+    """Parameters that differ between the records: the stored axes' order first (rows, then columns)."""
     per_record = [_axis_values(r) for r in records]
     order: list[str] = []
     for r in records:
-        order += [k for k in parse_group_label(getattr(r, "group_label", None)) if k not in order]
+        order += [k for k in _stored_axes(r) if k not in order]
     order += [k for k in GRID_CANDIDATES if k not in order]
     varying = []
     for key in order:
@@ -264,8 +235,8 @@ def _axis_label(keys: Sequence[str], values: Sequence[Any]) -> str:
 def grid_layout(records: Sequence[Any]) -> tuple[list[str], list[str], list[list[Any | None]]]:
     """Lay out a group's runs as a labelled grid: ``(row_labels, col_labels, cells)``.
 
-    The axes are the parameters that vary between the runs (read from each run's
-    ``group_label`` such as ``"style_weight=10 · content_weight=2"``, else from its parameters):
+    The axes are the parameters that vary between the runs (each run's stored sweep axes, such as
+    ``{"style_weight": 10.0, "content_weight": 2.0}``, else its parameters):
 
     - two varying parameters: rows follow the first (the sweep's first axis), columns the second;
     - one: a single row, one column per value (row label ``""``);

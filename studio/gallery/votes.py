@@ -9,7 +9,6 @@ import streamlit as st
 from nst.leaderboard import board_sheet, pool_of_run, report
 from nst.making_of import animation_bytes, run_frames
 from nst.store import Store
-from nst.store.votes import reset_votes
 from studio.access import current_is_owner, refused
 from studio.text import neutral, plain
 
@@ -38,7 +37,7 @@ def leaderboard(store: Store, run_id: int) -> None:
                            key=f"sheet_{run_id}")
         # resetting is the owner's (guests may vote, not wipe the votes)
         if current_is_owner() and st.button("Reset these votes", key=f"reset_votes_{run_id}") and not refused():
-            reset_votes(store, [r.id for r in pool.runs])
+            store.reset_votes([r.id for r in pool.runs])
             st.rerun()
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import streamlit as st
 
 from nst.access import GUEST_MAX_SECONDS, GUEST_MAX_SIZE, GUEST_MAX_SWEEP
-from nst.batch import SWEEPABLE, compare_items
+from nst.batch import SWEEP_SIZE, SWEEPABLE, compare_items
 from nst.errors import ParamsError
-from nst.recipes import COMPARE_SECONDS, COMPARE_SIZE, RECIPES
+from nst.recipes import COMPARE_MAX_SIZE, COMPARE_SECONDS, COMPARE_SIZE, RECIPES
 from nst.units import format_seconds
 from studio import controls
 from studio.access import current_is_owner
@@ -30,7 +30,7 @@ def sweep_panel(ready: bool, running: bool) -> None:
         try:
             grid = controls.sweep_grid(names, {n: state[f"sweep_values_{n}"] for n in names})
             n = int(np.prod([len(v) for v in grid.values()]))
-            st.caption(f"{n} runs at Preview quality, at most 256 px each; saved to the gallery as one group.")
+            st.caption(f"{n} runs at Preview quality, at most {SWEEP_SIZE} px each; saved to the gallery as one group.")
         except ParamsError as error:
             n = 0
             st.caption(str(error))
@@ -50,7 +50,8 @@ def compare_panel(ready: bool, running: bool) -> None:
             state["cmp_size"] = min(int(state["cmp_size"]), GUEST_MAX_SIZE)
             state["cmp_seconds"] = min(float(state["cmp_seconds"]), GUEST_MAX_SECONDS)
             state["cmp_native"] = False
-        st.number_input("Size (px)", 64, 1024 if owner else GUEST_MAX_SIZE, key="cmp_size", step=32)
+        low, _ = controls.widget_range("size")
+        st.number_input("Size (px)", low, COMPARE_MAX_SIZE if owner else GUEST_MAX_SIZE, key="cmp_size", step=32)
         st.number_input("Seconds each", 5.0, 3600.0 if owner else GUEST_MAX_SECONDS, key="cmp_seconds", step=5.0)
         if owner:
             st.checkbox("Native settings (each method's own size and iterations; no time limit)", key="cmp_native")
@@ -58,7 +59,7 @@ def compare_panel(ready: bool, running: bool) -> None:
             try:
                 steps = sum(i.params.total_steps() for i in compare_items(state["cmp_methods"], native=True))
                 st.warning(f"Native settings are slow: {steps} steps in all; on a 2-core CPU expect roughly "
-                           f"{format_seconds(steps * 1.5)} at 256 px and far longer at larger sizes.",
+                           f"{format_seconds(steps * 1.5)} at {COMPARE_SIZE} px and far longer at larger sizes.",
                            icon=":material/schedule:")
             except ParamsError as error:
                 st.caption(str(error))

@@ -61,9 +61,9 @@ def batch_items(batch: str | None, params: StyleParams):
     if batch == "compare":
         if not s.get("cmp_methods"):
             raise ParamsError("Choose at least one method to compare.")
-        items = compare_items(s["cmp_methods"], size=int(s["cmp_size"]), seconds=float(s["cmp_seconds"]),
-                              native=bool(s["cmp_native"]), seed=int(s["seed"]))
-        return [type(i)(i.label, i.row, i.col, i.params.replace(style_blend=params.style_blend)) for i in items]
+        return compare_items(s["cmp_methods"], size=int(s["cmp_size"]), seconds=float(s["cmp_seconds"]),
+                             native=bool(s["cmp_native"]), seed=int(s["seed"]),
+                             overrides={"style_blend": params.style_blend})  # the runs blend too
     return None
 
 

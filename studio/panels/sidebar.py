@@ -26,12 +26,8 @@ def sidebar(running: bool) -> None:
     if running:
         sb.info("**Live:** moving the three weight sliders changes the running painting from its next step "
                 "(marked in the loss chart).", icon=":material/tune:")
-    _weight_slider(sb, "Style weight", "m_style", c.MULTIPLIERS, "Log scale, as a multiple of the default. "
-                   "Higher: more painterly.")
-    _weight_slider(sb, "Content weight", "m_content", c.MULTIPLIERS, "Log scale, as a multiple of the default. "
-                   "Higher: more of the photo's shapes.")
-    _weight_slider(sb, "Smoothness (TV weight)", "m_tv", c.TV_MULTIPLIERS, "Log scale. Total-variation weight: "
-                   "higher gives smoother, less noisy images.")
+    for key, field in sorted(c.WEIGHT_KEYS.items(), key=lambda item: field_spec(item[1]).key):  # style first
+        _weight_slider(sb, key, field)
     sb.divider()
     owner = current_is_owner()
     if owner:
@@ -41,20 +37,20 @@ def sidebar(running: bool) -> None:
         state.apply_guest_caps()
         sb.caption(f"Quality: **{GUEST_QUALITY}**, at most {GUEST_MAX_SIZE} px (the studio's owner sets the rest).")
     sizes = c.SIZES if owner else [size for size in c.SIZES if size <= GUEST_MAX_SIZE]
-    sb.select_slider("Output size (long side, px)", c.with_value(sizes, int(st.session_state["size"])),
+    sb.select_slider(c.label("size"), c.with_value(sizes, int(st.session_state["size"])),
                      key="size", help="256 px paints in about a minute on a 2-core laptop; each doubling costs "
                                       "about 4x.")
-    sb.selectbox("Keep the photo's colours?", c.choices("preserve_colors"), key="preserve_colors",
+    sb.selectbox(c.label("preserve_colors"), c.choices("preserve_colors"), key="preserve_colors",
                  format_func=lambda v: c.PRESERVE_LABELS.get(v, v))
     low, high = c.widget_range("style_scale")
-    sb.slider("Style scale", float(low), float(high), key="style_scale", step=0.05, help=field_spec("style_scale").help)
+    sb.slider(c.label("style_scale"), float(low), float(high), key="style_scale", step=0.05, help=field_spec("style_scale").help)
     fast_ok = fast_available()[0]
     if st.session_state.get("init") == "fast" and not fast_ok:
         st.session_state["init"] = "content"
-    sb.selectbox("Start from", [i for i in c.INIT_LABELS if i != "fast" or fast_ok], key="init",
+    sb.selectbox(c.label("init"), [i for i in c.INIT_LABELS if i != "fast" or fast_ok], key="init",
                  format_func=lambda v: c.INIT_LABELS.get(v, v))
     low, high = c.widget_range("seed")
-    sb.number_input("Seed", low, high, key="seed", step=1, help="Same seed and settings: same picture.")
+    sb.number_input(c.label("seed"), low, high, key="seed", step=1, help="Same seed and settings: same picture.")
     with sb.expander("Advanced"):
         _advanced(owner)
     if owner:  # the budget and the scales' step decay are the quality's business
@@ -65,21 +61,23 @@ def sidebar(running: bool) -> None:
         sb.caption("Other settings apply to the next run.")
 
 
-def _weight_slider(sb, label: str, key: str, options, help: str) -> None:
-    default = getattr(DEFAULTS, c.WEIGHT_KEYS[key])
-    sb.select_slider(label, c.with_value(options, float(st.session_state[key])), key=key,
-                     format_func=lambda m: c.weight_label(default, m), on_change=state.live_weights, help=help)
+def _weight_slider(sb, key: str, field: str) -> None:
+    default = getattr(DEFAULTS, field)
+    scale = "Log scale, as a multiple of the default" + (" (0 = off)" if 0.0 in c.multiples(field) else "")
+    sb.select_slider(c.label(field), c.with_value(c.multiples(field), float(st.session_state[key])), key=key,
+                     format_func=lambda m: c.weight_label(default, m), on_change=state.live_weights,
+                     help=f"{scale}. {field_spec(field).help.capitalize()}.")
 
 
 def _advanced(owner: bool) -> None:
-    st.selectbox("Optimizer", c.choices("optimizer"), key="optimizer",
+    st.selectbox(c.label("optimizer"), c.choices("optimizer"), key="optimizer",
                  format_func=lambda v: c.OPTIMIZER_LABELS.get(v, v))
-    spec_widget("learning_rate", "Adam learning rate")
+    spec_widget("learning_rate")
     if owner:  # a guest paints the Standard quality's scales and iterations
-        spec_widget("scales", "Scales (coarse to fine)")
-        spec_widget("iterations", "Iterations")
-    st.selectbox("Pooling", c.choices("pooling"), key="pooling")
-    st.selectbox("Precision", c.choices("precision"), key="precision", help=field_spec("precision").help)
+        spec_widget("scales")
+        spec_widget("iterations")
+    st.selectbox(c.label("pooling"), c.choices("pooling"), key="pooling")
+    st.selectbox(c.label("precision"), c.choices("precision"), key="precision", help=field_spec("precision").help)
     st.selectbox("Content layer", VGG19_CONV_LAYERS, key="content_layer")
     st.multiselect("Style layers", VGG19_CONV_LAYERS, key="style_layers")
     for name in st.session_state["style_layers"]:
@@ -87,11 +85,11 @@ def _advanced(owner: bool) -> None:
         st.number_input(f"weight of {name}", 0.0, None, key=f"lw_{name}", step=0.1)
 
 
-def spec_widget(name: str, label: str | None = None) -> None:
+def spec_widget(name: str) -> None:
     """A widget for a StyleParams field, drawn from its FieldSpec (key: the field, or x_<field> in Expert)."""
     spec = field_spec(name)
     key = name if name in c.DIRECT_FIELDS else c.EXPERT_PREFIX + name
-    label = label or name.replace("_", " ").capitalize()
+    label = c.label(name)
     if spec.kind == "choice":
         st.selectbox(label, list(spec.choices), key=key, help=spec.help)
         return

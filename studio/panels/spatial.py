@@ -72,12 +72,12 @@ def spatial_panel(content: np.ndarray | None) -> tuple[np.ndarray | None, np.nda
             if combine_error:
                 st.error(plain(combine_error))
                 error = combine_error
-        st.slider("Mask strength", 0.0, 1.0, key="mask_strength", step=0.05,
+        st.slider(controls.label("mask_strength"), 0.0, 1.0, key="mask_strength", step=0.05,
                   help="1: black (and red-painted) areas keep the photo fully; 0: the mask is ignored.")
-        st.slider("Detail strength", 0.0, 1.0, key="detail_strength", step=0.05,
+        st.slider(controls.label("detail_strength"), 0.0, 1.0, key="detail_strength", step=0.05,
                   help="Blue-painted areas: the content weight there is multiplied by 1 + 9 × this, and "
                        "their local colours are held, so crowded details stay sharp and colourful.")
-        st.slider("Protect flat areas", 0.0, 1.0, key="protect_flat", step=0.05,
+        st.slider(controls.label("protect_flat"), 0.0, 1.0, key="protect_flat", step=0.05,
                   help="Keeps texture out of flat regions such as sky or walls (an automatic mask).")
         st.toggle("Show the mask on the photo", key="show_mask")
         if st.session_state["show_mask"] and content is not None:
