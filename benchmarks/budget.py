@@ -177,24 +177,11 @@ def _net_factory():
     return get_feature_net
 
 
-def _median_interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    import statistics
-
-    for fn in fns.values():
-        fn()  # trace
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeats):
-        for key, fn in fns.items():
-            started = time.process_time()
-            fn()
-            times[key].append(time.process_time() - started)
-    return {k: statistics.median(v) for k, v in times.items()}
-
-
 def _split_steps(spans: Spans, seen: dict[str, Any], repeats: int) -> dict[str, Any]:
     """Split each scale's compiled steps into VGG19 forward + backward and the loss terms."""
     import tensorflow as tf
 
+    from benchmarks.speed import median_times
     from nst.params import VGG19_CONV_LAYERS
 
     split: dict[str, Any] = {}
@@ -218,7 +205,7 @@ def _split_steps(spans: Spans, seen: dict[str, Any], repeats: int) -> dict[str, 
             bare[f"vgg to {layer}"] = lambda f=bare_step: f(image).numpy()
         step = seen["raw_step"][id(objective)]  # not the timed one: these calls are not the run's
         full = {"full step": lambda: step(image, targets)[1].numpy()}
-        cpu = _median_interleaved({**full, **bare}, repeats)
+        cpu = median_times({**full, **bare}, repeats, clock=time.process_time)
         vgg_share = min(1.0, cpu[f"vgg to {deepest}"] / cpu["full step"])
         wall, cpu_total, calls = spans.totals.pop(key)
         spans.order.remove(key)

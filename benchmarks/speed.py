@@ -120,16 +120,18 @@ def save_side_by_side(path: Path, *images: np.ndarray) -> None:
     save_png(path, np.concatenate(parts[:-1], axis=1))
 
 
-def median_times(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median seconds of each function, calls interleaved so a busy machine hurts all alike."""
+def median_times(fns: dict[str, Callable[[], Any]], repeats: int,
+                 clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
+    """Median seconds of each function, calls interleaved so a busy machine hurts all alike
+    (``clock=time.process_time``: CPU seconds, the steadier number on a loaded machine)."""
     for fn in fns.values():
         fn()  # trace / warm up
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeats):
         for key, fn in fns.items():
-            started = time.perf_counter()
+            started = clock()
             fn()
-            times[key].append(time.perf_counter() - started)
+            times[key].append(clock() - started)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
