@@ -8,7 +8,7 @@ runs' own seconds come from a machine shared with others, so the time of a candi
 its steps per scale at ``--size`` times one step's median time at that scale's size, measured here
 with the calls of every size and layer set interleaved (``--repeats``). A candidate is on the
 Pareto front when no other is at most as slow and at least as good on structure, style gap and
-copied (means over the pairs every candidate has). "copied+" counts the pairs whose copied share
+copied (means over the baseline's pairs; a candidate lacking some is left out). "copied+" counts the pairs whose copied share
 rose by more than 0.02 over the baseline's.
 """
 
@@ -23,7 +23,10 @@ import numpy as np
 
 
 def step_seconds(sizes: list[int], layer_sets: dict[str, Any], repeats: int) -> dict[tuple[str, int], float]:
-    """Median seconds of one step at each long side (4:3), per style layer set, calls interleaved."""
+    """Median CPU seconds (the process's, all threads: steadier than wall time on a shared machine) of one
+    step at each long side (4:3), per style layer set, calls interleaved."""
+    import time
+
     import tensorflow as tf
 
     from benchmarks.speed import median_times
@@ -43,7 +46,7 @@ def step_seconds(sizes: list[int], layer_sets: dict[str, Any], repeats: int) -> 
             image = np.random.default_rng(0).random((size * 3 // 4, size, 3), dtype=np.float32)
             targets, tensor = objective.targets(image, [image], [1.0]), tf.constant(image[None])
             fns[(name, size)] = lambda o=objective, t=targets, x=tensor: o.value_and_grad(x, t)[1].numpy()
-    return median_times(fns, repeats)
+    return median_times(fns, repeats, clock=time.process_time)
 
 
 def candidates(runs: Path) -> dict[str, list[dict[str, Any]]]:
@@ -57,14 +60,15 @@ def candidates(runs: Path) -> dict[str, list[dict[str, Any]]]:
 
 def table(rows: dict[str, list[dict[str, Any]]], baseline: str, seconds: dict[tuple[str, int], float],
           size: int) -> list[dict[str, Any]]:
-    """One line per candidate over the pairs every candidate has, with its modelled seconds at ``size``."""
+    """One line per candidate that has every pair the baseline has, with its modelled seconds at ``size``."""
     from nst.params import StyleParams
 
-    common = set.intersection(*({r["pair"] for r in rs} for rs in rows.values()))
-    base = {r["pair"]: r for r in rows[baseline] if r["pair"] in common}
+    base = {r["pair"]: r for r in rows[baseline]}
     lines = []
     for preset, rs in rows.items():
-        mine = [r for r in rs if r["pair"] in common]
+        mine = [r for r in rs if r["pair"] in base]
+        if len(mine) < len(base):  # a candidate screened on part of the baseline's pairs only
+            continue
         params = StyleParams.from_dict({**mine[0]["params"], "size": size})
         layers = "no_block5" if all(name != "block5_conv1" for name, _ in params.style_layers) else "default"
         modelled = sum(n * seconds[(layers, s)] for n, s in zip(params.scale_iterations(), params.scale_sizes()))
@@ -91,7 +95,7 @@ def _dominates(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def markdown(lines: list[dict[str, Any]], size: int) -> str:
-    out = [f"| candidate | steps | layers | modelled s at {size} px | time ratio | structure (Δ) | style gap (Δ) "
+    out = [f"| candidate | steps | layers | modelled CPU s at {size} px | time ratio | structure (Δ) | style gap (Δ) "
            "| copied | copied+ | Pareto |", "|---|---|---|---|---|---|---|---|---|---|"]
     for line in lines:
         out.append(f"| {line['preset']} | {line['steps']} | {line['layers']} | {line['seconds']:.1f} | "
@@ -117,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     default = StyleParams().style_layers
     seconds = step_seconds(sizes, {"default": default, "no_block5": tuple(
         (name, w) for name, w in default if name != "block5_conv1")}, args.repeats)
-    print(f"{cpu_name()}; median step s: " + ", ".join(f"{k[0]} {k[1]} px {v:.3f}" for k, v in seconds.items()))
+    print(f"{cpu_name()}; median step CPU s: " + ", ".join(f"{k[0]} {k[1]} px {v:.3f}" for k, v in seconds.items()))
     print(markdown(table(rows, args.baseline, seconds, args.size), args.size))
     return 0
 
