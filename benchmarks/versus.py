@@ -72,7 +72,7 @@ def run_case(tree: Path, case: str, out: Path, content: Path, style: Path) -> di
         proc = subprocess.Popen(args, cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT)
         if case == "cold":
             first = snapshots / "step_00001.png"
-            while not first.exists() and proc.poll() is None:
+            while not first.exists() and _running(proc.pid):
                 time.sleep(0.02)
             cpu_to_first = _cpu_seconds(proc.pid)
             seconds_to_first = first.stat().st_mtime - launched if first.exists() else float("nan")
@@ -85,6 +85,11 @@ def run_case(tree: Path, case: str, out: Path, content: Path, style: Path) -> di
     if case == "cold":
         row = {"wall_s": round(seconds_to_first, 2), "cpu_s": round(cpu_to_first, 2)}
     return row
+
+
+def _running(pid: int) -> bool:
+    """True while the child runs; unlike Popen.poll it does not reap it, so wait4 still gets its CPU time."""
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -142,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
     with tempfile.TemporaryDirectory(prefix="nst-versus-") as tmp:
         old = unpack_revision(args.old_rev, Path(tmp))
-        report = compare(old, Path(args.new_dir).resolve(), cases, args.rounds, Path(args.out),
+        report = compare(old, Path(args.new_dir).resolve(), cases, args.rounds, Path(args.out).resolve(),
                          Path(args.content), Path(args.style))
     report["old_rev"] = args.old_rev
     text = json.dumps(report, indent=2)
