@@ -2,14 +2,15 @@
 the per-scale targets they compare against.
 
 Kept per (network, loss form, precision) for the life of the process (:func:`objective_for`).
-Each step is traced once for every size: its first call traces it with the images' height and
-width left open (``tf.TensorSpec([1, None, None, 3])``), so the next scale, a new run or a
-poster tile at another size reuses it (a trace costs ~0.4 s of CPU and compiling ~0.2 s more,
-per size, against ~0.13 s for a whole 128 px step; docs/speed.md). The weights are
-``tf.Variable``s read inside the compiled step, so a live weight change retraces nothing either.
-``autograph=False``: the traced code has no tensor-dependent Python control flow, and
-AutoGraph's source conversion was half of the trace (0.75 -> 0.35 s CPU). Used by the engine's
-run loop (``nst.engine``) and the poster painter (``nst.poster_paint``).
+Each step is traced once per image size, so the next run at a size already seen never retraces.
+A single trace with height and width left open (``tf.TensorSpec([1, None, None, 3])``) would save
+the other sizes' traces (~0.35 s of CPU each) but made every step 11-16 % slower in wall time at the
+same CPU time (128 and 512 px, bfloat16, interleaved; docs/speed.md), which costs far more than the
+traces over a run. The targets' forward pass, two calls per scale, keeps the shape-free trace. The
+weights are ``tf.Variable``s read inside the compiled step, so a live weight change retraces nothing.
+``autograph=False``: the traced code has no tensor-dependent Python control flow, and AutoGraph's
+source conversion was half of the trace (0.75 -> 0.35 s CPU). Used by the engine's run loop
+(``nst.engine``) and the poster painter (``nst.poster_paint``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ class Objective:
         self.lock = threading.Lock()  # one run at a time uses these weight variables
         self._value_and_grad_fn = tf.function(self._value_and_grad, autograph=False)
         self._adam_step_fn = tf.function(self._adam_step, autograph=False)
-        self._traced: set[tuple[int, bool, bool]] = set()
         # targets are computed once per scale at many shapes: one shape-generic trace serves them all
         self.features = tf.function(self.extract, input_signature=[_ANY_IMAGE], autograph=False)
 
@@ -51,25 +51,11 @@ class Objective:
 
     def value_and_grad(self, image: tf.Tensor, targets: "Targets") -> tuple[tuple[tf.Tensor, ...], tf.Tensor]:
         """((total, content, style, tv), d total / d image) of an image [1,H,W,3] of any size."""
-        self._trace_for_any_size(self._value_and_grad_fn, image, targets)
         return self._value_and_grad_fn(image, targets)
 
     def adam_step(self, image, m, v, t, lr, beta1, epsilon, targets: "Targets"):
         """One Adam update of the image: (new image, m, v, loss terms)."""
-        self._trace_for_any_size(self._adam_step_fn, image, m, v, t, lr, beta1, epsilon, targets)
         return self._adam_step_fn(image, m, v, t, lr, beta1, epsilon, targets)
-
-    def _trace_for_any_size(self, fn, *args) -> None:
-        """Trace ``fn`` once with every image's height and width open, before its first call.
-
-        A call then matches that trace whatever its size (tf.function reuses a trace whose
-        signature is more general than the call's); the key tells the target structures apart
-        (a guide or detail map present or not), which need their own traces."""
-        targets = args[-1]
-        key = (id(fn), targets.guide is None, targets.detail is None)
-        if key not in self._traced:
-            fn.get_concrete_function(*tf.nest.map_structure(_size_free_spec, args))
-            self._traced.add(key)
 
     def _terms(self, image, targets: "Targets"):
         content, style, tv = loss_terms(self.extract(image), image, targets.content, targets.style, self.form,
@@ -115,17 +101,6 @@ class Objective:
 
 
 _ANY_IMAGE = tf.TensorSpec([1, None, None, 3], tf.float32)
-
-
-def _size_free_spec(value):
-    """The spec of a step's argument with an image-shaped [1,H,W,C] tensor's H and W left open."""
-    if value is None:
-        return None
-    value = tf.convert_to_tensor(value)
-    shape = value.shape.as_list()
-    if len(shape) == 4:
-        shape[1] = shape[2] = None
-    return tf.TensorSpec(shape, value.dtype)
 
 
 class Targets(NamedTuple):

@@ -166,14 +166,16 @@ def test_a_second_run_at_a_seen_size_does_not_retrace(content_image, style_image
 
 
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
-def test_one_trace_serves_every_scale_of_a_run(content_image, style_image, optimizer):
-    # tracing costs more than a small step: the coarse-to-fine sizes share one shape-free trace
+def test_each_size_is_traced_once_and_never_again(content_image, style_image, optimizer):
+    # one trace per size (a shape-free trace made every step slower: docs/speed.md), none on the next run
     net = tiny_feature_net_for_tests(seed=5)
     params = FAST.replace(size=256, scales=3, iterations=4, optimizer=optimizer)
     result = stylize(RunInputs(content_image, [style_image]), params, net=net)
     assert {h["scale"] for h in result.history} == {0, 1, 2} and result.status == "finished"
-    assert list(result.trace_seconds) == ["64x48"]
-    assert objective_for(net, LossForm.from_params(params)).traces == 1
+    assert list(result.trace_seconds) == ["64x48", "128x96", "256x192"]
+    assert objective_for(net, LossForm.from_params(params)).traces == 3
+    again = stylize(RunInputs(content_image, [style_image]), params.replace(seed=1), net=net)
+    assert again.trace_seconds == {} and objective_for(net, LossForm.from_params(params)).traces == 3
 
 
 def test_several_styles_blend(tiny_net, content_image, style_image):
