@@ -183,7 +183,7 @@ def main() -> None:
     parser.add_argument("--out", default="benchmarks/out/fast")
     args = parser.parse_args()
 
-    from nst.fast import fast_model_available
+    from nst.fast_model import fast_model_available
     from nst.precision import cpu_info
 
     name, flags = cpu_info()

@@ -1,12 +1,14 @@
 """Poster benchmark: an A3 300 dpi print grown from a 512 px run, measured.
 
-    python -m benchmarks.poster [--out bench-out/poster] [--time-limit 1200] [--stages run,mem1024,poster,print,analyse]
-                                [--budget-gb 8] [--quick]
+    python -m benchmarks.poster [--out bench-out/poster] [--time-limit 1200] [--budget-gb 8] [--quick]
+                                [--stages run,mem1024,mem2048,mem4096,poster,print,analyse]
 
 Stages (each but ``analyse`` a fresh child process, so its peak RSS is its own):
 
 - run: the default preset at 512 px (tubingen x starry_night): the run a person picked.
-- mem1024: three steps of an untiled 1024 px optimisation: measured peak vs ``nst.memory``.
+- mem1024, mem2048, mem4096 (and, asked for by name on a quiet machine, mem4096whole): measured
+  peak vs ``nst.memory``'s estimate (``benchmarks/poster_memory.py``); ``memory_check`` in the report
+  says whether each is within +-20 %.
 - poster: ``nst.poster`` A3 at 300 dpi (4961 x 3508, crop) from that run, the 1024 px photo,
   within ``--budget-gb`` and ``--time-limit`` seconds; its peak vs the plan's estimate.
 - print: the Print preset (2048 px, five scales): its peak is the 2048 px measurement, and
@@ -32,8 +34,12 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.poster_memory import STAGES as MEMORY_STAGES, memory_check
+
 ROOT = Path(__file__).resolve().parents[1]
-IMAGES = ROOT.parent / "shared" / "images"
+# ../shared beside the checkout, or /work/shared beside a worktree in /work/wt/<name>
+IMAGES = next((p / "shared" / "images" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
+              ROOT.parent / "shared" / "images")
 PHOTO, PAINTING = IMAGES / "content" / "tubingen.jpg", IMAGES / "style" / "starry_night.jpg"
 GB = 1024**3
 
@@ -88,20 +94,6 @@ def stage_run(args) -> dict:
     return {"steps": len(result.history)}
 
 
-def stage_mem(args, size: int) -> dict:
-    from nst.engine import stylize
-    from nst.run_types import RunInputs
-    from nst.memory import step_bytes
-    from nst.poster import poster_layers
-    from nst.precision import resolve_precision
-
-    params = _params(args.quick).replace(size=size, scales=1, iterations=3)
-    photo = _load(PHOTO)
-    result = stylize(RunInputs(photo, [_load(PAINTING)]), params)
-    h, w = result.image.shape[:2]
-    return {"size": [w, h], "estimate_gb": round(step_bytes(w, h, resolve_precision("auto"), poster_layers(params)) / GB, 2)}
-
-
 def _cropped_inputs(plan, run: np.ndarray):
     from nst.print_output import crop_to_aspect
 
@@ -138,21 +130,26 @@ def stage_print(args) -> dict:
     from nst.run_types import RunInputs
     from nst.params import with_quality
 
+    from nst.memory import step_bytes
+    from nst.poster import poster_layers
+    from nst.precision import resolve_precision
+
     params = with_quality(_params(args.quick).replace(size=256 if args.quick else 2048), "Print")
     result = stylize(RunInputs(_load(PHOTO), [_load(PAINTING)]), params)
     np.save(args.out / "print.npy", result.image)
     save_png(args.out / "print.png", result.image)
-    return {"steps": len(result.history)}
+    h, w = result.image.shape[:2]
+    estimate = step_bytes(w, h, resolve_precision(params.precision), poster_layers(params))
+    return {"steps": len(result.history), "estimate_gb": round(estimate / GB, 2)}
 
 
-STAGES = {"run": stage_run, "mem1024": lambda a: stage_mem(a, 128 if a.quick else 1024), "poster": stage_poster,
-          "print": stage_print}
+STAGES = {"run": stage_run, "poster": stage_poster, "print": stage_print, **MEMORY_STAGES}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out" / "poster")
-    parser.add_argument("--stages", default="run,mem1024,poster,print,analyse")
+    parser.add_argument("--stages", default="run,mem1024,mem2048,mem4096,poster,print,analyse")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("--time-limit", type=float, default=1200.0)
     parser.add_argument("--budget-gb", type=float, default=8.0)
@@ -182,8 +179,10 @@ def _orchestrate(args) -> None:
             report["analysis"] = analyse(args, report)
         else:
             report[stage] = _child(stage, args.out, extra)
+        report["memory_check"] = memory_check(report)
         report_path.write_text(json.dumps(report, indent=1))
         print(json.dumps({stage: report.get(stage if stage != "analyse" else "analysis")}, indent=1), flush=True)
+    print(json.dumps({"memory_check": report["memory_check"]}, indent=1), flush=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ preset | jcjohnson) and each result as ``OUT/images/PHOTO__PAINTING__PRESET.png`
 ``--resume`` a pair already run (its row in ``OUT/runs``) is not run again, so the panel can
 be done in parts. ``--quick`` is a smoke run (64 px, few steps).
 
-Presets: ``v1`` is the default before issue #12 (five conv1 style layers weighted equally),
+Presets: ``v1`` is the default before issue #12 (five conv1 style layers weighted equally), ``v2``
+the one of #12 and ``v3`` the one of #20, all
 frozen here; ``default`` is ``StyleParams()`` as it is now. Other entries of ``PRESETS`` are
 the candidates measured when choosing the new default (docs/quality.md).
 """
@@ -54,19 +55,39 @@ def _default(size: int):
     return StyleParams(size=size)
 
 
+# The style weight of the defaults before issue #20 (which raised it to 15): the frozen presets
+# and the candidates below keep it unless they name their own.
+OLD_STYLE_WEIGHT = 10.0
+
+
 def _with_layers(*weights: float) -> Callable[[int], Any]:
-    return lambda size: _default(size).replace(style_layers=_layers(*weights))
+    return lambda size: _default(size).replace(style_layers=_layers(*weights), style_weight=OLD_STYLE_WEIGHT)
 
 
-# v1: the default before issue #12 (the only field that changed is the style layers' weights).
+# v1: the default before issue #12; v2: the default of #12 (both differ from today's default only
+# in the style layers' weights and the style weight).
 # The others are the candidates of docs/quality.md's cause table (its style-size row needs an
 # engine change and is not here).
 PRESETS: dict[str, Callable[[int], Any]] = {
     "v1": _with_layers(1, 1, 1, 1, 1),
+    "v2": _with_layers(1, 1, 1, 0.25, 0.0625),  # the default of issue #12, frozen (issue #20 replaced it)
+    "v3": lambda size: _with_layers(1, 1, 1, 0.125)(size).replace(style_weight=15.0),  # issue #20's default
     "default": _default,
     "falling": _with_layers(256, 64, 16, 4, 1),  # crowsonkb's style-transfer-pytorch
     "no_deep": _with_layers(1, 1, 1, 0, 0),
     "half": _with_layers(1, 1, 1, 0.5, 0.25),
+    # issue #20's diagnosis: each deep layer dropped from the #12 default, and noise init
+    "no_b5": _with_layers(1, 1, 1, 0.25, 0),
+    "no_b4": _with_layers(1, 1, 1, 0, 0.0625),
+    "noise": lambda size: PRESETS["v2"](size).replace(init="noise"),
+    # issue #20's remedies screened at 256 px (docs/quality.md, "Remedies")
+    "w2": lambda size: PRESETS["v2"](size).replace(style_loss_form="w2"),
+    "w2_no_b5": lambda size: PRESETS["no_b5"](size).replace(style_loss_form="w2"),
+    "no_b5_b4_8_sw15": lambda size: _with_layers(1, 1, 1, 0.125, 0)(size).replace(style_weight=15.0),
+    "no_b5_ss2": lambda size: PRESETS["no_b5"](size).replace(style_scale=2.0),
+    "no_b5_b4_16_sw15": lambda size: _with_layers(1, 1, 1, 0.0625, 0)(size).replace(style_weight=15.0),
+    "no_deep_sw15": lambda size: PRESETS["no_deep"](size).replace(style_weight=15.0),
+    "no_b5_b4_8_sw12": lambda size: _with_layers(1, 1, 1, 0.125, 0)(size).replace(style_weight=12.0),
 }
 
 

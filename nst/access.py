@@ -4,6 +4,8 @@ Without sharing mode (``NST_SHARE`` unset) the server listens on 127.0.0.1 only 
 is the owner. With ``NST_SHARE=1`` a session is the owner only after it presented the owner
 token (``NST_OWNER_TOKEN``), compared in constant time; every other session is a guest, whose
 paintings are capped by :func:`guest_params_error` (their share of the queue: nst/queue_policy.py).
+The fast preview and the all-styles sheet are open to guests as they are: forward passes of a second or
+less, not queued runs.
 """
 
 from __future__ import annotations

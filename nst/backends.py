@@ -26,6 +26,7 @@ class Painted:
     item: BatchItem  # its label, sweep axes and params
     result: StyleResult
     score: float | None = None  # set when the backend's worker scored it
+    measured: Any = None  # nst.rescore.MeasuredRun, when the backend's worker measured its scorecards
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Backend(Protocol):
     done_note: str  # appended to a finished batch's message ("" or " (on Ray)")
     stop_note: str  # what a Stop did to a batch, for its message
     scores_here: bool  # True: the runner scores each result with its net; False: the worker did
+    paints_here: bool  # True: build_net gives a network this process paints with (prints need one)
 
     def slots(self) -> int:
         """How many jobs may paint at once."""
@@ -71,6 +73,7 @@ class InProcessBackend:
     done_note = ""
     stop_note = "the current one kept its best image; the rest were skipped"
     scores_here = True
+    paints_here = True
 
     def __init__(self, net_provider: Callable[[], Any]) -> None:
         self._net_provider = net_provider

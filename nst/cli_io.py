@@ -83,7 +83,15 @@ def load_masks(args: argparse.Namespace) -> dict[str, np.ndarray | None]:
 
 
 def run_inputs(args: argparse.Namespace, content, styles, params: StyleParams, masks=None) -> RunInputs:
-    """The pictures of a CLI run as the gallery keeps them, named by their files."""
+    """The pictures of a CLI run as the gallery keeps them, named by their files (the photo's file too)."""
     return RunInputs(content=content, styles=styles, blend=params.blend_weights(len(styles)),
                      content_name=Path(args.content).name, style_names=[Path(p).name for p in args.style],
-                     masks=masks or {})
+                     masks=masks or {}, original=_file_bytes(args.content))
+
+
+def _file_bytes(path: str) -> bytes | None:
+    """The photo's file, kept with a saved run when bigger than the run's photo (for prints)."""
+    try:
+        return Path(path).read_bytes() if Path(path).is_file() else None
+    except OSError:
+        return None

@@ -20,16 +20,14 @@ import shutil
 import signal
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from nst.cli_io import EXIT_INTERRUPTED, NetFactory, load_input, quiet_native_stderr
 from nst.errors import ParamsError
-from nst.params import MIN_SIZE, StyleParams
+from nst.params import StyleParams
+from nst.poster_order import (POSTER_MAX_SIDE, PosterSource, PosterTarget, photo_too_small, poster_target,
+                              source_from_run)
 
-POSTER_MAX_SIDE = 8192  # px: the longest print side (and how much of an original photo is read)
 DEFAULT_BUDGET_GB = 8.0
 
 
@@ -49,24 +47,6 @@ def add_poster_command(commands) -> None:
     poster.add_argument("--restart", action="store_true",
                         help="ignore the progress of an earlier, unfinished run of this poster and start over")
     poster.add_argument("--json", action="store_true", help="print one JSON object on stdout at the end")
-
-
-@dataclass
-class PosterSource:
-    content: np.ndarray
-    styles: list[np.ndarray]
-    start: np.ndarray  # the picture to print bigger
-    params: StyleParams
-    run_id: int | None
-
-
-@dataclass(frozen=True)
-class PosterTarget:
-    painted: tuple[int, int]  # (width, height) the engine paints
-    sheet: tuple[int, int]  # (width, height) of the file (pad adds margins)
-    dpi: int
-    fit: str
-    paper: str | None
 
 
 def check_output(path: str) -> Path:
@@ -91,24 +71,9 @@ def progress_folder(output: Path) -> Path:
     return output.with_name(output.name + ".progress")
 
 
-def poster_target(args: argparse.Namespace, picture_size: tuple[int, int]) -> PosterTarget:
+def target_from_flags(args: argparse.Namespace, picture_size: tuple[int, int]) -> PosterTarget:
     """What to paint for the flags: a paper preset turned to the picture, or ``--size`` at ``--dpi``."""
-    from nst.print_output import DPIS, FITS, paper_for, painted_size
-
-    width, height = picture_size
-    if args.size is not None:
-        if not MIN_SIZE <= args.size <= POSTER_MAX_SIDE:
-            raise ParamsError(f"--size must be between {MIN_SIZE} and {POSTER_MAX_SIDE}, not {args.size}.")
-        factor = args.size / max(width, height)
-        size = (max(1, round(width * factor)), max(1, round(height * factor)))
-        if args.dpi not in DPIS:
-            raise ParamsError(f"dpi must be one of {', '.join(map(str, DPIS))}, not {args.dpi}.")
-        return PosterTarget(size, size, args.dpi, "size", None)
-    paper = paper_for(args.paper, args.dpi, width, height)
-    if args.fit not in FITS:
-        raise ParamsError(f"--fit must be crop or pad, not {args.fit!r}.")
-    return PosterTarget(painted_size(paper.pixels, picture_size, args.fit), paper.pixels, args.dpi, args.fit,
-                        args.paper)
+    return poster_target(picture_size, paper=args.paper, dpi=args.dpi, fit=args.fit, size=args.size)
 
 
 def source_from_files(args: argparse.Namespace) -> PosterSource:
@@ -125,29 +90,23 @@ def source_from_files(args: argparse.Namespace) -> PosterSource:
                         load_input(args.init_image, POSTER_MAX_SIDE), params, None)
 
 
-def source_from_run(args: argparse.Namespace) -> PosterSource:
+def source_from_flags(args: argparse.Namespace) -> PosterSource:
     if args.style or args.init_image:
         raise ParamsError("A gallery run brings its own paintings and picture: drop --style and --init-image.")
     from nst.store import Store
 
     with Store() as store:
-        record = store.get_run(args.run_id)
-        inputs = store.input_images(args.run_id)
-        start = store.output_image(args.run_id)
-    content = load_input(args.content, POSTER_MAX_SIDE) if args.content else inputs.content
-    return PosterSource(content, list(inputs.styles), start, record.params, args.run_id)
+        return source_from_run(store, args.run_id, args.content)
 
 
 def check_photo_detail(source: PosterSource, args: argparse.Namespace, painted: tuple[int, int]) -> None:
     """A run's stored photo smaller than the print would only be enlarged: ask for the original."""
-    h, w = source.content.shape[:2]
-    if max(w, h) >= max(painted):
+    too_small = photo_too_small(source, painted)
+    if too_small is None:
         return
-    if source.run_id is not None and not args.content:
-        raise ParamsError(f"Run {source.run_id}'s stored photo is {w} x {h} px, smaller than the "
-                          f"{painted[0]} x {painted[1]} px print; give --content with the original photo.")
-    print(f"note: the photo is {w} x {h} px, smaller than the {painted[0]} x {painted[1]} px print: "
-          "its detail is enlarged.", file=sys.stderr)
+    if source.run_id is not None and not args.content and source.original is None:  # an older run: no original kept
+        raise ParamsError(f"{too_small}; give --content with the original photo.")
+    print(f"note: {too_small[0].lower()}{too_small[1:]}: its detail is enlarged.", file=sys.stderr)
 
 
 class PosterProgressLines:
@@ -169,21 +128,18 @@ class PosterProgressLines:
 def cmd_poster(args: argparse.Namespace, factory: NetFactory) -> int:
     with quiet_native_stderr():  # planning imports TensorFlow (layers, precision): keep its start-up lines out
         from nst.memory import GB
-        from nst.poster import plan_poster
-        from nst.print_output import crop_to_aspect
+        from nst.poster_order import cropped, poster_plan_for
 
     started = time.perf_counter()
     output = check_output(args.output)
     if not args.memory_budget > 0:
         raise ParamsError(f"--memory-budget must be a positive number of GB, not {args.memory_budget}.")
-    source = source_from_run(args) if args.run_id is not None else source_from_files(args)
-    target = poster_target(args, (source.start.shape[1], source.start.shape[0]))
-    plan = plan_poster(*target.painted, max(source.start.shape[:2]), source.params,
-                       budget=int(args.memory_budget * GB))
+    source = source_from_flags(args) if args.run_id is not None else source_from_files(args)
+    target = target_from_flags(args, (source.start.shape[1], source.start.shape[0]))
+    plan = poster_plan_for(source, target, int(args.memory_budget * GB))
     check_photo_detail(source, args, target.painted)
     print(f"poster plan: {plan.describe()}", file=sys.stderr, flush=True)
-    content = crop_to_aspect(source.content, *target.painted)
-    start = crop_to_aspect(source.start, *target.painted)
+    content, start = cropped(source, target)
     with quiet_native_stderr():  # TensorFlow loads only once the inputs are known to be good
         from nst.poster_paint import paint_poster
 
@@ -193,7 +149,8 @@ def cmd_poster(args: argparse.Namespace, factory: NetFactory) -> int:
         shutil.rmtree(progress, ignore_errors=True)
     _announce_resume(plan, content, source, start, progress)
     result = _paint_stoppable(plan, content, source, start, net, paint_poster, progress)
-    _save(output, result, source, target, plan)
+    data = _save(output, result, source, target, plan)
+    run_id = _keep_in_gallery(result, data, source, target, net) if source.run_id is not None else None
     _report_progress_folder(result, progress)
     seconds = time.perf_counter() - started
     print(f"{result.status}: {output} ({target.sheet[0]}x{target.sheet[1]} at {target.dpi} dpi, "
@@ -202,7 +159,8 @@ def cmd_poster(args: argparse.Namespace, factory: NetFactory) -> int:
         print(json.dumps({"output": str(output), "width": target.sheet[0], "height": target.sheet[1],
                           "dpi": target.dpi, "paper": target.paper, "fit": target.fit, "status": result.status,
                           "seconds": round(seconds, 3), "steps": result.steps, "source_run": source.run_id,
-                          "plan": plan.describe(), "estimated_seconds": round(plan.estimated_seconds, 1),
+                          "run_id": run_id, "plan": plan.describe(),
+                          "estimated_seconds": round(plan.estimated_seconds, 1),
                           "estimated_peak_gb": round(plan.peak_bytes / GB, 2),
                           "resumed_from": list(result.resumed_from) if result.resumed_from else None}))
     return EXIT_INTERRUPTED if result.status == "stopped" else 0
@@ -246,11 +204,36 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _save(output: Path, result, source: PosterSource, target: PosterTarget, plan) -> None:
-    from nst.print_output import pad_to, save_print
+def _save(output: Path, result, source: PosterSource, target: PosterTarget, plan) -> bytes:
+    """Write the print file; returns its bytes (the gallery keeps the same file)."""
+    from nst.encode import write_atomically
+    from nst.poster_order import print_metadata, sheet_image
+    from nst.print_output import png_print_bytes, tiff_bytes
 
-    image = pad_to(result.image, *target.sheet) if target.painted != target.sheet else result.image
-    metadata = {"Software": "nst style transfer studio (poster)", "nst:params": source.params.to_dict(),
-                "nst:poster": {"source_run": source.run_id, "paper": target.paper, "dpi": target.dpi,
-                               "fit": target.fit, "status": result.status, "plan": plan.describe()}}
-    save_print(output, image, target.dpi, metadata)
+    image = sheet_image(result.image, target)
+    metadata = print_metadata(source, target, result.status, plan.describe())
+    encode = png_print_bytes if output.suffix.lower() == ".png" else tiff_bytes
+    data = encode(image, target.dpi, metadata)
+    write_atomically(output, data)
+    if encode is png_print_bytes:  # the gallery keeps the 16-bit TIFF whatever -o's format
+        data = tiff_bytes(image, target.dpi, metadata)
+    return data
+
+
+def _keep_in_gallery(result, data: bytes, source: PosterSource, target: PosterTarget, net) -> int | None:
+    """A finished print of a gallery run is kept there, linked to the run (a stopped one keeps its progress
+    folder instead, to be continued); the output file is written either way."""
+    if result.status != "finished":
+        return None
+    from nst.errors import NSTError
+    from nst.poster_job import gallery_run
+    from nst.store import Store
+
+    try:
+        with Store() as store:
+            run_id = store.save(gallery_run(result, data, source, target, net))
+    except NSTError as error:
+        print(f"note: the print was written but not kept in the gallery: {error}", file=sys.stderr)
+        return None
+    print(f"kept in the gallery as run {run_id} (a print of run {source.run_id})", file=sys.stderr)
+    return run_id

@@ -30,6 +30,7 @@ from nst.encode import to_uint8
 from nst.resize import resize_long_side, resize_to
 from nst.losses import LossForm
 from nst.masks import detail_map, detail_weights, leakage, style_mask
+from nst.best_moment import MOMENTS
 from nst.memory import check_whole_run_fits
 from nst.model import FeatureNet, get_feature_net
 from nst.objective import Objective, Targets, objective_for
@@ -278,13 +279,20 @@ class _Run:
             self.best_x, self.best_terms = x, terms
         image = None
         # a snapshot every N steps, at least every 2 s, and at each scale's first and last step
-        # (the first one gives the studio a live image right after the click)
+        # (the first one gives the studio a live image right after the click); on the final scale at
+        # least MOMENTS of them, the candidates of the run's best moment (nst.best_moment)
         if self.steps % self.params.snapshot_every == 0 or now - self.last_snapshot >= SNAPSHOT_SECONDS \
-                or self.scale_steps in (1, self.budgets[self.scale_index]):
+                or self.scale_steps in (1, self.budgets[self.scale_index]) or self._final_moment():
             image = to_uint8(self._present(x))
             self.snapshots.append(Snapshot(self.steps, self.scale_index, image, terms))
             self.last_snapshot = now
         self._emit("step", terms, image)
+
+    def _final_moment(self) -> bool:
+        """This step is one of the final scale's ``MOMENTS`` evenly spaced snapshots."""
+        if self.scale_index != len(self.budgets) - 1:
+            return False
+        return self.scale_steps % max(1, math.ceil(self.budgets[-1] / MOMENTS)) == 0
 
     def _timed_first_call(self, fn: Callable, shape: tuple[int, ...]):
         key = f"{shape[2]}x{shape[1]}"

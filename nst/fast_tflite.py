@@ -108,6 +108,10 @@ class TFLiteStylizer:
             out = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
         return np.asarray(out[0], np.float32)
 
+    def warm_up(self, height: int, width: int) -> None:
+        """Build (and run once) the interpreter for this size, so a user's first call does not."""
+        self.transfer(np.zeros((height, width, 3), np.float32), np.zeros(BOTTLENECK_SIZE, np.float32))
+
     def _transfer_for(self, height: int, width: int):
         key = (height, width)
         if key in self._transfers:

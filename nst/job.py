@@ -17,13 +17,13 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
 from nst.batch import BatchItem, single_item
 from nst.params import StyleParams
-from nst.run_types import (ACTIVE_STATUSES, DONE_STATUSES, QUEUED, RUNNING, STOPPED, JobStatus,
+from nst.run_types import (ACTIVE_STATUSES, DONE_STATUSES, QUEUED, RUNNING, STOPPED, JobStatus, LossTerms,
                            ProgressEvent, RunControl, RunInputs, RunStatus, Snapshot, StyleResult, history_row)
 
 RATE_WINDOW = 8  # steps over which iterations per second are measured
@@ -77,6 +77,10 @@ class JobView:
     group_id: str | None = None
     group_kind: str | None = None
     batch_results: tuple[tuple[str, StyleResult, int | None], ...] = ()  # (label, result, run id)
+    # a print (``nst.poster_job.PosterOrder``): which tile of the scale is painting
+    poster: Any = None
+    tile_index: int = 0
+    n_tiles: int = 0
 
     @property
     def run_id(self) -> int | None:
@@ -100,14 +104,17 @@ class Job:
     """One painting: inputs, a RunControl, and a lock-protected state the worker updates."""
 
     guest = False  # a guest's job when the studio is shared (set by JobRunner.submit; nst/queue_policy.py)
+    POSTER_STEPS = 1000  # a print's progress, in thousandths of its planned work (tiles x steps x pixels)
 
     def __init__(self, inputs: RunInputs, params: StyleParams | None = None, *, owner: str | None = None,
                  clock: Clock = time.monotonic, items: Sequence[BatchItem] | None = None,
-                 group_kind: str | None = None) -> None:
+                 group_kind: str | None = None, poster: Any = None) -> None:
         """``inputs``: the pictures, masks and init image, and their names. Every job is a batch: ``items``
         (``nst.batch.BatchItem``s) are painted in turn and kept as one gallery group (``group_kind``: "sweep"
         or "compare"; ``params`` defaults to the first item's); without them, a single run of ``params`` is
-        a batch of one, kept as a run of its own."""
+        a batch of one, kept as a run of its own. ``poster`` (an ``nst.poster_job.PosterOrder``) makes it
+        a print of a gallery run (``inputs`` are that run's; the worker reads the original photo): it runs
+        alone (nst/queue_policy.py)."""
         self.id = secrets.token_hex(16)
         masks = {kind: inputs.masks.get(kind) for kind in ("style", "detail")}
         self.inputs = replace(
@@ -124,6 +131,7 @@ class Job:
             from nst.store import new_group_id
 
             self.group_id = new_group_id()
+        self.poster = poster
         self.owner = owner
         self.control = RunControl()
         self._clock = clock
@@ -140,6 +148,7 @@ class Job:
         self._image: np.ndarray | None = None
         self._image_step = 0
         self._reset_progress(self.params)
+        self._tile_index, self._n_tiles = 0, 0
         self._result: StyleResult | None = None
         self.created = clock()
         self._finished_at: float | None = None
@@ -181,6 +190,7 @@ class Job:
                 group_kind=self.group_kind, batch_results=tuple(self._batch_results),
                 scale_starts=tuple(self._scale_starts), snapshots=tuple(self._snapshots),
                 result=self._result, params=self.params, created=self.created, finished_at=self._finished_at,
+                poster=self.poster, tile_index=self._tile_index, n_tiles=self._n_tiles,
             )
 
     @property
@@ -299,6 +309,24 @@ class Job:
                     self._snapshots.append(Snapshot(event.step, event.scale_index, event.image, event.losses))
             if event.image is not None:
                 self._image, self._image_step = event.image, event.step
+            self._cond.notify_all()
+
+    def record_poster(self, progress: Any) -> None:
+        """A print's progress (``nst.poster.PosterProgress``): where it is, how much of the planned work
+        is done, the time left; ``progress.image`` (downscaled, at most every few minutes) is kept as a
+        snapshot of the print."""
+        with self._cond:
+            self._step, self._total_steps = round(progress.fraction * self.POSTER_STEPS), self.POSTER_STEPS
+            self._scale_index, self._n_scales = progress.scale_index, progress.n_scales
+            self._tile_index, self._n_tiles = progress.tile_index, progress.n_tiles
+            self._elapsed, self._eta = progress.elapsed, progress.eta
+            tiles = f", tile {progress.tile_index + 1} of {progress.n_tiles}" if progress.n_tiles > 1 else ""
+            self._phase = f"painting the print: scale {progress.scale_index + 1} of {progress.n_scales}{tiles}"
+            if progress.image is not None:
+                self._image, self._image_step = progress.image, self._step
+                nan = float("nan")
+                self._snapshots.append(Snapshot(self._step, progress.scale_index, progress.image,
+                                                LossTerms(nan, nan, nan, nan)))
             self._cond.notify_all()
 
     def start_item(self, index: int) -> None:

@@ -31,12 +31,10 @@ from collections import deque
 from typing import Any, Callable
 
 from nst.backends import Backend, InProcessBackend, Painted, PaintedJob
-from nst.batch import BatchItem
 from nst.errors import ModelUnavailable, NSTError
 from nst.job import Clock, Job
-from nst.queue_policy import QueueRefused, admission_error, queue_slot
-from nst.run_types import (FAILED, FINISHED, RUNNING, STOPPED, RunLabels, RunToSave,
-                           StyleResult, run_status)
+from nst.queue_policy import QueueRefused, admission_error, may_start, queue_slot
+from nst.run_types import FAILED, FINISHED, RUNNING, STOPPED, run_status
 
 log = logging.getLogger("nst")
 
@@ -56,8 +54,8 @@ class JobRunner:
 
     def __init__(self, net_provider: NetProvider | None = None, *, abandon_after: float = ABANDON_AFTER_SECONDS,
                  watchdog_interval: float = 5.0, keep_done: int = 16, clock: Clock = time.monotonic,
-                 start_watchdog: bool = True, save_result: "SaveResult | None" = None) -> None:
-        """``save_result(job, result, *, item, score) -> run id`` hands every finished or stopped run (the
+                 start_watchdog: bool = True, save_result: Callable[..., int] | None = None) -> None:
+        """``save_result(job, result, *, item, score, net | measured) -> run id`` hands every finished or stopped run (the
         job's batch item that painted it) to the gallery (:func:`store_saver`); None keeps results in memory only.
 
         With ``NST_RAY_ADDRESS`` set, runs paint on a Ray cluster (``nst.remote_jobs``), several
@@ -199,11 +197,18 @@ class JobRunner:
         with self._lock:
             return list(self._running) + list(self._pending)
 
+    def running_jobs(self) -> list[Job]:
+        """The jobs painting now (what those who wait are waiting for)."""
+        with self._lock:
+            return list(self._running)
+
     def reap_abandoned(self, now: float | None = None) -> list[Job]:
         """Stop every queued or running job nobody has watched for ``abandon_after`` seconds."""
         now = self._clock() if now is None else now
         stopped = []
         for job in self.active_jobs():
+            if job.poster is not None:  # a print takes half an hour: its owner may close the tab and come back
+                continue
             if now - job.last_seen > self.abandon_after:
                 log.info("stopping job %s: nobody watched it for %.0f s", job.id[:8], now - job.last_seen)
                 job.stop(reason=f"Stopped because nobody watched it for {self.abandon_after:.0f} s; "
@@ -250,10 +255,10 @@ class JobRunner:
     def _work(self) -> None:
         while True:
             with self._lock:
-                while not self._pending and not self._closed:
-                    self._lock.wait()
-                if self._closed and not self._pending:
-                    return
+                while not (self._pending and (self._closed or may_start(self._pending[0], self._running))):
+                    if self._closed and not self._pending:
+                        return
+                    self._lock.wait()  # nothing to do, or a print must run alone (nst/queue_policy.py)
                 job = self._pending.popleft()
                 self._running.append(job)
                 self._spawn_workers()
@@ -263,6 +268,7 @@ class JobRunner:
                 with self._lock:
                     self._running.remove(job)
                     self._prune()
+                    self._lock.notify_all()  # a job held back by a print may start now
 
     def _run(self, job: Job) -> None:
         if job.control.cancelled:
@@ -272,6 +278,10 @@ class JobRunner:
             if self._net is None:
                 job.set_phase(RUNNING, "loading the VGG19 model (first run in this server process)")
             net = self.net()
+            if job.poster is not None:  # a print: painted here, kept in the gallery (nst/poster_job.py)
+                from nst.poster_job import paint_poster_job
+
+                return paint_poster_job(job, net, here=self._backend.paints_here)
             job.set_phase(RUNNING, self._backend.preparing)
             painted = self._backend.paint(job, net, lambda item: self._save(job, item, net),
                                           score=self._save_result is not None)
@@ -319,8 +329,9 @@ class JobRunner:
         except Exception:  # noqa: BLE001 - a run without a score is still worth keeping
             log.exception("scoring job %s failed", job.id[:8])
         try:
-            scorecard_net = {"net": net} if self._backend.scores_here else {}  # Ray: `gallery rescore` later
-            run_id = self._save_result(job, result, item=painted.item, score=score, **scorecard_net)
+            # the scorecards: measured here after the save with the runner's network, or (Ray) by the worker
+            scorecards = {"net": net} if self._backend.scores_here else {"measured": painted.measured}
+            run_id = self._save_result(job, result, item=painted.item, score=score, **scorecards)
         except NSTError as error:  # StoreError: one sentence, the result stays in the session
             job.record_saved(label, result, None, f"Not saved to the gallery: {error}")
             return
@@ -343,43 +354,7 @@ class JobRunner:
                 log.exception("watchdog")
 
 
-SaveResult = Callable[..., int]
-
-
-def store_saver(store_factory: Callable[[], Any] | None = None) -> SaveResult:
-    """A ``save_result`` for :class:`JobRunner` that writes to the gallery store.
-
-    The store is made per save (default ``nst.store.Store()``, so ``$NST_DATA_DIR`` is read
-    at that moment), in the worker thread. With ``net``, the run's scorecard is measured and kept
-    right after the save, before the worker takes the next job (never while a painting runs).
-    """
-
-    def save(job: Job, result: StyleResult, *, item: BatchItem, score: float | None = None, net: Any = None) -> int:
-        from nst.store import Store
-
-        store = (store_factory or Store)()
-        grouped = job.group_id is not None  # a sweep's or comparison's cell, not a run of its own
-        run_id = store.save(RunToSave(result, job.inputs, RunLabels(  # masks kept, so a re-run restores them
-            group_id=job.group_id, group_kind=job.group_kind, group_label=item.label if grouped else None,
-            group_axes=dict(item.axes) if grouped and item.axes else None, score=score,
-            leakage=result.leakage.leakage if result.leakage else None)))
-        if net is not None:
-            _keep_scorecard(store, run_id, net)
-        return run_id
-
-    return save
-
-
-def _keep_scorecard(store: Any, run_id: int, net: Any) -> None:
-    from nst.rescore import score_saved_run
-
-    try:
-        score_saved_run(store, run_id, net)
-    except Exception:  # noqa: BLE001 - the run is kept; `nst gallery rescore` can fill the scorecard in later
-        log.exception("scorecard of run %s failed", run_id)
-
-
 __all__ = [
-    "JobRunner", "store_saver", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
+    "JobRunner", "MODEL_IDLE", "MODEL_LOADING", "MODEL_READY", "MODEL_UNAVAILABLE",
     "ABANDON_AFTER_SECONDS",
 ]

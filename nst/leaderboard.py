@@ -105,13 +105,14 @@ def pool_of_run(store: Store, run_id: int) -> Pool:
 
 
 def board_sheet(store: Store, pool: Pool) -> bytes:
-    """A labelled sheet PNG of a pool, best rated first: picture, title, rating [90 % interval] and votes."""
+    """A labelled sheet PNG of a pool, best rated first: picture (the kept moment), title, rating [90 % interval]
+    and votes."""
     from nst.making_of import sheet_png
 
     titles = {r.id: r.title or f"run {r.id}" for r in pool.runs}
     cells = []
     for r in ratings(store, pool.runs):
         interval = f" [{r.low:+.2f}, {r.high:+.2f}]" if r.low is not None else ""
-        cells.append((store.output_image(r.run_id), f"#{r.run_id} {titles[r.run_id]}",
+        cells.append((store.kept_image(r.run_id), f"#{r.run_id} {titles[r.run_id]}",
                       f"rating {r.rating:+.2f}{interval}, {r.votes} votes"))
     return sheet_png(cells)

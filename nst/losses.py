@@ -21,7 +21,7 @@ size. The other forms exist so well-known recipes can be expressed as presets: "
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence, Union
 
 import numpy as np
 import tensorflow as tf
@@ -61,6 +61,44 @@ def style_layer_loss(gram: tf.Tensor, target: tf.Tensor, form: str) -> tf.Tensor
         return tf.reduce_mean(squared)
     # gatys: 1/(4 N^2 M^2) sum (G_raw - A_raw)^2 with G_raw = M * G  ==  mean(squared) / 4
     return tf.reduce_mean(squared) / 4.0
+
+
+class W2Target(NamedTuple):
+    """A painting layer's Gaussian statistics for the "w2" style loss (computed once per scale)."""
+
+    mean: tf.Tensor  # [C]
+    cov_sqrt: tf.Tensor  # [C,C] symmetric square root of the covariance
+    cov_trace: tf.Tensor  # scalar
+    energy: tf.Tensor  # scalar: |mean|^2 + trace(cov), the mean squared activation (the normaliser)
+
+
+StyleTarget = Union[tf.Tensor, W2Target]
+
+
+def _psd_sqrt(matrix: tf.Tensor) -> tf.Tensor:
+    values, vectors = tf.linalg.eigh(matrix)
+    return tf.matmul(vectors * tf.sqrt(tf.maximum(values, 0.0)), vectors, transpose_b=True)
+
+
+def w2_target(mean: tf.Tensor, gram: tf.Tensor) -> W2Target:
+    cov = gram - mean[:, None] * mean[None, :]
+    trace = tf.linalg.trace(cov)
+    return W2Target(mean, _psd_sqrt(cov), trace, tf.reduce_sum(tf.square(mean)) + trace)
+
+
+def w2_layer_loss(mean: tf.Tensor, gram: tf.Tensor, target: W2Target) -> tf.Tensor:
+    """Squared Wasserstein-2 distance between the Gaussians of the image's and the painting's
+    features (mean and covariance), relative to the painting's mean squared activation:
+    ``(|m - m_s|^2 + tr(S) + tr(S_s) - 2 tr((S_s^1/2 S S_s^1/2)^1/2)) / (|m_s|^2 + tr(S_s))``.
+    0 at the painting's statistics, 1 for all-zero features."""
+    cov = gram - mean[:, None] * mean[None, :]
+    inner = tf.matmul(tf.matmul(target.cov_sqrt, cov), target.cov_sqrt)
+    values = tf.linalg.eigh(inner)[0]
+    floor = tf.square(1e-6 * target.energy)  # sqrt's gradient is infinite at 0
+    cross = tf.reduce_sum(tf.sqrt(tf.maximum(values, floor)))
+    distance = (tf.reduce_sum(tf.square(mean - target.mean)) + tf.linalg.trace(cov) + target.cov_trace
+                - 2.0 * cross)
+    return distance / (target.energy + _EPS)
 
 
 def content_layer_loss(features: tf.Tensor, target: tf.Tensor, form: str,
@@ -124,38 +162,51 @@ def blended_style_targets(
     extract: Callable[[tf.Tensor], Mapping[str, tf.Tensor]],
     styles: Sequence[np.ndarray],
     blend: Sequence[float],
-    style_layers: Sequence[tuple[str, float]],
-) -> dict[str, tf.Tensor]:
-    """Each style layer's target Gram: the blend-weighted average over the style images."""
+    form: LossForm,
+) -> dict[str, StyleTarget]:
+    """Each style layer's target: the blend-weighted average of the style images' Grams (their
+    position-averaged raw second moments) and, for "w2", means; then the form's own target."""
     total = sum(blend)
-    targets: dict[str, tf.Tensor] = {}
+    grams: dict[str, tf.Tensor] = {}
+    means: dict[str, tf.Tensor] = {}
     for style, weight in zip(styles, blend):
         features = extract(tf.constant(style[None]))
-        for name, _ in style_layers:
-            gram = gram_matrix(features[name]) * (weight / total)
-            targets[name] = targets[name] + gram if name in targets else gram
-    return targets
+        for name, _ in form.style_layers:
+            share = weight / total
+            gram = gram_matrix(features[name]) * share
+            mean = tf.reduce_mean(features[name], axis=[0, 1, 2]) * share
+            grams[name] = grams[name] + gram if name in grams else gram
+            means[name] = means[name] + mean if name in means else mean
+    if form.style_loss_form != "w2":
+        return grams
+    return {name: w2_target(means[name], grams[name]) for name in grams}
 
 
 # Weight of the pixel anchor that keeps masked-out areas looking like the photo (see nst.masks).
 ANCHOR_WEIGHT = 100.0
 
 
+# How much a position of the style guide counts in the guided Gram: g ** GUIDE_POWER (see below).
+GUIDE_POWER = 0.75
+
+
 def guided_gram_matrix(features: tf.Tensor, guide: tf.Tensor) -> tf.Tensor:
     """Gram of the features where the guide (1 = stylise) is on, averaged over the guided area.
 
-    Each position counts in proportion to its guide value, ``sum(g f f^T) / sum(g)`` (the
-    features are scaled by ``sqrt(g)``). Weighting by ``g^2`` instead (features times ``g``)
-    starves the half-protected fringe of a flat-area mask: under the default layer weights,
-    whose fine texture comes from block1-3 and stays local, ``--protect-flat 1`` then kept only
-    58 % of the texture outside the flat areas (docs/quality.md, "Flat-area protection").
+    Each position counts as ``g^GUIDE_POWER``: ``sum(g^p f f^T) / sum(g^p)`` (the features are
+    scaled by ``g^(p/2)``), so the half-protected fringe of a flat-area mask is painted more than
+    in proportion to ``g``. The default layers paint local texture (block1-3, block4 at 1/8, no
+    block5: issue #20), which does not spread into the fringe by itself: weighted by ``g^2``
+    ``--protect-flat 1`` kept 58 % of the texture outside the flat areas, by ``g`` 66 %, by
+    ``g^0.75`` 73 % at 256 px and 82 % at 512 px, leakage 0.08-0.09x; by ``g^0.5`` 78 % but
+    leakage 0.11x (docs/quality.md, "Flat-area protection").
     With a guide of ones this is exactly ``gram_matrix`` (Gatys et al. 2017, guided Gram).
     """
     guide = tf.image.resize(guide, tf.shape(features)[1:3], method="area")
-    weighted = features * tf.sqrt(guide)
+    weighted = features * tf.pow(guide, GUIDE_POWER / 2.0)
     channels = tf.shape(features)[-1]
     flat = tf.reshape(weighted, [-1, channels])
-    area = tf.reduce_sum(guide)
+    area = tf.reduce_sum(tf.pow(guide, GUIDE_POWER))
     return _gram_of_rows(flat) / tf.maximum(area, 1e-3)
 
 
@@ -185,6 +236,22 @@ def detail_colour_loss(image: tf.Tensor, content_image: tf.Tensor, detail: tf.Te
     return tf.reduce_mean(marked * tf.square(pool(image) - pool(content_image)))
 
 
+def _style_term(features: tf.Tensor, target: StyleTarget, form: str, guide: tf.Tensor | None) -> tf.Tensor:
+    """One style layer's loss, over the guided area when there is a guide."""
+    if guide is None:
+        gram, weights = gram_matrix(features), None
+    else:
+        gram = guided_gram_matrix(features, guide)
+        weights = tf.pow(tf.image.resize(guide, tf.shape(features)[1:3], method="area"), GUIDE_POWER)
+    if form != "w2":
+        return style_layer_loss(gram, target, form)
+    if weights is None:
+        mean = tf.reduce_mean(features, axis=[0, 1, 2])
+    else:
+        mean = tf.reduce_sum(features * weights, axis=[0, 1, 2]) / tf.maximum(tf.reduce_sum(weights), 1e-3)
+    return w2_layer_loss(mean, gram, target)
+
+
 def loss_terms(
     features: Mapping[str, tf.Tensor],
     image: tf.Tensor,
@@ -208,15 +275,12 @@ def loss_terms(
          for n, _ in form.content_layers},
         dict(form.content_layers),
     )
-    if guide is None:
-        grams = {n: gram_matrix(features[n]) for n, _ in form.style_layers}
-    else:
-        grams = {n: guided_gram_matrix(features[n], guide) for n, _ in form.style_layers}
+    style = weighted_sum(
+        {n: _style_term(features[n], style_targets[n], form.style_loss_form, guide) for n, _ in form.style_layers},
+        dict(form.style_layers),
+    )
+    if guide is not None:
         content = content + ANCHOR_WEIGHT * anchor_loss(image, content_image, guide)
     if detail is not None:
         content = content + DETAIL_COLOUR_WEIGHT * detail_colour_loss(image, content_image, detail)
-    style = weighted_sum(
-        {n: style_layer_loss(grams[n], style_targets[n], form.style_loss_form) for n, _ in form.style_layers},
-        dict(form.style_layers),
-    )
     return content, style, total_variation(image, form.tv_form)

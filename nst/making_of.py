@@ -67,24 +67,26 @@ def _font(size: int) -> ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def sheet_png(cells: Sequence[tuple[np.ndarray, str, str]], *, cell: int = SHEET_CELL, columns: int = 4) -> bytes:
-    """One PNG of ``(picture, title, caption)`` cells in reading order, each picture fitted into ``cell`` px."""
+def sheet_png(cells: Sequence[tuple[np.ndarray, str, str]], *, cell: int = SHEET_CELL, columns: int = 4,
+              cell_height: int | None = None) -> bytes:
+    """One PNG of ``(picture, title, caption)`` cells in reading order, each picture fitted into
+    ``cell`` x ``cell_height`` px (square by default; pictures of one shape fill a cell of that shape)."""
     if not cells:
         raise NSTError("There are no runs to put on a sheet.")
     columns = min(columns, len(cells))
     rows = -(-len(cells) // columns)
-    label = 44
-    sheet = Image.new("RGB", (columns * (cell + 8) + 8, rows * (cell + label + 8) + 8), "white")
+    label, height = 44, cell_height or cell
+    sheet = Image.new("RGB", (columns * (cell + 8) + 8, rows * (height + label + 8) + 8), "white")
     draw = ImageDraw.Draw(sheet)
     title_font, caption_font = _font(16), _font(13)
     for k, (picture, title, caption) in enumerate(cells):
-        image = ImageOps.contain(Image.fromarray(_uint8(picture)).convert("RGB"), (cell, cell),
+        image = ImageOps.contain(Image.fromarray(_uint8(picture)).convert("RGB"), (cell, height),
                                  Image.Resampling.LANCZOS)
         x = 8 + (k % columns) * (cell + 8)
-        y = 8 + (k // columns) * (cell + label + 8)
-        sheet.paste(image, (x + (cell - image.width) // 2, y + (cell - image.height) // 2))
-        draw.text((x, y + cell + 4), title[:34], fill="black", font=title_font)
-        draw.text((x, y + cell + 24), caption[:40], fill=(90, 90, 90), font=caption_font)
+        y = 8 + (k // columns) * (height + label + 8)
+        sheet.paste(image, (x + (cell - image.width) // 2, y + (height - image.height) // 2))
+        draw.text((x, y + height + 4), title[:34], fill="black", font=title_font)
+        draw.text((x, y + height + 24), caption[:40], fill=(90, 90, 90), font=caption_font)
     buffer = io.BytesIO()
     sheet.save(buffer, format="PNG")
     return buffer.getvalue()

@@ -20,8 +20,16 @@ GB = 1024**3
 BASE_BYTES = 1.0 * GB
 BYTES_PER_ELEMENT = {"bfloat16": 4.6, "float32": 11.5}
 DEFAULT_BUDGET = 8 * GB
-# numpy copies of the whole picture a tiled scale keeps (canvas, photo, best tile, blend, output)
-WHOLE_PICTURE_COPIES = 6
+# float32 copies of the whole picture a tiled scale holds beside a tile's step (canvas, photo, best tile, blend,
+# output, and the temporaries of resizing and blending them). Six are named in the code; the peaks measured at
+# 4096 px and on the A3 poster held 10-13 (docs/poster.md), so the plan counts 12.
+WHOLE_PICTURE_COPIES = 12
+# What a print painted in the studio's process needs beyond what the plan counts for a fresh process: its
+# pages, the gallery, the job's snapshots, TensorFlow's buffers kept from the coarser scales. Measured once:
+# an A4 150 dpi print through the run page (benchmarks/poster_studio.py) peaked at 5.49 GB where the plan
+# said 4.0 GB (docs/poster.md). A fixed amount, not the RSS of the moment: a print's plan (its tiles) must
+# come out the same when the order is given again after a restart, or its kept progress is not resumed.
+STUDIO_RESIDENT_BYTES = int(1.5 * GB)
 
 
 def _channels(layer: str) -> int:

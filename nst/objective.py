@@ -92,7 +92,7 @@ class Objective:
         content_features = self.features(content_tensor)
         return Targets(
             content={n: content_features[n] for n, _ in self.form.content_layers},
-            style=blended_style_targets(self.features, styles, blend, self.form.style_layers),
+            style=blended_style_targets(self.features, styles, blend, self.form),
             # no mask: no guide at all, so unmasked runs skip the guided Gram and the anchor
             guide=None if mask is None else tf.constant(mask[None, :, :, None]),
             content_image=content_tensor,

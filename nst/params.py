@@ -43,15 +43,18 @@ PRECISIONS = ("auto", "float32", "bfloat16")  # of the VGG convolutions; losses 
 # mean:     mean squared error (TensorFlow tutorial)
 # gatys:    1/(4 N^2 M^2) sum of squared Gram differences / 1/2 sum of squared feature differences
 LOSS_FORMS = ("relative", "mean", "gatys")
+# w2: squared Wasserstein-2 distance of the features' Gaussians (mean + covariance), relative to
+#     the painting's mean squared activation (style only; nst.losses.w2_layer_loss)
+STYLE_LOSS_FORMS = (*LOSS_FORMS, "w2")
 TV_FORMS = ("squared_mean", "l1_sum")
 
-# Style layer weights fall with depth past block3 (docs/quality.md): the Grams of block4/5 encode
-# object parts (eyes, faces, hands), and weighted like block1-3 under the relative normalisation
-# they made the optimiser paste a portrait's eyes into the sky. Weighted 1/4 and 1/16 they still
-# shape the larger strokes (Starry Night's swirls) without copying objects.
+# Style layers block1..4_conv1 weighted 1, 1, 1, 1/8, no block5, style weight 15 (issue #20,
+# docs/quality.md): block5's Gram (relu5_1) encodes a portrait's face parts, and even at 1/16 it
+# paid the optimiser to draw a face on a tower; block4 at 1/8 still shapes the larger strokes.
+# The higher style weight gives back the painting that block5 added (style and colour gap as
+# before on the figurative pairs).
 DEFAULT_STYLE_LAYERS: tuple[tuple[str, float], ...] = (
-    ("block1_conv1", 1.0), ("block2_conv1", 1.0), ("block3_conv1", 1.0),
-    ("block4_conv1", 0.25), ("block5_conv1", 0.0625),
+    ("block1_conv1", 1.0), ("block2_conv1", 1.0), ("block3_conv1", 1.0), ("block4_conv1", 0.125),
 )
 DEFAULT_CONTENT_LAYERS: tuple[tuple[str, float], ...] = (("block4_conv2", 1.0),)
 
@@ -137,8 +140,8 @@ class StyleParams:
     # what the user drags (the sliders offer multiples of these defaults)
     content_weight: float = _num(1.0, "weight of the content (photo) loss", low=0.0, label="Content weight",
                                  widget="weight", slider="log", sweep=(0.5, 1, 2), key=2)
-    style_weight: float = _num(10.0, "weight of the style loss; higher is more painterly", low=0.0,
-                               label="Style weight", widget="weight", slider="log", sweep=(3, 10, 30), key=1)
+    style_weight: float = _num(15.0, "weight of the style loss; higher is more painterly", low=0.0,
+                               label="Style weight", widget="weight", slider="log", sweep=(5, 15, 45), key=1)
     tv_weight: float = _num(1.0, "total-variation weight; higher is smoother", low=0.0,
                             label="Smoothness (TV weight)", widget="weight", slider="log0", sweep=(0.5, 1, 2), key=3)
     # output and quality
@@ -184,7 +187,8 @@ class StyleParams:
     style_layers: tuple[tuple[str, float], ...] = _structured(
         DEFAULT_STYLE_LAYERS, "layers", "style layers and weights, e.g. block1_conv1=1,block2_conv1=0.5",
         loss_form=True)
-    style_loss_form: str = _choice("relative", "how Gram differences are normalised", LOSS_FORMS, loss_form=True)
+    style_loss_form: str = _choice("relative", "how Gram differences are normalised", STYLE_LOSS_FORMS,
+                                   loss_form=True)
     content_loss_form: str = _choice("relative", "how feature differences are normalised", LOSS_FORMS,
                                      loss_form=True)
     tv_form: str = _choice("squared_mean", "total-variation form", TV_FORMS, loss_form=True)

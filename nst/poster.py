@@ -32,7 +32,7 @@ OVERLAP = 128  # px tiles share with each neighbour
 MAX_TILE = 2048  # px; larger tiles save little overlap and make progress coarse
 SNAPSHOT_SECONDS = 120.0  # a poster snapshot at most this often (downscaled to SNAPSHOT_SIDE)
 SNAPSHOT_SIDE = 1024
-SECONDS_PER_MEGAPIXEL_STEP = 2.5  # bfloat16 on 2 AVX-512 cores, quiet machine (docs/poster.md)
+SECONDS_PER_MEGAPIXEL_STEP = 5.0  # bfloat16 on 2 AVX-512 cores: measured 5.2-5.5 at load 1.4-2 (docs/poster.md)
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ class PosterPlan:
     def describe(self) -> str:
         tiles = " + ".join(f"{s.plan.width}x{s.plan.height}" + (f" in {len(s.plan.tiles)} tiles"
                                                                  if s.plan.tiled else "") for s in self.scales)
-        return (f"{self.width} x {self.height} px: {tiles}; about {self.estimated_seconds / 60:.0f} min on a "
-                f"quiet 2-core machine, peak memory about {gigabytes(self.peak_bytes)} "
+        return (f"{self.width} x {self.height} px: {tiles}; about {self.estimated_seconds / 60:.0f} min on 2 "
+                f"AVX-512 cores, peak memory about {gigabytes(self.peak_bytes)} "
                 f"(budget {gigabytes(self.budget)}).")
 
 
@@ -98,23 +98,26 @@ def poster_sizes(start_long: int, final_long: int) -> list[int]:
 
 
 def _scale_plan(width: int, height: int, steps: int, budget: int, precision: str,
-                layers: tuple[str, ...], max_tile: int, overlap: int) -> PosterScale:
-    whole = step_bytes(width, height, precision, layers)
+                layers: tuple[str, ...], max_tile: int, overlap: int, resident: int) -> PosterScale:
+    whole = step_bytes(width, height, precision, layers) + resident
     if whole <= budget and max(width, height) <= max_tile:
         return PosterScale(plan_tiles(width, height, max(width, height)), steps, whole)
-    side = min(largest_tile(budget, width, height, precision, layers), max_tile)
+    side = min(largest_tile(budget - resident, width, height, precision, layers), max_tile)
     if side < 4 * overlap:
         raise ParamsError(f"The poster's {width} x {height} px scale does not fit in {gigabytes(budget)} even in tiles; "
                           "raise --memory-budget or choose a smaller paper or dpi.")
     plan = plan_tiles(width, height, side, overlap)
     return PosterScale(plan, steps, tiled_bytes(width, height, plan.tile_width, plan.tile_height, precision,
-                                                layers))
+                                                layers) + resident)
 
 
 def plan_poster(width: int, height: int, start_long: int, params: StyleParams, *,
                 budget: int = DEFAULT_BUDGET, steps: Sequence[int] = POSTER_STEPS, max_tile: int = MAX_TILE,
-                overlap: int = OVERLAP) -> PosterPlan:
-    """Scales, steps and tiles of a ``width`` x ``height`` poster grown from a ``start_long`` px run."""
+                overlap: int = OVERLAP, resident: int = 0) -> PosterPlan:
+    """Scales, steps and tiles of a ``width`` x ``height`` poster grown from a ``start_long`` px run.
+
+    ``resident``: bytes the painting process holds beyond a fresh one (``nst.memory.STUDIO_RESIDENT_BYTES``
+    in the studio); every scale's peak counts them, so the tiles are chosen for what is left of ``budget``."""
     precision = resolve_precision(params.precision)
     layers = poster_layers(params)
     scales = []
@@ -122,5 +125,5 @@ def plan_poster(width: int, height: int, start_long: int, params: StyleParams, *
         factor = long_side / max(width, height)
         w, h = max(1, round(width * factor)), max(1, round(height * factor))
         scales.append(_scale_plan(w, h, steps[min(index, len(steps) - 1)], budget, precision, layers,
-                                  max_tile, overlap))
+                                  max_tile, overlap, resident))
     return PosterPlan(width, height, precision, budget, tuple(scales))

@@ -103,8 +103,7 @@ class _Painter:
     # -- one scale --
     def style_targets(self, long_side: int) -> dict[str, tf.Tensor]:
         styles = [resize_long_side(s, style_size(s, long_side, self.params.style_scale)) for s in self.styles]
-        return blended_style_targets(self.objective.features, styles, self.blend,
-                                     LossForm.from_params(self.params).style_layers)
+        return blended_style_targets(self.objective.features, styles, self.blend, LossForm.from_params(self.params))
 
     def paint_scale(self, scale_index: int, canvas: np.ndarray, first_tile: int) -> np.ndarray:
         scale = self.plan.scales[scale_index]

@@ -10,6 +10,11 @@ The job runner (nst/jobs.py) asks two questions under its lock when a job is sub
   already waiting and before the first waiting guest's (the owner's jobs first). A running job is
   never interrupted.
 
+And a worker asks one when it is free: :func:`may_start`: a print (``Job.poster``, up to 8 GB and
+half an hour) runs alone: it starts only when nothing else paints, and nothing starts beside it
+(with several workers, as on a Ray cluster, the others wait). The studio says so to whoever waits
+(``nst.jobs.JobRunner.activity``).
+
 Whether a job is a guest's is decided by the page (``studio.access``) and passed to
 ``JobRunner.submit(job, guest=...)``; the rules are here so they are tested without a runner.
 """
@@ -30,6 +35,7 @@ class QueueRefused(NSTError):
 class Queued(Protocol):
     owner: str | None  # the session that submitted it
     guest: bool
+    poster: object  # None, or the print it paints
 
 
 def admission_error(job: Queued, active: Sequence[Queued], waiting: Sequence[Queued]) -> str | None:
@@ -49,3 +55,10 @@ def queue_slot(job: Queued, waiting: Sequence[Queued]) -> int:
     if job.guest:
         return len(waiting)
     return next((index for index, other in enumerate(waiting) if other.guest), len(waiting))
+
+
+def may_start(job: Queued, running: Sequence[Queued]) -> bool:
+    """Whether ``job`` (the next in the queue) may start beside the ``running`` ones: a print runs alone."""
+    if not running:
+        return True
+    return job.poster is None and all(other.poster is None for other in running)

@@ -10,8 +10,9 @@ The contract with the workers:
 - A worker gets the network from a :class:`NetSpec` (an explicit weights path, else its own
   ``nst.weights`` chain: ``NST_VGG19_WEIGHTS`` on a path all nodes see, or the registry route)
   and builds it once per worker process (:func:`worker_net`), never per task.
-- A cell's task returns the whole ``StyleResult`` plus its score; only the driver writes the
-  gallery store, so the store's crash-safety rules are unchanged.
+- A cell's task returns the whole ``StyleResult`` plus its score and its scorecards (measured with the
+  worker's network, ``nst.rescore.measure_result``); only the driver writes the gallery store, so the
+  store's crash-safety rules are unchanged and the driver needs no network.
 - A worker killed mid-task is retried once by Ray (``max_retries=1``); a second death marks
   that cell failed with one sentence. Errors inside a cell (bad params, no weights) are not
   retried. A lost cluster is one sentence (:class:`ClusterError`), never a traceback.
@@ -229,17 +230,29 @@ def _use_assigned_cpus() -> None:
 # ---- one cell ------------------------------------------------------------------------------------
 @dataclass
 class CellOutput:
-    """What a worker sends back: the whole result, its score, and which process painted it."""
+    """What a worker sends back: the whole result, its score and scorecards, and which process painted it."""
 
     result: Any  # nst.engine.StyleResult
     score: float | None
     pid: int
     net_builds: int
+    measured: Any = None  # nst.rescore.MeasuredRun; None when measuring failed (``gallery rescore`` later)
+
+
+def measure_on_worker(result: Any, inputs: RunInputs, net: Any) -> Any:
+    """The run's scorecards (``nst.rescore.measure_result``), or None: a run that cannot be measured is kept."""
+    from nst.rescore import measure_result
+
+    try:
+        return measure_result(result, inputs, net)
+    except Exception:  # noqa: BLE001 - the painting is what matters; `nst gallery rescore` can measure it later
+        log.exception("measuring the scorecards on the worker failed")
+        return None
 
 
 def paint_cell(spec: NetSpec, index: int, params: Any, inputs: RunInputs,
                test_fault: Callable[[int], None] | None = None) -> CellOutput:
-    """Runs on a worker: one ``stylize`` of one batch item, scored with the same network."""
+    """Runs on a worker: one ``stylize`` of one batch item, scored and measured with the same network."""
     from nst.engine import stylize
     from nst.score import score_image
 
@@ -249,7 +262,7 @@ def paint_cell(spec: NetSpec, index: int, params: Any, inputs: RunInputs,
     result = stylize(inputs, params, net=net)
     score = score_image(result.image, inputs.content, inputs.styles, net, size=params.size,
                         blend=list(params.blend_weights(len(inputs.styles)))).terms.total
-    return CellOutput(result, float(score), os.getpid(), net_builds())
+    return CellOutput(result, float(score), os.getpid(), net_builds(), measure_on_worker(result, inputs, net))
 
 
 @functools.lru_cache(maxsize=1)
@@ -279,7 +292,7 @@ def run_batch_on_ray(items: Sequence[Any], inputs: RunInputs, *,
     connect(address)
     task = _cell_task().options(num_cpus=cpus_per_task())
     try:
-        inputs_ref = ray.put(replace(inputs, content=np.asarray(inputs.content, np.float32),
+        inputs_ref = ray.put(replace(inputs, original=None, content=np.asarray(inputs.content, np.float32),
                                      styles=list(inputs.styles)))
         refs = {task.remote(spec, index, item.params, inputs_ref, test_fault):
                 (index, item) for index, item in enumerate(items)}

@@ -21,8 +21,8 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+from dataclasses import replace
 from typing import Any, Callable
-
 
 from nst.errors import NSTError
 from nst.remote import CellOutput, NetSpec, connect, cpus_per_task, is_lost_cluster, lost_cluster_error
@@ -48,7 +48,7 @@ class StudioWorker:
         return worker_net(self._spec).description
 
     def run(self, run_id: str, inputs: Any, params: Any, score: bool) -> CellOutput:
-        """Paint one run of ``inputs`` (an ``nst.run_types.RunInputs``), scored when asked."""
+        """Paint one run of ``inputs`` (an ``nst.run_types.RunInputs``), scored and measured when asked (to be saved)."""
         from nst import remote
         from nst.engine import stylize
         from nst.score import score_image
@@ -58,11 +58,12 @@ class StudioWorker:
         try:
             result = stylize(inputs, params, net=net, control=control,
                              on_event=lambda event: self._keep(run_id, event))
-            value = None
+            value, measured = None, None
             if score:
                 value = float(score_image(result.image, inputs.content, inputs.styles, net, size=params.size,
                                           blend=list(params.blend_weights(len(inputs.styles)))).terms.total)
-            return CellOutput(result, value, os.getpid(), remote.net_builds())
+                measured = remote.measure_on_worker(result, inputs, net)
+            return CellOutput(result, value, os.getpid(), remote.net_builds(), measured)
         finally:
             with self._lock:
                 self._controls.pop(run_id, None)
@@ -151,7 +152,8 @@ class RemotePool:
         actor = self._checkout()
         run_id = f"{job.id}-{next(self._ids)}"
         try:
-            ref = actor.run.remote(run_id, job.inputs, job.items[0].params, score)
+            # the original photo stays here: the job's runner keeps it with the run (nst.store.run_files)
+            ref = actor.run.remote(run_id, replace(job.inputs, original=None), job.items[0].params, score)
             cancelled = False
             while True:
                 done, _ = ray.wait([ref], timeout=POLL_SECONDS)
@@ -240,6 +242,7 @@ class RayBackend:
     done_note = " (on Ray)"
     stop_note = "the cells still painting on the cluster were cancelled"
     scores_here = False
+    paints_here = False
 
     def __init__(self, pool: RemotePool) -> None:
         self.pool = pool
@@ -254,9 +257,9 @@ class RayBackend:
     def paint(self, job: Any, net: Any, on_painted: Callable[[Any], None], *, score: bool) -> Any:
         from nst.backends import Painted, PaintedJob
 
-        if len(job.items) == 1:  # the worker scores it too, with its network
+        if len(job.items) == 1:  # the worker scores and measures it too, with its network
             output = self.pool.paint(job, job.record_event, score=score)
-            on_painted(Painted(job.items[0], output.result, output.score))
+            on_painted(Painted(job.items[0], output.result, output.score, output.measured))
             return PaintedJob([output.result], complete=True)
         return self._paint_batch(job, on_painted)
 
@@ -270,7 +273,7 @@ class RayBackend:
 
         def on_result(item: Any, output: Any) -> None:
             job.start_item(job.items.index(item))
-            on_painted(Painted(item, output.result, output.score))
+            on_painted(Painted(item, output.result, output.score, output.measured))
 
         outputs, _ = run_batch_on_ray(job.items, job.inputs, address=self.pool.address, spec=self.pool.spec,
                                       control=job.control, on_result=on_result,

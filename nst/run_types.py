@@ -240,6 +240,9 @@ class RunInputs:
     style_names: Sequence[str] = ()
     masks: Mapping[str, np.ndarray | None] = field(default_factory=dict)  # "style" / "detail", H x W in [0, 1]
     init_image: np.ndarray | None = None  # params.init == "image" starts here (not stored)
+    # the photo as the person gave it (the file's bytes, or pixels), kept with the run for prints when it is
+    # bigger than ``content`` (nst.store.run_files; at most 8192 px long side); never painted
+    original: bytes | np.ndarray | None = None
 
     @property
     def style_mask(self) -> np.ndarray | None:
@@ -266,9 +269,24 @@ class RunLabels:
 
 
 @dataclass(frozen=True)
+class PrintFile:
+    """A print of a gallery run (``nst poster``, the studio's "Make a print"): its full-size file, kept
+    beside the print's run, and how it relates to the run it was made from."""
+
+    source_run: int | None
+    data: bytes  # the print file (16-bit TIFF)
+    width: int  # of the sheet, px
+    height: int
+    dpi: int
+    paper: str | None  # None: a long side in px rather than a paper preset
+    fit: str
+
+
+@dataclass(frozen=True)
 class RunToSave:
     """Everything ``Store.save`` keeps of one run."""
 
     result: RunOutcome
     inputs: RunInputs
     labels: RunLabels = RunLabels()
+    print_file: PrintFile | None = None  # set when the run is a print of another run

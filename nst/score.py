@@ -86,7 +86,7 @@ def _targets(net: FeatureNet, content: PictureKey, styles: tuple[PictureKey, ...
     extract = net.extractor(SCORE_FORM.layers, SCORE_FORM.pooling)
     features = extract(tf.constant(content.array[None]))
     content_features = {n: features[n] for n, _ in SCORE_FORM.content_layers}
-    return content_features, blended_style_targets(extract, [s.array for s in styles], blend, SCORE_FORM.style_layers)
+    return content_features, blended_style_targets(extract, [s.array for s in styles], blend, SCORE_FORM)
 
 
 def score_result(result: Any, content: np.ndarray, styles: Sequence[np.ndarray], net: FeatureNet) -> float:

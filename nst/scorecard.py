@@ -73,29 +73,52 @@ class Scorecard:
 
 def scorecard(result: np.ndarray, photo: np.ndarray, painting: np.ndarray, net: FeatureNet) -> Scorecard:
     """The four measures of ``result`` (any size; resized to the photo's aspect) for one pair."""
-    photo = resize_long_side(np.asarray(photo, np.float32), EVAL_SIZE)
-    height, width = photo.shape[:2]
-    result = resize_to(np.asarray(result, np.float32), width, height)
-    painting = resize_long_side(np.asarray(painting, np.float32), EVAL_SIZE)
-    feats = {"result": net.extractor(LAYERS)(tf.constant(result[None])),
-             "photo": _reference_features(net, PictureKey(photo)),
-             "painting": _reference_features(net, PictureKey(painting))}
-    return Scorecard(
-        structure=structure_kept(feats["result"][STRUCTURE_LAYER], feats["photo"][STRUCTURE_LAYER]),
-        style_gap=_gap_ratio(
-            sum(sliced_wasserstein(feats["result"][n], feats["painting"][n]) for n in STYLE_LAYERS),
-            sum(sliced_wasserstein(feats["photo"][n], feats["painting"][n]) for n in STYLE_LAYERS)),
-        colour_gap=_gap_ratio(sliced_wasserstein(result, painting), sliced_wasserstein(photo, painting)),
-        copied=copied_share(feats["result"][COPY_LAYER], feats["photo"][COPY_LAYER],
-                            feats["painting"][COPY_LAYER]),
-    )
+    return reference(photo, painting, net).measure(result)
+
+
+def reference(photo: np.ndarray, painting: np.ndarray, net: FeatureNet) -> "Reference":
+    """The photo and painting measured, kept per process by their pixels: the studio measures run after
+    run against the same pair, and a run's snapshots against its own (docs/speed.md)."""
+    return _kept_reference(net, PictureKey(resize_long_side(np.asarray(photo, np.float32), EVAL_SIZE)),
+                           PictureKey(resize_long_side(np.asarray(painting, np.float32), EVAL_SIZE)))
 
 
 @functools.lru_cache(maxsize=4)
-def _reference_features(net: FeatureNet, picture: PictureKey) -> dict[str, tf.Tensor]:
-    """A photo's or painting's features at the scorecard's layers (~25 MB at 256 px), kept per picture:
-    the studio measures run after run against the same pair."""
-    return net.extractor(LAYERS)(tf.constant(picture.array[None]))
+def _kept_reference(net: FeatureNet, photo: PictureKey, painting: PictureKey) -> "Reference":
+    return Reference(photo.array, painting.array, net)
+
+
+class Reference:
+    """A photo and a painting measured once, so that each picture measured against them (a run's result,
+    its snapshots) costs one network pass instead of three. Keeps only what ``measure`` compares with
+    (a few MB at 256 px; the full features would be ~50 MB)."""
+
+    def __init__(self, photo: np.ndarray, painting: np.ndarray, net: FeatureNet) -> None:
+        self.photo = resize_long_side(np.asarray(photo, np.float32), EVAL_SIZE)
+        painting = resize_long_side(np.asarray(painting, np.float32), EVAL_SIZE)
+        self._extract = net.extractor(LAYERS)
+        photo_features = self._extract(tf.constant(self.photo[None]))
+        painting_features = self._extract(tf.constant(painting[None]))
+        self._photo = {n: photo_features[n] for n in (STRUCTURE_LAYER, COPY_LAYER)}
+        self._painting_copy = painting_features[COPY_LAYER]
+        self._painting_sorted = {n: _sorted_projections(painting_features[n]) for n in STYLE_LAYERS}
+        self._painting_colours = _sorted_projections(painting)
+        self._photo_style_distance = sum(_distance(_sorted_projections(photo_features[n]), self._painting_sorted[n])
+                                         for n in STYLE_LAYERS)
+        self._photo_colour_distance = _distance(_sorted_projections(self.photo), self._painting_colours)
+
+    def measure(self, result: np.ndarray) -> Scorecard:
+        height, width = self.photo.shape[:2]
+        result = resize_to(np.asarray(result, np.float32), width, height)
+        feats = self._extract(tf.constant(result[None]))
+        style_distance = sum(_distance(_sorted_projections(feats[n]), self._painting_sorted[n]) for n in STYLE_LAYERS)
+        return Scorecard(
+            structure=structure_kept(feats[STRUCTURE_LAYER], self._photo[STRUCTURE_LAYER]),
+            style_gap=_gap_ratio(style_distance, self._photo_style_distance),
+            colour_gap=_gap_ratio(_distance(_sorted_projections(result), self._painting_colours),
+                                  self._photo_colour_distance),
+            copied=copied_share(feats[COPY_LAYER], self._photo[COPY_LAYER], self._painting_copy),
+        )
 
 
 def structure_kept(result_features: tf.Tensor, photo_features: tf.Tensor) -> float:
@@ -116,20 +139,33 @@ def _self_similarity(features: tf.Tensor) -> np.ndarray:
 
 def copied_share(result: tf.Tensor, photo: tf.Tensor, painting: tf.Tensor, margin: float = COPY_MARGIN) -> float:
     """Share of result positions matching the painting better than the photo by ``margin`` (cosine)."""
+    return float(np.mean(copied_positions(result, photo, painting, margin)))
+
+
+def copied_positions(result: tf.Tensor, photo: tf.Tensor, painting: tf.Tensor,
+                     margin: float = COPY_MARGIN) -> np.ndarray:
+    """[H,W] bool map over the result's positions: True where it shows a spot of the painting."""
     r, p, s = _unit_rows(result), _unit_rows(photo), _unit_rows(painting)
     best_painting = (r @ s.T).max(axis=1)
     best_photo = (r @ p.T).max(axis=1)
-    return float(np.mean(best_painting > best_photo + margin))
+    return (best_painting > best_photo + margin).reshape(int(result.shape[1]), int(result.shape[2]))
 
 
 def sliced_wasserstein(a: tf.Tensor | np.ndarray, b: tf.Tensor | np.ndarray) -> float:
     """Sliced 1-Wasserstein distance between the channel vectors of two images or feature maps."""
-    x, y = _sample_rows(a), _sample_rows(b)
-    rng = np.random.default_rng(0)
-    directions = rng.normal(size=(x.shape[1], PROJECTIONS))
+    return _distance(_sorted_projections(a), _sorted_projections(b))
+
+
+def _sorted_projections(values: tf.Tensor | np.ndarray) -> np.ndarray:
+    """The sampled channel vectors projected on ``PROJECTIONS`` fixed directions, sorted per direction."""
+    x = _sample_rows(values)
+    directions = np.random.default_rng(0).normal(size=(x.shape[1], PROJECTIONS))
     directions /= np.linalg.norm(directions, axis=0, keepdims=True)
-    px, py = np.sort(x @ directions, axis=0), np.sort(y @ directions, axis=0)
-    return float(np.mean(np.abs(px - py)))
+    return np.sort(x @ directions, axis=0)
+
+
+def _distance(a_sorted: np.ndarray, b_sorted: np.ndarray) -> float:
+    return float(np.mean(np.abs(a_sorted - b_sorted)))
 
 
 def _sample_rows(values: tf.Tensor | np.ndarray) -> np.ndarray:
@@ -152,5 +188,12 @@ def _gap_ratio(result_distance: float, photo_distance: float) -> float:
 def run_scorecard(result: np.ndarray, photo: np.ndarray, paintings: Sequence[np.ndarray], blend: Sequence[float],
                   net: FeatureNet) -> dict[str, Any]:
     """A run's scorecard as stored: against each painting, then their blend-weighted mean."""
-    cards = [asdict(scorecard(result, photo, painting, net)) for painting in paintings]
-    return {"version": SCORECARD_VERSION, **blended(cards, blend)}
+    return moment_scorecards([result], photo, paintings, blend, net)[0]
+
+
+def moment_scorecards(pictures: Sequence[np.ndarray], photo: np.ndarray, paintings: Sequence[np.ndarray],
+                      blend: Sequence[float], net: FeatureNet) -> list[dict[str, Any]]:
+    """The stored scorecard of each of one run's pictures (its snapshots), the photo and paintings measured once."""
+    references = [reference(photo, painting, net) for painting in paintings]
+    return [{"version": SCORECARD_VERSION, **blended([asdict(r.measure(p)) for r in references], blend)}
+            for p in pictures]

@@ -72,3 +72,29 @@ def job_chart(view: Any, height: int = 260) -> dict[str, Any]:
 def runs_chart(rows: list[dict[str, Any]], term: str, height: int = 300) -> dict[str, Any]:
     """Several stored runs' curves of one term (rows from studio.gallery.model.loss_curve_rows)."""
     return loss_chart(rows, series="run", height=height, y_title=f"{term} loss (log scale)")
+
+
+def moments_chart(rows: Sequence[Mapping[str, Any]], overdone: Sequence[Mapping[str, Any]],
+                  marks: Sequence[Mapping[str, Any]], height: int = 200) -> dict[str, Any]:
+    """A run's final-scale moments: structure and style gap per step (``rows``: ``{"step", "measure",
+    "value"}``), each overdone stretch shaded (``{"from", "to"}``), the suggested and kept moments as rules
+    (``{"step", "what"}``)."""
+    layers: list[dict[str, Any]] = []
+    if overdone:
+        layers.append({"data": {"values": list(overdone)}, "mark": {"type": "rect", "color": "#d62728", "opacity": 0.15},
+                       "encoding": {"x": {"field": "from", "type": "quantitative"}, "x2": {"field": "to"},
+                                    "tooltip": [{"field": "what", "type": "nominal"}]}})
+    layers.append(
+        {"data": {"values": list(rows)}, "mark": {"type": "line", "point": True, "strokeWidth": 1.6},
+         "encoding": {"x": {"field": "step", "type": "quantitative", "title": "step", "scale": {"zero": False}},
+                      "y": {"field": "value", "type": "quantitative", "title": None},
+                      "color": {"field": "measure", "type": "nominal", "legend": {"orient": "top", "title": None}},
+                      "tooltip": [{"field": "step", "type": "quantitative"}, {"field": "measure", "type": "nominal"},
+                                  {"field": "value", "type": "quantitative", "format": ".3f"}]}})
+    if marks:
+        layers.append({"data": {"values": list(marks)}, "mark": {"type": "rule", "strokeWidth": 2, "strokeDash": [4, 2]},
+                       "encoding": {"x": {"field": "step", "type": "quantitative"},
+                                    "color": {"value": "#2ca02c"},
+                                    "tooltip": [{"field": "what", "type": "nominal"},
+                                                {"field": "step", "type": "quantitative"}]}})
+    return {"height": height, "layer": layers}

@@ -16,6 +16,8 @@ LOADED_INPUTS = "studio_loaded_inputs"  # LoadedRun: a re-run's photo, styles an
 LOADED_NOTE = "studio_loaded_note"  # "Loaded settings from run N", shown until the next run starts
 NOTICE = "studio_notice"  # one warning shown on the next script run
 EXAMPLES_PICKED = "studio_examples_picked"  # the user chose the style examples (an upload keeps them)
+SHEET_SHOWN = "studio_sheet_shown"  # "Every style at once" was pressed: the sheet follows the photo
+SHEET_PICK = "studio_sheet_pick"  # the Picture id a sheet tile picked: the only style until the styles change
 
 # the job of this session
 JOB_ID = "job_id"
@@ -28,7 +30,6 @@ SESSION_TOKEN = "studio_session_token"
 CONTENT_ID = "studio_content_id"
 STYLE_IDS = "studio_style_ids"
 BRUSH_GENERATION = "studio_brush_generation"  # bumped by "Clear the brush strokes": a new canvas
-FAST_OK = "studio_fast_ok"  # (available, message), checked once per session
 FAST_STRENGTH = "fast_strength"  # the fast preview's style strength, 0..1 (widget)
 
 # per-session memos (session.memo): encoded or decoded once, shown many times
@@ -38,6 +39,7 @@ MEMO_BRUSH_BACKGROUND = "memo_brush_background"
 MEMO_BRUSH_MASKS = "memo_brush_masks"
 MEMO_COMBINED_MASKS = "memo_combined_masks"
 MEMO_FAST_PREVIEW = "memo_fast_preview"
+MEMO_SHEET = "memo_style_sheet"  # the all-styles sheet: (tiles, PNG bytes, seconds, error)
 MEMO_CONTENT_PREVIEW = "memo_content_preview"
 MEMO_LIVE_FRAME = "memo_live_frame"
 
@@ -46,6 +48,8 @@ GALLERY_SELECTED = "gallery_selected"
 GALLERY_PAGE = "gallery_page"
 GALLERY_NOTICE = "gallery_notice"
 GALLERY_CONFIRM_DELETE = "confirm_delete"
+PRINT_CONFIRM = "print_confirm"  # the run id whose "Make a print" waits for its confirmation
+PRINT_JOB = "print_job"  # the Job of the print this session started (its outcome is shown once it ends)
 
 # sharing mode (studio/access.py)
 OWNER_GRANTED = "access_owner_granted"  # True once this session opened the owner link

@@ -15,7 +15,8 @@ import streamlit as st
 
 from nst.errors import ParamsError
 from nst.job import Job
-from nst.jobs import JobRunner, store_saver
+from nst.job_saving import store_saver
+from nst.jobs import JobRunner
 from nst.queue_policy import QueueRefused
 from nst.run_types import RunInputs
 from studio import keys

@@ -129,14 +129,15 @@ def _load_run_inputs(run_id: int, note: str) -> None:
 
     state = st.session_state
     try:
-        inputs = Store().input_images(run_id)
+        store = Store()
+        inputs, original = store.input_images(run_id), store.original_file(run_id)
     except (NSTError, OSError) as error:
         notice(f"{note}, but not its images: {error}")
         return
     names = list(inputs.style_names) + [""] * (len(inputs.styles) - len(inputs.style_names))
     content_name = inputs.content_name or f"photo of run {run_id}"
     state[keys.LOADED_INPUTS] = LoadedRun(
-        run_id, Picture(f"run{run_id}", content_name, inputs.content, thumb(inputs.content)),
+        run_id, Picture(f"run{run_id}", content_name, inputs.content, thumb(inputs.content), original=original),
         [Picture(f"run{run_id}_{i}", n or f"style {i + 1} of run {run_id}", px, thumb(px))
          for i, (n, px) in enumerate(zip(names, inputs.styles))],
         inputs.style_mask, inputs.detail_mask)

@@ -15,7 +15,8 @@ from nst.resize import resize_long_side
 from studio import keys
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
-MAX_INPUT_SIDE = 2048  # uploads are reduced to this on load; the engine resizes further
+MAX_INPUT_SIDE = 2048  # uploads are reduced to this on load; the engine resizes further (the file itself is
+# kept with the run when bigger, for prints: RunInputs.original, nst.store.run_files)
 THUMB_SIDE = 240
 
 
@@ -28,6 +29,7 @@ class Picture:
     pixels: np.ndarray
     thumb: bytes
     notes: tuple[str, ...] = ()
+    original: bytes | None = None  # the file as given (kept with the run when bigger than ``pixels``, for prints)
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,10 @@ def session_upload(uploaded) -> Upload:
     cache = st.session_state.setdefault(keys.MEMO_UPLOADS, {})
     entry = cache.get(uploaded.file_id)
     if entry is None:
-        pixels, notes, error = read_upload(uploaded.getvalue(), uploaded.name)
-        picture = None if pixels is None else Picture(uploaded.file_id, uploaded.name, pixels, thumb(pixels), notes)
+        data = uploaded.getvalue()
+        pixels, notes, error = read_upload(data, uploaded.name)
+        picture = None if pixels is None else Picture(uploaded.file_id, uploaded.name, pixels, thumb(pixels), notes,
+                                                      data)  # the store keeps it only when bigger than pixels
         entry = cache[uploaded.file_id] = Upload(uploaded.name, picture, error)
     return entry
 

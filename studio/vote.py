@@ -84,7 +84,7 @@ def vote_panel(store: Store) -> None:
         left, right = pair
         columns = st.columns(2)  # side by side on a wide screen, stacked on a phone
         for column, run_id, name in zip(columns, pair, ("Left", "Right")):
-            column.image(store.output_image(run_id), caption=name, width="stretch")
+            column.image(store.kept_image(run_id), caption=name, width="stretch")  # the run's picture (kept moment)
         a, b, c = st.columns(3)
         for column, label, outcome, shortcut in ((a, "◀ Left", "left", "Left"), (b, "Can't tell", "tie", "Down"),
                                                  (c, "Right ▶", "right", "Right")):

@@ -5,7 +5,9 @@ folders (``isolated_dirs``), and the run fails if anything appeared in the real 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +27,28 @@ os.environ.update(isolated_env(Path(tempfile.mkdtemp(prefix="nst-test-session-")
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """This test's own gallery and cache folders, in the environment its subprocesses inherit too."""
     env = isolated_env(tmp_path_factory.mktemp("home"))
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return env
+    yield env
+    fast_model = sys.modules.get("nst.fast_model")
+    if fast_model is not None:  # the fast model is loaded once per process: the next test has its own caches
+        fast_model.forget_fast_model()
+
+
+@pytest.fixture(autouse=True)
+def streamlit_error_details() -> Iterator[None]:
+    """Streamlit's ``client.showErrorDetails`` as it was before the test: a page run in sharing mode turns
+    it off process-wide (studio/access.py), and AppTest pages run in this process, so without this a
+    later test's owner would see a redacted error depending on test order."""
+    config = sys.modules.get("streamlit.config")
+    before = config.get_option("client.showErrorDetails") if config else None
+    yield
+    config = sys.modules.get("streamlit.config")
+    if config is not None:
+        config.set_option("client.showErrorDetails", before if before is not None else "full")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -56,7 +74,8 @@ def time_zone(monkeypatch: pytest.MonkeyPatch):
     time.tzset()
 
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared beside the clone; NST_SHARED_DIR points elsewhere (a git worktree in another folder)
+SHARED = Path(os.environ.get("NST_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared")
 SHARED_IMAGES = SHARED / "images"
 
 

@@ -166,8 +166,9 @@ def test_ctrl_c_writes_the_best_image_and_exits_130(pictures, tmp_path):
     )
     args = stylize_args(*pictures, out)
     args[args.index("--iterations") + 1] = "100000"
+    # a shell running the suite in the background makes its children ignore SIGINT: restore Ctrl-C
     proc = subprocess.Popen([sys.executable, "-c", script, *args], env=_env(), stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # wait until steps are being made (not a timing assertion)

@@ -11,6 +11,7 @@ from nst.cli import build_parser, main
 from nst.model import tiny_feature_net_for_tests
 from nst.params import QUALITY_PRESETS, StyleParams, param_specs
 from nst.recipes import recipe
+from nst.scorecard_measures import SCORECARD_VERSION
 from nst.store import Store
 
 TINY = {"net_factory": lambda weights: tiny_feature_net_for_tests(seed=0)}
@@ -109,3 +110,21 @@ def test_compare_refuses_loss_form_flags_for_recipes_that_carry_their_own(pictur
                    "their own; leave them out or compare --methods studio alone."]
     assert main([*pair, "--methods", "studio", "--tv-form", "l1_sum", "--json"], **TINY) == 0  # the studio's own
     assert json.loads(capsys.readouterr().out)["items"][0]["status"] == "finished"
+
+
+@pytest.mark.parametrize("command", [["sweep", "--grid", "style_weight=3,30"], ["compare", "--methods", "studio,gatys-2015"]])
+def test_every_cell_a_batch_saves_carries_its_scorecard_and_its_moments(pictures, capsys, command):
+    content, style = pictures
+    code = main([command[0], "--content", content, "--style", style, *command[1:], "--size", "64", "--scales", "2",
+                 "--iterations", "4", "--save", "--json"], **TINY)
+    report = json.loads(capsys.readouterr().out)
+    ids = [item["run_id"] for item in report["items"]]
+    assert code == 0 and len(ids) == 2
+    assert all(item["scorecard"]["version"] == SCORECARD_VERSION for item in report["items"])
+    with Store() as store:
+        assert {i: c["structure"] for i, c in store.scorecards(ids).items()} == \
+            {item["run_id"]: item["scorecard"]["structure"] for item in report["items"]}
+        moments = store.run_moments(ids)
+    assert all(moments[i].candidates and moments[i].suggestion is not None for i in ids)  # every snapshot measured
+    assert main(["gallery", "rescore", "--json"], **TINY) == 0
+    assert json.loads(capsys.readouterr().out)["scored"] == []  # nothing was left for rescore

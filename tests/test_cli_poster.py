@@ -108,16 +108,14 @@ def test_stop_keeps_the_tiles_painted_so_far(tiny_net, content_image, style_imag
 
 
 def test_paper_flags_paint_the_sheet_or_the_picture_inside_it():
-    from argparse import Namespace
-
-    from nst.cli_poster import poster_target
+    from nst.poster_order import poster_target
 
     flags = dict(size=None, paper="A4", dpi=150)
-    crop = poster_target(Namespace(fit="crop", **flags), (600, 600))
-    pad = poster_target(Namespace(fit="pad", **flags), (600, 600))
+    crop = poster_target((600, 600), fit="crop", **flags)
+    pad = poster_target((600, 600), fit="pad", **flags)
     assert crop.painted == crop.sheet == (1754, 1240)
     assert pad.painted == (1240, 1240) and pad.sheet == (1754, 1240)
-    portrait = poster_target(Namespace(fit="crop", **flags), (480, 640))
+    portrait = poster_target((480, 640), fit="crop", **flags)
     assert portrait.sheet == (1240, 1754)
 
 

@@ -17,7 +17,8 @@ from nst.run_types import RunInputs
 from nst.colors import rgb_to_yiq
 from nst.engine import stylize
 from nst.errors import FastModelUnavailable
-from nst.fast import load_fast_model, fast_model_available, fast_preview, get_fast_model, style_input, stylize_fast
+from nst.fast import fast_preview, style_input, stylize_fast
+from nst.fast_model import fast_model_available, get_fast_model, load_fast_model
 from nst.resize import resize_to
 from nst.params import StyleParams
 
@@ -115,10 +116,10 @@ def test_offline_default_handle_says_what_to_set(monkeypatch):
 
 
 def test_a_missing_model_is_looked_for_once_per_process(monkeypatch):
-    import nst.fast
+    import nst.fast_model
 
     calls = []
-    monkeypatch.setattr(nst.fast, "_reachable", lambda url: calls.append(url) or False)
+    monkeypatch.setattr(nst.fast_model, "_reachable", lambda url: calls.append(url) or False)
     monkeypatch.setenv("NST_OFFLINE", "0")
     _use(monkeypatch, "https://example.invalid/model")
     assert not fast_model_available()[0] and not fast_model_available()[0]

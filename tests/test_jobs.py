@@ -218,7 +218,7 @@ def test_format_seconds():
 # ---- the gallery store (issue 5) ------------------------------------------------------------
 @pytest.fixture
 def saving_runner(tiny_net, tmp_path, monkeypatch):
-    from nst.jobs import store_saver
+    from nst.job_saving import store_saver
 
     monkeypatch.setenv("NST_DATA_DIR", str(tmp_path / "data"))
     r = JobRunner(net_provider=lambda: tiny_net, watchdog_interval=0.05, save_result=store_saver())

@@ -217,7 +217,9 @@ def test_detail_strength_is_validated_and_old_params_still_load():
 def test_protection_keeps_painting_where_the_photo_is_only_moderately_textured(tiny_net, style_image):
     """Moderate texture sits in the protection mask's feathered fringe (mask about 0.9 there):
     protecting the flat sky must still leave most of the painting on it (#20: weighting the
-    fringe's Gram by mask^2 and anchoring it linearly kept 0.56 here, real photos 58 %)."""
+    fringe's Gram by mask^2 and anchoring it linearly kept 0.56 here under the #12 layers, real
+    photos 58 %; under #20's layers, which paint more locally, 0.64 here, and 0.73 on a real photo
+    at 256 px: tests/test_real_weights.py)."""
     rng = np.random.default_rng(11)
     content = np.empty((64, 64, 3), np.float32)
     content[:, :32] = (0.55, 0.7, 0.9)
@@ -225,4 +227,4 @@ def test_protection_keeps_painting_where_the_photo_is_only_moderately_textured(t
     plain = stylize(RunInputs(content, [style_image]), PARAMS, net=tiny_net)
     protected = stylize(RunInputs(content, [style_image]), PARAMS.replace(protect_flat=1.0), net=tiny_net)
     assert protected.leakage.leakage <= 0.1 * plain.leakage.leakage
-    assert protected.leakage.detail_elsewhere >= 0.65 * plain.leakage.detail_elsewhere
+    assert protected.leakage.detail_elsewhere >= 0.62 * plain.leakage.detail_elsewhere

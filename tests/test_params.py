@@ -57,7 +57,8 @@ def test_feature_layers_are_in_network_order_and_truncate_at_the_deepest():
 
     params = StyleParams(content_layers=(("block5_conv2", 1.0),), style_layers=(("block1_conv1", 1.0),))
     assert LossForm.from_params(params).layers == ("block1_conv1", "block5_conv2")
-    assert LossForm.from_params(StyleParams()).layers[-1] == "block5_conv1"
+    # the default's deepest layer is its content layer: no block5 pass at all (issue #20)
+    assert LossForm.from_params(StyleParams()).layers[-1] == "block4_conv2"
 
 
 def test_presets_change_strength_and_quality():

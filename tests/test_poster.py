@@ -56,3 +56,18 @@ def test_the_detail_measure_does_not_pass_an_enlargement():
     enlarged = lanczos(small, 192, 128)
     painted = np.clip(enlarged + rng.normal(0, 0.1, enlarged.shape).astype(np.float32), 0, 1)
     assert laplacian_energy(painted) > 2 * laplacian_energy(enlarged)  # brushwork at the print size counts
+
+
+def test_a_plan_in_a_process_holding_more_memory_counts_it_and_keeps_under_the_budget():
+    from nst.memory import GB
+    from nst.poster import plan_poster
+    from nst.params import StyleParams
+
+    params, budget = StyleParams(size=512), 8 * GB
+    fresh = plan_poster(4961, 3508, 512, params, budget=budget)
+    held = plan_poster(4961, 3508, 512, params, budget=budget, resident=3 * GB)
+    assert held.scales[0].peak_bytes == fresh.scales[0].peak_bytes + 3 * GB  # a whole scale: the same step, plus
+    big_fresh, big_held = fresh.scales[-1].plan, held.scales[-1].plan
+    assert big_held.tile_width * big_held.tile_height < big_fresh.tile_width * big_fresh.tile_height  # smaller tiles
+    assert all(s.peak_bytes <= budget for s in held.scales)
+    assert held.peak_bytes > fresh.peak_bytes

@@ -72,8 +72,15 @@ def test_an_unknown_pair_is_refused_with_the_choices(images, tmp_path):
         quality.panel(_config(images, tmp_path, pairs=(("tubingen", "nope"),)))
 
 
-def test_v1_is_the_first_default_and_differs_from_the_new_one_only_in_its_style_layers():
-    old, new = quality.PRESETS["v1"](512).to_dict(), quality.PRESETS["default"](512).to_dict()
-    assert old.pop("style_layers") == {f"block{n}_conv1": 1.0 for n in range(1, 6)}
-    assert new.pop("style_layers") != {f"block{n}_conv1": 1.0 for n in range(1, 6)}
-    assert old == new
+def test_the_frozen_defaults_differ_from_the_current_one_only_in_style_layers_and_weight():
+    new = quality.PRESETS["default"](512).to_dict()
+    frozen = {
+        "v1": {f"block{n}_conv1": 1.0 for n in range(1, 6)},  # before issue #12
+        "v2": {"block1_conv1": 1.0, "block2_conv1": 1.0, "block3_conv1": 1.0, "block4_conv1": 0.25,
+               "block5_conv1": 0.0625},  # issue #12
+    }
+    for name, layers in frozen.items():
+        old = quality.PRESETS[name](512).to_dict()
+        assert old.pop("style_layers") == layers and old.pop("style_weight") == 10.0
+        assert {k: v for k, v in new.items() if k not in ("style_layers", "style_weight")} == old
+    assert quality.PRESETS["v3"](512) == quality.PRESETS["default"](512)  # issue #20's, today's

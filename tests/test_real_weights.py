@@ -77,8 +77,9 @@ def test_score_prefers_the_painting_over_the_photo_on_style(real_net, painted, p
 def test_protecting_flat_areas_keeps_the_painting_elsewhere(real_net):
     """#20: Golden Gate x The Starry Night at 256 px (loaded as ``nst stylize --size 256`` does),
     ``protect_flat=1``: the sky stays clean and the bridge and hills keep most of their texture
-    (measured 0.72 of the unprotected run's ``detail_elsewhere``, leakage 0.07x; the
-    mask^2-weighted guided Gram kept 0.58)."""
+    (with issue #20's default and the guided Gram weighted by mask^0.75: measured 0.73 of the
+    unprotected run's ``detail_elsewhere``, leakage 0.08x; weighted by the mask 0.66, by mask^2
+    0.58)."""
     from nst.engine import stylize
     from nst.images import load_image
     from nst.params import StyleParams
@@ -90,4 +91,4 @@ def test_protecting_flat_areas_keeps_the_painting_elsewhere(real_net):
     plain = stylize(RunInputs(content, [style]), params, net=real_net).leakage
     protected = stylize(RunInputs(content, [style]), params.replace(protect_flat=1.0), net=real_net).leakage
     assert protected.leakage <= 0.1 * plain.leakage
-    assert protected.detail_elsewhere >= 0.66 * plain.detail_elsewhere
+    assert protected.detail_elsewhere >= 0.70 * plain.detail_elsewhere

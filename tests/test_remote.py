@@ -95,6 +95,37 @@ def test_a_sweep_runs_on_ray_and_the_driver_saves_every_cell(ray_cluster, pictur
     assert record.steps > 0 and record.score is not None
 
 
+
+def test_a_sweep_on_ray_keeps_the_scorecards_its_workers_measured(ray_cluster, pictures, capsys, monkeypatch):
+    """The driver has no network: the workers measure; the numbers are the ones `gallery rescore` gets."""
+    from nst.model import tiny_feature_net_for_tests
+    from nst.rescore import rescore
+    from nst.store import Store
+
+    monkeypatch.setenv("NST_RAY_ADDRESS", ray_cluster)
+    content, style = pictures
+    code = main(["sweep", "--content", content, "--style", style, "--grid", "style_weight=1,10", "--size", "64",
+                 "--scales", "2", "--iterations", "4", "--save", "--json"], net_spec=TINY_SPEC)
+    report = json.loads(capsys.readouterr().out)
+    ids = [item["run_id"] for item in report["items"]]
+    assert code == 0 and len(ids) == 2 and all(item["scorecard"] is not None for item in report["items"])
+    with Store() as store:
+        kept, moments = store.scorecards(ids), store.run_moments(ids)
+        assert store.runs_without_scorecard() == [] and store.runs_without_moment_scorecards() == []
+        assert all(moments[i].candidates and moments[i].suggestion is not None for i in ids)
+        rescore(store, tiny_feature_net_for_tests(seed=0), ids)  # measured again from the store's copies
+        again, moments_again = store.scorecards(ids), store.run_moments(ids)
+    for i in ids:
+        assert _measures(again[i]) == pytest.approx(_measures(kept[i]), rel=1e-4, abs=1e-6)
+        assert [m.step for m in moments_again[i].moments] == [m.step for m in moments[i].moments]
+        for m, m_again in zip(moments[i].moments, moments_again[i].moments):
+            assert _measures(m_again.card) == pytest.approx(_measures(m.card), rel=1e-4, abs=1e-6)
+
+
+def _measures(card) -> dict[str, float]:
+    return {name: value for name, value in card.items() if name != "version"}
+
+
 def test_the_local_backend_says_so_in_the_json(pictures, capsys, monkeypatch, tiny_net):
     monkeypatch.delenv("NST_RAY_ADDRESS", raising=False)
     content, style = pictures

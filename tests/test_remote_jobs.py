@@ -28,9 +28,11 @@ TINY = functools.partial(tiny_feature_net_for_tests, seed=0)
 class FakeGallery:
     def __init__(self) -> None:
         self.saved: list[tuple[str | None, float | None]] = []
+        self.measured: list = []  # the scorecards the worker measured (nst.rescore.MeasuredRun)
 
-    def __call__(self, job, result, *, item, score=None) -> int:
+    def __call__(self, job, result, *, item, score=None, measured=None) -> int:
         self.saved.append((item.label if job.group_id else None, score))
+        self.measured.append(measured)
         return len(self.saved)
 
 
@@ -89,6 +91,29 @@ def test_a_studio_sweep_on_ray_saves_every_cell_as_one_group(runner, gallery, co
     assert view.status == FINISHED, view.message
     assert len(view.run_ids) == 4 and sorted(label for label, _ in gallery.saved) == sorted(i.label for i in items)
     assert all(score is not None for _, score in gallery.saved)
+
+
+def test_runs_painted_on_ray_are_kept_with_the_scorecards_their_workers_measured(ray_cluster, monkeypatch, content_image,
+                                                                                 style_image):
+    from nst.job_saving import store_saver
+    from nst.store import Store
+
+    monkeypatch.setenv("NST_RAY_ADDRESS", ray_cluster)
+    r = JobRunner(net_provider=TINY, watchdog_interval=0.05, save_result=store_saver())
+    try:
+        single = r.submit(Job(RunInputs(content_image, [style_image]), FAST))
+        assert single.wait(WAIT)
+        items = sweep_items(FAST, {"style_weight": [1, 10]})
+        sweep = r.submit(Job(RunInputs(content_image, [style_image]), items=items, group_kind="sweep"))
+        assert sweep.wait(WAIT)
+    finally:
+        r.shutdown()
+    ids = [*single.view().run_ids, *sweep.view().run_ids]
+    assert len(ids) == 3
+    with Store() as store:
+        cards, moments = store.scorecards(ids), store.run_moments(ids)
+    assert sorted(cards) == sorted(ids) and all(0.0 <= c["copied"] <= 1.0 for c in cards.values())
+    assert all(moments[i].candidates and moments[i].suggestion is not None for i in ids)
 
 
 def test_a_bad_ray_address_is_the_model_state_in_one_sentence(monkeypatch, content_image, style_image):

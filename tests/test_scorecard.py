@@ -85,7 +85,7 @@ def test_a_pasted_patch_of_a_portrait_reads_as_copied_about_its_share(real_net):
 def test_the_default_paints_a_portraits_brushwork_without_pasting_its_eyes(real_net):
     # Golden Gate x Woman with a Hat at 256 px (benchmarks/quality.py): the first default (style
     # layers weighted equally) pasted eyes and faces into sky and water: copied 0.375, structure
-    # 0.33. The default since issue #12 measured copied 0.000, structure 0.51.
+    # 0.33. The default of issue #12 measured copied 0.000, structure 0.51; that of #20 the same.
     from nst.engine import stylize
     from nst.params import StyleParams
 
@@ -96,3 +96,20 @@ def test_the_default_paints_a_portraits_brushwork_without_pasting_its_eyes(real_
     assert card.copied < 0.05
     assert card.structure > 0.45
     assert card.style_gap < 0.5  # and it is still painted: the photo itself is 1.0
+
+
+@pytest.mark.real_weights
+def test_the_default_draws_no_face_of_a_drawn_portrait_on_the_bridge(real_net):
+    # Golden Gate x the drawn portrait (benchmarks/drawn.py) at 256 px: the default of issue #12
+    # (block5_conv1 at 1/16) drew a face on the bridge tower, copied 0.182; issue #20's default
+    # (no block5, block4 at 1/8, style weight 15) measured 0.031 with style gap 0.275 (0.236).
+    from benchmarks.drawn import DRAWN
+    from nst.engine import stylize
+    from nst.params import StyleParams
+
+    photo = load_image(SHARED_IMAGES / "content" / "golden_gate.jpg").pixels
+    portrait = DRAWN["drawn_portrait"]()
+    result = stylize(RunInputs(photo, [portrait]), StyleParams(size=256), net=real_net)
+    card = scorecard(result.image, photo, portrait, real_net)
+    assert card.copied < 0.08
+    assert card.style_gap < 0.35  # still painted: the photo itself is 1.0

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
 TOKEN = "the-owner-token-for-tests"
 TIMEOUT = 60
-OWNER_WIDGETS = {"delete", "fav_", "title_", "notes_"}
+OWNER_WIDGETS = {"delete", "fav_", "title_", "notes_", "keep_"}
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from nst import store as store_module
+from nst.best_moment import MOMENTS
 from nst.store import files as store_files
 from nst.store import saving as store_saving
 from nst.encode import to_uint8
@@ -164,8 +165,18 @@ def test_bad_arguments_are_refused_with_a_sentence(store: Store) -> None:
 def test_snapshots_are_thinned_evenly_keeping_the_last(store: Store) -> None:
     run_id = save(store, result=fake_result(0, n_snapshots=20))
     steps = [s.step for s in store.snapshots(run_id)]
-    assert len(steps) == store_module.MAX_SNAPSHOTS
+    evenly = {4 * (1 + round(i)) for i in np.linspace(0, 19, store_module.MAX_SNAPSHOTS - MOMENTS)}
+    assert evenly <= set(steps) and len(steps) <= store_module.MAX_SNAPSHOTS
     assert steps[0] == 4 and steps[-1] == 80 and steps == sorted(steps)
+
+
+def test_the_final_scales_moments_are_kept_beside_the_evenly_spaced_ones(store: Store) -> None:
+    # 30 snapshots over a run whose final scale (index 1) holds the last 10: the timeline keeps 9 over
+    # the run, and the best moment's candidates are MOMENTS evenly spaced over the final scale
+    result = fake_result(0, n_snapshots=30)
+    result.snapshots = [Snapshot(s.step, 0 if i < 20 else 1, s.image, s.losses) for i, s in enumerate(result.snapshots)]
+    kept = {s.step for s in store.snapshots(save(store, result=result)) if s.scale_index == 1}
+    assert {84 + 4 * round(i) for i in np.linspace(0, 9, MOMENTS)} <= kept and len(kept) < 10
 
 
 # ---------------------------------------------------------------------------- dedup and delete
@@ -241,7 +252,7 @@ def test_filters_sorting_and_paging(store: Store) -> None:
 
     summary = store.list_runs(group_id="g")[0]
     assert (summary.group_kind, summary.group_label, summary.size, summary.optimizer) == ("sweep", "cw=1", 64, "lbfgs")
-    assert (summary.content_weight, summary.style_weight, summary.tv_weight) == (1.0, 10.0, 1.0)
+    assert (summary.content_weight, summary.style_weight, summary.tv_weight) == (1.0, StyleParams().style_weight, 1.0)
     assert summary.styles[0].sha256 == s2 and summary.seconds == 1.0 and summary.loss_total == 1.5
     assert [(g.group_id, g.group_kind, g.runs) for g in store.groups()] == [("g", "sweep", 1)]
     store.set_score(c, 0.01)
@@ -408,7 +419,32 @@ def build_v6(data_dir: Path) -> dict:
     return expected
 
 
-OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5, 6: build_v6}
+def build_v7(data_dir: Path) -> dict:
+    """Version 7 (sweep axes as data), before the best moment's tables and kept files."""
+    expected = build_v6(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("ALTER TABLE runs ADD COLUMN group_axes TEXT")
+    conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    return expected
+
+
+def build_v8(data_dir: Path) -> dict:
+    """Version 8 (the best moment's tables), before kept originals and prints."""
+    expected = build_v7(data_dir)
+    conn = sqlite3.connect(data_dir / store_module.DB_NAME, isolation_level=None)
+    conn.execute("CREATE TABLE moment_scorecards (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+                 "version TEXT NOT NULL, step INTEGER NOT NULL, measures TEXT NOT NULL, "
+                 "PRIMARY KEY (run_id, version, step))")
+    conn.execute("CREATE TABLE kept_moments (run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE, "
+                 "step INTEGER NOT NULL, created REAL NOT NULL)")
+    conn.execute("PRAGMA user_version = 8")
+    conn.close()
+    return expected
+
+
+OLDER_VERSIONS = {0: build_v0, 1: build_v1, 2: build_v2, 3: build_v3, 4: build_v4, 5: build_v5, 6: build_v6,
+                  7: build_v7, 8: build_v8}
 
 
 def test_every_older_version_has_a_migration_test() -> None:
@@ -424,7 +460,8 @@ def test_migrates_from_older_version(tmp_path: Path, version: int) -> None:
         columns = {row[1] for row in sqlite3.connect(opened.db_path).execute("PRAGMA table_info(runs)")}
         assert {"group_id", "group_kind", "group_label", "group_axes", "score", "leakage"} <= columns
         tables = {row[0] for row in sqlite3.connect(opened.db_path).execute("SELECT name FROM sqlite_master")}
-        assert {"votes", "scorecards", "store_identity"} <= tables
+        assert {"votes", "scorecards", "store_identity", "moment_scorecards", "kept_moments", "run_files",
+                "print_links"} <= tables
         if expected:
             record = opened.get_run(1)
             assert (record.title, record.notes, record.favourite, record.params) == \
@@ -800,11 +837,13 @@ def test_save_keeps_every_field_of_a_run_to_save(store: Store) -> None:
     assert again.id != typed.id and again.output_sha256 == typed.output_sha256  # the same pixels, stored once
 
 
-def test_the_export_sidecar_is_the_records_dict(store: Store, tmp_path: Path) -> None:
+def test_the_export_sidecar_is_the_records_dict_and_its_moment(store: Store, tmp_path: Path) -> None:
     run_id = save(store, 0, title="Sidecar")
     png = store.export_run(run_id, tmp_path / "out")
     sidecar = json.loads(png.with_suffix(".json").read_text())
     record = store.get_run(run_id)
+    moment = sidecar.pop("moment")  # which picture the PNG is (nst.store.moments): here the final image
+    assert moment == {"kept": {"step": None, "final": True}, "suggested": None, "moments": []}
     assert sidecar == json.loads(json.dumps(record.to_dict()))
     assert "history" in sidecar and "history" not in record.to_dict(history=False)
     summary = store.list_runs()[0].to_dict()

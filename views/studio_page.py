@@ -19,8 +19,9 @@ from nst.run_types import RunInputs
 from studio import keys, runtime, state
 from studio.panels.batches import COMPARE_DEFAULTS, compare_panel, sweep_panel
 from studio.panels.fast_preview import fast_preview_panel
+from studio.panels.style_sheet import style_sheet_panel
 from studio.panels.inputs import photo_panel, pixels, styles_panel
-from studio.panels.live import live_panel
+from studio.panels.live import live_panel, print_note
 from studio.panels.paint import paint_buttons
 from studio.panels.results import results_panel, session_results
 from studio.panels.sidebar import sidebar
@@ -73,6 +74,7 @@ if runtime.tiny_net_hook():
     st.warning(f"TEST MODE ({runtime.TEST_TINY_NET_ENV}=1): a tiny random network stands in for VGG19; "
                "results are not paintings.", icon=":material/science:")
 model_state = model_status(runner)
+print_note()  # a print paints alone: say so before anyone presses Stylize
 notice = pop_notice()
 if notice:
     st.warning(plain(notice))
@@ -87,7 +89,7 @@ sidebar(running)
 col_inputs, col_paint = st.columns([1, 1.6], gap="large")
 with col_inputs:
     photo = photo_panel()
-    styles, blend, blend_keys = styles_panel()
+    styles, blend, blend_keys, own_styles = styles_panel()
     user_mask, detail_mask, mask_error = spatial_panel(photo.pixels)
 forget_uploads_except(live_upload_ids("content_upload", "style_upload"))  # (the mask has its own memo)
 
@@ -103,10 +105,11 @@ with col_paint:
     st.session_state[keys.PLANNED_PARAMS] = params
     ready = params is not None and model_state != MODEL_UNAVAILABLE and not mask_error
     fast_ok = fast_preview_panel(photo.pixels, pixels(styles), blend)
+    style_sheet_panel(photo, own_styles, fast_ok)
     if ready and not running:  # what Stylize will paint; its callback reads it
         st.session_state[keys.READY_INPUTS] = runtime.ReadyInputs(RunInputs(
             photo.pixels, pixels(styles), content_name=photo.label, style_names=[s.label for s in styles],
-            masks={"style": user_mask, "detail": detail_mask}), blend_keys)
+            masks={"style": user_mask, "detail": detail_mask}, original=photo.original), blend_keys)
     else:
         st.session_state.pop(keys.READY_INPUTS, None)
     paint_buttons(ready, running, fast_ok, params, f"{', '.join(s.label for s in styles)} on {photo.label}")

@@ -25,8 +25,8 @@ The package, one idea a module, each a set of functions that take the database h
 ``files`` (content-addressed image files), ``saving`` (a run in, all or nothing), ``reading``
 (one run out), ``listing`` (pages, counts, filters), ``upkeep`` (edits, deletion, orphan cleanup,
 health), ``export``, ``identity`` (which pictures belong to which database), ``manifests`` (a
-run's rows beside its pictures; rebuild), ``backup``, ``full_disk``, ``scorecards``, ``votes`` and
-``records`` (what comes back). ``core`` holds :class:`Store`, a plain class: it opens the folder,
+run's rows beside its pictures; rebuild), ``backup``, ``full_disk``, ``scorecards``, ``moments`` (the
+best moment), ``votes`` and ``records`` (what comes back). ``core`` holds :class:`Store`, a plain class: it opens the folder,
 and each method is one call into one of those modules. Everyone outside the package goes through
 ``Store``. A run to save is a :class:`nst.run_types.RunToSave` (``Store.save``). Nothing here
 imports TensorFlow or Streamlit.
@@ -39,6 +39,7 @@ from nst.store.db import BUSY_TIMEOUT_SECONDS, DB_NAME, default_data_dir, new_gr
 from nst.store.export import png_metadata
 from nst.store.files import IMAGES_DIR, THUMBNAIL_QUALITY, THUMBNAIL_SIZE, image_hash
 from nst.store.listing import SORTS, STATUSES
+from nst.store.moments import RunMoments
 from nst.store.records import (CleanupReport, GroupSummary, RunRecord, RunSummary, StoredImage,
                                StoredSnapshot, StyleRef)
 from nst.store.saving import MAX_SNAPSHOTS
@@ -47,7 +48,7 @@ from nst.store.upkeep import GRACE_SECONDS
 
 __all__ = [
     "Store", "RunRecord", "RunSummary", "StyleRef", "StoredSnapshot",
-    "StoredImage", "GroupSummary", "CleanupReport",
+    "StoredImage", "GroupSummary", "CleanupReport", "RunMoments",
     "default_data_dir", "image_hash", "new_group_id", "png_metadata",
     "SCHEMA_VERSION", "MIGRATIONS", "MASK_KINDS", "SORTS", "STATUSES", "MAX_SNAPSHOTS", "THUMBNAIL_SIZE",
     "THUMBNAIL_QUALITY", "GRACE_SECONDS", "BUSY_TIMEOUT_SECONDS", "DB_NAME", "IMAGES_DIR",

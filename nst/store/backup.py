@@ -20,6 +20,7 @@ from nst.errors import StoreError, describe_os_error
 from nst.store.db import DB_NAME, Database
 from nst.store.files import IMAGES_DIR, image_path
 from nst.store.identity import ID_FILE
+from nst.store.run_files import kept_file_names
 
 
 def _copy_database(source: Path, target: Path) -> None:
@@ -34,10 +35,10 @@ def _copy_database(source: Path, target: Path) -> None:
         src.close()
 
 
-def _copy_pictures(from_images: Path, to_images: Path, names: list[str]) -> int:
+def _copy_pictures(from_images: Path, to_images: Path, names: list[Path]) -> int:
     copied = 0
-    for sha in names:
-        source, target = image_path(from_images, sha), image_path(to_images, sha)
+    for relative in names:  # inside images/: a picture, or a kept file (nst.store.run_files)
+        source, target = from_images / relative, to_images / relative
         if target.is_file() or not source.is_file():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -49,10 +50,12 @@ def _copy_pictures(from_images: Path, to_images: Path, names: list[str]) -> int:
     return copied
 
 
-def _names(db_path: Path) -> list[str]:
+def _names(db_path: Path) -> list[Path]:
+    """Every file the database names, relative to ``images/``."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        return [row[0] for row in conn.execute("SELECT sha256 FROM images")]
+        return ([image_path(Path(), row[0]) for row in conn.execute("SELECT sha256 FROM images")]
+                + [Path(name) for name in kept_file_names(conn)])
     finally:
         conn.close()
 

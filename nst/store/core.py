@@ -2,8 +2,8 @@
 
 A plain class: it opens the folder (database handle, migration, ownership, orphan cleanup) and
 each method is one call into the module that owns the idea (``saving``, ``reading``, ``listing``,
-``upkeep``, ``export``, ``scorecards``, ``votes``, ``manifests``, ``backup``), with the database
-handle and the images folder as explicit arguments.
+``upkeep``, ``export``, ``scorecards``, ``moments``, ``votes``, ``manifests``, ``backup``, ``prints``), with
+the database handle and the images folder as explicit arguments.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ import nst.store.files as files
 import nst.store.identity as identity
 import nst.store.listing as listing
 import nst.store.manifests as manifests
+import nst.store.moments as moments
+import nst.store.prints as prints
 import nst.store.reading as reading
 import nst.store.saving as saving
 import nst.store.scorecards as scorecards
@@ -130,8 +132,35 @@ class Store:
         return files.image_path(self.images_dir, sha256)
 
     def export_run(self, run_id: int, dest_dir: str | os.PathLike[str]) -> Path:
-        """The result as a PNG with the parameters embedded, plus a JSON sidecar; returns the PNG's path."""
+        """The run's picture (its kept moment, else the result) as a PNG with the parameters embedded, plus a
+        JSON sidecar; returns the PNG's path."""
         return export.export_run(self.db, self.images_dir, run_id, dest_dir)
+
+    # -- files kept beside a run: its original photo, a print's TIFF (nst.store.prints)
+
+    def original_file(self, run_id: int) -> bytes | None:
+        """The bytes of the original photo kept with run ``run_id`` (None when none was kept)."""
+        return prints.original_file(self.db.conn(), self.images_dir, run_id)
+
+    def original_photo(self, run_id: int) -> np.ndarray | None:
+        """The original photo kept with run ``run_id`` as float32 pixels (at most 8192 px), or None."""
+        return prints.original_photo(self.db.conn(), self.images_dir, run_id)
+
+    def original_size(self, run_id: int) -> tuple[int, int] | None:
+        """(width, height) of the original photo kept with run ``run_id``, or None when none was kept."""
+        return prints.original_size(self.db.conn(), run_id)
+
+    def photo_size(self, run_id: int) -> tuple[int, int]:
+        """(width, height) of the best photo run ``run_id`` has: its original when kept, else its stored photo."""
+        return prints.photo_size(self.db.conn(), run_id)
+
+    def print_of(self, run_id: int) -> prints.PrintInfo | None:
+        """The print run ``run_id`` is (its file and source), or None when it is an ordinary run."""
+        return prints.print_of(self.db.conn(), self.images_dir, run_id)
+
+    def prints_of(self, source_run: int) -> list[prints.PrintInfo]:
+        """The prints made from run ``source_run``, newest first."""
+        return prints.prints_of(self.db.conn(), self.images_dir, source_run)
 
     # -- finding runs (nst.store.listing)
 
@@ -203,7 +232,7 @@ class Store:
     def restore(self, folder: Path) -> dict[str, Any]:
         return backup.restore_gallery(self.db, self.images_dir, folder)
 
-    # -- scorecards and votes kept beside the runs (nst.store.scorecards, nst.store.votes)
+    # -- scorecards kept beside the runs (nst.store.scorecards)
 
     def save_scorecard(self, run_id: int, card: dict[str, Any]) -> None:
         scorecards.save_scorecard(self.db, run_id, card)
@@ -217,6 +246,43 @@ class Store:
 
     def runs_without_scorecard(self, version: str = SCORECARD_VERSION) -> list[int]:
         return scorecards.runs_without_scorecard(self.db.conn(), version)
+
+    # -- the best moment: the final scale's snapshots, their scorecards, the kept one (nst.store.moments)
+
+    def moment_candidates(self, run_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+        """``{run id: [(step, sha256) ...]}``: the snapshots each run could keep instead of its final image."""
+        return moments.candidates_of(self.db.conn(), run_ids)
+
+    def save_moment_scorecards(self, run_id: int, cards: dict[int, dict[str, Any]]) -> None:
+        moments.save_moment_scorecards(self.db, run_id, cards)
+
+    def runs_without_moment_scorecards(self, version: str = SCORECARD_VERSION) -> list[int]:
+        return moments.runs_without_moment_scorecards(self.db.conn(), version)
+
+    def run_moments(self, run_ids: Sequence[int], version: str = SCORECARD_VERSION) -> dict[int, moments.RunMoments]:
+        """Each run's moments with their scorecards, the suggested one and the kept one."""
+        with self.db.read() as conn:
+            return moments.run_moments(conn, run_ids, version)
+
+    def kept_steps(self, run_ids: Sequence[int]) -> dict[int, int]:
+        """``{run id: step}`` for the runs that keep a snapshot instead of their final image."""
+        return moments.kept_steps(self.db.conn(), run_ids)
+
+    def keep_moment(self, run_id: int, step: int | None) -> None:
+        """Make snapshot ``step`` of the final scale the run's picture (``None``: the final image again)."""
+        moments.keep_moment(self.db, self.images_dir, run_id, step)
+
+    def kept_image(self, run_id: int) -> np.ndarray:
+        """The run's picture: its kept moment, else the final image (float32 H x W x 3 in [0, 1])."""
+        with self.db.read() as conn:
+            return moments.kept_image(conn, self.images_dir, run_id)
+
+    def picture_thumbnails(self, run_ids: Sequence[int]) -> dict[int, bytes]:
+        """The cards' thumbnails: of each run's kept moment where it keeps one, else of the final image."""
+        with self.db.read() as conn:
+            return moments.picture_thumbnails(conn, self.images_dir, run_ids)
+
+    # -- friends' votes (nst.store.votes)
 
     def record_vote(self, voter: str, left: int, right: int, outcome: str, *, now: float | None = None) -> None:
         votes.record_vote(self.db, voter, left, right, outcome, now=now)

@@ -16,6 +16,7 @@ from pathlib import Path
 from nst.store.db import DB_NAME
 from nst.store.files import IMAGES_DIR, image_path
 from nst.store.reading import RUN_FILES_QUERY
+from nst.store.run_files import free_kept_files
 
 _USED_ELSEWHERE = (
     "SELECT EXISTS (SELECT 1 FROM runs WHERE id != :r AND (content_sha256 = :s OR output_sha256 = :s)) OR "
@@ -30,9 +31,9 @@ def free_run_files(data_dir: Path, run_id: int) -> int:
     try:
         shas = [row[0] for row in conn.execute(RUN_FILES_QUERY, {"id": int(run_id)})]
         only_here = [sha for sha in shas if not conn.execute(_USED_ELSEWHERE, {"r": int(run_id), "s": sha}).fetchone()[0]]
+        removed = free_kept_files(conn, data_dir / IMAGES_DIR, run_id)  # a print's TIFF first: the biggest
     finally:
         conn.close()
-    removed = 0
     for sha in only_here:
         try:
             image_path(data_dir / IMAGES_DIR, sha).unlink()

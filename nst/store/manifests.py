@@ -31,7 +31,7 @@ from nst.store.schema import backfill_group_axes
 
 MANIFESTS = "manifests"
 FORMAT = "nst-run-manifest-1"
-_CHILD_TABLES = ("run_styles", "run_snapshots", "run_masks", "run_details", "scorecards")
+_CHILD_TABLES = ("run_styles", "run_snapshots", "run_masks", "run_details", "scorecards", "run_files", "print_links")
 _IMAGE_COLUMNS = ("sha256", "role", "width", "height", "nbytes", "name", "created")
 _PICTURE_NAME = re.compile(r"[0-9a-f]{64}")
 RECOVERED_MESSAGE = ("recovered by `nst gallery rebuild` from a gallery made before manifests: the photo, "

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from nst.best_moment import MOMENTS
 from nst.edges import check_notes, check_title
 from nst.errors import StoreError, describe_os_error
 from nst.params import StyleParams
@@ -26,9 +27,12 @@ from nst.store.manifests import write_manifest
 from nst.store.db import Database
 from nst.store.files import (Blob, as_uint8_rgb, make_blob, mask_rgb, remove_files_if_unreferenced,
                              write_blobs)
+from nst.store.run_files import (Attachment, attachments, insert_attachments, remove_unreferenced,
+                                 write_attachments)
 from nst.store.schema import MASK_KINDS
 
-MAX_SNAPSHOTS = 9  # 8 evenly spaced (the first included) + the last
+RUN_SNAPSHOTS = 9  # evenly spaced over the whole run, the first and the last included
+MAX_SNAPSHOTS = RUN_SNAPSHOTS + MOMENTS  # and up to MOMENTS of the final scale (the best moment's candidates)
 
 
 def real_or_none(value: Any) -> float | None:
@@ -46,13 +50,22 @@ def losses_dict(losses: LossTerms) -> dict[str, float]:
     return {k: float(v) for k, v in losses.to_dict().items()}
 
 
-def pick_snapshots(snapshots: Sequence[Any], limit: int = MAX_SNAPSHOTS) -> list[Any]:
-    """Up to ``limit`` snapshots, evenly spaced over the run, always including the last."""
-    n = len(snapshots)
-    if n <= limit:
-        return list(snapshots)
-    indices = sorted({int(round(i)) for i in np.linspace(0, n - 1, limit)})
-    return [snapshots[i] for i in indices]
+def _evenly(indices: Sequence[int], limit: int) -> set[int]:
+    """Up to ``limit`` of ``indices``, evenly spaced, the first and the last included."""
+    if len(indices) <= limit:
+        return set(indices)
+    return {indices[int(round(i))] for i in np.linspace(0, len(indices) - 1, limit)}
+
+
+def pick_snapshots(snapshots: Sequence[Any]) -> list[Any]:
+    """The snapshots kept: ``RUN_SNAPSHOTS`` evenly spaced over the run (the timeline), and ``MOMENTS`` evenly
+    spaced over the final scale (the moments the run's best moment is chosen from: nst.best_moment)."""
+    if not snapshots:
+        return []
+    final_scale = max(int(getattr(s, "scale_index", 0)) for s in snapshots)
+    final = [i for i, s in enumerate(snapshots) if int(getattr(s, "scale_index", 0)) == final_scale]
+    kept = _evenly(range(len(snapshots)), RUN_SNAPSHOTS) | _evenly(final, MOMENTS)
+    return [snapshots[i] for i in sorted(kept)]
 
 
 def _checked_run(run: RunToSave) -> tuple[StyleParams, str, tuple[float, ...], tuple[str, ...]]:
@@ -163,26 +176,31 @@ def encode_run(run: RunToSave) -> EncodedRun:
 def save_run(db: Database, images_dir: Path, run: RunToSave) -> int:
     """Store a run and return its id. All or nothing: a failure leaves no trace of it."""
     encoded = encode_run(run)
+    files = attachments(run)  # the original photo, a print's TIFF (nst.store.run_files)
     created: list[str] = []
+    created_files: list[Attachment] = []
     try:
         write_blobs(images_dir, encoded.blobs, created)
+        write_attachments(images_dir, files, created_files)
         with db.write() as conn:
             # A cleanup elsewhere may have removed a file we found already present; it could
             # only do so holding this lock and with no row naming it, so re-check here.
             write_blobs(images_dir, encoded.blobs, created)
+            write_attachments(images_dir, files, created_files)
             run_id = insert_run(conn, encoded)
+            insert_attachments(conn, run_id, files, run.print_file)
             # in the transaction: a manifest that cannot be written fails the save (nst.store.manifests)
             write_manifest(conn, images_dir, run_id, [blob.sha256 for blob in encoded.blobs])
         return run_id
     except OSError as error:
-        _forget(db, images_dir, created)
+        _forget(db, images_dir, created, created_files)
         raise StoreError(f"Cannot save the run to {db.folder}: {describe_os_error(error)} "
                          "(runs saved earlier are safe).") from None
     except sqlite3.Error as error:
-        _forget(db, images_dir, created)
+        _forget(db, images_dir, created, created_files)
         raise db.error("save the run", error) from None
     except BaseException:
-        _forget(db, images_dir, created)
+        _forget(db, images_dir, created, created_files)
         raise
 
 
@@ -212,9 +230,10 @@ def insert_run(conn: sqlite3.Connection, encoded: EncodedRun) -> int:
     return int(run_id)
 
 
-def _forget(db: Database, images_dir: Path, shas: Sequence[str]) -> None:
+def _forget(db: Database, images_dir: Path, shas: Sequence[str], files: Sequence[Attachment] = ()) -> None:
     """Best effort after a failed save: remove the files it created that nothing names."""
     try:
         remove_files_if_unreferenced(db, images_dir, shas)
+        remove_unreferenced(db, images_dir, [(f.sha256, f.suffix) for f in files])
     except (OSError, sqlite3.Error):
         pass  # the orphan cleanup on a later open gets them

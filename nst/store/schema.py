@@ -192,10 +192,56 @@ def backfill_group_axes(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE runs SET group_axes = ? WHERE id = ?", (json.dumps(axes), run_id))
 
 
+def _migrate_to_8(conn: sqlite3.Connection) -> None:
+    """Version 8: the best moment of a run (nst.store.moments): the scorecard of each of its final scale's
+    snapshots per scorecard version, and the snapshot the user keeps as the run's picture; idempotent."""
+    _execute_script(conn, """
+        CREATE TABLE IF NOT EXISTS moment_scorecards (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            version TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            measures TEXT NOT NULL,
+            PRIMARY KEY (run_id, version, step)
+        );
+        CREATE TABLE IF NOT EXISTS kept_moments (
+            run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            created REAL NOT NULL
+        )
+    """)
+
+
+def _migrate_to_9(conn: sqlite3.Connection) -> None:
+    """The kept-files step (#26): files kept beside a run that are not its 8-bit pictures (the original
+    photo, a print's 16-bit TIFF: nst.store.run_files), and a print's link to the run it was made from (a
+    plain id, not a foreign key: a print keeps saying where it came from). Version 9; idempotent."""
+    _execute_script(conn, """
+        CREATE TABLE IF NOT EXISTS run_files (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('original', 'print')),
+            sha256 TEXT NOT NULL,
+            suffix TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            nbytes INTEGER NOT NULL,
+            PRIMARY KEY (run_id, kind)
+        );
+        CREATE INDEX IF NOT EXISTS run_files_sha ON run_files(sha256);
+        CREATE TABLE IF NOT EXISTS print_links (
+            run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+            source_run INTEGER,
+            paper TEXT,
+            dpi INTEGER NOT NULL,
+            fit TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS print_links_source ON print_links(source_run)
+    """)
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped step.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3,
                                                                 _migrate_to_4, _migrate_to_5, _migrate_to_6,
-                                                                _migrate_to_7)
+                                                                _migrate_to_7, _migrate_to_8, _migrate_to_9)
 MASK_KINDS = ("style", "detail")
 SCHEMA_VERSION = len(MIGRATIONS)
 

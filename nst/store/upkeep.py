@@ -18,6 +18,7 @@ from nst.store.files import image_path, remove_files_if_unreferenced, stale_file
 from nst.store.identity import holds_pictures
 from nst.store.manifests import manifest_path
 from nst.store.reading import RUN_FILES_QUERY
+from nst.store.run_files import files_of, remove_unreferenced, sweep_orphans
 from nst.store.records import CleanupReport
 from nst.store.saving import real_or_none
 
@@ -76,6 +77,7 @@ def delete_run(db: Database, images_dir: Path, run_id: int) -> None:
     try:
         with db.write() as conn:
             shas = [row[0] for row in conn.execute(RUN_FILES_QUERY, {"id": int(run_id)})]
+            kept_files = files_of(conn, run_id)  # its original photo, its print (nst.store.run_files)
             if not conn.execute("DELETE FROM runs WHERE id = ?", (int(run_id),)).rowcount:
                 raise missing_run(run_id)
             dead = [sha for sha in shas if not _referenced(conn, sha)]
@@ -83,6 +85,7 @@ def delete_run(db: Database, images_dir: Path, run_id: int) -> None:
         # Committed: the run is gone. Its files go now (a crash here leaves orphans for cleanup).
         manifest_path(images_dir, run_id).unlink(missing_ok=True)
         remove_files_if_unreferenced(db, images_dir, dead)
+        remove_unreferenced(db, images_dir, kept_files)
     except sqlite3.Error as error:
         raise db.error(f"delete run {run_id}", error) from None
     except OSError as error:
@@ -111,6 +114,7 @@ def cleanup_orphans(db: Database, images_dir: Path, grace_seconds: float, refusa
     candidates, temp_files = stale_files(images_dir, time.time() - grace_seconds, known)
     try:
         orphan_files = remove_files_if_unreferenced(db, images_dir, candidates)
+        orphan_files += sweep_orphans(db, images_dir, time.time() - grace_seconds)  # originals, prints no run names
     except (OSError, sqlite3.Error) as error:
         log.warning("gallery cleanup could not remove orphan files: %s", error)
         orphan_files = 0

@@ -62,7 +62,7 @@ def _wipe(store: Store, records: list[RunRecord]) -> None:
 
     def pixels(key: str):
         run_id = int(key[1:])
-        return store.input_images(run_id).content if key[0] == "c" else store.output_image(run_id)
+        return store.input_images(run_id).content if key[0] == "c" else store.kept_image(run_id)
 
     image = comparison_image(pixels(before), pixels(after), mode, position)
     st.image(image, width=display_width(image))
@@ -87,7 +87,7 @@ def compare_view(store: Store, ids: list[int]) -> None:
     if len(records) < g.MIN_COMPARE:
         st.info("Fewer than two of these runs are still in the gallery.")
         return
-    images = [store.output_image(r.id) for r in records]
+    images = [store.kept_image(r.id) for r in records]  # each run's picture: its kept moment, else the final
     cards = store.scorecards([r.id for r in records])
     marks = marks_of(cards)
     width, height = common_box([i.shape for i in images])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nst.store import RunMoments
+from studio.gallery.moment import moment_panel, snapshot_labels
 from studio.gallery.scorecard import scorecard_table
 from nst.comparison import comparison_image, fit_height
 from nst.encode import png_bytes
@@ -15,7 +17,9 @@ from nst.units import format_time
 from studio.gallery import model as g
 from studio import keys
 from studio.access import current_is_owner, refused
+from studio.confirm import confirmation
 from studio.gallery import nav
+from studio.gallery.prints import print_links, print_panel
 from studio.gallery.votes import leaderboard, making_of_button
 from studio.gallery.compare import display_width, loss_curves
 from studio.text import plain
@@ -71,25 +75,30 @@ def _toggle_favourite(store: Store, run_id: int) -> None:
     _edit(store, run_id, lambda: store.set_favourite(run_id, bool(st.session_state.get(f"fav_{run_id}"))))
 
 
-def _images(store: Store, record: RunRecord, output) -> None:
+def _images(store: Store, record: RunRecord, picture, info: RunMoments) -> None:
     tab_image, tab_timeline, tab_wipe = st.tabs(["Result", "Snapshots", "Before / after"])
     with tab_image:
-        st.image(fit_height(output, output.shape[0]), width="stretch")
+        st.image(fit_height(picture, picture.shape[0]), width="stretch",
+                 caption=None if info.kept_step is None else
+                 f"The kept moment: step {info.kept_step} of {record.steps} (the final image stays kept: Snapshots).")
     with tab_timeline:
         snapshots = store.snapshots(record.id)
+        selected = None
         if not snapshots:
             st.info("No snapshots were kept for this run.")
         else:
-            labels = {i: f"step {s.step} (scale {s.scale_index + 1})" for i, s in enumerate(snapshots)}
+            labels = snapshot_labels(snapshots, info)
             index = st.select_slider("Snapshot", list(labels), value=len(snapshots) - 1, format_func=labels.get,
                                      key=f"snap_{record.id}")
             snap = snapshots[index]
+            selected = snap.step
             st.image(snap.image, width="stretch",
                      caption=f"Step {snap.step}: total loss {g.format_value(snap.losses.get('total'))}")
+        moment_panel(store, record, info, selected)
     with tab_wipe:
         mode = st.radio("Mode", ["Wipe", "Blend"], horizontal=True, key=f"dmode_{record.id}")
         position = st.slider("← photo · painting →", 0, 100, 50, key=f"dpos_{record.id}")
-        image = comparison_image(store.input_images(record.id).content, output, mode, position)
+        image = comparison_image(store.input_images(record.id).content, picture, mode, position)
         st.image(image, width=display_width(image))
     if record.group_id:
         st.button(f"Open its {record.group_kind or 'group'}", key="open_group", on_click=nav.go,
@@ -101,23 +110,19 @@ def _delete_controls(store: Store, record: RunRecord) -> None:
         st.button("Delete…", key="delete", on_click=_ask_delete, args=(record.id,), width="stretch",
                   icon=":material/delete:")
         return
-    st.warning(f"Delete run {record.id} and its images for good? This cannot be undone.")
-    yes, no = st.columns(2)
-    with yes:
-        st.button("Yes, delete", key="delete_yes", type="primary", on_click=_delete, args=(store, record.id),
-                  width="stretch")
-    with no:
-        st.button("Cancel", key="delete_no", width="stretch",
-                  on_click=lambda: st.session_state.pop(keys.GALLERY_CONFIRM_DELETE, None))
+    confirmation(f"Delete run {record.id} and its images for good? This cannot be undone.", "Yes, delete",
+                 "delete", _delete, (store, record.id), keys.GALLERY_CONFIRM_DELETE)
 
 
-def _side(store: Store, record: RunRecord, output) -> None:
-    st.download_button("Download PNG (with parameters)", lambda: png_bytes(output, png_metadata(record)),
-                       file_name=f"run-{record.id}.png", mime="image/png", on_click="ignore", type="primary",
-                       key="download", width="stretch")
+def _side(store: Store, record: RunRecord, picture, kept_step: int | None) -> None:
+    st.download_button("Download PNG (with parameters)", lambda: png_bytes(picture, png_metadata(record, kept_step)),
+                       file_name=f"run-{record.id}.png" if kept_step is None else f"run-{record.id}-step{kept_step}.png",
+                       mime="image/png", on_click="ignore", type="primary", key="download", width="stretch")
     making_of_button(store, record.id)
     if st.button("Re-run with these settings", key="rerun", width="stretch", icon=":material/replay:"):
         nav.rerun(record)
+    print_links(store, record)
+    print_panel(store, record)  # the owner's only
     if current_is_owner():
         _owner_controls(store, record)
     scorecard_table(store.scorecard(record.id))
@@ -185,10 +190,11 @@ def detail_view(store: Store, run_param: str) -> None:
     elif record.message not in ("", "Finished."):  # e.g. a run put back by `gallery rebuild`
         st.info(plain(record.message))
     image_col, side_col = st.columns([3, 2], gap="large")
-    output = store.output_image(record.id)
+    info = store.run_moments([record.id])[record.id]
+    picture = store.kept_image(record.id)  # the run's picture: the kept moment, else the final image
     with image_col:
-        _images(store, record, output)
+        _images(store, record, picture, info)
     with side_col:
-        _side(store, record, output)
+        _side(store, record, picture, info.kept_step)
     leaderboard(store, record.id)
     _facts(record)

@@ -66,10 +66,12 @@ def _scorecard_bounds() -> dict[str, float]:
     return bounds
 
 
-def _card(run: Any, thumb: bytes | None, card: dict | None) -> None:
+def _card(run: Any, thumb: bytes | None, card: dict | None, kept_step: int | None) -> None:
     with st.container(border=True):
         if thumb:
             st.image(thumb, width="stretch")
+        if kept_step is not None:
+            st.caption(f":material/bookmark: kept moment: step {kept_step} of {run.steps}")
         star = ":material/star: " if run.favourite else ""
         st.markdown(f"{star}**{plain(clip(g.run_title(run), CARD_TITLE_CHARS))}**")
         st.caption(g.card_caption(run))
@@ -129,12 +131,12 @@ def _runs_tab(store: Store) -> None:
     runs = store.list_runs(**filters, limit=g.PAGE_SIZE, offset=page * g.PAGE_SIZE)
     if not runs:
         st.info("No runs match these filters.")
-    thumbs = store.thumbnails([r.id for r in runs])
-    cards = store.scorecards([r.id for r in runs])
+    ids = [r.id for r in runs]
+    thumbs, cards, kept = store.picture_thumbnails(ids), store.scorecards(ids), store.kept_steps(ids)
     for start in range(0, len(runs), COLUMNS):
         for column, run in zip(st.columns(COLUMNS), runs[start:start + COLUMNS]):
             with column:
-                _card(run, thumbs.get(run.id), cards.get(run.id))
+                _card(run, thumbs.get(run.id), cards.get(run.id), kept.get(run.id))
     _pager(page, pages, count, filters["sort"] == "newest")
 
 
@@ -165,7 +167,7 @@ def groups_list(store: Store) -> None:
         return
     for group in groups[:30]:
         first = store.list_runs(group_id=group.group_id, sort="oldest", limit=1)
-        thumbs = store.thumbnails([first[0].id]) if first else {}
+        thumbs = store.picture_thumbnails([first[0].id]) if first else {}
         with st.container(border=True):
             image_col, text_col, button_col = st.columns([1, 5, 1], vertical_alignment="center")
             with image_col:

@@ -81,7 +81,7 @@ def group_view(store: Store, group_id: str) -> None:
         nav.header("Group not found")
         st.info("This sweep or comparison is not in the gallery (its runs may have been deleted).")
         return
-    thumbs = store.thumbnails([r.id for r in runs])
+    thumbs = store.picture_thumbnails([r.id for r in runs])  # a run's kept moment where it keeps one
     cards = store.scorecards([r.id for r in runs])
     if runs[0].group_kind == "compare":
         _method_row(runs, thumbs, cards)

@@ -46,10 +46,12 @@ def photo_panel() -> Picture:
 
 def _examples_picked() -> None:
     st.session_state[keys.EXAMPLES_PICKED] = True
+    st.session_state.pop(keys.SHEET_PICK, None)  # the user chose again: a sheet pick no longer holds
 
 
-def styles_panel() -> tuple[list[Picture], list[float], list[str]]:
-    """(styles, blend, blend slider keys): uploads, a re-run's styles, then picked examples.
+def styles_panel() -> tuple[list[Picture], list[float], list[str], list[Picture]]:
+    """(styles, blend, blend slider keys, the user's own styles): uploads, a re-run's styles, then picked
+    examples; a tile picked on the all-styles sheet (``keys.SHEET_PICK``) alone while it is among them.
 
     The first example is only a default: an upload replaces it unless the user picked examples."""
     st.subheader("2 · Styles")
@@ -70,7 +72,9 @@ def styles_panel() -> tuple[list[Picture], list[float], list[str]]:
     loaded = state.get(keys.LOADED_INPUTS)
     if loaded is not None:
         chosen.extend(loaded.styles)
+    own = list(chosen)  # uploads and a re-run's styles: the all-styles sheet paints them too
     chosen.extend(example(key, STYLE_EXAMPLES[key].title) for key in state["style_examples"])
+    chosen = _sheet_pick(chosen)
     if len(chosen) > MAX_STYLES:
         st.warning(f"Using the first {MAX_STYLES} styles.")
         chosen = chosen[:MAX_STYLES]
@@ -81,7 +85,19 @@ def styles_panel() -> tuple[list[Picture], list[float], list[str]]:
     credits = [STYLE_EXAMPLES[k].credit for k in state["style_examples"]]
     if credits:
         st.caption("Examples: " + "; ".join(credits) + ".")
-    return chosen, blend, blend_keys
+    return chosen, blend, blend_keys, own
+
+
+def _sheet_pick(chosen: list[Picture]) -> list[Picture]:
+    picked = [p for p in chosen if p.id == st.session_state.get(keys.SHEET_PICK)]
+    if not picked:
+        st.session_state.pop(keys.SHEET_PICK, None)
+        return chosen
+    st.caption(f"Picked on the sheet of every style: {plain(picked[0].label)}.")
+    if len(chosen) > 1:
+        st.button("Use all my styles again", key="sheet_unpick",
+                  on_click=lambda: st.session_state.pop(keys.SHEET_PICK, None))
+    return picked
 
 
 def _blend_sliders(chosen: list[Picture]) -> tuple[list[float], list[str]]:

@@ -8,6 +8,7 @@ import streamlit as st
 from nst.encode import jpeg_bytes, to_uint8
 from nst.resize import resize_long_side
 from nst.job import Job, JobView
+from nst.poster_job import waiting_words
 from nst.run_types import QUEUED
 from studio import charts, controls, keys, runtime
 from studio.session import memo
@@ -18,8 +19,9 @@ CHART_SECONDS = 2.0  # loss curves
 
 def _draw(job: Job, view: JobView) -> None:
     if view.status == QUEUED:
-        st.info(f"Waiting in the queue: position {view.queue_position or 1}. Another session's painting is using "
-                "the CPU; yours starts as soon as it is done.", icon=":material/hourglass_top:")
+        running = [other.view() for other in runtime.runner().running_jobs()]
+        st.info(f"Waiting in the queue: position {view.queue_position or 1}. {waiting_words(running)}",
+                icon=":material/hourglass_top:")
     elif view.step == 0:
         st.info(f"Starting: {view.phase}…", icon=":material/hourglass_top:")
     st.progress(view.fraction, text=controls.progress_line(view))
@@ -65,3 +67,10 @@ def live_chart() -> None:
 def live_panel() -> None:
     st.fragment(run_every=POLL_SECONDS)(live_image)()
     st.fragment(run_every=CHART_SECONDS)(live_chart)()
+
+
+def print_note() -> None:
+    """While a print paints, say so to everyone on the studio page: their paintings wait for it."""
+    prints = [job.view() for job in runtime.runner().running_jobs() if job.poster is not None]
+    if prints:
+        st.info(waiting_words(prints, "a painting started now"), icon=":material/print:")

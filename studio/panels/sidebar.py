@@ -13,7 +13,7 @@ from nst.params import QUALITY_PRESETS, STRENGTH_PRESETS, VGG19_CONV_LAYERS, fie
 from studio import controls as c
 from studio import state
 from studio.access import current_is_owner
-from studio.panels.fast_preview import fast_available
+from studio.panels.fast_preview import fast_ready
 
 DEFAULTS = c.DEFAULTS
 
@@ -44,7 +44,7 @@ def sidebar(running: bool) -> None:
                  format_func=lambda v: c.PRESERVE_LABELS.get(v, v))
     low, high = c.widget_range("style_scale")
     sb.slider(c.label("style_scale"), float(low), float(high), key="style_scale", step=0.05, help=field_spec("style_scale").help)
-    fast_ok = fast_available()[0]
+    fast_ok = fast_ready()
     if st.session_state.get("init") == "fast" and not fast_ok:
         st.session_state["init"] = "content"
     sb.selectbox(c.label("init"), [i for i in c.INIT_LABELS if i != "fast" or fast_ok], key="init",
