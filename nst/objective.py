@@ -42,7 +42,19 @@ class Objective:
         self._value_and_grad_fn = tf.function(self._value_and_grad, autograph=False)
         self._adam_step_fn = tf.function(self._adam_step, autograph=False)
         # targets are computed once per scale at many shapes: one shape-generic trace serves them all
-        self.features = tf.function(self.extract, input_signature=[_ANY_IMAGE], autograph=False)
+        self._features_fn = tf.function(self.extract, input_signature=[_ANY_IMAGE], autograph=False)
+
+    def features(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
+        """The form's layers of one image [1,H,W,3] float32, of any size (the targets' forward pass).
+
+        Anything else is refused here, before the compiled function sees it: TensorFlow 2.21 takes a
+        tf.function's lock before binding the call to its input signature and never releases it when
+        the binding fails, so one broken picture (a grey photo, a job's bad input) would leave every
+        later call from another thread (the next studio job's worker) waiting forever."""
+        if not _ANY_IMAGE.is_compatible_with(image):
+            raise ValueError(f"expected an RGB image as a [1, H, W, 3] float32 tensor, got {image.dtype.name} "
+                             f"{image.shape}")
+        return self._features_fn(image)
 
     def set_weights(self, weights: Weights) -> None:
         self.content_weight.assign(weights.content)

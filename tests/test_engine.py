@@ -178,6 +178,30 @@ def test_each_size_is_traced_once_and_never_again(content_image, style_image, op
     assert again.trace_seconds == {} and objective_for(net, LossForm.from_params(params)).traces == 3
 
 
+def test_a_broken_picture_in_one_thread_does_not_freeze_the_next_run_in_another(content_image, style_image):
+    # the studio paints each job in a worker thread; a photo without colour channels fails its job with a
+    # sentence, and the next job (another thread: the failed one is still alive here, as a worker would be)
+    # paints. Before the check in Objective.features the second run waited forever on TensorFlow's lock.
+    net = tiny_feature_net_for_tests(seed=7)
+    failed, keep_alive = threading.Event(), threading.Event()
+
+    def broken_run():
+        try:
+            stylize(RunInputs(np.zeros((48, 64), np.float32), [style_image]), FAST.replace(iterations=2), net=net)
+        except Exception:  # noqa: BLE001 - how it fails is the job runner's business; that it fails is here
+            failed.set()
+        keep_alive.wait(120)
+
+    first = threading.Thread(target=broken_run, daemon=True)
+    first.start()
+    assert failed.wait(120)
+    thread, result = run_in_thread(lambda: stylize(RunInputs(content_image, [style_image]),
+                                                   FAST.replace(iterations=2), net=net))
+    thread.join(120)
+    keep_alive.set()
+    assert not thread.is_alive() and result["value"].status == "finished"
+
+
 def test_several_styles_blend(tiny_net, content_image, style_image):
     other = np.full_like(style_image, 0.5)
     only_first = stylize(RunInputs(content_image, [style_image, other]), FAST.replace(style_blend=(1.0, 0.0)), net=tiny_net)
