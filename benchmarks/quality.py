@@ -92,17 +92,24 @@ PRESETS: dict[str, Callable[[int], Any]] = {
 
 
 def _schedule(scales: int, iterations: int, decay: float, *layer_weights: float,
-              style_weight: float = 10.0) -> Callable[[int], Any]:
-    """The #12 default's loss with another schedule (issue #21's screen; docs/speed.md), and other layers or
-    style weight if given."""
+              style_weight: float = OLD_STYLE_WEIGHT) -> Callable[[int], Any]:
+    """The #12 default's loss (v2) with another schedule (issue #21's first screen; docs/speed.md), and other
+    layers or style weight if given."""
     def params(size: int):
-        base = _default(size) if not layer_weights else _with_layers(*layer_weights)(size)
+        base = _with_layers(*(layer_weights or (1, 1, 1, 0.25, 0.0625)))(size)
         return base.replace(scales=scales, iterations=iterations, iteration_decay=decay, style_weight=style_weight)
     return params
 
 
-# Issue #21's schedule screen: "s80_32_13" is the schedule before #21 (3 scales, 80 steps, decay 0.4),
-# frozen; the names give the steps per scale, coarse to fine; "_nb5" drops block5_conv1 (weight 1/16).
+def _v3_schedule(scales: int, iterations: int, decay: float, style_weight: float = 15.0) -> Callable[[int], Any]:
+    """Issue #20's default loss (v3) with another schedule and style weight (issue #21's second screen)."""
+    return lambda size: PRESETS["v3"](size).replace(scales=scales, iterations=iterations, iteration_decay=decay,
+                                                    style_weight=float(style_weight))
+
+
+# Issue #21's first screen, on the #12 default's loss (v2): "s80_32_13" is the schedule before #21 (3 scales,
+# 80 steps, decay 0.4), frozen; the names give the steps per scale, coarse to fine; "_nb5" drops
+# block5_conv1 (weight 1/16).
 SCHEDULES = {
     "s80_32_13": (3, 80, 0.4), "s40_16_6": (3, 40, 0.4), "s60_24_10": (3, 60, 0.4), "s50_15_4": (3, 50, 0.3),
     "s80_24_7": (3, 80, 0.3), "s80_20_5": (3, 80, 0.25), "s120_24_5": (3, 120, 0.2), "s100_40_16": (3, 100, 0.4),
@@ -112,9 +119,16 @@ PRESETS.update({name: _schedule(*schedule) for name, schedule in SCHEDULES.items
 PRESETS.update({f"{name}_nb5": _schedule(*schedule, 1, 1, 1, 0.25, 0) for name, schedule in SCHEDULES.items()})
 PRESETS.update({f"{name}_sw{w}": _schedule(*SCHEDULES[name], style_weight=w)
                 for name, w in (("s40_16_6", 15), ("s40_16_6", 20), ("s80_24_7", 15))})
+# The second screen, on #20's default loss (v3, style weight 15): "v3_80_32_13" is the default #21 replaces;
+# "_swNN" another style weight (no-block5 copies far less, so a cheap schedule may afford more style).
+V3_SCHEDULES = {"v3_80_32_13": (3, 80, 0.4), "v3_40_16_6": (3, 40, 0.4), "v3_60_16_4": (3, 60, 4 / 15),
+                "v3_80_16_3": (3, 80, 0.2), "v3_60_18_5": (3, 60, 0.3), "v3_50_20_8": (3, 50, 0.4)}
+PRESETS.update({name: _v3_schedule(*schedule) for name, schedule in V3_SCHEDULES.items()})
+PRESETS.update({f"{name}_sw{w}": _v3_schedule(*V3_SCHEDULES[name], style_weight=w)
+                for name in ("v3_40_16_6", "v3_60_16_4", "v3_80_16_3") for w in (18, 20)})
 # These run as the engine did before #21 (a finer scale starts from the upscaled painting alone); the
 # same with "_cd" start it with the photo's detail the coarser scale could not hold (nst.engine).
-BEFORE_21 = frozenset(name for name in PRESETS if name.startswith("s"))
+BEFORE_21 = frozenset(name for name in PRESETS if name.startswith(("s", "v3_")))
 PRESETS.update({f"{name}_cd": PRESETS[name] for name in BEFORE_21})
 
 

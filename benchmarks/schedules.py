@@ -1,7 +1,7 @@
 """Issue #21's schedule screen: time against quality for the schedule candidates, as a Pareto table.
 
-    python -m benchmarks.quality --size 256 --presets s80_32_13 --resume --out OUT [--pairs ...]   # per candidate
-    python -m benchmarks.schedules --runs OUT [--baseline s80_32_13] [--size 512] [--repeats 5]
+    python -m benchmarks.quality --size 256 --presets v3_80_32_13 --resume --out OUT [--pairs ...]   # per candidate
+    python -m benchmarks.schedules --runs OUT [--baseline v3_80_32_13] [--size 512] [--repeats 5]
 
 The quality benchmark keeps one row per pair and candidate (``OUT/runs``: scorecard, steps). The
 runs' own seconds come from a machine shared with others, so the time of a candidate is modelled:
@@ -49,6 +49,12 @@ def step_seconds(sizes: list[int], layer_sets: dict[str, Any], repeats: int) -> 
     return median_times(fns, repeats, clock=time.process_time)
 
 
+def layer_set(style_layers: Any) -> str:
+    """What a step costs depends on the deepest layer computed: with block5_conv1 or without it (the content
+    layer, block4_conv2, is computed either way; the style layers' weights cost nothing)."""
+    return "block5" if any(name == "block5_conv1" for name, _ in style_layers) else "no_block5"
+
+
 def candidates(runs: Path) -> dict[str, list[dict[str, Any]]]:
     rows: dict[str, list[dict[str, Any]]] = {}
     for file in sorted(runs.glob("*.json")):
@@ -70,7 +76,7 @@ def table(rows: dict[str, list[dict[str, Any]]], baseline: str, seconds: dict[tu
         if len(mine) < len(base):  # a candidate screened on part of the baseline's pairs only
             continue
         params = StyleParams.from_dict({**mine[0]["params"], "size": size})
-        layers = "no_block5" if all(name != "block5_conv1" for name, _ in params.style_layers) else "default"
+        layers = layer_set(params.style_layers)
         modelled = sum(n * seconds[(layers, s)] for n, s in zip(params.scale_iterations(), params.scale_sizes()))
         line = {"preset": preset, "steps": "/".join(map(str, params.scale_iterations())), "layers": layers,
                 "seconds": modelled, "pairs": len(mine),
@@ -108,7 +114,7 @@ def markdown(lines: list[dict[str, Any]], size: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", required=True, type=Path, help="the quality benchmark's OUT folder")
-    parser.add_argument("--baseline", default="s80_32_13")
+    parser.add_argument("--baseline", default="v3_80_32_13")
     parser.add_argument("--size", type=int, default=512, help="the output size the time is modelled at")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
@@ -118,9 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = candidates(args.runs / "runs")
     sizes = sorted({s for rs in rows.values() for s in
                     StyleParams.from_dict({**rs[0]["params"], "size": args.size}).scale_sizes()})
-    default = StyleParams().style_layers
-    seconds = step_seconds(sizes, {"default": default, "no_block5": tuple(
-        (name, w) for name, w in default if name != "block5_conv1")}, args.repeats)
+    layer_sets: dict[str, Any] = {}
+    for rs in rows.values():
+        layers = StyleParams.from_dict(rs[0]["params"]).style_layers
+        layer_sets.setdefault(layer_set(layers), layers)
+    seconds = step_seconds(sizes, layer_sets, args.repeats)
     print(f"{cpu_name()}; median step CPU s: " + ", ".join(f"{k[0]} {k[1]} px {v:.3f}" for k, v in seconds.items()))
     print(markdown(table(rows, args.baseline, seconds, args.size), args.size))
     return 0
