@@ -123,7 +123,9 @@ PRESETS.update({f"{name}_sw{w}": _schedule(*SCHEDULES[name], style_weight=w)
 # "_swNN" another style weight (no-block5 copies far less, so a cheap schedule may afford more style).
 V3_SCHEDULES = {"v3_80_32_13": (3, 80, 0.4), "v3_40_16_6": (3, 40, 0.4), "v3_60_16_4": (3, 60, 4 / 15),
                 "v3_80_16_3": (3, 80, 0.2), "v3_60_18_5": (3, 60, 0.3), "v3_50_20_8": (3, 50, 0.4),
-                "v3_30_15_8": (3, 30, 0.5), "v3_20_13_8": (3, 20, 0.63), "v3_14_11_9": (3, 14, 0.8)}
+                "v3_30_15_8": (3, 30, 0.5), "v3_20_13_8": (3, 20, 0.63), "v3_14_11_9": (3, 14, 0.8),
+                # 4 scales (64 px first): at 256 px the 64 px floor drops one, so these are screened at 512 px
+                "v3_4s_80_32_13_5": (4, 80, 0.4), "v3_4s_50_25_12_6": (4, 50, 0.5)}
 PRESETS.update({name: _v3_schedule(*schedule) for name, schedule in V3_SCHEDULES.items()})
 PRESETS.update({f"{name}_sw{w}": _v3_schedule(*V3_SCHEDULES[name], style_weight=w)
                 for name in ("v3_40_16_6", "v3_60_16_4", "v3_80_16_3") for w in (18, 20)})
