@@ -128,7 +128,8 @@ V3_SCHEDULES = {"v3_80_32_13": (3, 80, 0.4), "v3_40_16_6": (3, 40, 0.4), "v3_60_
                 "v3_4s_80_32_13_5": (4, 80, 0.4), "v3_4s_50_25_12_6": (4, 50, 0.5)}
 PRESETS.update({name: _v3_schedule(*schedule) for name, schedule in V3_SCHEDULES.items()})
 PRESETS.update({f"{name}_sw{w}": _v3_schedule(*V3_SCHEDULES[name], style_weight=w)
-                for name in ("v3_40_16_6", "v3_60_16_4", "v3_80_16_3") for w in (18, 20)})
+                for name, w in [(n, w) for n in ("v3_40_16_6", "v3_60_16_4", "v3_80_16_3") for w in (18, 20)]
+                + [("v3_14_11_9", 25), ("v3_30_15_8", 20)]})
 # These run as the engine did before #21 (a finer scale starts from the upscaled painting alone); the
 # same with "_cd" start it with the photo's detail the coarser scale could not hold (nst.engine).
 BEFORE_21 = frozenset(name for name in PRESETS if name.startswith(("s", "v3_")))
