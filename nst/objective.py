@@ -1,10 +1,16 @@
 """The compiled objective: one loss form on one network, its steps as ``tf.function``s, and
 the per-scale targets they compare against.
 
-Kept per (network, loss form, precision) for the life of the process (:func:`objective_for`),
-so a new run at a size already seen never retraces; the weights are ``tf.Variable``s read
-inside the compiled step, so a live weight change retraces nothing either. Used by the
-engine's run loop (``nst.engine``) and the poster painter (``nst.poster_paint``).
+Kept per (network, loss form, precision) for the life of the process (:func:`objective_for`).
+Each step is traced once per image size, so the next run at a size already seen never retraces.
+A single trace with height and width left open (``tf.TensorSpec([1, None, None, 3])``) would save
+the other sizes' traces (~0.35 s of CPU each) but made every step 11-16 % slower in wall time at the
+same CPU time (128 and 512 px, bfloat16, interleaved; docs/speed.md), which costs far more than the
+traces over a run. The targets' forward pass, two calls per scale, keeps the shape-free trace. The
+weights are ``tf.Variable``s read inside the compiled step, so a live weight change retraces nothing.
+``autograph=False``: the traced code has no tensor-dependent Python control flow, and AutoGraph's
+source conversion was half of the trace (0.75 -> 0.35 s CPU). Used by the engine's run loop
+(``nst.engine``) and the poster painter (``nst.poster_paint``).
 """
 
 from __future__ import annotations
@@ -33,15 +39,35 @@ class Objective:
         self.tv_weight = tf.Variable(1.0, trainable=False, name="tv_weight")
         self.traces = 0  # python side effect: counts retraces, for tests and reports
         self.lock = threading.Lock()  # one run at a time uses these weight variables
-        self.value_and_grad = tf.function(self._value_and_grad)
-        self.adam_step = tf.function(self._adam_step)
+        self._value_and_grad_fn = tf.function(self._value_and_grad, autograph=False)
+        self._adam_step_fn = tf.function(self._adam_step, autograph=False)
         # targets are computed once per scale at many shapes: one shape-generic trace serves them all
-        self.features = tf.function(self.extract, reduce_retracing=True)
+        self._features_fn = tf.function(self.extract, input_signature=[_ANY_IMAGE], autograph=False)
+
+    def features(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
+        """The form's layers of one image [1,H,W,3] float32, of any size (the targets' forward pass).
+
+        Anything else is refused here, before the compiled function sees it: TensorFlow 2.21 takes a
+        tf.function's lock before binding the call to its input signature and never releases it when
+        the binding fails, so one broken picture (a grey photo, a job's bad input) would leave every
+        later call from another thread (the next studio job's worker) waiting forever."""
+        if not _ANY_IMAGE.is_compatible_with(image):
+            raise ValueError(f"expected an RGB image as a [1, H, W, 3] float32 tensor, got {image.dtype.name} "
+                             f"{image.shape}")
+        return self._features_fn(image)
 
     def set_weights(self, weights: Weights) -> None:
         self.content_weight.assign(weights.content)
         self.style_weight.assign(weights.style)
         self.tv_weight.assign(weights.tv)
+
+    def value_and_grad(self, image: tf.Tensor, targets: "Targets") -> tuple[tuple[tf.Tensor, ...], tf.Tensor]:
+        """((total, content, style, tv), d total / d image) of an image [1,H,W,3] of any size."""
+        return self._value_and_grad_fn(image, targets)
+
+    def adam_step(self, image, m, v, t, lr, beta1, epsilon, targets: "Targets"):
+        """One Adam update of the image: (new image, m, v, loss terms)."""
+        return self._adam_step_fn(image, m, v, t, lr, beta1, epsilon, targets)
 
     def _terms(self, image, targets: "Targets"):
         content, style, tv = loss_terms(self.extract(image), image, targets.content, targets.style, self.form,
@@ -84,6 +110,9 @@ class Objective:
             content_image=content_tensor,
             detail=None if detail is None else tf.constant(detail[None, :, :, None]),
         )
+
+
+_ANY_IMAGE = tf.TensorSpec([1, None, None, 3], tf.float32)
 
 
 class Targets(NamedTuple):

@@ -9,6 +9,7 @@ file (its SHA-256 is part of the report).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -19,6 +20,7 @@ from nst.run_types import LossTerms
 from nst.resize import resize_long_side, resize_to
 from nst.losses import LossForm, blended_style_targets, loss_terms
 from nst.model import FeatureNet
+from nst.picture_key import PictureKey
 
 SCORE_VERSION = "nst-score-v1"
 SCORE_FORM = LossForm(
@@ -66,15 +68,25 @@ def score_image(image: np.ndarray, content: np.ndarray, styles: Sequence[np.ndar
     image = resize_to(np.asarray(image, np.float32), width, height)
     styles = [resize_long_side(s, size) for s in styles]
     blend = blend or [1.0 / len(styles)] * len(styles)
-    extract = net.extractor(SCORE_FORM.layers, SCORE_FORM.pooling)
-    content_features = extract(tf.constant(content[None]))
-    style_targets = blended_style_targets(extract, styles, blend, SCORE_FORM)
+    content_features, style_targets = _targets(net, PictureKey(content), tuple(PictureKey(s) for s in styles),
+                                               tuple(blend))
     tensor = tf.constant(image[None])
     c, s, tv = (float(t) for t in loss_terms(
-        extract(tensor), tensor,
-        {n: content_features[n] for n, _ in SCORE_FORM.content_layers}, style_targets, SCORE_FORM))
+        net.extractor(SCORE_FORM.layers, SCORE_FORM.pooling)(tensor), tensor, content_features, style_targets,
+        SCORE_FORM))
     total = SCORE_WEIGHTS["content"] * c + SCORE_WEIGHTS["style"] * s + SCORE_WEIGHTS["tv"] * tv
     return Score(LossTerms(total, c, s, tv), (width, height), net.weights_id)
+
+
+@functools.lru_cache(maxsize=4)
+def _targets(net: FeatureNet, content: PictureKey, styles: tuple[PictureKey, ...],
+             blend: tuple[float, ...]) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
+    """The content features and blended style Grams a score compares against: two of a score's three
+    VGG19 passes, kept per photo and paintings (the studio scores run after run of the same pair)."""
+    extract = net.extractor(SCORE_FORM.layers, SCORE_FORM.pooling)
+    features = extract(tf.constant(content.array[None]))
+    content_features = {n: features[n] for n, _ in SCORE_FORM.content_layers}
+    return content_features, blended_style_targets(extract, [s.array for s in styles], blend, SCORE_FORM)
 
 
 def score_result(result: Any, content: np.ndarray, styles: Sequence[np.ndarray], net: FeatureNet) -> float:

@@ -37,6 +37,7 @@ change a definition, change ``SCORECARD_VERSION``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
@@ -45,6 +46,7 @@ import tensorflow as tf
 
 from nst.resize import resize_long_side, resize_to
 from nst.model import FeatureNet
+from nst.picture_key import PictureKey
 from nst.scorecard_measures import SCORECARD_VERSION, blended
 
 EVAL_SIZE = 256
@@ -55,6 +57,7 @@ COPY_LAYER = "block5_conv1"
 COPY_MARGIN = 0.1  # cosine similarity; the painting must match this much better than the photo
 PROJECTIONS = 64  # random directions of the sliced Wasserstein distances (fixed seed)
 SAMPLES = 4096  # positions sampled per distribution (fixed seed), so big layers cost the same
+LAYERS = (STRUCTURE_LAYER, *STYLE_LAYERS, COPY_LAYER)
 
 
 @dataclass(frozen=True)
@@ -70,22 +73,37 @@ class Scorecard:
 
 def scorecard(result: np.ndarray, photo: np.ndarray, painting: np.ndarray, net: FeatureNet) -> Scorecard:
     """The four measures of ``result`` (any size; resized to the photo's aspect) for one pair."""
-    return Reference(photo, painting, net).measure(result)
+    return reference(photo, painting, net).measure(result)
+
+
+def reference(photo: np.ndarray, painting: np.ndarray, net: FeatureNet) -> "Reference":
+    """The photo and painting measured, kept per process by their pixels: the studio measures run after
+    run against the same pair, and a run's snapshots against its own (docs/speed.md)."""
+    return _kept_reference(net, PictureKey(resize_long_side(np.asarray(photo, np.float32), EVAL_SIZE)),
+                           PictureKey(resize_long_side(np.asarray(painting, np.float32), EVAL_SIZE)))
+
+
+@functools.lru_cache(maxsize=4)
+def _kept_reference(net: FeatureNet, photo: PictureKey, painting: PictureKey) -> "Reference":
+    return Reference(photo.array, painting.array, net)
 
 
 class Reference:
-    """A photo and a painting measured once, so that many pictures of one run (its snapshots) cost one
-    network pass each instead of three (``moment_scorecards``)."""
+    """A photo and a painting measured once, so that each picture measured against them (a run's result,
+    its snapshots) costs one network pass instead of three. Keeps only what ``measure`` compares with
+    (a few MB at 256 px; the full features would be ~50 MB)."""
 
     def __init__(self, photo: np.ndarray, painting: np.ndarray, net: FeatureNet) -> None:
         self.photo = resize_long_side(np.asarray(photo, np.float32), EVAL_SIZE)
-        self.painting = resize_long_side(np.asarray(painting, np.float32), EVAL_SIZE)
-        self._extract = net.extractor((STRUCTURE_LAYER, *STYLE_LAYERS, COPY_LAYER))
-        self._photo = self._extract(tf.constant(self.photo[None]))
-        self._painting = self._extract(tf.constant(self.painting[None]))
-        self._painting_sorted = {n: _sorted_projections(self._painting[n]) for n in STYLE_LAYERS}
-        self._painting_colours = _sorted_projections(self.painting)
-        self._photo_style_distance = sum(_distance(_sorted_projections(self._photo[n]), self._painting_sorted[n])
+        painting = resize_long_side(np.asarray(painting, np.float32), EVAL_SIZE)
+        self._extract = net.extractor(LAYERS)
+        photo_features = self._extract(tf.constant(self.photo[None]))
+        painting_features = self._extract(tf.constant(painting[None]))
+        self._photo = {n: photo_features[n] for n in (STRUCTURE_LAYER, COPY_LAYER)}
+        self._painting_copy = painting_features[COPY_LAYER]
+        self._painting_sorted = {n: _sorted_projections(painting_features[n]) for n in STYLE_LAYERS}
+        self._painting_colours = _sorted_projections(painting)
+        self._photo_style_distance = sum(_distance(_sorted_projections(photo_features[n]), self._painting_sorted[n])
                                          for n in STYLE_LAYERS)
         self._photo_colour_distance = _distance(_sorted_projections(self.photo), self._painting_colours)
 
@@ -99,7 +117,7 @@ class Reference:
             style_gap=_gap_ratio(style_distance, self._photo_style_distance),
             colour_gap=_gap_ratio(_distance(_sorted_projections(result), self._painting_colours),
                                   self._photo_colour_distance),
-            copied=copied_share(feats[COPY_LAYER], self._photo[COPY_LAYER], self._painting[COPY_LAYER]),
+            copied=copied_share(feats[COPY_LAYER], self._photo[COPY_LAYER], self._painting_copy),
         )
 
 
@@ -176,6 +194,6 @@ def run_scorecard(result: np.ndarray, photo: np.ndarray, paintings: Sequence[np.
 def moment_scorecards(pictures: Sequence[np.ndarray], photo: np.ndarray, paintings: Sequence[np.ndarray],
                       blend: Sequence[float], net: FeatureNet) -> list[dict[str, Any]]:
     """The stored scorecard of each of one run's pictures (its snapshots), the photo and paintings measured once."""
-    references = [Reference(photo, painting, net) for painting in paintings]
+    references = [reference(photo, painting, net) for painting in paintings]
     return [{"version": SCORECARD_VERSION, **blended([asdict(r.measure(p)) for r in references], blend)}
             for p in pictures]

@@ -12,7 +12,7 @@ from nst.cli import main
 from nst.run_types import RunControl, RunInputs
 from nst.errors import ParamsError
 from nst.model import tiny_feature_net_for_tests
-from nst.params import StyleParams
+from nst.params import QUALITY_PRESETS, StyleParams
 from nst.recipes import RECIPES, recipe
 
 TINY = {"net_factory": lambda weights: tiny_feature_net_for_tests(seed=0)}
@@ -24,7 +24,10 @@ def test_a_3x3_sweep_is_a_labelled_grid_at_preview_size():
     assert [(i.row, i.col) for i in items][:4] == [(0, 0), (0, 1), (0, 2), (1, 0)]
     assert items[5].label == "style_weight=10 · content_weight=2"
     assert items[5].params.style_weight == 10 and items[5].params.content_weight == 2
-    assert all(i.params.size == 256 and i.params.scales == 2 for i in items)
+    preview = QUALITY_PRESETS["Preview"]
+    assert all(i.params.size == 256 and (i.params.scales, i.params.iterations) == (preview["scales"],
+                                                                                    preview["iterations"])
+               for i in items)
 
 
 @pytest.mark.parametrize("grid, message", [

@@ -9,7 +9,7 @@ import pytest
 
 from nst.cli import build_parser, main
 from nst.model import tiny_feature_net_for_tests
-from nst.params import StyleParams, param_specs
+from nst.params import QUALITY_PRESETS, StyleParams, param_specs
 from nst.recipes import recipe
 from nst.scorecard_measures import SCORECARD_VERSION
 from nst.store import Store
@@ -68,7 +68,8 @@ def test_a_sweep_without_params_starts_at_preview_quality_and_flags_set_its_fiel
     assert code == 0
     cells = _saved_params(report)
     assert [c.tv_weight for c in cells] == [0.5, 2.0]
-    assert {(c.size, c.scales, c.iterations, c.pooling) for c in cells} == {(64, 2, 2, "avg")}  # Preview's 2 scales
+    preview_scales = QUALITY_PRESETS["Preview"]["scales"]
+    assert {(c.size, c.scales, c.iterations, c.pooling) for c in cells} == {(64, preview_scales, 2, "avg")}
 
 
 @pytest.mark.parametrize("extra, message", [

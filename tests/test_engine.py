@@ -165,6 +165,43 @@ def test_a_second_run_at_a_seen_size_does_not_retrace(content_image, style_image
     assert second.trace_seconds == {}
 
 
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_each_size_is_traced_once_and_never_again(content_image, style_image, optimizer):
+    # one trace per size (a shape-free trace made every step slower: docs/speed.md), none on the next run
+    net = tiny_feature_net_for_tests(seed=5)
+    params = FAST.replace(size=256, scales=3, iterations=4, optimizer=optimizer)
+    result = stylize(RunInputs(content_image, [style_image]), params, net=net)
+    assert {h["scale"] for h in result.history} == {0, 1, 2} and result.status == "finished"
+    assert list(result.trace_seconds) == ["64x48", "128x96", "256x192"]
+    assert objective_for(net, LossForm.from_params(params)).traces == 3
+    again = stylize(RunInputs(content_image, [style_image]), params.replace(seed=1), net=net)
+    assert again.trace_seconds == {} and objective_for(net, LossForm.from_params(params)).traces == 3
+
+
+def test_a_broken_picture_in_one_thread_does_not_freeze_the_next_run_in_another(content_image, style_image):
+    # the studio paints each job in a worker thread; a photo without colour channels fails its job with a
+    # sentence, and the next job (another thread: the failed one is still alive here, as a worker would be)
+    # paints. Before the check in Objective.features the second run waited forever on TensorFlow's lock.
+    net = tiny_feature_net_for_tests(seed=7)
+    failed, keep_alive = threading.Event(), threading.Event()
+
+    def broken_run():
+        try:
+            stylize(RunInputs(np.zeros((48, 64), np.float32), [style_image]), FAST.replace(iterations=2), net=net)
+        except Exception:  # noqa: BLE001 - how it fails is the job runner's business; that it fails is here
+            failed.set()
+        keep_alive.wait(120)
+
+    first = threading.Thread(target=broken_run, daemon=True)
+    first.start()
+    assert failed.wait(120)
+    thread, result = run_in_thread(lambda: stylize(RunInputs(content_image, [style_image]),
+                                                   FAST.replace(iterations=2), net=net))
+    thread.join(120)
+    keep_alive.set()
+    assert not thread.is_alive() and result["value"].status == "finished"
+
+
 def test_several_styles_blend(tiny_net, content_image, style_image):
     other = np.full_like(style_image, 0.5)
     only_first = stylize(RunInputs(content_image, [style_image, other]), FAST.replace(style_blend=(1.0, 0.0)), net=tiny_net)
@@ -223,3 +260,25 @@ def test_time_limit_still_ends_at_full_size(tiny_net, content_image, style_image
     assert result.status == "finished"
     assert [h["scale"] for h in result.history] == [0, 1]
     assert result.image.shape == (96, 128, 3)
+
+
+def _fine_detail(image: np.ndarray) -> float:
+    """Energy of what a 2x2 box blur removes: the 1-pixel detail."""
+    gray = image.astype(np.float32).mean(axis=2)
+    blurred = 0.25 * (gray[:-1, :-1] + gray[1:, :-1] + gray[:-1, 1:] + gray[1:, 1:])
+    return float(np.mean((gray[:-1, :-1] - blurred) ** 2))
+
+
+def test_a_finer_scale_starts_with_the_photo_detail_the_coarser_scale_could_not_hold(tiny_net, style_image):
+    # docs/speed.md: the upscaled painting alone starts blurred, and its steps went to sharpening it
+    y, x = np.mgrid[0:96, 0:128].astype(np.float32)
+    photo = np.clip(np.stack([x / 128, y / 96, 0.5 + 0.4 * ((x + y) % 2 == 0)], axis=2), 0, 1).astype(np.float32)
+    params = StyleParams(size=128, scales=2, iterations=2, iteration_decay=1.0, precision="float32")
+    result = stylize(RunInputs(photo, [style_image]), params, net=tiny_net)
+    first_fine = next(s for s in result.snapshots if s.scale_index == 1)  # the fine scale's first evaluation
+    assert first_fine.step == 3
+    assert _fine_detail(first_fine.image / 255.0) > 0.5 * _fine_detail(photo)
+    # started from an image (the same photo here): the fine scale starts from the upscaled painting alone
+    plain = stylize(RunInputs(photo, [style_image], init_image=photo), params.replace(init="image"), net=tiny_net)
+    first_plain = next(s for s in plain.snapshots if s.scale_index == 1)
+    assert _fine_detail(first_plain.image / 255.0) < 0.25 * _fine_detail(photo)

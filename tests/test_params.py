@@ -70,6 +70,11 @@ def test_presets_change_strength_and_quality():
     for name in QUALITY_PRESETS:
         assert with_quality(base, name).size == 1024
     assert with_quality(base, "Preview").total_steps() < base.total_steps() < with_quality(base, "High").total_steps()
+
+    def pixel_work(params: StyleParams) -> float:  # steps x pixels: what a run costs, give or take
+        return sum(n * size**2 for n, size in zip(params.scale_iterations(), params.scale_sizes()))
+
+    assert pixel_work(with_quality(base, "Preview")) <= 0.5 * pixel_work(with_quality(base, "Standard"))
     with pytest.raises(ParamsError, match="strength"):
         with_strength(base, "Wild")
 

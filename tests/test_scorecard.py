@@ -48,6 +48,21 @@ def test_sliced_wasserstein_is_zero_for_equal_sets_and_grows_with_a_shift():
     assert sliced_wasserstein(a, a + 0.1) > sliced_wasserstein(a, a + 0.05) > 0
 
 
+def test_measuring_against_a_photo_seen_before_gives_the_same_numbers_and_another_photo_others(
+        tiny_net, content_image, style_image):
+    # the photo's and painting's features are kept per picture (docs/speed.md): never another picture's
+    from nst.score import score_image
+
+    result = 0.5 * (content_image + resize_to(style_image, content_image.shape[1], content_image.shape[0]))
+    first = scorecard(result, content_image, style_image, tiny_net)
+    first_score = score_image(result, content_image, [style_image], tiny_net, size=64)
+    assert scorecard(result, content_image.copy(), style_image.copy(), tiny_net) == first
+    assert score_image(result, content_image.copy(), [style_image], tiny_net, size=64) == first_score
+    other_photo = content_image[::-1].copy()  # same size and pixels, another picture
+    assert scorecard(result, other_photo, style_image, tiny_net).structure != first.structure
+    assert score_image(result, other_photo, [style_image], tiny_net, size=64).terms != first_score.terms
+
+
 def test_the_scorecard_is_versioned():
     assert Scorecard(1, 1, 1, 0).to_dict()["version"] == SCORECARD_VERSION
 

