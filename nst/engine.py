@@ -210,7 +210,7 @@ class _Run:
         mask = None if self.style_mask is None else resize_to(self.style_mask, width, height)
         detail = None if self.detail_map is None else detail_weights(resize_to(self.detail_map, width, height))
         targets = self.objective.targets(self.content_at_scale, styles, self.blend, mask, detail)
-        x0 = self._initial_image(width, height) if previous is None else self._upscaled(previous, width, height)
+        x0 = self._initial_image(width, height) if previous is None else self._upscaled(previous, width, height, mask)
         self.scale_steps = 0
         self._new_segment()
         self.restart_from = x0
@@ -221,18 +221,22 @@ class _Run:
             self._adam(x0, targets)
         return self.best_x if self.best_x is not None else x0
 
-    def _upscaled(self, previous: np.ndarray, width: int, height: int) -> np.ndarray:
+    def _upscaled(self, previous: np.ndarray, width: int, height: int, mask: np.ndarray | None) -> np.ndarray:
         """The last scale's painting at this scale's size, as the start of its steps.
 
         Started from the photo, a run also gets back the photo's detail finer than the last scale
         could hold (this scale's photo minus the last scale's photo brought up to this size): the
         upscaled painting alone is blurred, and the steps spent sharpening it were most of a fine
-        scale's steps (docs/speed.md)."""
+        scale's steps (docs/speed.md). Only where the style goes (``mask``, 1 = paint): a protected
+        flat area is held to the photo by its anchor, and the carried detail there added fine grain
+        that the leakage measure counts (0.075x -> 0.122x of unprotected at 256 px)."""
         upscaled = resize_to(previous, width, height)
         if self.params.init != "content" or not CARRY_DETAIL:
             return upscaled
         low, high = previous.shape[1], previous.shape[0]
         detail = self.content_at_scale - resize_to(resize_to(self.content, low, high), width, height)
+        if mask is not None:
+            detail = detail * mask[..., None]
         return np.clip(upscaled + detail, 0.0, 1.0)
 
     def _scale_time_is_up(self) -> bool:

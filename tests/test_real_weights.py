@@ -79,9 +79,8 @@ def test_protecting_flat_areas_keeps_the_painting_elsewhere(real_net):
     ``protect_flat=1``: the sky stays clean and the bridge and hills keep most of their texture
     (with issue #20's default and the guided Gram weighted by mask^0.75: measured 0.73 of the
     unprotected run's ``detail_elsewhere``, leakage 0.08x; weighted by the mask 0.66, by mask^2
-    0.58). #21's detail carry-over (a finer scale starts with the photo's detail) leaves the unprotected
-    sky cleaner (leakage 0.0222 -> 0.0190) and the protected one at 0.0018 -> 0.0022, the photo's thin
-    clouds drawn sharper (no swirl in the sky, by eye): 0.117x, detail kept 0.74."""
+    0.58). #21's detail carry-over goes only where the style may (0.098x at 256 px through the CLI;
+    carried everywhere it was 0.122x)."""
     from nst.engine import stylize
     from nst.images import load_image
     from nst.params import StyleParams
@@ -92,5 +91,5 @@ def test_protecting_flat_areas_keeps_the_painting_elsewhere(real_net):
     params = StyleParams(size=256)
     plain = stylize(RunInputs(content, [style]), params, net=real_net).leakage
     protected = stylize(RunInputs(content, [style]), params.replace(protect_flat=1.0), net=real_net).leakage
-    assert protected.leakage <= 0.125 * plain.leakage
+    assert protected.leakage <= 0.1 * plain.leakage
     assert protected.detail_elsewhere >= 0.70 * plain.detail_elsewhere
