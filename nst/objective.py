@@ -39,8 +39,10 @@ class Objective:
         self.tv_weight = tf.Variable(1.0, trainable=False, name="tv_weight")
         self.traces = 0  # python side effect: counts retraces, for tests and reports
         self.lock = threading.Lock()  # one run at a time uses these weight variables
-        self._value_and_grad_fn = tf.function(self._value_and_grad, autograph=False)
-        self._adam_step_fn = tf.function(self._adam_step, autograph=False)
+        # value_and_grad(image, targets) -> ((total, content, style, tv), d total / d image);
+        # adam_step(image, m, v, t, lr, beta1, epsilon, targets) -> (new image, m, v, loss terms)
+        self.value_and_grad = tf.function(self._value_and_grad, autograph=False)
+        self.adam_step = tf.function(self._adam_step, autograph=False)
         # targets are computed once per scale at many shapes: one shape-generic trace serves them all
         self._features_fn = tf.function(self.extract, input_signature=[_ANY_IMAGE], autograph=False)
 
@@ -60,14 +62,6 @@ class Objective:
         self.content_weight.assign(weights.content)
         self.style_weight.assign(weights.style)
         self.tv_weight.assign(weights.tv)
-
-    def value_and_grad(self, image: tf.Tensor, targets: "Targets") -> tuple[tuple[tf.Tensor, ...], tf.Tensor]:
-        """((total, content, style, tv), d total / d image) of an image [1,H,W,3] of any size."""
-        return self._value_and_grad_fn(image, targets)
-
-    def adam_step(self, image, m, v, t, lr, beta1, epsilon, targets: "Targets"):
-        """One Adam update of the image: (new image, m, v, loss terms)."""
-        return self._adam_step_fn(image, m, v, t, lr, beta1, epsilon, targets)
 
     def _terms(self, image, targets: "Targets"):
         content, style, tv = loss_terms(self.extract(image), image, targets.content, targets.style, self.form,
