@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.quality import DEFAULT_IMAGES, Config, Pair, panel
+from benchmarks import SHARED_IMAGES
+from benchmarks.quality import Config, Pair, panel
 
 PRESETS = {"default": {}, "long": {"scales": 1, "iterations": 200}}
 
@@ -272,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--preset", default="default", choices=sorted(PRESETS))
     parser.add_argument("--pairs", default="", help="comma-separated PHOTO:PAINTING (default: the whole panel)")
-    parser.add_argument("--images", default=str(DEFAULT_IMAGES))
+    parser.add_argument("--images", default=str(SHARED_IMAGES))
     parser.add_argument("--out", default="bench-out/best_moment")
     parser.add_argument("--sheet", default="", help="write final | suggested JPEGs of the earlier cases here")
     parser.add_argument("--cases", default="", help="write one labelled JPEG of all the earlier cases here")

@@ -41,8 +41,9 @@ from functools import wraps  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Callable, Iterator  # noqa: E402
 
+from benchmarks import SHARED_IMAGES  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent.parent / "shared" / "images"
 
 
 class Spans:
@@ -301,8 +302,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--content", default=str(SHARED / "content" / "tubingen.jpg"))
-    parser.add_argument("--style", default=str(SHARED / "style" / "starry_night.jpg"))
+    parser.add_argument("--content", default=str(SHARED_IMAGES / "content" / "tubingen.jpg"))
+    parser.add_argument("--style", default=str(SHARED_IMAGES / "style" / "starry_night.jpg"))
     parser.add_argument("--out", default="bench-out")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of the VGG/loss split measurement")
     parser.add_argument("--json", help="write the report here")

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.drawn import DRAWN
-from benchmarks.quality import DEFAULT_IMAGES
+from benchmarks import SHARED_IMAGES
 
 LAYERS = tuple(f"block{n}_conv1" for n in range(1, 6))
 V2_WEIGHTS = (1.0, 1.0, 1.0, 0.25, 0.0625)  # the default of issue #12
@@ -201,7 +201,7 @@ def _weights(text: str) -> tuple[float, ...]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images", default=str(DEFAULT_IMAGES))
+    parser.add_argument("--images", default=str(SHARED_IMAGES))
     sub = parser.add_subparsers(dest="command", required=True)
     balance = sub.add_parser("balance")
     balance.add_argument("--size", type=int, default=512)

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "images"
+from benchmarks import SHARED_IMAGES
+
 DEFAULT_PAIRS = "tubingen:starry_night,golden_gate:the_scream,hoovertowernight:shipwreck"
 SAVED_STEPS = (4, 6, 8, 10, 12, 15, 20)
 WITHIN = 1.05  # "within 5 % of the default preset's score"
@@ -48,7 +49,7 @@ def rss_mb() -> dict[str, float]:
 def _image(folder: str, name: str, max_side: int) -> np.ndarray:
     from nst.images import load_image
 
-    path = next((SHARED / folder).glob(f"{name}*.jpg"))
+    path = next((SHARED_IMAGES / folder).glob(f"{name}*.jpg"))
     return load_image(str(path), max_side=max_side).pixels
 
 

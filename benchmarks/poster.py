@@ -34,13 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import SHARED_IMAGES
 from benchmarks.poster_memory import STAGES as MEMORY_STAGES, memory_check
 
 ROOT = Path(__file__).resolve().parents[1]
-# ../shared beside the checkout, or /work/shared beside a worktree in /work/wt/<name>
-IMAGES = next((p / "shared" / "images" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
-              ROOT.parent / "shared" / "images")
-PHOTO, PAINTING = IMAGES / "content" / "tubingen.jpg", IMAGES / "style" / "starry_night.jpg"
+PHOTO, PAINTING = SHARED_IMAGES / "content" / "tubingen.jpg", SHARED_IMAGES / "style" / "starry_night.jpg"
 GB = 1024**3
 
 

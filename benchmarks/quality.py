@@ -34,10 +34,10 @@ from typing import Any, Callable
 
 import numpy as np
 
+from benchmarks import SHARED_IMAGES
 from benchmarks.drawn import DRAWN
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_IMAGES = ROOT.parent / "shared" / "images"
 # jcjohnson/neural-style's published results are named PHOTO_SHORT.png
 REFERENCE_NAMES = {"starry_night": "starry", "the_scream": "scream", "shipwreck": "shipwreck"}
 # paintings with faces / figures / hands in them (issue #20 added the self-portrait and the Gauguin)
@@ -144,7 +144,7 @@ PRESETS.update({f"{name}_cd": PRESETS[name] for name in BEFORE_21})
 class Config:
     size: int = 512
     presets: tuple[str, ...] = ("v1", "default")
-    images: Path = DEFAULT_IMAGES
+    images: Path = SHARED_IMAGES
     out: Path = Path("bench-out/quality")
     pairs: tuple[tuple[str, str], ...] = ()  # empty = the whole panel
     resume: bool = False
@@ -394,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--presets", default="v1,default", help=f"comma-separated, of {', '.join(PRESETS)}")
     parser.add_argument("--pairs", default="", help="comma-separated PHOTO:PAINTING (default: the whole panel)")
-    parser.add_argument("--images", default=str(DEFAULT_IMAGES))
+    parser.add_argument("--images", default=str(SHARED_IMAGES))
     parser.add_argument("--out", default="bench-out/quality")
     parser.add_argument("--resume", action="store_true", help="keep rows already in OUT/runs")
     parser.add_argument("--rescore", action="store_true", help="with --resume: measure kept results again")

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import SHARED_IMAGES
 from benchmarks.step_time import cpu_name
 
 ROOT = Path(__file__).resolve().parents[1]
-IMAGES = ROOT.parent / "shared" / "images"
 GRID = ("--grid", "style_weight=3,30", "--grid", "tv_weight=0.5,2")
 MODES = {
     "in-process": {},
@@ -44,8 +44,8 @@ MODES = {
 
 
 def sweep_command(size: int) -> list[str]:
-    return [sys.executable, "-m", "nst", "sweep", "--content", str(IMAGES / "content" / "tubingen.jpg"),
-            "--style", str(IMAGES / "style" / "starry_night.jpg"), *GRID, "--size", str(size), "--json"]
+    return [sys.executable, "-m", "nst", "sweep", "--content", str(SHARED_IMAGES / "content" / "tubingen.jpg"),
+            "--style", str(SHARED_IMAGES / "style" / "starry_night.jpg"), *GRID, "--size", str(size), "--json"]
 
 
 def time_sweep(mode: str, size: int) -> dict[str, object]:
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="bench-out")
     parser.add_argument("--size", type=int, default=256)
     args = parser.parse_args(argv)
-    if not os.environ.get("NST_VGG19_WEIGHTS") or not (IMAGES / "content" / "tubingen.jpg").is_file():
+    if not os.environ.get("NST_VGG19_WEIGHTS") or not (SHARED_IMAGES / "content" / "tubingen.jpg").is_file():
         print("needs NST_VGG19_WEIGHTS and ../shared/images", file=sys.stderr)
         return 2
     size = 128 if args.quick else args.size

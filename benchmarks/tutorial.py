@@ -35,6 +35,7 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
+from benchmarks import SHARED_IMAGES
 from nst.model import FeatureNet
 
 CONTENT_LAYER = "block5_conv2"
@@ -166,7 +167,6 @@ def cached_result(net: FeatureNet, content: np.ndarray, style: np.ndarray, steps
     return result
 
 
-SHARED_IMAGES = Path(__file__).resolve().parents[1].parent / "shared" / "images"
 
 
 def sample_pair(size: int, content: str = "tubingen", style: str = "starry_night") -> tuple[np.ndarray, np.ndarray] | None:

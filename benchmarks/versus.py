@@ -33,10 +33,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import SHARED_IMAGES
 from benchmarks.step_time import cpu_name
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent.parent / "shared" / "images"
 CASES: dict[str, tuple[str, ...]] = {
     "stylize512": ("--size", "512"),
     "cold": ("--size", "512"),
@@ -136,8 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new-dir", default=str(ROOT), help="the new code's tree (default: this one)")
     parser.add_argument("--cases", default="stylize512,cold")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--content", default=str(SHARED / "content" / "tubingen.jpg"))
-    parser.add_argument("--style", default=str(SHARED / "style" / "starry_night.jpg"))
+    parser.add_argument("--content", default=str(SHARED_IMAGES / "content" / "tubingen.jpg"))
+    parser.add_argument("--style", default=str(SHARED_IMAGES / "style" / "starry_night.jpg"))
     parser.add_argument("--out", default="bench-out/versus")
     parser.add_argument("--json", help="write the report here")
     args = parser.parse_args(argv)
