@@ -1,0 +1,107 @@
+"""The quality benchmark's presets: the frozen old defaults (``v1``, ``v2``, ``v3``), today's
+(``default``), and every candidate measured when choosing a default (docs/quality.md, docs/speed.md).
+
+Each preset is a function size -> ``StyleParams``. Names in ``BEFORE_21`` run as the engine did before
+issue #21 (a finer scale starts from the upscaled painting alone); ``benchmarks.quality`` switches
+``nst.engine.CARRY_DETAIL`` for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+
+def _layers(*weights: float) -> tuple[tuple[str, float], ...]:
+    """Style layers block1..5_conv1 with these weights (a zero weight drops the layer)."""
+    return tuple((f"block{n}_conv1", w) for n, w in zip(range(1, 6), weights) if w > 0)
+
+
+def _default(size: int):
+    from nst.params import StyleParams
+
+    return StyleParams(size=size)
+
+
+# The style weight of the defaults before issue #20 (which raised it to 15): the frozen presets
+# and the candidates below keep it unless they name their own.
+OLD_STYLE_WEIGHT = 10.0
+
+
+def _with_layers(*weights: float) -> Callable[[int], Any]:
+    return lambda size: _default(size).replace(style_layers=_layers(*weights), style_weight=OLD_STYLE_WEIGHT)
+
+
+# v1: the default before issue #12; v2: the default of #12 (both differ from today's default only
+# in the style layers' weights and the style weight).
+# The others are the candidates of docs/quality.md's cause table (its style-size row needs an
+# engine change and is not here).
+PRESETS: dict[str, Callable[[int], Any]] = {
+    "v1": _with_layers(1, 1, 1, 1, 1),
+    "v2": _with_layers(1, 1, 1, 0.25, 0.0625),  # the default of issue #12, frozen (issue #20 replaced it)
+    "v3": lambda size: _with_layers(1, 1, 1, 0.125)(size).replace(style_weight=15.0),  # issue #20's first default
+    "default": _default,
+    "falling": _with_layers(256, 64, 16, 4, 1),  # crowsonkb's style-transfer-pytorch
+    "no_deep": _with_layers(1, 1, 1, 0, 0),
+    "half": _with_layers(1, 1, 1, 0.5, 0.25),
+    # issue #20's diagnosis: each deep layer dropped from the #12 default, and noise init
+    "no_b5": _with_layers(1, 1, 1, 0.25, 0),
+    "no_b4": _with_layers(1, 1, 1, 0, 0.0625),
+    "noise": lambda size: PRESETS["v2"](size).replace(init="noise"),
+    # issue #20's remedies screened at 256 px (docs/quality.md, "Remedies")
+    "w2": lambda size: PRESETS["v2"](size).replace(style_loss_form="w2"),
+    "w2_no_b5": lambda size: PRESETS["no_b5"](size).replace(style_loss_form="w2"),
+    "no_b5_b4_8_sw15": lambda size: _with_layers(1, 1, 1, 0.125, 0)(size).replace(style_weight=15.0),
+    "no_b5_ss2": lambda size: PRESETS["no_b5"](size).replace(style_scale=2.0),
+    "no_b5_b4_16_sw15": lambda size: _with_layers(1, 1, 1, 0.0625, 0)(size).replace(style_weight=15.0),
+    "no_deep_sw15": lambda size: PRESETS["no_deep"](size).replace(style_weight=15.0),
+    "no_b5_b4_8_sw12": lambda size: _with_layers(1, 1, 1, 0.125, 0)(size).replace(style_weight=12.0),
+    # issue #20, what was left: a higher style weight at 512 px for the pairs whose gaps lag v2's;
+    # v3_sw20 is the default since (docs/quality.md, "Style weight 20")
+    "v3_sw18": lambda size: PRESETS["v3"](size).replace(style_weight=18.0),
+    "v3_sw20": lambda size: PRESETS["v3"](size).replace(style_weight=20.0),
+}
+
+
+def _schedule(scales: int, iterations: int, decay: float, *layer_weights: float,
+              style_weight: float = OLD_STYLE_WEIGHT) -> Callable[[int], Any]:
+    """The #12 default's loss (v2) with another schedule (issue #21's first screen; docs/speed.md), and other
+    layers or style weight if given."""
+    def params(size: int):
+        base = _with_layers(*(layer_weights or (1, 1, 1, 0.25, 0.0625)))(size)
+        return base.replace(scales=scales, iterations=iterations, iteration_decay=decay, style_weight=style_weight)
+    return params
+
+
+def _v3_schedule(scales: int, iterations: int, decay: float, style_weight: float = 15.0) -> Callable[[int], Any]:
+    """Issue #20's default loss (v3) with another schedule and style weight (issue #21's second screen)."""
+    return lambda size: PRESETS["v3"](size).replace(scales=scales, iterations=iterations, iteration_decay=decay,
+                                                    style_weight=float(style_weight))
+
+
+# Issue #21's first screen, on the #12 default's loss (v2): "s80_32_13" is the schedule before #21 (3 scales,
+# 80 steps, decay 0.4), frozen; the names give the steps per scale, coarse to fine; "_nb5" drops
+# block5_conv1 (weight 1/16).
+SCHEDULES = {
+    "s80_32_13": (3, 80, 0.4), "s40_16_6": (3, 40, 0.4), "s60_24_10": (3, 60, 0.4), "s50_15_4": (3, 50, 0.3),
+    "s80_24_7": (3, 80, 0.3), "s80_20_5": (3, 80, 0.25), "s120_24_5": (3, 120, 0.2), "s100_40_16": (3, 100, 0.4),
+    "s30_12_5": (3, 30, 0.4), "s40_12_4": (3, 40, 0.3),
+}
+PRESETS.update({name: _schedule(*schedule) for name, schedule in SCHEDULES.items()})
+PRESETS.update({f"{name}_nb5": _schedule(*schedule, 1, 1, 1, 0.25, 0) for name, schedule in SCHEDULES.items()})
+PRESETS.update({f"{name}_sw{w}": _schedule(*SCHEDULES[name], style_weight=w)
+                for name, w in (("s40_16_6", 15), ("s40_16_6", 20), ("s80_24_7", 15))})
+# The second screen, on #20's default loss (v3, style weight 15): "v3_80_32_13" is the default #21 replaces;
+# "_swNN" another style weight (no-block5 copies far less, so a cheap schedule may afford more style).
+V3_SCHEDULES = {"v3_80_32_13": (3, 80, 0.4), "v3_40_16_6": (3, 40, 0.4), "v3_60_16_4": (3, 60, 4 / 15),
+                "v3_80_16_3": (3, 80, 0.2), "v3_60_18_5": (3, 60, 0.3), "v3_50_20_8": (3, 50, 0.4),
+                "v3_30_15_8": (3, 30, 0.5), "v3_20_13_8": (3, 20, 0.63), "v3_14_11_9": (3, 14, 0.8),
+                # 4 scales (64 px first): at 256 px the 64 px floor drops one, so these are screened at 512 px
+                "v3_4s_80_32_13_5": (4, 80, 0.4), "v3_4s_50_25_12_6": (4, 50, 0.5)}
+PRESETS.update({name: _v3_schedule(*schedule) for name, schedule in V3_SCHEDULES.items()})
+PRESETS.update({f"{name}_sw{w}": _v3_schedule(*V3_SCHEDULES[name], style_weight=w)
+                for name, w in [(n, w) for n in ("v3_40_16_6", "v3_60_16_4", "v3_80_16_3") for w in (18, 20)]
+                + [("v3_14_11_9", 25), ("v3_30_15_8", 20)]})
+# These run as the engine did before #21 (a finer scale starts from the upscaled painting alone); the
+# same with "_cd" start it with the photo's detail the coarser scale could not hold (nst.engine).
+BEFORE_21 = frozenset(name for name in PRESETS if name.startswith(("s", "v3_")))
+PRESETS.update({f"{name}_cd": PRESETS[name] for name in BEFORE_21})
