@@ -126,14 +126,14 @@ def copied_map(result: np.ndarray, photo: np.ndarray, painting: np.ndarray, net)
     import tensorflow as tf
 
     from nst.resize import resize_long_side, resize_to
-    from nst.scorecard import COPY_LAYER, EVAL_SIZE, copied_positions
+    from nst.scorecard import COPY_LAYER, EVAL_SIZE, copied_positions, painting_texture
 
     photo = resize_long_side(photo, EVAL_SIZE)
+    painting = resize_long_side(painting, EVAL_SIZE)
     height, width = photo.shape[:2]
     extract = net.extractor((COPY_LAYER,))
-    feats = [extract(tf.constant(x[None]))[COPY_LAYER] for x in
-             (resize_to(result, width, height), photo, resize_long_side(painting, EVAL_SIZE))]
-    return copied_positions(*feats)
+    feats = [extract(tf.constant(x[None]))[COPY_LAYER] for x in (resize_to(result, width, height), photo, painting)]
+    return copied_positions(*feats, painting_texture(painting, extract))
 
 
 def swap_region(with_object: np.ndarray, without: np.ndarray, photo: np.ndarray, painting: np.ndarray, net,

@@ -21,14 +21,19 @@ default can be judged by numbers it was not tuned against:
 - ``copied``: the object-copying measure. At relu5_1 (features that encode object parts:
   eyes, faces, hands, stars), the share of the result's positions whose best match among the
   painting's positions is better, by a margin, than their best match anywhere in the photo
-  — i.e. places where the result shows some specific spot of the painting rather than a
-  painted version of the photo. Textural brushwork matches the painting and the photo
-  about equally (it is photo structure drawn with the painting's strokes); a pasted eye
-  matches one spot of the painting almost exactly and nothing in the photo. The photo
-  itself scores 0; a photo with a patch of the painting pasted in scores about the patch's
-  share (tests/test_scorecard.py checks both). relu4_1 was tried first and rejected: there
-  strong brushwork alone (jcjohnson's Tübingen x Starry Night, no stars in it) read as more
-  "copied" than a result with stars pasted into the sky (docs/quality.md).
+  *and* anywhere in the painting's brushwork alone — i.e. places where the result shows some
+  specific spot of the painting rather than a painted version of the photo. "Brushwork alone"
+  is the painting cut into cells of the layer's own stride (16 px) and shuffled (two fixed
+  shuffles): whatever one cell holds (strokes, dashes, paper grain) survives, an arrangement
+  spanning cells (a face, an eye with its brow, a figure) does not. The photo itself scores 0;
+  a photo with a patch of the painting pasted in scores about the patch's share; the painting's
+  stroked background painted into a plain sky scores about 0 (tests/test_scorecard.py checks
+  all three). Version 1 compared with the photo only, so strokes in a sky with nothing in the
+  photo to match them read as copied: 0.13 on our own pictures without any object, 0.37 on
+  jcjohnson's published Tübingen × Scream (docs/quality.md, "The copying measure, version 2").
+  relu4_1 was tried first and rejected: there strong brushwork alone (jcjohnson's Tübingen x
+  Starry Night, no stars in it) read as more "copied" than a result with stars pasted into the
+  sky (docs/quality.md).
 
 Everything is computed at ``EVAL_SIZE`` px long side whatever the run's size, on the same
 VGG19 weights as the engine, so numbers compare across run sizes. Versioned like the score:
@@ -45,7 +50,7 @@ import numpy as np
 import tensorflow as tf
 
 from nst.resize import resize_long_side, resize_to
-from nst.model import FeatureNet
+from nst.model import Extractor, FeatureNet
 from nst.picture_key import PictureKey
 from nst.scorecard_measures import SCORECARD_VERSION, blended
 
@@ -55,6 +60,11 @@ STRUCTURE_GRID = 32  # positions on the long side of the self-similarity grid
 STYLE_LAYERS = ("block1_conv2", "block2_conv2", "block3_conv2")
 COPY_LAYER = "block5_conv1"
 COPY_MARGIN = 0.1  # cosine similarity; the painting must match this much better than the photo
+COPY_CELL = 16  # px at EVAL_SIZE: block5_conv1's stride, the painting is shuffled in cells of this size
+# (seed, axis) of the shuffled paintings that stand for its brushwork alone: four whole shuffles, and two
+# within rows and two within columns so that the squares along every edge are also seen at an edge. With
+# half as many, another set of seeds moved one of our runs from 0.000 to 0.023 (docs/quality.md)
+TEXTURE_SHUFFLES = ((0, None), (1, None), (2, None), (3, None), (4, 1), (5, 1), (6, 0), (7, 0))
 PROJECTIONS = 64  # random directions of the sliced Wasserstein distances (fixed seed)
 SAMPLES = 4096  # positions sampled per distribution (fixed seed), so big layers cost the same
 LAYERS = (STRUCTURE_LAYER, *STYLE_LAYERS, COPY_LAYER)
@@ -101,6 +111,7 @@ class Reference:
         painting_features = self._extract(tf.constant(painting[None]))
         self._photo = {n: photo_features[n] for n in (STRUCTURE_LAYER, COPY_LAYER)}
         self._painting_copy = painting_features[COPY_LAYER]
+        self._painting_texture = painting_texture(painting, self._extract)
         self._painting_sorted = {n: _sorted_projections(painting_features[n]) for n in STYLE_LAYERS}
         self._painting_colours = _sorted_projections(painting)
         self._photo_style_distance = sum(_distance(_sorted_projections(photo_features[n]), self._painting_sorted[n])
@@ -117,7 +128,8 @@ class Reference:
             style_gap=_gap_ratio(style_distance, self._photo_style_distance),
             colour_gap=_gap_ratio(_distance(_sorted_projections(result), self._painting_colours),
                                   self._photo_colour_distance),
-            copied=copied_share(feats[COPY_LAYER], self._photo[COPY_LAYER], self._painting_copy),
+            copied=copied_share(feats[COPY_LAYER], self._photo[COPY_LAYER], self._painting_copy,
+                                self._painting_texture),
         )
 
 
@@ -137,18 +149,46 @@ def _self_similarity(features: tf.Tensor) -> np.ndarray:
     return unit @ unit.T
 
 
-def copied_share(result: tf.Tensor, photo: tf.Tensor, painting: tf.Tensor, margin: float = COPY_MARGIN) -> float:
-    """Share of result positions matching the painting better than the photo by ``margin`` (cosine)."""
-    return float(np.mean(copied_positions(result, photo, painting, margin)))
+def copied_share(result: tf.Tensor, photo: tf.Tensor, painting: tf.Tensor, texture: Sequence[tf.Tensor] = (),
+                 margin: float = COPY_MARGIN) -> float:
+    """Share of result positions matching the painting better, by ``margin`` (cosine), than the photo and
+    than every one of ``texture`` (the painting's brushwork alone, ``shuffled_cells``)."""
+    return float(np.mean(copied_positions(result, photo, painting, texture, margin)))
 
 
-def copied_positions(result: tf.Tensor, photo: tf.Tensor, painting: tf.Tensor,
+def copied_positions(result: tf.Tensor, photo: tf.Tensor, painting: tf.Tensor, texture: Sequence[tf.Tensor] = (),
                      margin: float = COPY_MARGIN) -> np.ndarray:
     """[H,W] bool map over the result's positions: True where it shows a spot of the painting."""
-    r, p, s = _unit_rows(result), _unit_rows(photo), _unit_rows(painting)
-    best_painting = (r @ s.T).max(axis=1)
-    best_photo = (r @ p.T).max(axis=1)
-    return (best_painting > best_photo + margin).reshape(int(result.shape[1]), int(result.shape[2]))
+    r = _unit_rows(result)
+    best_painting = (r @ _unit_rows(painting).T).max(axis=1)
+    best_elsewhere = np.max([(r @ _unit_rows(other).T).max(axis=1) for other in (photo, *texture)], axis=0)
+    return (best_painting > best_elsewhere + margin).reshape(int(result.shape[1]), int(result.shape[2]))
+
+
+def painting_texture(painting: np.ndarray, extract: Extractor) -> list[tf.Tensor]:
+    """The copying layer's features of the painting's brushwork alone (``TEXTURE_SHUFFLES`` shuffles of its
+    ``COPY_CELL`` cells); none for a painting too small to hold one cell each way."""
+    if min(painting.shape[:2]) < COPY_CELL:
+        return []
+    return [extract(tf.constant(shuffled_cells(painting, COPY_CELL, seed, axis)[None]))[COPY_LAYER]
+            for seed, axis in TEXTURE_SHUFFLES]
+
+
+def shuffled_cells(image: np.ndarray, cell: int, seed: int, axis: int | None = None) -> np.ndarray:
+    """``image`` cut into ``cell`` x ``cell`` squares (the edge remainder dropped) put back in a fixed random
+    order: all of them (``axis=None``), or within each row (``axis=1``) or each column (``axis=0``), which
+    keeps each square's distance from two of the edges (VGG19's zero padding marks the squares there).
+    What a square holds stays; anything spanning squares in a shuffled direction is scattered."""
+    rows, cols = image.shape[0] // cell, image.shape[1] // cell
+    cells = image[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell, -1).swapaxes(1, 2)
+    rng = np.random.default_rng(seed)
+    if axis is None:
+        cells = cells.reshape(rows * cols, *cells.shape[2:])[rng.permutation(rows * cols)].reshape(cells.shape)
+    elif axis == 1:
+        cells = np.stack([row[rng.permutation(cols)] for row in cells])
+    else:
+        cells = np.stack([cells[rng.permutation(rows), c] for c in range(cols)], axis=1)
+    return np.ascontiguousarray(cells.swapaxes(1, 2).reshape(rows * cell, cols * cell, -1))
 
 
 def sliced_wasserstein(a: tf.Tensor | np.ndarray, b: tf.Tensor | np.ndarray) -> float:

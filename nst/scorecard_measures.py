@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-SCORECARD_VERSION = "nst-scorecard-v1"
+SCORECARD_VERSION = "nst-scorecard-v2"  # v2: copied ignores the painting's brushwork alone
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,11 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
             "the same for the colours alone; lower is better"),
     Measure("copied", "copied", False, "copies less of the painting",
             "share of the picture showing specific spots of the painting (a pasted face or eye) rather "
-            "than the photo painted in its strokes; lower is better"),
+            "than the photo painted in its strokes (strokes in a plain sky do not count); lower is better"),
 )}
 
 HELP = ("The scorecard measures a picture with numbers the optimiser was not tuned against "
-        "(nst-scorecard-v1, 256 px). " + " ".join(f"{m.label.capitalize()}: {m.help}." for m in MEASURES.values())
+        f"({SCORECARD_VERSION}, 256 px). " + " ".join(f"{m.label.capitalize()}: {m.help}." for m in MEASURES.values())
         + " With several paintings each is measured against every painting and the blend-weighted mean is "
         "shown. What it cannot tell: whether the picture is beautiful, or which trade-off you prefer: "
         "that is what friends' votes are for.")

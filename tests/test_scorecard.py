@@ -12,7 +12,7 @@ import pytest
 from nst.run_types import RunInputs
 from nst.images import load_image
 from nst.resize import resize_long_side, resize_to
-from nst.scorecard import Scorecard, scorecard, sliced_wasserstein
+from nst.scorecard import Scorecard, scorecard, shuffled_cells, sliced_wasserstein
 from nst.scorecard_measures import SCORECARD_VERSION
 
 from conftest import SHARED_IMAGES, real_weights_path
@@ -63,6 +63,17 @@ def test_measuring_against_a_photo_seen_before_gives_the_same_numbers_and_anothe
     assert score_image(result, other_photo, [style_image], tiny_net, size=64).terms != first_score.terms
 
 
+def test_shuffled_cells_keep_every_cell_and_scatter_what_spans_them():
+    image = np.arange(6 * 10 * 1, dtype=np.float32).reshape(6, 10, 1)
+    shuffled = shuffled_cells(image, 2, seed=0)
+    assert shuffled.shape == (6, 10, 1)
+    cells = lambda x: sorted(x[y:y + 2, c:c + 2].tobytes() for y in range(0, 6, 2) for c in range(0, 10, 2))
+    assert cells(shuffled) == cells(image)  # the same cells, each intact
+    assert not np.array_equal(shuffled, image)  # in another order
+    assert np.array_equal(shuffled, shuffled_cells(image, 2, seed=0))  # the same order every time
+    assert shuffled_cells(image[:5, :9], 2, seed=0).shape == (4, 8, 1)  # the ragged edge is dropped
+
+
 def test_the_scorecard_is_versioned():
     assert Scorecard(1, 1, 1, 0).to_dict()["version"] == SCORECARD_VERSION
 
@@ -79,6 +90,30 @@ def test_a_pasted_patch_of_a_portrait_reads_as_copied_about_its_share(real_net):
     assert 0.15 < card.copied < 0.35
     assert card.structure < 0.85
     assert scorecard(photo, photo, portrait, real_net).copied == 0.0
+
+
+def _drawn_into_the_sky(region: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Hoover tower photo (256 px) with its night sky's top band replaced by ``region`` of the drawn
+    portrait (benchmarks/drawn.py at 256 px, faces at rows 24-120 and 100-172, plain strokes on the right)."""
+    from benchmarks.drawn import DRAWN
+
+    photo = resize_long_side(load_image(SHARED_IMAGES / "content" / "hoovertowernight.jpg").pixels, 256)
+    portrait = resize_long_side(DRAWN["drawn_portrait"](), 256)
+    patch = portrait[region]
+    pasted = photo.copy()
+    pasted[: patch.shape[0], 40: 40 + patch.shape[1]] = patch
+    return pasted, photo, portrait
+
+
+@pytest.mark.real_weights
+def test_the_paintings_strokes_in_a_plain_sky_are_not_copied_but_its_face_is(real_net):
+    # Version 1 counted both: these strokes read 0.148 (v2: 0.008), and a sky stroked like the drawn
+    # portrait's background 0.13 on runs without any object (docs/quality.md, "The copying measure,
+    # version 2"). The face covers a quarter of the picture: 0.219 in v1, 0.172 in v2.
+    strokes, photo, portrait = _drawn_into_the_sky((slice(176, 256), slice(120, 205)))
+    assert scorecard(strokes, photo, portrait, real_net).copied <= 0.04
+    face, photo, portrait = _drawn_into_the_sky((slice(20, 124), slice(28, 112)))  # the big face
+    assert scorecard(face, photo, portrait, real_net).copied >= 0.1
 
 
 @pytest.mark.real_weights
