@@ -30,6 +30,7 @@ import numpy as np
 
 from benchmarks import SHARED_IMAGES
 from benchmarks.quality import Config, Pair, panel
+from nst.scorecard_measures import SCORECARD_VERSION
 
 PRESETS = {"default": {}, "long": {"scales": 1, "iterations": 200}}
 
@@ -167,7 +168,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def markdown(report: dict[str, Any]) -> str:
     s = report["summary"]
-    lines = [f"Preset {report['preset']}, {report['size']} px, rule nst-moment-v1 on nst-scorecard-v1; "
+    lines = [f"Preset {report['preset']}, {report['size']} px, rule nst-moment-v1 on {SCORECARD_VERSION}; "
              f"{report['cpu']}.\n\n",
              f"- runs: {s['runs']}; suggestion earlier than the final image: {s['earlier']}; "
              f"with an overdone stretch: {s['with_overdone_stretch']}; the issue's example rule (within 2 % of "

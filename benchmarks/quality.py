@@ -250,7 +250,8 @@ def summarise(rows: list[dict[str, Any]], presets: tuple[str, ...]) -> dict[str,
 
 def markdown(report: dict[str, Any]) -> str:
     head = "| pair | preset | " + " | ".join(_COLUMNS) + " |\n|" + "---|" * (len(_COLUMNS) + 2) + "\n"
-    lines = [f"CPU: {report['cpu']}; size {report['size']} px; scorecard nst-scorecard-v1 "
+    versions = ", ".join(sorted({r["version"] for r in report["rows"] if r.get("version")}))
+    lines = [f"CPU: {report['cpu']}; size {report['size']} px; scorecard {versions} "
              "(structure: higher is better; style_gap, colour_gap, copied, nst_score: lower is better)\n",
              head + "".join(f"| {r['pair']} | {r['preset']} | " + " | ".join(_fmt(r[k]) for k in _COLUMNS)
                             + " |\n" for r in report["rows"]),
