@@ -134,17 +134,21 @@ def test_the_default_paints_a_portraits_brushwork_without_pasting_its_eyes(real_
 
 
 @pytest.mark.real_weights
-def test_the_default_draws_no_face_of_a_drawn_portrait_on_the_bridge(real_net):
-    # Golden Gate x the drawn portrait (benchmarks/drawn.py) at 256 px: the default of issue #12
+@pytest.mark.parametrize("photo_name", ["golden_gate", "hoovertowernight"])
+def test_the_default_draws_no_face_of_a_drawn_portrait_in_the_picture(real_net, photo_name):
+    # The drawn portrait (benchmarks/drawn.py) at 256 px. Golden Gate: the default of issue #12
     # (block5_conv1 at 1/16) drew a face on the bridge tower, copied 0.182; issue #20's default
     # (no block5, block4 at 1/8, style weight 15) measured 0.031 with style gap 0.275 (0.236).
+    # Hoover: its plain night sky takes the portrait's background strokes, which the scorecard's
+    # first version counted as copied (0.09-0.13); version 2 counts what only the painting's
+    # arrangement holds. Issue #20's target is 0.02 at 512 px. Measured: 0.010 and 0.000 (v1 fails both).
     from benchmarks.drawn import DRAWN
     from nst.engine import stylize
     from nst.params import StyleParams
 
-    photo = load_image(SHARED_IMAGES / "content" / "golden_gate.jpg").pixels
+    photo = load_image(SHARED_IMAGES / "content" / f"{photo_name}.jpg").pixels
     portrait = DRAWN["drawn_portrait"]()
     result = stylize(RunInputs(photo, [portrait]), StyleParams(size=256), net=real_net)
     card = scorecard(result.image, photo, portrait, real_net)
-    assert card.copied < 0.08
+    assert card.copied <= 0.03
     assert card.style_gap < 0.35  # still painted: the photo itself is 1.0
