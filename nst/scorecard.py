@@ -23,9 +23,9 @@ default can be judged by numbers it was not tuned against:
   painting's positions is better, by a margin, than their best match anywhere in the photo
   *and* anywhere in the painting's brushwork alone — i.e. places where the result shows some
   specific spot of the painting rather than a painted version of the photo. "Brushwork alone"
-  is the painting cut into cells of the layer's own stride (16 px) and shuffled (two fixed
-  shuffles): whatever one cell holds (strokes, dashes, paper grain) survives, an arrangement
-  spanning cells (a face, an eye with its brow, a figure) does not. The photo itself scores 0;
+  is the painting cut into cells of the layer's own stride (16 px) and shuffled (eight fixed
+  shuffles, ``TEXTURE_SHUFFLES``): whatever one cell holds (strokes, dashes, paper grain) survives,
+  an arrangement spanning cells (a face, an eye with its brow, a figure) does not. The photo itself scores 0;
   a photo with a patch of the painting pasted in scores about the patch's share; the painting's
   stroked background painted into a plain sky scores about 0 (tests/test_scorecard.py checks
   all three). Version 1 compared with the photo only, so strokes in a sky with nothing in the
