@@ -56,7 +56,8 @@ PRESETS: dict[str, Callable[[int], Any]] = {
     "no_deep_sw15": lambda size: PRESETS["no_deep"](size).replace(style_weight=15.0),
     "no_b5_b4_8_sw12": lambda size: _with_layers(1, 1, 1, 0.125, 0)(size).replace(style_weight=12.0),
     # issue #20, what was left: a higher style weight at 512 px for the pairs whose gaps lag v2's;
-    # v3_sw20 is the default since (docs/quality.md, "Style weight 20")
+    # v3_sw20 (with the carry-over: v3_sw20_cd) was the default until style weight 30 (docs/quality.md,
+    # "Style weight 20" and "Style weight 30"); today's default is "default"
     "v3_sw18": lambda size: PRESETS["v3"](size).replace(style_weight=18.0),
     "v3_sw20": lambda size: PRESETS["v3"](size).replace(style_weight=20.0),
 }

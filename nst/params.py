@@ -48,12 +48,12 @@ LOSS_FORMS = ("relative", "mean", "gatys")
 STYLE_LOSS_FORMS = (*LOSS_FORMS, "w2")
 TV_FORMS = ("squared_mean", "l1_sum")
 
-# Style layers block1..4_conv1 weighted 1, 1, 1, 1/8, no block5, style weight 20 (issue #20,
+# Style layers block1..4_conv1 weighted 1, 1, 1, 1/8, no block5, style weight 30 (issue #20,
 # docs/quality.md): block5's Gram (relu5_1) encodes a portrait's face parts, and even at 1/16 it
 # paid the optimiser to draw a face on a tower; block4 at 1/8 still shapes the larger strokes.
-# The higher style weight gives back the painting that block5 added (at 512 px, 15 left five
-# figurative pairs' style or colour gap 5-11 % behind the old default's; 20 leaves none but the
-# pair whose old picture pasted the painting's face).
+# The higher style weight gives back the painting that block5 added: at 512 px, 15 left five
+# figurative pairs' style or colour gap 5-11 % behind the old default's, 20 two (1.06x, 1.16x),
+# 30 none; with the copying measure v2 none of them copies (docs/quality.md, "Style weight 30").
 DEFAULT_STYLE_LAYERS: tuple[tuple[str, float], ...] = (
     ("block1_conv1", 1.0), ("block2_conv1", 1.0), ("block3_conv1", 1.0), ("block4_conv1", 0.125),
 )
@@ -141,8 +141,8 @@ class StyleParams:
     # what the user drags (the sliders offer multiples of these defaults)
     content_weight: float = _num(1.0, "weight of the content (photo) loss", low=0.0, label="Content weight",
                                  widget="weight", slider="log", sweep=(0.5, 1, 2), key=2)
-    style_weight: float = _num(20.0, "weight of the style loss; higher is more painterly", low=0.0,
-                               label="Style weight", widget="weight", slider="log", sweep=(5, 20, 80), key=1)
+    style_weight: float = _num(30.0, "weight of the style loss; higher is more painterly", low=0.0,
+                               label="Style weight", widget="weight", slider="log", sweep=(7.5, 30, 120), key=1)
     tv_weight: float = _num(1.0, "total-variation weight; higher is smoother", low=0.0,
                             label="Smoothness (TV weight)", widget="weight", slider="log0", sweep=(0.5, 1, 2), key=3)
     # output and quality
