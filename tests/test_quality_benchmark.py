@@ -83,5 +83,6 @@ def test_the_frozen_defaults_differ_from_the_current_one_only_in_style_layers_an
         old = quality.PRESETS[name](512).to_dict()
         assert old.pop("style_layers") == layers and old.pop("style_weight") == 10.0
         assert {k: v for k, v in new.items() if k not in ("style_layers", "style_weight")} == old
-    assert quality.PRESETS["v3_sw20"](512) == quality.PRESETS["default"](512)  # issue #20's final one, today's
+    assert quality.PRESETS["default"](512).style_weight == 30.0  # issue #20's last one, today's
+    assert quality.PRESETS["v3_sw20"](512) == quality.PRESETS["default"](512).replace(style_weight=20.0)  # before
     assert quality.PRESETS["v3"](512) == quality.PRESETS["default"](512).replace(style_weight=15.0)  # its first
