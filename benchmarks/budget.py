@@ -8,7 +8,7 @@ functions each part of a run goes through, and reports each part's *exclusive* w
 seconds (a part's time excludes the parts timed inside it, so the rows add up to the whole;
 CPU is the process's, all threads, so on a loaded machine it is the steadier number):
 
-- start-up: Python itself, importing ``nst.cli``, TensorFlow, Keras and the engine; the network
+- start-up: Python itself, importing ``nst.cli``, TensorFlow and the engine; the network
   (weights file found and hashed, Keras' VGG19 built and loaded, the kernels copied out); the
   precision choice; the compiled objective's set-up;
 - inputs: reading and checking the pictures; the run's own set-up (resizes, colours, masks);
@@ -92,12 +92,11 @@ class Spans:
 
 def _instrument(spans: Spans) -> dict[str, Any]:
     """Wrap the run's public entry points; returns what the measurements after the run need."""
-    import keras
-
     import nst.big_stylize
     import nst.cli
     import nst.encode
     import nst.engine
+    import nst.model
     import nst.weights
     from nst.objective import Objective
 
@@ -106,7 +105,10 @@ def _instrument(spans: Spans) -> dict[str, Any]:
 
     nst.cli.load_input = spans.wrap(nst.cli.load_input, "inputs: read and check the pictures")
     nst.weights.file_sha256 = spans.wrap(nst.weights.file_sha256, "start-up: weights file sha256 (its id)")
-    keras.applications.VGG19 = spans.wrap(keras.applications.VGG19, "start-up: Keras VGG19 built, weights read")
+    # Keras is imported only where its VGG19 reads a weight file h5py cannot (nst.model); TensorFlow
+    # itself no longer imports it (nst.tf_startup), so the budget must not either
+    nst.model._convs_through_keras = spans.wrap(nst.model._convs_through_keras,
+                                                "start-up: Keras VGG19 built, weights read")
     for module in (nst.engine, nst.big_stylize):
         module.resolve_precision = spans.wrap(module.resolve_precision, "start-up: precision choice")
     for name in ("prepare_style", "style_mask", "detail_map"):
@@ -227,8 +229,6 @@ def child(argv: list[str], repeats: int) -> dict[str, Any]:
         import nst.cli
     with spans("start-up: import TensorFlow"):
         import tensorflow  # noqa: F401
-    with spans("start-up: import Keras"):
-        import keras  # noqa: F401
     with spans("start-up: import the engine"):
         import nst.big_stylize  # noqa: F401
     seen = _instrument(spans)

@@ -13,3 +13,7 @@ import os
 
 # TensorFlow's C++ start-up chatter (CUDA probes, CPU feature notes) is noise for CLI and app users.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from nst import tf_startup  # noqa: E402  (after the log level: TensorFlow reads it when imported)
+
+tf_startup.install()  # TensorFlow, whenever imported, skips its eager Keras import (nst/tf_startup.py)
