@@ -44,7 +44,8 @@ def cached_convs(cache_dir: Path, weights_sha256: str, read: Callable[[], Convs 
 
 def _load(path: Path) -> np.ndarray | None:
     try:
-        flat = np.load(path, allow_pickle=False)
+        # mapped, not read: only the layers a run reaches are paged in (nst.model makes them lazily)
+        flat = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError):  # absent, truncated or not an .npy: read the weight file instead
         return None
     return flat if flat.dtype == np.float32 and flat.shape == (_TOTAL,) else None

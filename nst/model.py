@@ -53,17 +53,28 @@ class FeatureNet:
             raise ValueError("a FeatureNet needs exactly VGG19's 16 conv layers, in order")
         self.weights_id = weights_id
         self.description = description
-        self._convs = [
-            ConvWeights(
-                name,
-                tf.Variable(kernel.astype(np.float32), trainable=False, name=f"{name}_kernel"),
-                tf.Variable(bias.astype(np.float32), trainable=False, name=f"{name}_bias"),
-            )
-            for name, kernel, bias in convs
-        ]
+        self._channels = {name: int(kernel.shape[-1]) for name, kernel, _ in convs}
+        self._arrays = list(convs)  # each layer's arrays are dropped once its variables exist
+        self._convs: list[ConvWeights] = []
+        self._lock = threading.Lock()
 
     def channels(self, layer: str) -> int:
-        return int(next(c.kernel.shape[-1] for c in self._convs if c.name == layer))
+        return self._channels[layer]
+
+    def _variables(self, count: int) -> list[ConvWeights]:
+        """The first ``count`` layers as variables, made when a first extractor reaches them: a run
+        that stops at block4_conv2 never copies block4_conv3..block5_conv4, 70 % of the weights
+        (0.14 s of a cold start, docs/speed.md)."""
+        with self._lock, tf.init_scope():  # eager even when first asked for inside a traced function
+            while len(self._convs) < count:
+                name, kernel, bias = self._arrays[len(self._convs)]
+                self._arrays[len(self._convs)] = (name, None, None)
+                self._convs.append(ConvWeights(
+                    name,
+                    tf.Variable(kernel.astype(np.float32, copy=False), trainable=False, name=f"{name}_kernel"),
+                    tf.Variable(bias.astype(np.float32, copy=False), trainable=False, name=f"{name}_bias"),
+                ))
+            return self._convs[:count]
 
     def extractor(self, layers: tuple[str, ...], pooling: str = "max", precision: str = "float32") -> Extractor:
         """A function image[1,H,W,3] in [0,1] -> {layer: activations}, truncated at the deepest layer.
@@ -74,7 +85,7 @@ class FeatureNet:
         """
         wanted = set(layers)
         deepest = max(VGG19_CONV_LAYERS.index(name) for name in wanted)
-        convs = self._convs[: deepest + 1]
+        convs = self._variables(deepest + 1)
         pool = tf.nn.max_pool2d if pooling == "max" else tf.nn.avg_pool2d
 
         dtype = tf.bfloat16 if precision == "bfloat16" else tf.float32

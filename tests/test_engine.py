@@ -238,7 +238,7 @@ def test_init_image_continues_from_a_previous_result(tiny_net, content_image, st
 
 def test_truncation_never_computes_deeper_layers():
     net = tiny_feature_net_for_tests(seed=5)
-    for conv in net._convs[13:]:  # block5_conv2 .. block5_conv4 poisoned
+    for conv in net._variables(16)[13:]:  # block5_conv2 .. block5_conv4 poisoned
         conv.kernel.assign(np.full(conv.kernel.shape, np.nan, np.float32))
     image = np.random.default_rng(0).uniform(size=(1, 32, 32, 3)).astype(np.float32)
     features = net.extractor(("block1_conv1", "block5_conv1"))(image)
