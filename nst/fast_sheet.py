@@ -10,15 +10,17 @@ credit).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from nst.examples import STYLE_EXAMPLES, example_image
-from nst.fast import stylize_fast
-from nst.fast_model import FastModel
-from nst.making_of import sheet_png
 from nst.resize import resize_long_side
+
+if TYPE_CHECKING:
+    from nst.fast_model import FastModel
+
+# The painting modules (the fast model, the gallery's sheet writer, the examples) are imported where they are
+# used: ``nst fast``'s flags read SHEET_TILE on every CLI start (0.1 s of a cold start, docs/speed.md).
 
 SHEET_TILE = 256
 SHEET_COLUMNS = 4
@@ -42,6 +44,8 @@ class SheetTile:
 
 def builtin_styles() -> list[SheetStyle]:
     """Every painting the studio offers, in its order."""
+    from nst.examples import STYLE_EXAMPLES, example_image
+
     return [SheetStyle(key, e.title, e.credit, example_image(key)) for key, e in STYLE_EXAMPLES.items()]
 
 
@@ -49,6 +53,8 @@ def paint_sheet(content: np.ndarray, styles: Sequence[SheetStyle], *, tile: int 
                 model: FastModel | None = None, preserve_colors: str = "none",
                 style_scale: float = 1.0) -> list[SheetTile]:
     """The photo at ``tile`` px long side painted in each style (one pass each; raises FastModelUnavailable)."""
+    from nst.fast import stylize_fast
+
     small = resize_long_side(np.asarray(content, np.float32), tile)
     return [SheetTile(s, stylize_fast(small, [s.pixels], model=model, preserve_colors=preserve_colors,
                                       style_scale=style_scale)) for s in styles]
@@ -56,6 +62,8 @@ def paint_sheet(content: np.ndarray, styles: Sequence[SheetStyle], *, tile: int 
 
 def sheet_bytes(content: np.ndarray, tiles: Sequence[SheetTile], *, tile: int = SHEET_TILE) -> bytes:
     """The contact sheet as PNG: the photo, then each painted tile labelled with its style."""
+    from nst.making_of import sheet_png
+
     photo = resize_long_side(np.asarray(content, np.float32), tile)
     cells = [(photo, "Your photo", "")] + [(t.picture, t.style.title, painter_line(t.style)) for t in tiles]
     height, width = photo.shape[:2]

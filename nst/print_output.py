@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Mapping
 
 import numpy as np
-import tifffile
 from PIL import Image, ImageCms, PngImagePlugin
 
 from nst.encode import to_uint8, write_atomically
@@ -99,6 +98,8 @@ def to_uint16(pixels: np.ndarray) -> np.ndarray:
 
 def tiff_bytes(pixels: np.ndarray, dpi: int, metadata: Mapping[str, object]) -> bytes:
     buffer = io.BytesIO()
+    import tifffile  # only when a print is written: the CLI's every start imports this module
+
     tifffile.imwrite(buffer, to_uint16(pixels), photometric="rgb", compression="zlib",
                      resolution=(dpi, dpi), resolutionunit="INCH",
                      description=json.dumps(dict(metadata), sort_keys=True), metadata=None,
@@ -129,6 +130,8 @@ def save_print(path: str | Path, pixels: np.ndarray, dpi: int, metadata: Mapping
 
 def read_print(path: str | Path) -> tuple[np.ndarray, int, dict]:
     """(float32 pixels, dpi, metadata) of a TIFF written by ``save_print`` (for tests and benchmarks)."""
+    import tifffile
+
     with tifffile.TiffFile(path) as tif:
         page = tif.pages[0]
         pixels = page.asarray().astype(np.float32) / 65535.0
