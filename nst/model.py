@@ -64,7 +64,7 @@ class FeatureNet:
     def _variables(self, count: int) -> list[ConvWeights]:
         """The first ``count`` layers as variables, made when a first extractor reaches them: a run
         that stops at block4_conv2 never copies block4_conv3..block5_conv4, 70 % of the weights
-        (0.14 s of a cold start, docs/speed.md)."""
+        (building the network went from 0.25-0.48 s to 0.14 s of a cold start, docs/speed.md)."""
         with self._lock, tf.init_scope():  # eager even when first asked for inside a traced function
             while len(self._convs) < count:
                 name, kernel, bias = self._arrays[len(self._convs)]

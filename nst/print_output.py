@@ -97,9 +97,9 @@ def to_uint16(pixels: np.ndarray) -> np.ndarray:
 
 
 def tiff_bytes(pixels: np.ndarray, dpi: int, metadata: Mapping[str, object]) -> bytes:
-    buffer = io.BytesIO()
     import tifffile  # only when a print is written: the CLI's every start imports this module
 
+    buffer = io.BytesIO()
     tifffile.imwrite(buffer, to_uint16(pixels), photometric="rgb", compression="zlib",
                      resolution=(dpi, dpi), resolutionunit="INCH",
                      description=json.dumps(dict(metadata), sort_keys=True), metadata=None,
