@@ -22,17 +22,22 @@ def _default(size: int):
     return StyleParams(size=size)
 
 
+def _from_the_photo(size: int):
+    """Today's default as every default before the palette start and the style balance ran (both off)."""
+    return _default(size).replace(init="content", style_balance=0.0)
+
+
 # The style weight of the defaults before issue #20 (which raised it to 15): the frozen presets
 # and the candidates below keep it unless they name their own.
 OLD_STYLE_WEIGHT = 10.0
 
 
 def _with_layers(*weights: float) -> Callable[[int], Any]:
-    return lambda size: _default(size).replace(style_layers=_layers(*weights), style_weight=OLD_STYLE_WEIGHT)
+    return lambda size: _from_the_photo(size).replace(style_layers=_layers(*weights), style_weight=OLD_STYLE_WEIGHT)
 
 
 # v1: the default before issue #12; v2: the default of #12 (both differ from today's default only
-# in the style layers' weights and the style weight).
+# in the style layers' weights and the style weight, and start from the photo without the style balance).
 # The others are the candidates of docs/quality.md's cause table (its style-size row needs an
 # engine change and is not here).
 PRESETS: dict[str, Callable[[int], Any]] = {
@@ -60,7 +65,26 @@ PRESETS: dict[str, Callable[[int], Any]] = {
     # "Style weight 20" and "Style weight 30"); today's default is "default"
     "v3_sw18": lambda size: PRESETS["v3"](size).replace(style_weight=18.0),
     "v3_sw20": lambda size: PRESETS["v3"](size).replace(style_weight=20.0),
+    # v4: the default of 2026-12-07 night (style weight 30 from the photo, no balance), frozen; the cached
+    # 512 px rows of it are named "cd30" in docs/quality.md
+    "v4": lambda size: _from_the_photo(size).replace(style_weight=30.0),
 }
+PRESETS["cd30"] = PRESETS["v4"]
+# issue #20, the palette start and the style balance (docs/quality.md, "The palette start and the style
+# balance"): "palNN" starts from the photo in the painting's colours at style weight NN; "balNN_G" adds the
+# balance with exponent G/100 (bal30_75 is today's default); "pl<weights>_NN" other block1..4 weights
+PRESETS.update({f"pal{w}": (lambda size, w=w: _default(size).replace(style_weight=float(w), style_balance=0.0))
+                for w in (25, 30, 35, 40)})
+PRESETS.update({f"bal{w}_{g}": (lambda size, w=w, g=g: _default(size).replace(style_weight=float(w),
+                                                                               style_balance=g / 100))
+                for w in (25, 27, 28, 30) for g in (50, 75, 100)})
+PRESETS.update({f"pl{name}_25": (lambda size, weights=weights: _default(size).replace(
+    style_weight=25.0, style_balance=0.0, style_layers=_layers(*weights)))
+    for name, weights in (("112", (1, 1, 2, 0.125)), ("0512", (0.5, 1, 2, 0.125)), ("1114", (1, 1, 1, 0.25)),
+                          ("113", (1, 1, 3, 0.125)))})
+_BLOCK3_CONTENT = (("block3_conv2", 1.0), ("block4_conv2", 1.0))
+PRESETS["c34_35"] = lambda size: PRESETS["v4"](size).replace(style_weight=35.0, content_layers=_BLOCK3_CONTENT)
+PRESETS["pc34_35"] = lambda size: PRESETS["pal35"](size).replace(content_layers=_BLOCK3_CONTENT)
 
 
 def _schedule(scales: int, iterations: int, decay: float, *layer_weights: float,

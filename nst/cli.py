@@ -164,7 +164,7 @@ def _cmd_stylize(args: argparse.Namespace, factory: NetFactory) -> int:
             "seconds": round(seconds, 3), "steps": result.steps, "status": result.status,
             "message": result.message, "losses": result.losses.to_dict(),
             "trace_seconds": result.trace_seconds, "device": result.device, "leakage": result.leakage.to_dict() if result.leakage else {},
-            "params": result.params.to_dict(), "run_id": run_id,
+            "params": result.params.to_dict(), "style_factor": round(result.style_factor, 4), "run_id": run_id,
             "scorecard": stored_scorecard(run_id),
         }))
     return EXIT_INTERRUPTED if result.interrupted else 0

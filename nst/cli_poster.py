@@ -84,7 +84,7 @@ def source_from_files(args: argparse.Namespace) -> PosterSource:
     params = StyleParams()
     metadata = read_png_metadata(args.init_image) if args.init_image.lower().endswith(".png") else {}
     if "nst:params" in metadata:  # a result of this studio: print it with the parameters that made it
-        params = StyleParams.from_dict(json.loads(metadata["nst:params"]))
+        params = StyleParams.from_saved(json.loads(metadata["nst:params"]))
     styles = [load_input(path, POSTER_MAX_SIDE) for path in args.style]
     return PosterSource(load_input(args.content, POSTER_MAX_SIDE), styles,
                         load_input(args.init_image, POSTER_MAX_SIDE), params, None)

@@ -8,9 +8,14 @@ arXiv 1606.05897):
   colour channels (YIQ) for every image shown or saved.
 - ``histogram``: the style image's colours are linearly mapped so their mean and
   covariance equal the content's, before the optimisation sees it.
+
+And the reverse, for the default start of a run (``init="palette"``): the photo's colours mapped
+to the painting's mean and covariance, so the steps paint strokes instead of recolouring.
 """
 
 from __future__ import annotations
+
+from typing import Sequence
 
 import numpy as np
 
@@ -45,14 +50,34 @@ def recombine_luminance(result: np.ndarray, content: np.ndarray) -> np.ndarray:
 
 def match_color_statistics(style: np.ndarray, content: np.ndarray) -> np.ndarray:
     """Map ``style``'s colours so their mean and covariance equal ``content``'s."""
-    s = style.reshape(-1, 3).astype(np.float64)
     c = content.reshape(-1, 3).astype(np.float64)
-    mu_s, mu_c = s.mean(0), c.mean(0)
-    cov_s = np.cov(s, rowvar=False) + np.eye(3) * 1e-5
-    cov_c = np.cov(c, rowvar=False) + np.eye(3) * 1e-5
-    transform = _sqrtm(cov_c) @ np.linalg.inv(_sqrtm(cov_s))
-    mapped = (s - mu_s) @ transform.T + mu_c
-    return np.clip(mapped, 0.0, 1.0).reshape(style.shape).astype(np.float32)
+    return _mapped_to(style, c.mean(0), np.cov(c, rowvar=False))
+
+
+def palette_matched(photo: np.ndarray, paintings: Sequence[np.ndarray], blend: Sequence[float],
+                    mask: np.ndarray | None = None) -> np.ndarray:
+    """``photo`` with its colours' mean and covariance mapped to the blend of the paintings' (the
+    blend-weighted mixture of their colour distributions). With a style ``mask`` (1 = paint), only where
+    the style goes: a protected area starts as the photo."""
+    total = float(sum(blend))
+    shares = [w / total for w in blend]
+    pixels = [p.reshape(-1, 3).astype(np.float64) for p in paintings]
+    mean = sum(w * p.mean(0) for w, p in zip(shares, pixels))
+    second = sum(w * (p.T @ p) / len(p) for w, p in zip(shares, pixels))
+    matched = _mapped_to(photo, mean, second - np.outer(mean, mean))
+    if mask is None:
+        return matched
+    weight = np.asarray(mask, np.float32)[..., None]
+    return (weight * matched + (1.0 - weight) * np.asarray(photo, np.float32)).astype(np.float32)
+
+
+def _mapped_to(image: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """``image``'s colours linearly mapped to ``mean`` and covariance ``cov``."""
+    x = image.reshape(-1, 3).astype(np.float64)
+    own_cov = np.cov(x, rowvar=False) + np.eye(3) * 1e-5
+    transform = _sqrtm(cov + np.eye(3) * 1e-5) @ np.linalg.inv(_sqrtm(own_cov))
+    mapped = (x - x.mean(0)) @ transform.T + mean
+    return np.clip(mapped, 0.0, 1.0).reshape(image.shape).astype(np.float32)
 
 
 def _sqrtm(matrix: np.ndarray) -> np.ndarray:

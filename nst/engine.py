@@ -24,7 +24,7 @@ from typing import Callable, Literal, Sequence
 import numpy as np
 import tensorflow as tf
 
-from nst.colors import prepare_style, recombine_luminance
+from nst.colors import palette_matched, prepare_style, recombine_luminance
 from nst.errors import ParamsError
 from nst.encode import to_uint8
 from nst.resize import resize_long_side, resize_to
@@ -136,6 +136,7 @@ class _Run:
         self.best_terms: LossTerms | None = None
         self.restart_from: np.ndarray | None = None
         self.optimizer_stats: dict[str, int] = {}
+        self.style_factor = 1.0  # the style balance's factor, measured when the run starts
 
     # -- inputs --
     def _dims(self, long_side: int) -> tuple[int, int]:
@@ -150,6 +151,9 @@ class _Run:
         init = self.params.init
         if init == "content":
             return self.content_at_scale
+        if init == "palette":
+            mask = None if self.style_mask is None else resize_to(self.style_mask, width, height)
+            return palette_matched(self.content_at_scale, self.styles, self.blend, mask)
         if init == "noise":
             rng = np.random.default_rng(self.params.seed)
             return rng.uniform(0.0, 1.0, size=(height, width, 3)).astype(np.float32)
@@ -188,7 +192,10 @@ class _Run:
     def execute(self) -> StyleResult:
         status: EngineStatus = FINISHED
         message, interrupted = "", False
-        self.objective.set_weights(self.weights)
+        full_size_styles = [self._style_at(s, self.params.size) for s in self.styles]
+        self.style_factor = self.objective.style_balance(self.content, full_size_styles, self.blend,
+                                                         self.params.style_balance)
+        self.objective.set_weights(self.weights, self.style_factor)
         previous: np.ndarray | None = None
         try:
             for self.scale_index, (width, height) in enumerate(self.dims):
@@ -231,7 +238,7 @@ class _Run:
         flat area is held to the photo by its anchor, and the carried detail there added fine grain
         that the leakage measure counts (0.075x -> 0.122x of unprotected at 256 px)."""
         upscaled = resize_to(previous, width, height)
-        if self.params.init != "content" or not CARRY_DETAIL:
+        if self.params.init not in ("content", "palette") or not CARRY_DETAIL:
             return upscaled
         low, high = previous.shape[1], previous.shape[0]
         detail = self.content_at_scale - resize_to(resize_to(self.content, low, high), width, height)
@@ -263,7 +270,7 @@ class _Run:
             current = self.weights.to_dict()
             current.update(changes)
             self.weights = Weights(**current)
-            self.objective.set_weights(self.weights)
+            self.objective.set_weights(self.weights, self.style_factor)
             self.weight_changes.append(self.steps)
             self._new_segment()
             self._emit("weights_changed")
@@ -370,6 +377,7 @@ class _Run:
             params=self.params, weights_id=self.objective.net.weights_id, device=compute_device(),
             leakage=leakage(image, self.content), interrupted=interrupted,
             precision=self.objective.precision, optimizer_stats=dict(self.optimizer_stats),
+            style_factor=self.style_factor,
         )
 
 

@@ -163,7 +163,7 @@ def load_params_file(path: str) -> StyleParams:
     except ValueError:
         raise ParamsError(f"--params: {path} is not a JSON file.") from None
     if isinstance(data, Mapping) and isinstance(data.get("params"), Mapping):
-        data = data["params"]
+        return StyleParams.from_saved(data["params"])  # a run's record (`nst stylize --json`, the gallery's export)
     if not isinstance(data, Mapping):
         raise ParamsError(f"--params: {path} does not hold a parameter object.")
     return StyleParams.from_dict(data)

@@ -20,6 +20,7 @@ size. The other forms exist so well-known recipes can be expressed as presets: "
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Mapping, NamedTuple, Sequence, Union
 
@@ -182,6 +183,32 @@ def blended_style_targets(
     return {name: w2_target(means[name], grams[name]) for name in grams}
 
 
+def style_balance_factor(photo: Mapping[str, tf.Tensor], painting: Mapping[str, StyleTarget],
+                         style_layers: Sequence[tuple[str, float]], exponent: float) -> float:
+    """How much stronger the painting's style layers are than the photo's, to the power ``exponent``:
+    ``prod_l (|A_l| / |G_l|) ** (exponent * w_l / sum w)`` with ``A_l`` the painting's (blended) Gram,
+    ``G_l`` the photo's and ``w_l`` the layer weights.
+
+    The relative losses divide the style error by the painting's energy and the content error by the
+    photo's, so a busy painting over a quiet photo is held back by the content term far more than a
+    quiet one over a busy photo (the Starry Night's block3 Gram is 3x Tubingen's, The Scream's 0.7x the
+    Golden Gate's). Multiplying the style weight by this factor (``StyleParams.style_balance``) paints
+    the first harder and the second lighter, as jcjohnson's absolute losses do (docs/quality.md)."""
+    if exponent == 0:
+        return 1.0
+    total = sum(w for _, w in style_layers) or 1.0
+    log_ratio = 0.0
+    for name, weight in style_layers:
+        log_ratio += weight / total * math.log(_gram_norm(painting[name]) / (_gram_norm(gram_matrix(photo[name])) + _EPS))
+    return math.exp(exponent * log_ratio)
+
+
+def _gram_norm(target: StyleTarget) -> float:
+    if isinstance(target, W2Target):
+        target = tf.matmul(target.cov_sqrt, target.cov_sqrt) + target.mean[:, None] * target.mean[None, :]
+    return float(tf.norm(target)) + _EPS
+
+
 # Weight of the pixel anchor that keeps masked-out areas looking like the photo (see nst.masks).
 ANCHOR_WEIGHT = 100.0
 
@@ -261,11 +288,13 @@ def loss_terms(
     guide: tf.Tensor | None = None,
     content_image: tf.Tensor | None = None,
     detail: tf.Tensor | None = None,
+    anchor_weight: tf.Tensor | float = ANCHOR_WEIGHT,
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """Unweighted (content, style, tv) terms of one image's features.
 
     ``guide`` ([1,H,W,1], 1 = stylise) restricts the style term to where the style may paint
-    and anchors the rest to ``content_image``; the anchor is part of the content term.
+    and anchors the rest to ``content_image``; the anchor is part of the content term, weighted
+    ``anchor_weight`` (a run's style balance scales it with the style weight it holds against).
     ``detail`` ([1,H,W,1], per-pixel content-weight multiplier, 1 = unmarked) makes the content
     error count more in detail regions (``nst.masks.detail_weights``) and anchors their local
     mean colour to ``content_image``.
@@ -280,7 +309,7 @@ def loss_terms(
         dict(form.style_layers),
     )
     if guide is not None:
-        content = content + ANCHOR_WEIGHT * anchor_loss(image, content_image, guide)
+        content = content + anchor_weight * anchor_loss(image, content_image, guide)
     if detail is not None:
         content = content + DETAIL_COLOUR_WEIGHT * detail_colour_loss(image, content_image, detail)
     return content, style, total_variation(image, form.tv_form)

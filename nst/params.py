@@ -35,7 +35,9 @@ VGG19_CONV_LAYERS: tuple[str, ...] = (
 )
 
 OPTIMIZERS = ("lbfgs", "adam")
-INITS = ("content", "noise", "style", "image", "fast")  # fast: the TF-Hub model's picture (nst.fast)
+# palette: the photo with its colours' mean and covariance mapped to the painting's (nst.colors.palette_matched);
+# fast: the TF-Hub model's picture (nst.fast)
+INITS = ("palette", "content", "noise", "style", "image", "fast")
 PRESERVE_COLORS = ("none", "luminance", "histogram")
 POOLINGS = ("max", "avg")
 PRECISIONS = ("auto", "float32", "bfloat16")  # of the VGG convolutions; losses are always float32
@@ -48,16 +50,19 @@ LOSS_FORMS = ("relative", "mean", "gatys")
 STYLE_LOSS_FORMS = (*LOSS_FORMS, "w2")
 TV_FORMS = ("squared_mean", "l1_sum")
 
-# Style layers block1..4_conv1 weighted 1, 1, 1, 1/8, no block5, style weight 30 (issue #20,
-# docs/quality.md): block5's Gram (relu5_1) encodes a portrait's face parts, and even at 1/16 it
-# paid the optimiser to draw a face on a tower; block4 at 1/8 still shapes the larger strokes.
-# The higher style weight gives back the painting that block5 added: at 512 px, 15 left five
-# figurative pairs' style or colour gap 5-11 % behind the old default's, 20 two (1.06x, 1.16x),
-# 30 none; with the copying measure v2 none of them copies (docs/quality.md, "Style weight 30").
+# Style layers block1..4_conv1 weighted 1, 1, 1, 1/8, no block5 (issue #20, docs/quality.md): block5's Gram
+# (relu5_1) encodes a portrait's face parts, and even at 1/16 it paid the optimiser to draw a face on a tower;
+# block4 at 1/8 still shapes the larger strokes. Style weight 28 with the style balance (exponent 0.75) and the
+# palette start: at 512 px every figurative pair's style and colour gap is below the #12 default's and none
+# copies; the textural pairs beat jcjohnson's published results on structure and style gap (30 copied
+# 0.023 on Hoover x Van Gogh; docs/quality.md, "The palette start and the style balance").
 DEFAULT_STYLE_LAYERS: tuple[tuple[str, float], ...] = (
     ("block1_conv1", 1.0), ("block2_conv1", 1.0), ("block3_conv1", 1.0), ("block4_conv1", 0.125),
 )
 DEFAULT_CONTENT_LAYERS: tuple[tuple[str, float], ...] = (("block4_conv2", 1.0),)
+
+# What a saved run made before a field existed used instead (StyleParams.from_saved).
+SAVED_BEFORE_FIELD: dict[str, Any] = {"style_balance": 0.0}
 
 MIN_SIZE = 64
 MAX_SIZE = 8192  # px; above what a whole run fits, `nst stylize` grows it in tiles (nst.big_stylize)
@@ -141,8 +146,8 @@ class StyleParams:
     # what the user drags (the sliders offer multiples of these defaults)
     content_weight: float = _num(1.0, "weight of the content (photo) loss", low=0.0, label="Content weight",
                                  widget="weight", slider="log", sweep=(0.5, 1, 2), key=2)
-    style_weight: float = _num(30.0, "weight of the style loss; higher is more painterly", low=0.0,
-                               label="Style weight", widget="weight", slider="log", sweep=(7.5, 30, 120), key=1)
+    style_weight: float = _num(28.0, "weight of the style loss; higher is more painterly", low=0.0,
+                               label="Style weight", widget="weight", slider="log", sweep=(7, 28, 112), key=1)
     tv_weight: float = _num(1.0, "total-variation weight; higher is smoother", low=0.0,
                             label="Smoothness (TV weight)", widget="weight", slider="log0", sweep=(0.5, 1, 2), key=3)
     # output and quality
@@ -160,8 +165,11 @@ class StyleParams:
                                 label="Adam learning rate", widget="direct", sweep=(0.01, 0.02, 0.05))
     adam_beta1: float = _num(0.9, "Adam's first-moment decay", low=0.0, high=0.9999)
     adam_epsilon: float = _num(1e-8, "Adam's epsilon", low=0.0, strict_low=True)
-    init: str = _choice("content", "the starting image (image: --init-image; fast: the fast model's picture)",
-                        INITS, label="Start from", widget="direct", axis=True)
+    # palette: the photo in the painting's colours (issue #20, docs/quality.md "Style balance and the palette
+    # start"): the steps no longer spend the style weight on recolouring, so structure and style both gain
+    init: str = _choice("palette", "the starting image (palette: the photo in the painting's colours; image: "
+                        "--init-image; fast: the fast model's picture)", INITS, label="Start from",
+                        widget="direct", axis=True)
     seed: int = _int(0, "random seed: same seed and settings, same picture", 0, 2**31 - 1, label="Seed",
                      widget="direct", axis=True)
     # style images
@@ -193,6 +201,13 @@ class StyleParams:
     content_loss_form: str = _choice("relative", "how feature differences are normalised", LOSS_FORMS,
                                      loss_form=True)
     tv_form: str = _choice("squared_mean", "total-variation form", TV_FORMS, loss_form=True)
+    # The style weight is multiplied by (painting's Gram energy / photo's) ** style_balance, measured once per
+    # run at the output size over the style layers (nst.losses.style_balance_factor). The relative losses
+    # divide each term by its own target's energy, which under-paints a busy painting over a quiet photo
+    # (The Starry Night over Tubingen) and over-paints a quiet one over a busy photo; 0.75 sits between
+    # that and jcjohnson's absolute losses (docs/quality.md). 0 = off (saved runs from before it load with 0).
+    style_balance: float = _num(0.75, "style weight x (painting's feature energy / photo's) ** this; 0 = off",
+                                low=0.0, high=2.0, loss_form=True)
     pooling: str = _choice("max", "VGG19 pooling (Gatys et al. used avg)", POOLINGS, label="Pooling",
                            widget="direct", axis=True)
     # "auto": bfloat16 only on a CPU where it is clearly faster (nst.precision decides, once per machine)
@@ -272,6 +287,12 @@ class StyleParams:
         if "style_blend" in kwargs:
             kwargs["style_blend"] = tuple(kwargs["style_blend"])
         return cls(**kwargs)
+
+    @classmethod
+    def from_saved(cls, data: Mapping[str, Any]) -> "StyleParams":
+        """A run's parameters as saved (the gallery, a print's metadata): every field the run had. A field
+        added since takes the value that reproduces the run, not today's default."""
+        return cls.from_dict({**SAVED_BEFORE_FIELD, **data})
 
     def replace(self, **changes: Any) -> "StyleParams":
         return dataclasses.replace(self, **changes)

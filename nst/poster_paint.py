@@ -100,6 +100,14 @@ class _Painter:
         h, w = x.shape[:2]
         return recombine_luminance(x, resize_to(self.content, w, h))
 
+    def style_factor(self) -> float:
+        """The run's style balance, measured at the run's own size as the engine measured it, so the print
+        paints with the weights that made the picture it enlarges."""
+        size = self.params.size
+        styles = [resize_long_side(s, style_size(s, size, self.params.style_scale)) for s in self.styles]
+        return self.objective.style_balance(resize_long_side(self.content, size), styles, self.blend,
+                                            self.params.style_balance)
+
     # -- one scale --
     def style_targets(self, long_side: int) -> dict[str, tf.Tensor]:
         styles = [resize_long_side(s, style_size(s, long_side, self.params.style_scale)) for s in self.styles]
@@ -219,9 +227,10 @@ def paint_poster(plan: PosterPlan, content: np.ndarray, styles: Sequence[np.ndar
     control = control or RunControl()
     fingerprint = inputs_fingerprint(content, styles, start_image, params)
     with objective.lock:
-        objective.set_weights(Weights(params.content_weight, params.style_weight, params.tv_weight))
         painter = _Painter(plan, np.asarray(content, np.float32), styles, params, objective, control,
                            on_progress or (lambda p: None), time_limit, folder, fingerprint)
+        objective.set_weights(Weights(params.content_weight, params.style_weight, params.tv_weight),
+                              painter.style_factor())
         return _run(painter, plan, np.asarray(start_image, np.float32), folder)
 
 

@@ -49,7 +49,7 @@ def _tensorflow_tutorial(size: int) -> StyleParams:
         size=size, scales=1, iterations=1000, optimizer="adam", learning_rate=0.02, adam_beta1=0.99,
         adam_epsilon=0.1, init="content", content_layers=(("block5_conv2", 1.0),), style_layers=FIVE_CONV1,
         content_weight=1e4, style_weight=1e-2, tv_weight=30.0, style_loss_form="mean",
-        content_loss_form="mean", tv_form="l1_sum", pooling="max",
+        content_loss_form="mean", tv_form="l1_sum", pooling="max", style_balance=0.0,
     )
 
 
@@ -59,6 +59,7 @@ def _gatys_2015(size: int) -> StyleParams:
         size=size, scales=1, iterations=1000, optimizer="lbfgs", init="noise",
         content_layers=(("block4_conv2", 1.0),), style_layers=FIVE_CONV1, content_weight=1.0,
         style_weight=1e3, tv_weight=0.0, style_loss_form="gatys", content_loss_form="gatys", pooling="avg",
+        style_balance=0.0,
     )
 
 
@@ -79,13 +80,14 @@ def _jcjohnson(size: int) -> StyleParams:
         content_layers=(("block4_conv2", 1.0),), style_layers=layer_weights, content_weight=5.0,
         style_weight=style_weight, tv_weight=1e-3 * 0.5 * 255.0**2 * pixels,
         style_loss_form="mean", content_loss_form="mean", tv_form="squared_mean", pooling="max",
+        style_balance=0.0,
     )
 
 
 STUDIO_RECIPE = "studio"  # this studio's own losses (the user's parameters); every other recipe carries its own
 RECIPES: dict[str, Recipe] = {r.key: r for r in (
     Recipe(STUDIO_RECIPE, "This studio's default", "nst StyleParams()",
-           "Multi-scale L-BFGS, relative losses, style x15, no block5.", StyleParams().iterations, _studio),
+           "Multi-scale L-BFGS from the photo in the painting's colours, relative losses, style x28 balanced, no block5.", StyleParams().iterations, _studio),
     Recipe("tf-tutorial", "TensorFlow tutorial", "tensorflow.org/tutorials/generative/style_transfer",
            "Adam (lr 0.02), block5_conv2 content, L1 total variation, 1000 steps.", 1000, _tensorflow_tutorial),
     Recipe("gatys-2015", "Gatys et al. 2015", "arXiv 1508.06576",

@@ -147,6 +147,7 @@ class StyleResult:
     precision: str = "float32"  # of the convolutions (params.precision resolved on this machine)
     optimizer_stats: dict[str, int] = field(default_factory=dict)  # L-BFGS: iterations, backtracks, resets
     interrupted: bool = False  # Ctrl-C (KeyboardInterrupt) rather than a cancel()
+    style_factor: float = 1.0  # the style weight was multiplied by this (params.style_balance)
 
     @property
     def size(self) -> tuple[int, int]:

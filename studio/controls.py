@@ -36,7 +36,7 @@ WEIGHT_KEYS = {"m_" + name.removesuffix("_weight"): name for name, spec in _SPEC
 # fields with a hand-made widget whose key is the field's name
 DIRECT_FIELDS = tuple(name for name, spec in _SPECS.items() if spec.widget == "direct")
 EXPERT_PREFIX = "x_"
-INIT_LABELS = {"content": "the photo", "noise": "random noise", "style": "the first style image",
+INIT_LABELS = {"palette": "the photo in the painting's colours", "content": "the photo", "noise": "random noise", "style": "the first style image",
                "fast": "the fast preview"}
 PRESERVE_LABELS = {"none": "no (take the style's colours)", "luminance": "yes, keep the photo's colours",
                    "histogram": "match style colours to the photo"}
@@ -134,7 +134,7 @@ def widget_values(params: StyleParams) -> dict[str, Any]:
     values: dict[str, Any] = {key: ratio(getattr(params, field), getattr(DEFAULTS, field))
                               for key, field in WEIGHT_KEYS.items()}
     values.update({name: getattr(params, name) for name in DIRECT_FIELDS})
-    values["init"] = params.init if params.init in INIT_LABELS else "content"
+    values["init"] = params.init if params.init in INIT_LABELS else DEFAULTS.init
     values.update({EXPERT_PREFIX + name: getattr(params, name) for name in expert_fields()})
     values["content_layer"] = params.content_layers[0][0]
     values["style_layers"] = [name for name, _ in params.style_layers]

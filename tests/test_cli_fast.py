@@ -97,11 +97,11 @@ def test_quality_sets_the_studio_preset(pictures, tmp_path, capsys):
     content, style, _ = pictures
     assert main(stylize_args(content, style, tmp_path / "p.png", "--quality", "preview", "--json"), **TINY) == 0
     params = json.loads(capsys.readouterr().out)["params"]
-    from nst.params import QUALITY_PRESETS
+    from nst.params import QUALITY_PRESETS, StyleParams
 
     preview = QUALITY_PRESETS["Preview"]
     assert (params["scales"], params["iterations"], params["init"]) == (preview["scales"], preview["iterations"],
-                                                                        "content")
+                                                                        StyleParams().init)
 
 
 def test_quality_with_the_flags_it_sets_is_refused(pictures, tmp_path, capsys):

@@ -11,7 +11,7 @@ from nst.params import QUALITY_PRESETS, StyleParams, with_quality, with_strength
 
 def test_defaults_are_valid_and_standard_quality():
     params = StyleParams()
-    assert params.optimizer == "lbfgs" and params.init == "content"
+    assert params.optimizer == "lbfgs" and params.init == "palette" and params.style_balance == 0.75
     assert params.scale_sizes() == (128, 256, 512)
     assert params.scale_iterations() == (80, 32, 13) and params.total_steps() == 125
 

@@ -72,8 +72,8 @@ def test_an_unknown_pair_is_refused_with_the_choices(images, tmp_path):
         quality.panel(_config(images, tmp_path, pairs=(("tubingen", "nope"),)))
 
 
-def test_the_frozen_defaults_differ_from_the_current_one_only_in_style_layers_and_weight():
-    new = quality.PRESETS["default"](512).to_dict()
+def test_the_frozen_defaults_differ_from_the_current_one_only_in_style_layers_weight_start_and_balance():
+    new = quality.PRESETS["default"](512).replace(init="content", style_balance=0.0).to_dict()
     frozen = {
         "v1": {f"block{n}_conv1": 1.0 for n in range(1, 6)},  # before issue #12
         "v2": {"block1_conv1": 1.0, "block2_conv1": 1.0, "block3_conv1": 1.0, "block4_conv1": 0.25,
@@ -83,6 +83,9 @@ def test_the_frozen_defaults_differ_from_the_current_one_only_in_style_layers_an
         old = quality.PRESETS[name](512).to_dict()
         assert old.pop("style_layers") == layers and old.pop("style_weight") == 10.0
         assert {k: v for k, v in new.items() if k not in ("style_layers", "style_weight")} == old
-    assert quality.PRESETS["default"](512).style_weight == 30.0  # issue #20's last one, today's
-    assert quality.PRESETS["v3_sw20"](512) == quality.PRESETS["default"](512).replace(style_weight=20.0)  # before
-    assert quality.PRESETS["v3"](512) == quality.PRESETS["default"](512).replace(style_weight=15.0)  # its first
+    today = quality.PRESETS["default"](512)
+    assert today.style_weight == 28.0 and today.init == "palette" and today.style_balance == 0.75  # issue #20's last
+    before = today.replace(init="content", style_balance=0.0)
+    assert quality.PRESETS["v4"](512) == before.replace(style_weight=30.0)  # issue #20's before the palette start
+    assert quality.PRESETS["v3_sw20"](512) == before.replace(style_weight=20.0)  # before that
+    assert quality.PRESETS["v3"](512) == before.replace(style_weight=15.0)  # its first

@@ -78,6 +78,17 @@ def store(tmp_path: Path) -> Store:
 # ---------------------------------------------------------------------------- round trip
 
 
+def test_a_run_saved_before_the_style_balance_comes_back_without_it(store: Store) -> None:
+    run_id = save(store)
+    conn = sqlite3.connect(store.db_path)
+    params = json.loads(conn.execute("SELECT params_json FROM runs WHERE id = ?", (run_id,)).fetchone()[0])
+    assert params.pop("style_balance") == StyleParams().style_balance
+    with conn:
+        conn.execute("UPDATE runs SET params_json = ? WHERE id = ?", (json.dumps(params), run_id))
+    conn.close()
+    assert store.get_run(run_id).params.style_balance == 0.0  # repainted as it was made, not with today's
+
+
 def test_round_trip_returns_what_was_saved(store: Store) -> None:
     params = StyleParams(size=64, style_weight=30.0, optimizer="adam", style_blend=(0.7, 0.3))
     result = fake_result(1, params=params, status="stopped", message="Stopped; kept the best image so far.")

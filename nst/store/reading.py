@@ -49,7 +49,7 @@ def _record(r: dict[str, Any], details: tuple[str, str], styles: tuple[StyleRef,
     extra = json.loads(details[1])
     return RunRecord(
         id=r["id"], created=r["created"], title=r["title"], notes=r["notes"], favourite=bool(r["favourite"]),
-        status=r["status"], message=r["message"], params=StyleParams.from_dict(json.loads(r["params_json"])),
+        status=r["status"], message=r["message"], params=StyleParams.from_saved(json.loads(r["params_json"])),
         losses={k: nan_if_none(r[f"loss_{k}"]) for k in ("total", "content", "style", "tv")},
         history=json.loads(details[0]), steps=r["steps"], seconds=r["seconds"], width=r["width"],
         height=r["height"], device=r["device"], weights_id=r["weights_id"],

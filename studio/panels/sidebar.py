@@ -46,7 +46,7 @@ def sidebar(running: bool) -> None:
     sb.slider(c.label("style_scale"), float(low), float(high), key="style_scale", step=0.05, help=field_spec("style_scale").help)
     fast_ok = fast_ready()
     if st.session_state.get("init") == "fast" and not fast_ok:
-        st.session_state["init"] = "content"
+        st.session_state["init"] = c.DEFAULTS.init
     sb.selectbox(c.label("init"), [i for i in c.INIT_LABELS if i != "fast" or fast_ok], key="init",
                  format_func=lambda v: c.INIT_LABELS.get(v, v))
     low, high = c.widget_range("seed")
