@@ -120,7 +120,9 @@ def test_the_paintings_strokes_in_a_plain_sky_are_not_copied_but_its_face_is(rea
 def test_the_default_paints_a_portraits_brushwork_without_pasting_its_eyes(real_net):
     # Golden Gate x Woman with a Hat at 256 px (benchmarks/quality.py): the first default (style
     # layers weighted equally) pasted eyes and faces into sky and water: copied 0.375, structure
-    # 0.33. The default of issue #12 measured copied 0.000, structure 0.51; that of #20 the same.
+    # 0.33. The default of issue #12 measured copied 0.000, structure 0.51; that of #20 the same, and with
+    # its palette start and style balance (style weight 28) 0.449-0.46 (the colours are the painting's from
+    # the first step, and 256 px keeps less of the layout than 512 px, where it is 0.605).
     from nst.engine import stylize
     from nst.params import StyleParams
 
@@ -129,7 +131,7 @@ def test_the_default_paints_a_portraits_brushwork_without_pasting_its_eyes(real_
     result = stylize(RunInputs(photo, [portrait]), StyleParams(size=256), net=real_net)
     card = scorecard(result.image, photo, portrait, real_net)
     assert card.copied < 0.05
-    assert card.structure > 0.45
+    assert card.structure > 0.42
     assert card.style_gap < 0.5  # and it is still painted: the photo itself is 1.0
 
 
