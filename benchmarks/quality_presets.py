@@ -82,6 +82,10 @@ PRESETS.update({f"pl{name}_25": (lambda size, weights=weights: _default(size).re
     style_weight=25.0, style_balance=0.0, style_layers=_layers(*weights)))
     for name, weights in (("112", (1, 1, 2, 0.125)), ("0512", (0.5, 1, 2, 0.125)), ("1114", (1, 1, 1, 0.25)),
                           ("113", (1, 1, 3, 0.125)))})
+# issue #21's third screen, on the default above (palette start, balance): cheaper schedules, "pb_<steps>"
+PB_SCHEDULES = {"pb_40_16_6": (40, 0.4), "pb_60_24_10": (60, 0.4), "pb_20_13_8": (20, 0.63), "pb_80_24_7": (80, 0.3)}
+PRESETS.update({name: (lambda size, it=it, decay=decay: _default(size).replace(iterations=it, iteration_decay=decay))
+                for name, (it, decay) in PB_SCHEDULES.items()})
 _BLOCK3_CONTENT = (("block3_conv2", 1.0), ("block4_conv2", 1.0))
 PRESETS["c34_35"] = lambda size: PRESETS["v4"](size).replace(style_weight=35.0, content_layers=_BLOCK3_CONTENT)
 PRESETS["pc34_35"] = lambda size: PRESETS["pal35"](size).replace(content_layers=_BLOCK3_CONTENT)

@@ -57,8 +57,13 @@ def match_color_statistics(style: np.ndarray, content: np.ndarray) -> np.ndarray
 def palette_matched(photo: np.ndarray, paintings: Sequence[np.ndarray], blend: Sequence[float],
                     mask: np.ndarray | None = None) -> np.ndarray:
     """``photo`` with its colours' mean and covariance mapped to the blend of the paintings' (the
-    blend-weighted mixture of their colour distributions). With a style ``mask`` (1 = paint), only where
-    the style goes: a protected area starts as the photo."""
+    blend-weighted mixture of their colour distributions). With a style ``mask`` (1 = paint), in
+    proportion to ``2 * mask - 1``: fully where the style paints fully, not at all where it paints half or
+    less, so a protected area and the outer half of its feathered fringe start as the photo. Golden Gate x
+    Starry Night at 256 px (real weights, float32 / bfloat16) and a moderately textured fringe on the tiny
+    test network (tests/test_masks.py), leakage / texture kept: recoloured by ``mask`` 0.103x / 0.088x,
+    tiny kept 0.84; only where fully painted 0.085x / 0.090x, but tiny kept 0.27; by ``2 mask - 1``
+    0.090x / 0.089x, tiny kept 0.72."""
     total = float(sum(blend))
     shares = [w / total for w in blend]
     pixels = [p.reshape(-1, 3).astype(np.float64) for p in paintings]
@@ -67,7 +72,7 @@ def palette_matched(photo: np.ndarray, paintings: Sequence[np.ndarray], blend: S
     matched = _mapped_to(photo, mean, second - np.outer(mean, mean))
     if mask is None:
         return matched
-    weight = np.asarray(mask, np.float32)[..., None]
+    weight = np.clip(2.0 * np.asarray(mask, np.float32) - 1.0, 0.0, 1.0)[..., None]
     return (weight * matched + (1.0 - weight) * np.asarray(photo, np.float32)).astype(np.float32)
 
 

@@ -4,6 +4,8 @@ folders (``isolated_dirs``), and the run fails if anything appeared in the real 
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import sys
 import tempfile
@@ -26,12 +28,35 @@ REAL_BEFORE = listing(REAL_DIRS)
 os.environ.update(isolated_env(Path(tempfile.mkdtemp(prefix="nst-test-session-"))))
 
 
+@functools.lru_cache(maxsize=1)
+def _float32_choice() -> str:
+    from nst import precision
+
+    name, flags = precision.cpu_info()
+    return json.dumps({"key": precision._machine_key(name, flags), "cpu": name, "precision": "float32",
+                       "pinned_by": "tests/conftest.py"})
+
+
+def pin_float32(cache_dir: str) -> None:
+    """Runs with precision "auto" use float32 in every test and every server a test starts: on an empty cache
+    nst.precision would time bfloat16 against float32, so a test's numbers (a print's tiles, a real-weight
+    score) depended on the machine's timing, which is how one CI run went red. Tests of bfloat16 ask for it;
+    tests/test_precision.py fakes the CPU, whose key this file does not match."""
+    folder = Path(cache_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "precision.json").write_text(_float32_choice())
+
+
+pin_float32(os.environ["NST_CACHE_DIR"])
+
+
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """This test's own gallery and cache folders, in the environment its subprocesses inherit too."""
     env = isolated_env(tmp_path_factory.mktemp("home"))
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    pin_float32(env["NST_CACHE_DIR"])
     yield env
     fast_model = sys.modules.get("nst.fast_model")
     if fast_model is not None:  # the fast model is loaded once per process: the next test has its own caches
