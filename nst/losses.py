@@ -197,9 +197,8 @@ def style_balance_factor(photo: Mapping[str, tf.Tensor], painting: Mapping[str, 
     if exponent == 0:
         return 1.0
     total = sum(w for _, w in style_layers) or 1.0
-    log_ratio = 0.0
-    for name, weight in style_layers:
-        log_ratio += weight / total * math.log(_gram_norm(painting[name]) / (_gram_norm(gram_matrix(photo[name])) + _EPS))
+    log_ratio = sum(weight / total * math.log(_gram_norm(painting[name]) / _gram_norm(gram_matrix(photo[name])))
+                    for name, weight in style_layers)
     return math.exp(exponent * log_ratio)
 
 

@@ -165,8 +165,8 @@ class StyleParams:
                                 label="Adam learning rate", widget="direct", sweep=(0.01, 0.02, 0.05))
     adam_beta1: float = _num(0.9, "Adam's first-moment decay", low=0.0, high=0.9999)
     adam_epsilon: float = _num(1e-8, "Adam's epsilon", low=0.0, strict_low=True)
-    # palette: the photo in the painting's colours (issue #20, docs/quality.md "Style balance and the palette
-    # start"): the steps no longer spend the style weight on recolouring, so structure and style both gain
+    # palette: the photo in the painting's colours (issue #20, docs/quality.md "The palette start and the style
+    # balance"): the steps no longer spend the style weight on recolouring, so structure and style both gain
     init: str = _choice("palette", "the starting image (palette: the photo in the painting's colours; image: "
                         "--init-image; fast: the fast model's picture)", INITS, label="Start from",
                         widget="direct", axis=True)

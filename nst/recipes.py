@@ -87,7 +87,8 @@ def _jcjohnson(size: int) -> StyleParams:
 STUDIO_RECIPE = "studio"  # this studio's own losses (the user's parameters); every other recipe carries its own
 RECIPES: dict[str, Recipe] = {r.key: r for r in (
     Recipe(STUDIO_RECIPE, "This studio's default", "nst StyleParams()",
-           "Multi-scale L-BFGS from the photo in the painting's colours, relative losses, style x28 balanced, no block5.", StyleParams().iterations, _studio),
+           "Multi-scale L-BFGS from the photo in the painting's colours, relative losses, style x28 balanced, "
+           "no block5.", StyleParams().iterations, _studio),
     Recipe("tf-tutorial", "TensorFlow tutorial", "tensorflow.org/tutorials/generative/style_transfer",
            "Adam (lr 0.02), block5_conv2 content, L1 total variation, 1000 steps.", 1000, _tensorflow_tutorial),
     Recipe("gatys-2015", "Gatys et al. 2015", "arXiv 1508.06576",

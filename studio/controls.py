@@ -36,8 +36,8 @@ WEIGHT_KEYS = {"m_" + name.removesuffix("_weight"): name for name, spec in _SPEC
 # fields with a hand-made widget whose key is the field's name
 DIRECT_FIELDS = tuple(name for name, spec in _SPECS.items() if spec.widget == "direct")
 EXPERT_PREFIX = "x_"
-INIT_LABELS = {"palette": "the photo in the painting's colours", "content": "the photo", "noise": "random noise", "style": "the first style image",
-               "fast": "the fast preview"}
+INIT_LABELS = {"palette": "the photo in the painting's colours", "content": "the photo", "noise": "random noise",
+               "style": "the first style image", "fast": "the fast preview"}
 PRESERVE_LABELS = {"none": "no (take the style's colours)", "luminance": "yes, keep the photo's colours",
                    "histogram": "match style colours to the photo"}
 OPTIMIZER_LABELS = {"lbfgs": "L-BFGS (best quality)", "adam": "Adam"}
@@ -126,6 +126,15 @@ def widget_range(name: str) -> tuple[float | int | None, float | int | None]:
 
 def choices(name: str) -> list[str]:
     return list(field_spec(name).choices)
+
+
+def style_factor_note(factor: float) -> str:
+    """What the style balance did to a finished run's style weight, in a sentence ("" when nothing)."""
+    if factor == 1.0:
+        return ""
+    stronger = "stronger" if factor > 1.0 else "weaker"
+    return (f"Style balance: this painting's features are {stronger} than the photo's, so the style weight was "
+            f"multiplied by {factor:.2f} (Expert: style balance; 0 turns it off).")
 
 
 # ---- params <-> widget values ---------------------------------------------------------------------

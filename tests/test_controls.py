@@ -120,3 +120,11 @@ def test_job_chart_leaves_out_zero_losses_thins_long_runs_and_marks_changes():
                                                   {"step": 700, "what": "next scale"}]
     runs = charts.runs_chart([{"run": "#1", "step": 1, "loss": 2.0}], "style")
     assert runs["layer"][0]["encoding"]["color"]["field"] == "run" and len(runs["layer"]) == 1
+
+
+def test_the_style_balance_note_says_which_way_the_weight_moved():
+    from studio.controls import style_factor_note
+
+    assert style_factor_note(1.0) == ""
+    assert "stronger" in style_factor_note(2.0) and "2.00" in style_factor_note(2.0)
+    assert "weaker" in style_factor_note(0.82) and "0.82" in style_factor_note(0.82)

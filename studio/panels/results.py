@@ -78,9 +78,8 @@ def results_panel(job: Job, view: JobView) -> None:
         if view.history:
             st.vega_lite_chart(spec=charts.job_chart(view, height=320), width="stretch")
         st.caption("Red dashed lines: live weight changes. Grey dotted: a new (finer) scale begins.")
-    if view.result.style_factor != 1.0:
-        st.caption(f"Style balance: this painting's features are stronger or weaker than the photo's, so the "
-                   f"style weight was multiplied by {view.result.style_factor:.2f} (Expert: style balance, 0 = off).")
+    if controls.style_factor_note(view.result.style_factor):
+        st.caption(controls.style_factor_note(view.result.style_factor))
     if view.result.trace_seconds:
         st.caption("First step at a new size compiles: " +
                    ", ".join(f"{k} {v:.1f} s" for k, v in view.result.trace_seconds.items()))
