@@ -62,7 +62,10 @@ def stylize_any_size(inputs: RunInputs, params: StyleParams, *,
         return whole
     width, height = output_dims(content, params.size)
     plan = plan_poster(width, height, base, params, budget=budget)
-    grown = paint_poster(plan, content, styles, whole.image, params, net=net, control=control, on_progress=on_grow)
+    # the whole run's balance, measured at its size: at params.size (up to 8192 px) one forward pass of the
+    # photo would need the memory the tiles exist to avoid
+    grown = paint_poster(plan, content, styles, whole.image, params, net=net, control=control, on_progress=on_grow,
+                         style_factor=whole.style_factor)
     return dataclasses.replace(
         whole, image=grown.image, status=grown.status, steps=whole.steps + grown.steps,
         seconds=whole.seconds + grown.seconds, params=params,

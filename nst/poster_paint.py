@@ -218,9 +218,12 @@ def resume_point(resume_dir: Path | None, plan: PosterPlan,
 def paint_poster(plan: PosterPlan, content: np.ndarray, styles: Sequence[np.ndarray], start_image: np.ndarray,
                  params: StyleParams, *, net: FeatureNet | None = None, control: RunControl | None = None,
                  on_progress: Callable[[PosterProgress], None] | None = None, time_limit: float = 0.0,
-                 resume_dir: str | os.PathLike[str] | None = None) -> PosterResult:
+                 resume_dir: str | os.PathLike[str] | None = None,
+                 style_factor: float | None = None) -> PosterResult:
     """Paint ``plan`` from ``start_image`` (the chosen run's picture) with the original ``content``
-    photo and the run's ``styles`` and ``params`` (its weights, layers, colour option and precision)."""
+    photo and the run's ``styles`` and ``params`` (its weights, layers, colour option and precision).
+    ``style_factor``: the style balance's factor of the run that painted ``start_image`` when known
+    (``StyleResult.style_factor``); otherwise measured at ``params.size``, the run's own size."""
     net = net if net is not None else get_feature_net()
     objective = objective_for(net, LossForm.from_params(params), plan.precision)
     folder = Path(resume_dir) if resume_dir is not None else None
@@ -230,7 +233,7 @@ def paint_poster(plan: PosterPlan, content: np.ndarray, styles: Sequence[np.ndar
         painter = _Painter(plan, np.asarray(content, np.float32), styles, params, objective, control,
                            on_progress or (lambda p: None), time_limit, folder, fingerprint)
         objective.set_weights(Weights(params.content_weight, params.style_weight, params.tv_weight),
-                              painter.style_factor())
+                              painter.style_factor() if style_factor is None else style_factor)
         return _run(painter, plan, np.asarray(start_image, np.float32), folder)
 
 

@@ -20,6 +20,7 @@ from nst.run_types import RunInputs
 from nst.errors import ParamsError
 from nst.losses import LossForm
 from nst.model import tiny_feature_net_for_tests
+from nst.objective import objective_for
 from nst.params import MAX_SIZE, StyleParams
 from nst.precision import resolve_precision
 
@@ -65,6 +66,10 @@ def test_a_picture_too_big_to_paint_whole_is_grown_in_tiles(small_machine, tiny_
     assert "grown to 160 x 120" in result.message
     assert grown and {p.tile_index for p in grown} >= {0, 1}  # painted tile by tile
     assert result.image.std() > 0.02
+    # the tiles paint with the whole run's style balance (measured at its size), not one of the full size
+    objective = objective_for(tiny_net, LossForm.from_params(PARAMS), resolve_precision(PARAMS.precision))
+    assert result.style_factor != pytest.approx(1.0, abs=0.01)
+    assert float(objective.style_weight.numpy()) == pytest.approx(PARAMS.style_weight * result.style_factor, rel=1e-4)
 
 
 def test_masks_are_refused_above_the_whole_size_rather_than_dropped(small_machine, tiny_net, photo, style_image):
