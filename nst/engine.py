@@ -137,6 +137,7 @@ class _Run:
         self.restart_from: np.ndarray | None = None
         self.optimizer_stats: dict[str, int] = {}
         self.style_factor = 1.0  # the style balance's factor, measured when the run starts
+        self.final_targets: Targets | None = None  # the last scale's, computed first when they measure it
 
     # -- inputs --
     def _dims(self, long_side: int) -> tuple[int, int]:
@@ -192,9 +193,10 @@ class _Run:
     def execute(self) -> StyleResult:
         status: EngineStatus = FINISHED
         message, interrupted = "", False
-        full_size_styles = [self._style_at(s, self.params.size) for s in self.styles]
-        self.style_factor = self.objective.style_balance(self.content, full_size_styles, self.blend,
-                                                         self.params.style_balance)
+        if self.params.style_balance:
+            # measured at the output size, from the last scale's targets, which that scale then uses
+            self.final_targets, self.style_factor = self.objective.balanced_targets(
+                *self._scale_inputs(len(self.dims) - 1), self.params.style_balance)
         self.objective.set_weights(self.weights, self.style_factor)
         previous: np.ndarray | None = None
         try:
@@ -209,14 +211,22 @@ class _Run:
             message = "The loss became infinite or NaN, so the run stopped; kept the best image before that."
         return self._result(status, message, interrupted)
 
-    def _run_scale(self, width: int, height: int, previous: np.ndarray | None) -> np.ndarray:
-        self.last_step_end = time.perf_counter()
-        self.content_at_scale = resize_to(self.content, width, height)
-        long_side = self.sizes[self.scale_index]
-        styles = [self._style_at(s, long_side) for s in self.styles]
+    def _scale_inputs(self, index: int) -> tuple[np.ndarray, list[np.ndarray], Sequence[float],
+                                                  np.ndarray | None, np.ndarray | None]:
+        """What a scale's targets are computed from: the photo, the style images, the blend, the mask and
+        the detail weights at that scale's size."""
+        width, height = self.dims[index]
+        styles = [self._style_at(s, self.sizes[index]) for s in self.styles]
         mask = None if self.style_mask is None else resize_to(self.style_mask, width, height)
         detail = None if self.detail_map is None else detail_weights(resize_to(self.detail_map, width, height))
-        targets = self.objective.targets(self.content_at_scale, styles, self.blend, mask, detail)
+        return resize_to(self.content, width, height), styles, self.blend, mask, detail
+
+    def _run_scale(self, width: int, height: int, previous: np.ndarray | None) -> np.ndarray:
+        self.last_step_end = time.perf_counter()
+        inputs = self._scale_inputs(self.scale_index)
+        self.content_at_scale, mask = inputs[0], inputs[3]
+        last = self.scale_index == len(self.dims) - 1
+        targets = self.final_targets if last and self.final_targets is not None else self.objective.targets(*inputs)
         x0 = self._initial_image(width, height) if previous is None else self._upscaled(previous, width, height, mask)
         self.scale_steps = 0
         self._new_segment()

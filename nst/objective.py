@@ -71,7 +71,8 @@ class Objective:
     def style_balance(self, content: np.ndarray, styles: Sequence[np.ndarray], blend: Sequence[float],
                       exponent: float) -> float:
         """The factor a run multiplies its style weight by (``nst.losses.style_balance_factor``), from the
-        photo and the style images at the size they are painted at; one forward pass of each, once a run."""
+        photo and the style images at the size they are painted at; one forward pass of each (a print
+        measures its run's factor at the run's size, where it paints no scale)."""
         if exponent == 0:
             return 1.0
         photo = self.features(tf.constant(np.asarray(content, np.float32)[None]))
@@ -109,16 +110,24 @@ class Objective:
                 mask: np.ndarray | None = None, detail: np.ndarray | None = None) -> "Targets":
         """Content features, blended style Grams, the style mask and the detail weights: once per
         scale, never per step."""
+        return self.balanced_targets(content, styles, blend, mask, detail, 0.0)[0]
+
+    def balanced_targets(self, content: np.ndarray, styles: Sequence[np.ndarray], blend: Sequence[float],
+                         mask: np.ndarray | None, detail: np.ndarray | None, exponent: float) -> tuple["Targets", float]:
+        """``targets`` and the style balance's factor measured from the same forward passes (the engine
+        measures it at the output size, whose targets its last scale then uses)."""
         content_tensor = tf.constant(content[None])
         content_features = self.features(content_tensor)
+        style = blended_style_targets(self.features, styles, blend, self.form)
+        factor = style_balance_factor(content_features, style, self.form.style_layers, exponent)
         return Targets(
             content={n: content_features[n] for n, _ in self.form.content_layers},
-            style=blended_style_targets(self.features, styles, blend, self.form),
+            style=style,
             # no mask: no guide at all, so unmasked runs skip the guided Gram and the anchor
             guide=None if mask is None else tf.constant(mask[None, :, :, None]),
             content_image=content_tensor,
             detail=None if detail is None else tf.constant(detail[None, :, :, None]),
-        )
+        ), factor
 
 
 _ANY_IMAGE = tf.TensorSpec([1, None, None, 3], tf.float32)
