@@ -75,9 +75,7 @@ class Objective:
         measures its run's factor at the run's size, where it paints no scale)."""
         if exponent == 0:
             return 1.0
-        photo = self.features(tf.constant(np.asarray(content, np.float32)[None]))
-        painting = blended_style_targets(self.features, styles, blend, self.form)
-        return style_balance_factor(photo, painting, self.form.style_layers, exponent)
+        return self.balanced_targets(np.asarray(content, np.float32), styles, blend, None, None, exponent)[1]
 
     def _terms(self, image, targets: "Targets"):
         content, style, tv = loss_terms(self.extract(image), image, targets.content, targets.style, self.form,
