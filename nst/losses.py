@@ -32,25 +32,34 @@ from nst.params import VGG19_CONV_LAYERS, StyleParams
 _EPS = 1e-8
 
 
+def _wide(features: tf.Tensor) -> tf.Tensor:
+    """Activations in float32, whatever precision the network ran in: every sum of the losses is float32."""
+    return tf.cast(features, tf.float32)
+
+
 @tf.custom_gradient
 def _gram_of_rows(flat: tf.Tensor):
-    """F^T F of a [N,C] matrix, with the symmetric gradient in one product.
+    """F^T F of a [N,C] matrix (float32, whatever ``flat``'s precision), with the symmetric gradient
+    in one product in ``flat``'s own precision.
 
     Autodiff of ``matmul(F, F, transpose_a=True)`` differentiates each operand separately:
     two [N,C] products and a sum, the largest tensors of the backward pass at block1.
-    ``dF = F (dG + dG^T)`` is the same gradient for half the work and memory.
+    ``dF = F (dG + dG^T)`` is the same gradient for half the work and memory. With bfloat16
+    activations that product runs in bfloat16: its result only flows on into bfloat16
+    convolutions, and in float32 it was 10 % of a 512 px step (docs/speed.md).
     """
     def grad(upstream: tf.Tensor) -> tf.Tensor:
-        return tf.matmul(flat, upstream + tf.transpose(upstream))
+        return tf.matmul(flat, tf.cast(upstream + tf.transpose(upstream), flat.dtype))
 
-    return tf.matmul(flat, flat, transpose_a=True), grad
+    wide = _wide(flat)
+    return tf.matmul(wide, wide, transpose_a=True), grad
 
 
 def gram_matrix(features: tf.Tensor) -> tf.Tensor:
-    """[1,H,W,C] activations -> [C,C] Gram matrix averaged over the H*W positions."""
+    """[1,H,W,C] activations (any precision) -> [C,C] float32 Gram matrix averaged over the H*W positions."""
     channels = tf.shape(features)[-1]
     flat = tf.reshape(features, [-1, channels])
-    positions = tf.cast(tf.shape(flat)[0], features.dtype)
+    positions = tf.cast(tf.shape(flat)[0], tf.float32)
     return _gram_of_rows(flat) / positions
 
 
@@ -106,6 +115,7 @@ def content_layer_loss(features: tf.Tensor, target: tf.Tensor, form: str,
                        detail: tf.Tensor | None = None) -> tf.Tensor:
     """Content error of one layer; ``detail`` ([1,H,W,1] per-pixel weight, at least 1) weights each
     position's error (resized to the layer by area), so marked regions count more."""
+    features, target = _wide(features), _wide(target)
     squared = tf.square(features - target)
     if detail is not None:
         squared = squared * tf.image.resize(detail, tf.shape(features)[1:3], method="area")
@@ -175,7 +185,7 @@ def blended_style_targets(
         for name, _ in form.style_layers:
             share = weight / total
             gram = gram_matrix(features[name]) * share
-            mean = tf.reduce_mean(features[name], axis=[0, 1, 2]) * share
+            mean = tf.reduce_mean(_wide(features[name]), axis=[0, 1, 2]) * share
             grams[name] = grams[name] + gram if name in grams else gram
             means[name] = means[name] + mean if name in means else mean
     if form.style_loss_form != "w2":
@@ -229,7 +239,7 @@ def guided_gram_matrix(features: tf.Tensor, guide: tf.Tensor) -> tf.Tensor:
     With a guide of ones this is exactly ``gram_matrix`` (Gatys et al. 2017, guided Gram).
     """
     guide = tf.image.resize(guide, tf.shape(features)[1:3], method="area")
-    weighted = features * tf.pow(guide, GUIDE_POWER / 2.0)
+    weighted = _wide(features) * tf.pow(guide, GUIDE_POWER / 2.0)
     channels = tf.shape(features)[-1]
     flat = tf.reshape(weighted, [-1, channels])
     area = tf.reduce_sum(tf.pow(guide, GUIDE_POWER))
@@ -271,6 +281,7 @@ def _style_term(features: tf.Tensor, target: StyleTarget, form: str, guide: tf.T
         weights = tf.pow(tf.image.resize(guide, tf.shape(features)[1:3], method="area"), GUIDE_POWER)
     if form != "w2":
         return style_layer_loss(gram, target, form)
+    features = _wide(features)
     if weights is None:
         mean = tf.reduce_mean(features, axis=[0, 1, 2])
     else:

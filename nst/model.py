@@ -80,8 +80,9 @@ class FeatureNet:
         """A function image[1,H,W,3] in [0,1] -> {layer: activations}, truncated at the deepest layer.
 
         ``precision="bfloat16"`` runs the convolutions in bfloat16 (the kernels are cast inside
-        the step, which costs little next to the convolutions); activations come back as float32
-        so the losses and their sums stay in float32.
+        the step, which costs little next to the convolutions). Activations come back in the
+        convolutions' precision: the losses (``nst.losses``) sum them in float32, while the
+        gradients they send back stay in bfloat16, which the convolutions would round them to anyway.
         """
         wanted = set(layers)
         deepest = max(VGG19_CONV_LAYERS.index(name) for name in wanted)
@@ -97,7 +98,7 @@ class FeatureNet:
                 kernel, bias = tf.cast(conv.kernel, dtype), tf.cast(conv.bias, dtype)
                 x = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, kernel, 1, "SAME"), bias))
                 if conv.name in wanted:
-                    out[conv.name] = tf.cast(x, tf.float32)
+                    out[conv.name] = x
                 if conv.name in _POOL_AFTER and conv is not convs[-1]:
                     x = pool(x, 2, 2, "VALID")
             return out
