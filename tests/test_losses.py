@@ -90,3 +90,25 @@ def test_gram_gradient_matches_plain_autodiff():
         grads.append(tape.gradient(loss, features).numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(gram_matrix(features).numpy(), plain(features).numpy(), rtol=1e-6)
+
+
+def test_bfloat16_activations_give_a_float32_gram_and_a_bfloat16_gradient_close_to_float32s():
+    # a bfloat16 run's losses sum in float32 (the Gram's 200k-product sums need it); the gradient goes back
+    # in bfloat16, as the convolutions it flows into would round it anyway
+    rng = np.random.default_rng(5)
+    exact = tf.constant(np.abs(rng.normal(size=(1, 64, 48, 16))).astype(np.float32))
+    low = tf.cast(exact, tf.bfloat16)
+    target = gram_matrix(exact) * 1.3
+    results = []
+    for features in (tf.cast(low, tf.float32), low):
+        with tf.GradientTape() as tape:
+            tape.watch(features)
+            gram = gram_matrix(features)
+            loss = style_layer_loss(gram, target, "relative")
+        results.append((gram, loss, tape.gradient(loss, features)))
+    (gram32, loss32, grad32), (gram16, loss16, grad16) = results
+    assert gram16.dtype == tf.float32 and grad16.dtype == tf.bfloat16
+    np.testing.assert_allclose(gram16.numpy(), gram32.numpy(), rtol=1e-6)  # same bfloat16 inputs, float32 sums
+    assert float(loss16) == pytest.approx(float(loss32), rel=1e-6)
+    g32, g16 = grad32.numpy(), tf.cast(grad16, tf.float32).numpy()
+    assert np.abs(g16 - g32).max() <= 0.01 * np.abs(g32).max()  # bfloat16 rounding of the gradient only

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from nst.errors import StoreError, describe_os_error
-from nst.encode import jpeg_bytes, to_uint8, write_atomically
+from nst.encode import PNG_COMPRESS_LEVEL, jpeg_bytes, to_uint8, write_atomically
 from nst.store.db import Database
 
 IMAGES_DIR = "images"
@@ -65,7 +65,7 @@ def image_hash(pixels: np.ndarray) -> str:
 
 def encode_png(values: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(values).save(buffer, format="PNG")
+    Image.fromarray(values).save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
 
 

@@ -95,7 +95,7 @@ def _original_from_bytes(data: bytes) -> Attachment:
 
 
 def _original_from_pixels(pixels: np.ndarray) -> Attachment:
-    from nst.encode import to_uint8
+    from nst.encode import PNG_COMPRESS_LEVEL, to_uint8
 
     values = np.asarray(pixels)
     if max(values.shape[:2]) > ORIGINAL_MAX_SIDE:
@@ -103,7 +103,7 @@ def _original_from_pixels(pixels: np.ndarray) -> Attachment:
         return _attachment("original", reduced, ".jpg", w, h)
     values = values if values.dtype == np.uint8 else to_uint8(values)
     buffer = io.BytesIO()
-    Image.fromarray(values).save(buffer, "PNG")
+    Image.fromarray(values).save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
     return _attachment("original", buffer.getvalue(), ".png", values.shape[1], values.shape[0])
 
 
