@@ -225,6 +225,8 @@ class _Run:
         self.last_step_end = time.perf_counter()
         inputs = self._scale_inputs(self.scale_index)
         self.content_at_scale, mask = inputs[0], inputs[3]
+        if previous is not None and not self.budgets[self.scale_index]:
+            return self._enlarged(previous, width, height, mask)
         last = self.scale_index == len(self.dims) - 1
         targets = self.final_targets if last and self.final_targets is not None else self.objective.targets(*inputs)
         x0 = self._initial_image(width, height) if previous is None else self._upscaled(previous, width, height, mask)
@@ -237,6 +239,14 @@ class _Run:
         else:
             self._adam(x0, targets)
         return self.best_x if self.best_x is not None else x0
+
+    def _enlarged(self, previous: np.ndarray, width: int, height: int, mask: np.ndarray | None) -> np.ndarray:
+        """A scale without steps (``StyleParams.scale_iterations``): the last painted picture at this size, as a
+        scale with one step returned it, without its targets or that step. The losses reported stay those of
+        the last painted scale."""
+        self.best_x = self._upscaled(previous, width, height, mask)
+        self._emit("scale_start")
+        return self.best_x
 
     def _upscaled(self, previous: np.ndarray, width: int, height: int, mask: np.ndarray | None) -> np.ndarray:
         """The last scale's painting at this scale's size, as the start of its steps.

@@ -241,9 +241,17 @@ class StyleParams:
         return tuple(reversed([s for s in sizes if s >= MIN_SIZE]))
 
     def scale_iterations(self) -> tuple[int, ...]:
-        """Step budget of each scale, coarse to fine."""
+        """Step budget of each scale, coarse to fine.
+
+        With L-BFGS a finer scale whose share rounds to one step gets none: its one step would only
+        measure the picture it starts from (L-BFGS's first evaluation) and change no pixel, so the engine
+        enlarges the last painted scale's picture to it instead. That step was 40 % of the Print preset's
+        time, spent at 2048 px on its 80/28/10/3/1 steps (docs/speed.md). Adam's first step paints."""
         n = len(self.scale_sizes())
-        return tuple(max(1, round(self.iterations * self.iteration_decay**k)) for k in range(n))
+        steps = [max(1, round(self.iterations * self.iteration_decay**k)) for k in range(n)]
+        if self.optimizer == "lbfgs":
+            steps[1:] = [0 if s == 1 else s for s in steps[1:]]
+        return tuple(steps)
 
     def total_steps(self) -> int:
         return sum(self.scale_iterations())

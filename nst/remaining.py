@@ -6,8 +6,8 @@ convolutions dominate; on the 2-core AVX-512 machine a 512 px step cost 11.5x a 
 work in pixels, as the engine did, over-estimated a default run by ~20 % after its first scale.
 So the estimate prices the rest of the current scale at the median of its last steps, and each
 later scale at that time scaled by (pixels ratio) ** exponent, the exponent fitted from the last
-two scales once they have been seen (``EXPONENT`` until then); each later scale also pays about
-one step for its targets.
+two scales once they have been seen (``EXPONENT`` until then); each later scale with steps also pays
+about one step for its targets.
 """
 
 from __future__ import annotations
@@ -56,5 +56,6 @@ class RemainingTime:
         exponent = self._exponent(scale)
         left = max(0, self.budgets[scale] - len(self.durations[scale])) * step
         for later in range(scale + 1, len(self.budgets)):
-            left += (self.budgets[later] + SETUP_STEPS) * step * (self.pixels[later] / self.pixels[scale]) ** exponent
+            if self.budgets[later]:  # a scale without steps is only an enlargement: no targets, no steps
+                left += (self.budgets[later] + SETUP_STEPS) * step * (self.pixels[later] / self.pixels[scale]) ** exponent
         return left

@@ -56,6 +56,23 @@ def test_multi_scale_runs_coarse_to_fine(tiny_net, content_image, style_image):
     assert etas[-1] == pytest.approx(0.0, abs=1e-6) and all(eta > 0 for eta in etas[:-1])
 
 
+def test_a_scale_without_steps_enlarges_the_last_painted_picture_with_the_photo_detail(tiny_net, style_image):
+    # the Print preset's last scale (StyleParams.scale_iterations): no targets, no evaluation, but the
+    # output's size, the photo's finer detail carried in as a painted scale's start has it, and the losses
+    # of the last painted scale
+    y, x = np.mgrid[0:96, 0:128].astype(np.float32)
+    photo = np.clip(np.stack([x / 128, y / 96, 0.5 + 0.4 * ((x + y) % 2 == 0)], axis=2), 0, 1).astype(np.float32)
+    events = []
+    params = StyleParams(size=128, scales=2, iterations=3, iteration_decay=0.3, precision="float32")
+    assert params.scale_iterations() == (3, 0)
+    result = stylize(RunInputs(photo, [style_image]), params, net=tiny_net, on_event=events.append)
+    assert [e.scale_size for e in events if e.kind == "scale_start"] == [(64, 48), (128, 96)]
+    assert result.steps == 3 and {h["scale"] for h in result.history} == {0}
+    assert result.image.shape == (96, 128, 3) and events[-1].image.shape == (96, 128, 3)
+    assert _fine_detail(result.image) > 0.5 * _fine_detail(photo)
+    assert result.losses.total == min(h["total"] for h in result.history)
+
+
 def test_cancel_from_another_thread_returns_the_best_image_so_far(tiny_net, content_image, style_image):
     control = RunControl()
     reached = threading.Event()
@@ -169,7 +186,7 @@ def test_a_second_run_at_a_seen_size_does_not_retrace(content_image, style_image
 def test_each_size_is_traced_once_and_never_again(content_image, style_image, optimizer):
     # one trace per size (a shape-free trace made every step slower: docs/speed.md), none on the next run
     net = tiny_feature_net_for_tests(seed=5)
-    params = FAST.replace(size=256, scales=3, iterations=4, optimizer=optimizer)
+    params = FAST.replace(size=256, scales=3, iterations=4, iteration_decay=1.0, optimizer=optimizer)
     result = stylize(RunInputs(content_image, [style_image]), params, net=net)
     assert {h["scale"] for h in result.history} == {0, 1, 2} and result.status == "finished"
     assert list(result.trace_seconds) == ["64x48", "128x96", "256x192"]

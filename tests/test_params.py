@@ -45,6 +45,17 @@ def test_scales_under_64px_are_dropped_not_refused():
     assert StyleParams(size=100, scales=3).scale_sizes() == (100,)
 
 
+def test_a_finer_scale_of_one_lbfgs_step_gets_none_as_that_step_would_change_no_pixel():
+    # L-BFGS's first evaluation measures the picture a scale starts from; the Print preset's 2048 px scale
+    # had one step and spent 40 % of the run on it (docs/speed.md)
+    print_run = with_quality(StyleParams(size=2048), "Print")
+    assert print_run.scale_iterations() == (80, 28, 10, 3, 0) and print_run.total_steps() == 121
+    assert StyleParams(size=512, scales=3, iterations=2, iteration_decay=0.5).scale_iterations() == (2, 0, 0)
+    assert StyleParams(size=512, scales=2, iterations=1).scale_iterations() == (1, 0)  # the first scale keeps 1
+    # Adam's first step moves the picture: it keeps it
+    assert print_run.replace(optimizer="adam").scale_iterations() == (80, 28, 10, 3, 1)
+
+
 def test_blend_is_normalised_and_must_match_style_count():
     assert StyleParams(style_blend=(3, 1)).blend_weights(2) == (0.75, 0.25)
     assert StyleParams().blend_weights(4) == (0.25,) * 4

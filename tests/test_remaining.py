@@ -35,3 +35,12 @@ def test_the_remaining_time_is_within_15_percent_once_two_scales_are_seen(expone
 
 def test_there_is_no_estimate_before_the_first_step():
     assert RemainingTime(BUDGETS, PIXELS).estimate(0) is None
+
+
+def test_a_scale_without_steps_adds_no_time():
+    # the Print preset's last scale is an enlargement only (StyleParams.scale_iterations): no steps, no targets
+    remaining = RemainingTime((4, 2, 0), (64 * 48, 128 * 96, 256 * 192))
+    for scale, steps in ((0, 4), (1, 2)):
+        for _ in range(steps):
+            remaining.step_done(scale, 1.0)
+    assert remaining.estimate(1) == 0
