@@ -117,16 +117,17 @@ def _instrument(spans: Spans) -> dict[str, Any]:
     nst.engine.leakage = spans.wrap(nst.engine.leakage, "end: leakage metric")
     nst.encode.save_png = spans.wrap(nst.encode.save_png, "end: PNG save")
 
-    original_targets = Objective.targets
+    original_targets = Objective.balanced_targets
 
-    def targets(self, content, *args, **kwargs):
-        spans.scale = f"{content.shape[1]}x{content.shape[0]}"
-        with spans(f"scale {spans.scale}: style and content targets"):
+    # every scale's targets come through here, the output size's first of all (with the style balance)
+    def balanced_targets(self, content, *args, **kwargs):
+        size = f"{content.shape[1]}x{content.shape[0]}"
+        with spans(f"scale {size}: style and content targets"):
             out = original_targets(self, content, *args, **kwargs)
-        seen["targets"][spans.scale] = (self, out)
+        seen["targets"][size] = (self, out[0])
         return out
 
-    Objective.targets = targets
+    Objective.balanced_targets = balanced_targets
 
     original_objective_for = nst.engine.objective_for
 
@@ -139,6 +140,7 @@ def _instrument(spans: Spans) -> dict[str, Any]:
 
             def value_and_grad(image, targets_):
                 traces = objective.traces
+                spans.scale = f"{image.shape[2]}x{image.shape[1]}"
                 with spans(f"scale {spans.scale}: compiled steps") as frame:
                     out = step(image, targets_)
                     if objective.traces != traces:
@@ -153,6 +155,7 @@ def _instrument(spans: Spans) -> dict[str, Any]:
     original_minimize = nst.engine.minimize_box
 
     def minimize_box(evaluate, x0, **kwargs):
+        spans.scale = f"{x0.shape[1]}x{x0.shape[0]}"
         with spans(f"scale {spans.scale}: L-BFGS own work"):
             return original_minimize(spans.wrap(evaluate, scale("copies and bookkeeping around the step")),
                                      x0, **kwargs)
