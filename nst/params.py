@@ -377,8 +377,9 @@ QUALITY_PRESETS: dict[str, dict[str, float]] = {
     "High": {"scales": 4, "iterations": 160, "iteration_decay": 0.5},
     # for 2048 px prints: two more, coarser scales do the painting (128 .. 2048 px, 80/28/10/3/1 steps, run as
     # 80/28/10/3/0: the 2048 px scale's one step changed no pixel, see scale_iterations); the 1024 px scale only
-    # sharpens and the 2048 px one is an enlargement with the photo's finer detail. 80/32/13/5/2 cost 1.28x the time for structure +1-2 % and the same
-    # style gap, whole and in 100 % crops (docs/speed.md, "The Print preset"); 80/24/7/2/1 lost 4-6 % structure.
+    # sharpens and the 2048 px one is an enlargement with the photo's finer detail. 80/32/13/5/2 cost 1.28x the
+    # time for structure +1-2 % and the same style gap, whole and in 100 % crops (docs/speed.md, "The Print
+    # preset"); 80/24/7/2/1 lost 4-6 % structure.
     "Print": {"scales": 5, "iterations": 80, "iteration_decay": 0.35},
 }
 

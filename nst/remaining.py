@@ -57,5 +57,6 @@ class RemainingTime:
         left = max(0, self.budgets[scale] - len(self.durations[scale])) * step
         for later in range(scale + 1, len(self.budgets)):
             if self.budgets[later]:  # a scale without steps is only an enlargement: no targets, no steps
-                left += (self.budgets[later] + SETUP_STEPS) * step * (self.pixels[later] / self.pixels[scale]) ** exponent
+                growth = (self.pixels[later] / self.pixels[scale]) ** exponent
+                left += (self.budgets[later] + SETUP_STEPS) * step * growth
         return left
