@@ -35,7 +35,7 @@ from nst.memory import check_whole_run_fits
 from nst.model import FeatureNet, get_feature_net
 from nst.objective import Objective, Targets, objective_for
 from nst.optim import minimize_box
-from nst.precision import resolve_precision
+from nst.precision import compute_device, resolve_precision
 from nst.remaining import RemainingTime
 from nst.params import StyleParams
 from nst.run_types import (DIVERGED, FINISHED, STOPPED, EngineStatus, LossTerms, ProgressEvent, RunControl, Snapshot,
@@ -226,7 +226,11 @@ class _Run:
         inputs = self._scale_inputs(self.scale_index)
         self.content_at_scale, mask = inputs[0], inputs[3]
         if previous is not None and not self.budgets[self.scale_index]:
-            return self._enlarged(previous, width, height, mask)
+            # no steps here (StyleParams.scale_iterations): the start its one step would only have measured,
+            # and the losses of the last painted scale
+            self.best_x = self._upscaled(previous, width, height, mask)
+            self._emit("scale_start")
+            return self.best_x
         last = self.scale_index == len(self.dims) - 1
         targets = self.final_targets if last and self.final_targets is not None else self.objective.targets(*inputs)
         x0 = self._initial_image(width, height) if previous is None else self._upscaled(previous, width, height, mask)
@@ -240,23 +244,14 @@ class _Run:
             self._adam(x0, targets)
         return self.best_x if self.best_x is not None else x0
 
-    def _enlarged(self, previous: np.ndarray, width: int, height: int, mask: np.ndarray | None) -> np.ndarray:
-        """A scale without steps (``StyleParams.scale_iterations``): the last painted picture at this size, as a
-        scale with one step returned it, without its targets or that step. The losses reported stay those of
-        the last painted scale."""
-        self.best_x = self._upscaled(previous, width, height, mask)
-        self._emit("scale_start")
-        return self.best_x
-
     def _upscaled(self, previous: np.ndarray, width: int, height: int, mask: np.ndarray | None) -> np.ndarray:
         """The last scale's painting at this scale's size, as the start of its steps.
 
-        Started from the photo, a run also gets back the photo's detail finer than the last scale
-        could hold (this scale's photo minus the last scale's photo brought up to this size): the
-        upscaled painting alone is blurred, and the steps spent sharpening it were most of a fine
-        scale's steps (docs/speed.md). Only where the style goes (``mask``, 1 = paint): a protected
-        flat area is held to the photo by its anchor, and the carried detail there added fine grain
-        that the leakage measure counts (0.075x -> 0.122x of unprotected at 256 px)."""
+        Started from the photo, a run also gets back the photo's detail finer than the last scale could hold
+        (this scale's photo minus the last scale's photo brought up to this size): the upscaled painting alone
+        is blurred, and the steps spent sharpening it were most of a fine scale's steps (docs/speed.md). Only
+        where the style goes (``mask``, 1 = paint): a protected flat area is held to the photo by its anchor,
+        and the carried detail there added fine grain the leakage measure counts (0.075x -> 0.122x at 256 px)."""
         upscaled = resize_to(previous, width, height)
         if self.params.init not in ("content", "palette") or not CARRY_DETAIL:
             return upscaled
@@ -401,9 +396,4 @@ class _Run:
         )
 
 
-def compute_device() -> str:
-    """"GPU" when TensorFlow sees one, else "CPU" (shown in the app and stored with runs)."""
-    return "GPU" if tf.config.list_logical_devices("GPU") else "CPU"
-
-
-__all__ = ["stylize", "compute_device"]
+__all__ = ["stylize"]

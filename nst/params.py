@@ -241,12 +241,9 @@ class StyleParams:
         return tuple(reversed([s for s in sizes if s >= MIN_SIZE]))
 
     def scale_iterations(self) -> tuple[int, ...]:
-        """Step budget of each scale, coarse to fine.
-
-        With L-BFGS a finer scale whose share rounds to one step gets none: its one step would only
-        measure the picture it starts from (L-BFGS's first evaluation) and change no pixel, so the engine
-        enlarges the last painted scale's picture to it instead. That step was 40 % of the Print preset's
-        time, spent at 2048 px on its 80/28/10/3/1 steps (docs/speed.md). Adam's first step paints."""
+        """Step budget of each scale, coarse to fine. With L-BFGS a finer scale whose share rounds to one step gets
+        none: that step would only measure the picture the scale starts from (L-BFGS's first evaluation), so the
+        engine enlarges the last painted picture to it instead (the Print's 2048 px scale: docs/speed.md)."""
         n = len(self.scale_sizes())
         steps = [max(1, round(self.iterations * self.iteration_decay**k)) for k in range(n)]
         if self.optimizer == "lbfgs":
@@ -375,11 +372,10 @@ QUALITY_PRESETS: dict[str, dict[str, float]] = {
     "Preview": {"scales": 3, "iterations": 20, "iteration_decay": 0.63},
     "Standard": {"scales": 3, "iterations": 80, "iteration_decay": 0.4},
     "High": {"scales": 4, "iterations": 160, "iteration_decay": 0.5},
-    # for 2048 px prints: two more, coarser scales do the painting (128 .. 2048 px, 80/28/10/3/1 steps, run as
-    # 80/28/10/3/0: the 2048 px scale's one step changed no pixel, see scale_iterations); the 1024 px scale only
-    # sharpens and the 2048 px one is an enlargement with the photo's finer detail. 80/32/13/5/2 cost 1.28x the
-    # time for structure +1-2 % and the same style gap, whole and in 100 % crops (docs/speed.md, "The Print
-    # preset"); 80/24/7/2/1 lost 4-6 % structure.
+    # for 2048 px prints: two more, coarser scales do the painting (128 .. 2048 px, 80/28/10/3/0 steps: see
+    # scale_iterations); 1024 px only sharpens, 2048 px is an enlargement. 80/32/13/5/2 cost 1.28x the time for
+    # structure +1-2 % and the same style gap, whole and in 100 % crops (docs/speed.md, "The Print preset");
+    # 80/24/7/2/1 lost 4-6 % structure.
     "Print": {"scales": 5, "iterations": 80, "iteration_decay": 0.35},
 }
 

@@ -153,7 +153,7 @@ def gallery_run(painted: Any, data: bytes, source: PosterSource, target: PosterT
     """A painted print (``nst.poster_paint.PosterResult``) as a gallery run linked to its source: the print
     file ``data`` beside it, its picture at most ``GRID_SIDE`` px, the photo and paintings as the source run
     keeps them (its original too), downscaled ``snapshots``."""
-    from nst.engine import compute_device
+    from nst.precision import compute_device
     from nst.resize import resize_long_side
 
     sheet = sheet_image(painted.image, target)

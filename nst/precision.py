@@ -1,4 +1,4 @@
-"""Which precision the VGG convolutions run in on this machine: float32 or bfloat16.
+"""Which precision the VGG convolutions run in on this machine (float32 or bfloat16), and on which device.
 
 bfloat16 halves the memory traffic of the convolutions, but only CPUs with native bfloat16
 arithmetic (AVX512_BF16 or AMX) gain from it; elsewhere TensorFlow emulates it and it is
@@ -120,3 +120,10 @@ def machine_precision() -> str:
 def resolve_precision(requested: str) -> str:
     """The precision a run uses: the request, or this machine's choice for "auto"."""
     return machine_precision() if requested == "auto" else requested
+
+
+def compute_device() -> str:
+    """"GPU" when TensorFlow sees one, else "CPU" (shown in the app and stored with runs)."""
+    import tensorflow as tf
+
+    return "GPU" if tf.config.list_logical_devices("GPU") else "CPU"

@@ -77,7 +77,7 @@ def runner() -> JobRunner:
 
 @st.cache_data(show_spinner=False)
 def device() -> str:
-    from nst.engine import compute_device
+    from nst.precision import compute_device
 
     return compute_device()
 
