@@ -226,8 +226,8 @@ class _Run:
         inputs = self._scale_inputs(self.scale_index)
         self.content_at_scale, mask = inputs[0], inputs[3]
         if previous is not None and not self.budgets[self.scale_index]:
-            # no steps here (StyleParams.scale_iterations): the start its one step would only have measured,
-            # and the losses of the last painted scale
+            # no steps here (StyleParams.scale_iterations): the picture is the start one step would only have
+            # measured, and the losses reported stay the last painted scale's
             self.best_x = self._upscaled(previous, width, height, mask)
             self._emit("scale_start")
             return self.best_x
